@@ -1,0 +1,1 @@
+"""Hub: the core of the conversational commerce messaging hub."""

@@ -1,0 +1,109 @@
+"""Users, teams, passwords and bearer tokens."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlmodel import Session, col, select
+
+from hub.agents.models import Role, Team, TeamMember, User
+from hub.channel_records.models import TeamChannel
+from hub.conversations.models import Conversation
+from hub.settings import get_settings
+
+TOKEN_MAX_AGE = 60 * 60 * 24 * 7
+_hasher = PasswordHasher()
+# Verifying against this when the account does not exist keeps the timing the same.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class AccountError(ValueError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise AccountError("the password must have at least 8 characters")
+    return _hasher.hash(password)
+
+
+def create_user(*, session: Session, email: str, password: str, role: str, name: str = "",
+                locale: str = "en") -> User:
+    email = email.strip().lower()
+    if "@" not in email:
+        raise AccountError(f"{email!r} is not an email address")
+    if role not in Role.__members__:
+        raise AccountError(f"role must be one of {', '.join(Role.__members__)}")
+    if session.exec(select(User).where(User.email == email)).first() is not None:
+        raise AccountError(f"a user with the email {email} exists already")
+    user = User(email=email, password_hash=hash_password(password), role=role, name=name or email.split("@")[0],
+                locale=locale)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(*, session: Session, email: str, password: str) -> User | None:
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.is_active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        session.add(user)
+    return user
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().resolved_secret_key(), salt="hub-token")
+
+
+def issue_token(user: User) -> str:
+    return _serializer().dumps({"uid": user.id, "sv": user.session_version})
+
+
+def user_for_token(*, session: Session, token: str) -> User | None:
+    """The user a token belongs to; None when it is forged, expired, or sessions were ended."""
+    try:
+        data = _serializer().loads(token, max_age=TOKEN_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        return None
+    user = session.get(User, int(data.get("uid", 0)))
+    if user is None or not user.is_active or user.session_version != data.get("sv"):
+        return None
+    return user
+
+
+def create_team(*, session: Session, name: str, member_ids: list[int] | None = None) -> Team:
+    team = Team(name=name)
+    session.add(team)
+    session.flush()
+    for user_id in member_ids or []:
+        session.add(TeamMember(team_id=team.id, user_id=user_id))
+    return team
+
+
+def team_ids_of(*, session: Session, user_id: int) -> list[int]:
+    return [int(t) for t in session.exec(select(TeamMember.team_id).where(TeamMember.user_id == user_id))]
+
+
+def can_see_conversations(session: Session, user: User) -> ColumnElement[bool]:
+    """A WHERE clause: the conversations this user may see."""
+    if user.role == Role.admin:
+        return true()
+    if user.role != Role.agent:
+        return false()
+    teams = team_ids_of(session=session, user_id=user.id or 0)
+    if not teams:
+        return col(Conversation.assignee_id) == user.id
+    team_channels = select(TeamChannel.channel_id).where(col(TeamChannel.team_id).in_(teams))
+    return or_(
+        col(Conversation.team_id).in_(teams),
+        and_(col(Conversation.team_id).is_(None), col(Conversation.channel_id).in_(team_channels)),
+        col(Conversation.assignee_id) == user.id,
+    )

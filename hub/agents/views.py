@@ -1,0 +1,45 @@
+"""Signing in: the OAuth2 password flow for the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+from hub.agents import service
+from hub.api.deps import CurrentUser, DbSession
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+
+
+class Me(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: str
+    locale: str
+    team_ids: list[int]
+
+
+@router.post("/auth/token", response_model=Token)
+def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: DbSession) -> Token:
+    """Exchange an email (as `username`) and password for a bearer token."""
+    user = service.authenticate(session=session, email=form.username, password=form.password)
+    if user is None:
+        raise HTTPException(401, "wrong email or password", headers={"WWW-Authenticate": "Bearer"})
+    session.commit()
+    return Token(access_token=service.issue_token(user))
+
+
+@router.get("/me", response_model=Me)
+def me(user: CurrentUser, session: DbSession) -> Me:
+    assert user.id is not None
+    return Me(id=user.id, email=user.email, name=user.name, role=user.role, locale=user.locale,
+              team_ids=service.team_ids_of(session=session, user_id=user.id))

@@ -1,0 +1,84 @@
+"""Redis: the job queues, the pub/sub channel for live events, and the embedded fallback."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from functools import lru_cache
+from typing import Any
+
+import redis
+from rq import Queue
+
+from hub import embedded, events
+from hub.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("inbound", "outbound", "bulk")
+_owned: list[subprocess.Popen[bytes]] = []
+
+
+def redis_url() -> str:
+    """HUB_REDIS_URL, or the embedded server of this installation (started if needed)."""
+    settings = get_settings()
+    if settings.redis_url:
+        return settings.redis_url
+    url = embedded.running_url(settings.var_dir)
+    if url is None:
+        url, process = embedded.start(settings.var_dir)
+        _owned.append(process)
+        log.info("started the embedded Redis-compatible server at %s", url)
+    return url
+
+
+@lru_cache(maxsize=1)
+def connection() -> redis.Redis:
+    return redis.Redis.from_url(redis_url(), socket_timeout=5, socket_connect_timeout=2, health_check_interval=30)
+
+
+def reset() -> None:
+    connection.cache_clear()
+
+
+def stop_owned() -> None:
+    """Stop the embedded server if this process started it."""
+    while _owned:
+        process = _owned.pop()
+        process.terminate()
+
+
+def key(*parts: object) -> str:
+    """A Redis key under this installation's prefix."""
+    return ":".join([get_settings().redis_prefix, *(str(part) for part in parts)])
+
+
+def queue(name: str) -> Queue:
+    return Queue(name, connection=connection(), default_timeout=300)
+
+
+def events_channel() -> str:
+    return key("events")
+
+
+def publish(event: events.Event) -> None:
+    connection().publish(events_channel(), event.to_json())
+
+
+def ping() -> bool:
+    try:
+        return bool(connection().ping())
+    except (redis.RedisError, OSError, RuntimeError):
+        return False
+
+
+def queue_depths() -> dict[str, int]:
+    return {name: queue(name).count for name in QUEUES}
+
+
+def enqueue(queue_name: str, func: Any, *args: Any, **kwargs: Any) -> None:
+    """Enqueue, logging instead of raising when Redis is down: the sweeper re-enqueues from the database."""
+    try:
+        queue(queue_name).enqueue(func, *args, **kwargs)
+    except (redis.RedisError, OSError) as error:
+        log.warning("could not enqueue %s: %s", getattr(func, "__name__", func), error)

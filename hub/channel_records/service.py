@@ -1,0 +1,90 @@
+"""Creating channels and reading their config (cached briefly for the webhook hot path)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from channels import ADAPTERS, ChannelConfig
+from channels.base import Adapter
+from hub.channel_records.models import Channel, TeamChannel
+from hub.settings import get_settings
+
+CACHE_SECONDS = 2.0
+_cache: dict[int, tuple[float, ChannelConfig | None]] = {}
+
+
+class UnknownKind(ValueError):
+    pass
+
+
+def adapter_of(kind: str) -> Adapter:
+    try:
+        return ADAPTERS[kind]
+    except KeyError:
+        known = ", ".join(sorted(ADAPTERS))
+        raise UnknownKind(f"unknown channel kind {kind!r}; known kinds: {known}") from None
+
+
+def create(*, session: Session, kind: str, name: str, config: dict[str, Any], team_ids: list[int] | None = None
+           ) -> Channel:
+    adapter = adapter_of(kind)
+    stored = adapter.validate_config(config)
+    channel = Channel(kind=kind, name=name.strip() or kind, config=stored)
+    session.add(channel)
+    session.flush()
+    for team_id in team_ids or []:
+        session.add(TeamChannel(team_id=team_id, channel_id=channel.id))
+    return channel
+
+
+def list_all(*, session: Session) -> list[Channel]:
+    return list(session.exec(select(Channel).order_by(col(Channel.id))))
+
+
+def as_config(channel: Channel) -> ChannelConfig:
+    assert channel.id is not None
+    return ChannelConfig(id=channel.id, kind=channel.kind, config=dict(channel.config),
+                         public_url=get_settings().public_url)
+
+
+def webhook_urls(channel: Channel) -> dict[str, str]:
+    adapter = adapter_of(channel.kind)
+    base = f"{get_settings().public_url}/webhooks/{adapter.provider}/{channel.id}"
+    return {endpoint or "default": (f"{base}/{endpoint}" if endpoint else base) for endpoint in
+            sorted(adapter.endpoints)}
+
+
+def public_view(channel: Channel) -> dict[str, Any]:
+    """The channel as the API shows it: secrets masked, webhook URLs added."""
+    adapter = adapter_of(channel.kind)
+    urls = webhook_urls(channel)
+    return {
+        "id": channel.id,
+        "kind": channel.kind,
+        "name": channel.name,
+        "config": adapter.public_config(channel.config),
+        "sandbox": adapter.uses_sandbox(as_config(channel)),
+        "webhook_url": urls.get("default") or urls.get("inbound") or next(iter(urls.values())),
+        "webhook_urls": urls,
+        "created_at": channel.created_at,
+    }
+
+
+def cached_config(session_factory: Any, channel_id: int) -> ChannelConfig | None:
+    """The channel's config, at most CACHE_SECONDS old (a changed secret applies within that)."""
+    now = time.monotonic()
+    hit = _cache.get(channel_id)
+    if hit and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    with session_factory() as session:
+        channel = session.get(Channel, channel_id)
+        config = as_config(channel) if channel is not None and channel.is_active else None
+    _cache[channel_id] = (now, config)
+    return config
+
+
+def forget_cache() -> None:
+    _cache.clear()

@@ -1,0 +1,40 @@
+"""Admin routes for channels. Secrets go in; they never come out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from hub.api.deps import AdminUser, DbSession
+from hub.audit.service import record
+from hub.channel_records import service
+
+router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
+
+
+class ChannelCreate(BaseModel):
+    kind: str = Field(examples=["whatsapp_meta"])
+    name: str = Field(min_length=1, max_length=200)
+    config: dict[str, Any] = Field(default_factory=dict)
+    team_ids: list[int] = Field(default_factory=list)
+
+
+@router.post("", status_code=201)
+def create_channel(body: ChannelCreate, session: DbSession, admin: AdminUser) -> dict[str, Any]:
+    """Connect a number, bot or widget. With no credentials it talks to Hub's sandbox."""
+    try:
+        channel = service.create(session=session, kind=body.kind, name=body.name, config=body.config,
+                                 team_ids=body.team_ids)
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+    record(session=session, actor_id=admin.id, action="channel.create", target_type="channel",
+           target_id=channel.id, details={"kind": channel.kind, "name": channel.name})
+    session.commit()
+    return service.public_view(channel)
+
+
+@router.get("")
+def list_channels(session: DbSession, admin: AdminUser) -> list[dict[str, Any]]:
+    return [service.public_view(channel) for channel in service.list_all(session=session)]

@@ -1,0 +1,150 @@
+"""The `hub` command: serve, worker, migrate, demo, create-user, run."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+from hub.settings import SettingsError, get_settings
+
+DEMO_LOGIN = ("admin@hub.local", "hub-demo-password")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    get_settings()
+    uvicorn.run("hub.api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                log_level="warning", proxy_headers=True)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from hub import logs
+    from hub.jobs import worker
+
+    logs.configure(get_settings().log_level)
+    worker.run(tuple(args.queues), burst=args.burst)
+    return 0
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from hub import schema
+
+    schema.upgrade()
+    print("database is at the latest schema")
+    return 0
+
+
+def cmd_demo(_: argparse.Namespace) -> int:
+    from hub import demo
+
+    created = demo.load()
+    print("demo data loaded" if created else "demo data already present")
+    print(f"demo login: {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}")
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from hub.agents import service
+    from hub.db import session_scope
+
+    try:
+        with session_scope() as session:
+            user = service.create_user(session=session, email=args.email, password=args.password, role=args.role,
+                                       name=args.name or "")
+            print(f"created {user.role} {user.email} (id {user.id})")
+    except service.AccountError as error:
+        print(f"hub: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Everything on the embedded default, for a laptop: migrate, demo, API, worker; Ctrl-C stops all."""
+    from hub import broker, embedded
+
+    settings = get_settings()
+    cmd_migrate(args)
+    cmd_demo(args)
+    env = dict(os.environ)
+    owned: list[subprocess.Popen[bytes]] = []
+    if not settings.redis_url:
+        url = embedded.running_url(settings.var_dir)
+        if url is None:
+            url, process = embedded.start(settings.var_dir)
+            owned.append(process)
+        env["HUB_REDIS_URL"] = url
+    hub = [sys.executable, "-m", "hub.cli"]
+    owned.append(subprocess.Popen([*hub, "serve", "--host", args.host, "--port", str(args.port)], env=env))
+    for _ in range(args.workers):
+        owned.append(subprocess.Popen([*hub, "worker"], env=env))
+    print(f"\nHub is running: open http://{args.host}:{args.port}/ and sign in as "
+          f"{DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}\nPress Ctrl-C to stop.\n", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        while all(p.poll() is None for p in owned):
+            time.sleep(0.5)
+        print("a Hub process stopped; stopping the others", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in reversed(owned):
+            if process.poll() is None:
+                process.terminate()
+        for process in owned:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        broker.stop_owned()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="hub", description="Hub: a conversational commerce messaging hub.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(func=func)
+        return command
+
+    serve = add("serve", cmd_serve, "run the API and WebSocket server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="API processes")
+    worker = add("worker", cmd_worker, "run a job worker with the scheduler")
+    worker.add_argument("--queues", nargs="+", default=["inbound", "outbound", "bulk"])
+    worker.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    add("migrate", cmd_migrate, "upgrade the database to the latest schema (alembic upgrade head)")
+    add("demo", cmd_demo, "load demo data (safe to run again)")
+    user = add("create-user", cmd_create_user, "create a user who can sign in")
+    user.add_argument("--email", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--role", required=True, choices=["admin", "agent", "marketer"])
+    user.add_argument("--name")
+    run = add("run", cmd_run, "migrate, load the demo and start API + worker on the embedded default")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--workers", type=int, default=1)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        get_settings()
+        return int(args.func(args))
+    except SettingsError as error:
+        print(f"hub: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

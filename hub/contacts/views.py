@@ -1,0 +1,87 @@
+"""Contact routes: a contact with their identities, tags and consent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from hub.agents.models import Role, User
+from hub.agents.service import can_see_conversations
+from hub.api.deps import CurrentUser, DbSession
+from hub.contacts import service
+from hub.contacts.models import Consent, Contact
+from hub.conversations.models import Conversation
+from hub.tags.models import ContactTag, Tag
+
+router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
+
+
+class IdentityOut(BaseModel):
+    kind: str
+    value: str
+    verified: bool
+
+
+class ConsentOut(BaseModel):
+    channel_id: int
+    status: str
+    source: str
+    created_at: datetime
+
+
+class ContactOut(BaseModel):
+    id: int
+    name: str
+    locale: str | None
+    timezone: str | None
+    custom_fields: dict[str, Any]
+    identities: list[IdentityOut]
+    tags: list[str]
+    consent: list[ConsentOut]
+    orders: list[dict[str, Any]]
+    created_at: datetime
+
+
+def _visible_query(session: Session, user: User) -> Any:
+    query = select(Contact)
+    if user.role != Role.admin:
+        seen = select(Conversation.contact_id).where(can_see_conversations(session, user))
+        query = query.where(col(Contact.id).in_(seen))
+    return query
+
+
+def contact_out(session: Session, contact: Contact) -> ContactOut:
+    assert contact.id is not None
+    tags = session.exec(select(Tag.name).join(ContactTag, col(ContactTag.tag_id) == Tag.id)
+                        .where(ContactTag.contact_id == contact.id).order_by(col(Tag.name)))
+    consent = session.exec(select(Consent).where(Consent.contact_id == contact.id)
+                           .order_by(col(Consent.created_at), col(Consent.id)))
+    return ContactOut(
+        id=contact.id, name=contact.name, locale=contact.locale, timezone=contact.timezone,
+        custom_fields=contact.custom_fields, created_at=contact.created_at,
+        identities=[IdentityOut(kind=i.kind, value=i.value, verified=i.verified)
+                    for i in service.identities_of(session=session, contact_id=contact.id)],
+        tags=list(tags), consent=[ConsentOut.model_validate(c, from_attributes=True) for c in consent], orders=[],
+    )
+
+
+@router.get("", response_model=list[ContactOut])
+def list_contacts(session: DbSession, user: CurrentUser, after_id: int | None = None,
+                  limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[ContactOut]:
+    query = _visible_query(session, user)
+    if after_id is not None:
+        query = query.where(col(Contact.id) > after_id)
+    rows = session.exec(query.order_by(col(Contact.id)).limit(limit))
+    return [contact_out(session, row) for row in rows]
+
+
+@router.get("/{contact_id}", response_model=ContactOut)
+def get_contact(contact_id: int, session: DbSession, user: CurrentUser) -> ContactOut:
+    contact = session.exec(_visible_query(session, user).where(col(Contact.id) == contact_id)).first()
+    if contact is None:
+        raise HTTPException(404, "no such contact")
+    return contact_out(session, contact)

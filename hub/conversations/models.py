@@ -1,0 +1,109 @@
+"""Conversations and their messages, with each message's delivery timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from hub.db import utcnow
+from hub.types import JsonType
+
+
+class ConversationStatus(StrEnum):
+    open = "open"
+    pending = "pending"
+    snoozed = "snoozed"
+    resolved = "resolved"
+
+
+class MessageStatus(StrEnum):
+    received = "received"
+    queued = "queued"
+    sending = "sending"
+    sent = "sent"
+    delivered = "delivered"
+    read = "read"
+    failed = "failed"
+
+
+STATUS_RANK: dict[str, int] = {
+    "received": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5, "failed": 6,
+}
+"""A receipt applies only when it moves a message up this order; `failed` is final."""
+
+
+class Conversation(SQLModel, table=True):
+    """One thread between a contact and one channel. A resolved one reopens on the next message."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (
+        UniqueConstraint("contact_id", "channel_id", name="uq_conversation_contact_channel"),
+        Index("ix_conversation_status_activity", "status", "last_activity_at"),
+        Index("ix_conversation_team_status_activity", "team_id", "status", "last_activity_at"),
+        Index("ix_conversation_assignee_status_activity", "assignee_id", "status", "last_activity_at"),
+        Index("ix_conversation_channel_status_activity", "channel_id", "status", "last_activity_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
+    channel_id: int = Field(foreign_key="channel.id", ondelete="CASCADE")
+    status: str = Field(default=ConversationStatus.open.value, max_length=20)
+    assignee_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="SET NULL")
+    snoozed_until: datetime | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    last_activity_at: datetime = Field(default_factory=utcnow)
+    last_inbound_at: datetime | None = None
+    unread_count: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Message(SQLModel, table=True):
+    __tablename__ = "message"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "provider_message_id", name="uq_message_channel_provider_id"),
+        UniqueConstraint("conversation_id", "client_key", name="uq_message_conversation_client_key"),
+        Index("ix_message_conversation_id", "conversation_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE")
+    channel_id: int = Field(foreign_key="channel.id", ondelete="CASCADE")
+    direction: str = Field(max_length=10)  # inbound | outbound
+    kind: str = Field(default="text", max_length=20)
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonType, nullable=False))
+    provider_message_id: str | None = Field(default=None, max_length=200)
+    status: str = Field(default=MessageStatus.queued.value, max_length=20)
+    error_code: str | None = Field(default=None, max_length=40)
+    error_reason: str | None = Field(default=None, max_length=500)
+    author_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    client_key: str | None = Field(default=None, max_length=100)
+    attempts: int = Field(default=0)
+    lease_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
+    read_at: datetime | None = None
+    failed_at: datetime | None = None
+
+
+class PendingReceipt(SQLModel, table=True):
+    """A receipt that arrived before its message was stored; applied when the message is."""
+
+    __tablename__ = "pending_receipt"
+    __table_args__ = (Index("ix_pending_receipt_lookup", "channel_id", "provider_message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channel.id", ondelete="CASCADE")
+    provider_message_id: str = Field(max_length=200)
+    status: str = Field(max_length=20)
+    at: datetime
+    error_code: str | None = Field(default=None, max_length=40)
+    error_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,169 @@
+"""Replies: queued in the database first, then sent by a job exactly once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from channels import Button, IdentityRef, OutboundMessage, SendResult
+from hub import events
+from hub.channel_records.models import Channel
+from hub.channel_records.service import adapter_of
+from hub.contacts.models import ChannelIdentity
+from hub.conversations.models import Conversation, Message, MessageStatus
+from hub.conversations.service import apply_pending_receipts
+from hub.db import as_utc, utcnow
+
+SEND_LEASE = timedelta(seconds=120)
+MAX_SEND_ATTEMPTS = 6
+
+
+class ReplyRefused(ValueError):
+    """Hub will not send this reply; the message says why and what to do instead."""
+
+
+def window_closed(conversation: Conversation, channel: Channel) -> bool:
+    """True when the channel only allows templates now (WhatsApp's 24-hour rule)."""
+    hours = adapter_of(channel.kind).reply_window_hours
+    if hours is None:
+        return False
+    if conversation.last_inbound_at is None:
+        return True
+    return utcnow() - as_utc(conversation.last_inbound_at) > timedelta(hours=hours)
+
+
+def queue_reply(
+    *,
+    session: Session,
+    conversation: Conversation,
+    author_id: int | None,
+    text: str | None = None,
+    kind: str = "text",
+    payload: dict[str, Any] | None = None,
+    client_key: str | None = None,
+) -> tuple[Message, bool]:
+    """Store an outbound message as `queued`. (message, created): a repeated client key returns the first."""
+    if client_key:
+        existing = session.exec(select(Message).where(
+            Message.conversation_id == conversation.id, Message.client_key == client_key)).first()
+        if existing is not None:
+            return existing, False
+    channel = session.get(Channel, conversation.channel_id)
+    assert channel is not None
+    if kind != "template" and window_closed(conversation, channel):
+        hours = adapter_of(channel.kind).reply_window_hours
+        raise ReplyRefused(
+            f"the customer's last message was more than {hours} hours ago; "
+            "this channel only accepts an approved template now: send a template message instead"
+        )
+    message = Message(
+        conversation_id=conversation.id, channel_id=conversation.channel_id, direction="outbound", kind=kind,
+        text=text, payload=payload or {}, status=MessageStatus.queued.value, author_id=author_id,
+        client_key=client_key,
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+            session.flush()
+    except IntegrityError:  # the same client key at the same moment
+        existing = session.exec(select(Message).where(
+            Message.conversation_id == conversation.id, Message.client_key == client_key)).one()
+        return existing, False
+    now = utcnow()
+    values: dict[str, Any] = {"last_activity_at": now, "unread_count": 0}
+    if author_id is not None and conversation.first_response_at is None:
+        values["first_response_at"] = now
+    session.execute(update(Conversation).where(col(Conversation.id) == conversation.id).values(**values))
+    events.emit(session, events.MESSAGE_CREATED, message_id=message.id, conversation_id=conversation.id,
+                channel_id=conversation.channel_id, direction="outbound", status=message.status)
+    return message, True
+
+
+def claim_for_sending(*, session: Session, message_id: int) -> bool:
+    """Move a queued message to `sending` under a lease; False when another run has it."""
+    now = utcnow()
+    result = session.execute(
+        update(Message)
+        .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.queued.value)
+        .where((col(Message.lease_until).is_(None)) | (col(Message.lease_until) < now))
+        .values(status=MessageStatus.sending.value, lease_until=now + SEND_LEASE,
+                attempts=Message.attempts + 1)  # type: ignore[operator]
+    )
+    session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def build_outbound(*, session: Session, message: Message) -> OutboundMessage:
+    """The provider-neutral message for a stored reply, addressed to the right identity."""
+    conversation = session.get(Conversation, message.conversation_id)
+    channel = session.get(Channel, message.channel_id)
+    assert conversation is not None and channel is not None
+    adapter = adapter_of(channel.kind)
+    identities = list(session.exec(select(ChannelIdentity).where(
+        ChannelIdentity.contact_id == conversation.contact_id)))
+    for kind in adapter.identity_kinds:
+        if kind == "phone":  # prefer the number the customer wrote from on this kind of channel
+            phones = [i for i in identities if i.kind == adapter.phone_identity and i.phone]
+            phones += [i for i in identities if i.phone and i not in phones]
+            if phones:
+                return _outbound(message, IdentityRef(kind="phone", value=phones[0].phone or ""))
+            continue
+        for identity in identities:
+            if identity.kind == kind:
+                return _outbound(message, IdentityRef(kind=kind, value=identity.value))  # type: ignore[arg-type]
+    raise ReplyRefused(f"the contact has no address this {channel.kind} channel can send to")
+
+
+def _outbound(message: Message, to: IdentityRef) -> OutboundMessage:
+    payload = dict(message.payload)
+    buttons = tuple(Button(**button) for button in payload.pop("buttons", []))
+    kind = message.kind if message.kind in ("media", "buttons", "list", "template", "product",
+                                            "product_list") else "text"
+    return OutboundMessage(
+        to=to, kind=kind, text=message.text, buttons=buttons,  # type: ignore[arg-type]
+        media_url=payload.pop("media_url", None), media_type=payload.pop("media_type", None),
+        header=payload.pop("header", None), footer=payload.pop("footer", None),
+        list_button=payload.pop("list_button", None), template_name=payload.pop("template_name", None),
+        template_language=payload.pop("template_language", None),
+        template_params=tuple(payload.pop("template_params", ())), payload=payload,
+    )
+
+
+def record_result(
+    *, session: Session, message_id: int, result: SendResult, retry: bool, hold: timedelta | None = None
+) -> Message:
+    """Store what the provider said. A transient error puts the message back in the queue,
+    held for `hold` so that the sweeper does not send it before its backoff ends."""
+    message = session.get(Message, message_id)
+    assert message is not None
+    now = utcnow()
+    if result.ok:
+        message.status = MessageStatus.sent.value
+        message.provider_message_id = result.provider_message_id
+        message.sent_at = now
+        message.error_code = message.error_reason = None
+    elif retry and not result.permanent:
+        message.status = MessageStatus.queued.value
+        message.error_code, message.error_reason = result.error_code, result.error_reason
+    else:
+        message.status = MessageStatus.failed.value
+        message.failed_at = now
+        message.error_code, message.error_reason = result.error_code, result.error_reason
+    message.lease_until = now + hold if hold and message.status == MessageStatus.queued.value else None
+    session.add(message)
+    session.flush()
+    if result.ok:
+        apply_pending_receipts(session=session, message=message)
+    if message.status != MessageStatus.queued.value:
+        events.emit(session, events.MESSAGE_STATUS, message_id=message.id, conversation_id=message.conversation_id,
+                    status=message.status, error_code=message.error_code, error_reason=message.error_reason)
+    return message
+
+
+def fail(*, session: Session, message_id: int, code: str, reason: str) -> None:
+    record_result(session=session, message_id=message_id,
+                  result=SendResult(ok=False, error_code=code, error_reason=reason, permanent=True), retry=False)

@@ -1,0 +1,78 @@
+"""Reading the inbox: the conversation list and a thread, always scoped to what a user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
+
+from hub.agents.models import User
+from hub.agents.service import can_see_conversations
+from hub.conversations.models import Conversation, Message
+from hub.db import as_utc
+from hub.tags.models import ConversationTag, Tag
+
+
+@dataclass(frozen=True)
+class ConversationFilter:
+    status: str | None = None
+    assignee: str | None = None  # "me", "none" or an agent id
+    team_id: int | None = None
+    channel_id: int | None = None
+    tag: str | None = None
+    q: str | None = None
+
+
+def visible(*, session: Session, user: User, conversation_id: int) -> Conversation | None:
+    """The conversation if this user may see it; None otherwise (callers answer 404)."""
+    query = select(Conversation).where(col(Conversation.id) == conversation_id,
+                                       can_see_conversations(session, user))
+    return session.exec(query).first()
+
+
+def list_conversations(
+    *, session: Session, user: User, filters: ConversationFilter, limit: int = 50,
+    after: tuple[datetime, int] | None = None,
+) -> list[Conversation]:
+    """Newest activity first, keyset-paginated on (last_activity_at, id)."""
+    query = select(Conversation).where(can_see_conversations(session, user))
+    if filters.status:
+        query = query.where(col(Conversation.status) == filters.status)
+    if filters.assignee == "me":
+        query = query.where(col(Conversation.assignee_id) == user.id)
+    elif filters.assignee == "none":
+        query = query.where(col(Conversation.assignee_id).is_(None))
+    elif filters.assignee:
+        query = query.where(col(Conversation.assignee_id) == int(filters.assignee))
+    if filters.team_id is not None:
+        query = query.where(col(Conversation.team_id) == filters.team_id)
+    if filters.channel_id is not None:
+        query = query.where(col(Conversation.channel_id) == filters.channel_id)
+    if filters.tag:
+        tagged = (select(ConversationTag.conversation_id).join(Tag, col(Tag.id) == ConversationTag.tag_id)
+                  .where(col(Tag.name) == filters.tag))
+        query = query.where(col(Conversation.id).in_(tagged))
+    if filters.q:
+        matching = select(Message.conversation_id).where(col(Message.text).contains(filters.q, autoescape=True))
+        query = query.where(col(Conversation.id).in_(matching))
+    if after is not None:
+        moment, row_id = as_utc(after[0]), after[1]
+        query = query.where(or_(
+            col(Conversation.last_activity_at) < moment,
+            and_(col(Conversation.last_activity_at) == moment, col(Conversation.id) < row_id),
+        ))
+    query = query.order_by(col(Conversation.last_activity_at).desc(), col(Conversation.id).desc()).limit(limit)
+    return list(session.exec(query))
+
+
+def thread(*, session: Session, conversation: Conversation, limit: int = 50, before_id: int | None = None
+           ) -> list[Message]:
+    """The latest `limit` messages (older ones with `before_id`), oldest first."""
+    query = select(Message).where(Message.conversation_id == conversation.id)
+    if before_id is not None:
+        query = query.where(col(Message.id) < before_id)
+    rows = list(session.exec(query.order_by(col(Message.id).desc()).limit(limit)))
+    rows.reverse()
+    return rows

@@ -1,0 +1,159 @@
+"""Conversations and messages: open or reopen a thread, store a message once, apply receipts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from channels.types import InboundMessage, StatusUpdate
+from hub import events
+from hub.conversations.models import (
+    Conversation,
+    ConversationStatus,
+    Message,
+    MessageStatus,
+    PendingReceipt,
+)
+from hub.db import as_utc, utcnow
+
+FORWARD_FROM: dict[str, tuple[str, ...]] = {
+    "sent": ("queued", "sending"),
+    "delivered": ("queued", "sending", "sent"),
+    "read": ("queued", "sending", "sent", "delivered"),
+    "failed": ("queued", "sending", "sent"),
+}
+"""The statuses each receipt may move a message from: never backwards, and never out of `failed`."""
+
+
+def get(*, session: Session, conversation_id: int) -> Conversation | None:
+    return session.get(Conversation, conversation_id)
+
+
+def open_for(*, session: Session, contact_id: int, channel_id: int) -> tuple[Conversation, bool]:
+    """The contact's conversation on this channel, created if missing. True when it was (re)opened."""
+    query = select(Conversation).where(Conversation.contact_id == contact_id, Conversation.channel_id == channel_id)
+    conversation = session.exec(query).first()
+    if conversation is None:
+        try:
+            with session.begin_nested():
+                conversation = Conversation(contact_id=contact_id, channel_id=channel_id)
+                session.add(conversation)
+                session.flush()
+            events.emit(session, events.CONVERSATION_OPENED, conversation_id=conversation.id,
+                        channel_id=channel_id, contact_id=contact_id)
+            return conversation, True
+        except IntegrityError:
+            conversation = session.exec(query).one()
+    if conversation.status in (ConversationStatus.resolved, ConversationStatus.snoozed):
+        conversation.status = ConversationStatus.open.value
+        conversation.resolved_at = None
+        conversation.snoozed_until = None
+        session.add(conversation)
+        events.emit(session, events.CONVERSATION_OPENED, conversation_id=conversation.id,
+                    channel_id=channel_id, contact_id=contact_id)
+        return conversation, True
+    return conversation, False
+
+
+def store_inbound(*, session: Session, conversation: Conversation, inbound: InboundMessage) -> Message | None:
+    """Store a customer's message once; None when this provider id was stored already."""
+    payload: dict[str, Any] = dict(inbound.payload)
+    payload.setdefault("provider_sent_at", as_utc(inbound.sent_at).isoformat())
+    if inbound.reply_to_provider_id:
+        payload["reply_to"] = inbound.reply_to_provider_id
+    message = Message(
+        conversation_id=conversation.id,
+        channel_id=conversation.channel_id,
+        direction="inbound",
+        kind=inbound.kind,
+        text=inbound.text,
+        payload=payload,
+        provider_message_id=inbound.provider_message_id,
+        status=MessageStatus.received.value,
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+            session.flush()
+    except IntegrityError:
+        return None
+    now = utcnow()
+    session.execute(
+        update(Conversation)
+        .where(col(Conversation.id) == conversation.id)
+        .values(
+            unread_count=Conversation.unread_count + 1,  # type: ignore[operator]
+            last_activity_at=now,
+            last_inbound_at=now,
+        )
+    )
+    session.refresh(conversation)
+    events.emit(session, events.MESSAGE_RECEIVED, message_id=message.id, conversation_id=conversation.id,
+                channel_id=conversation.channel_id, contact_id=conversation.contact_id)
+    return message
+
+
+def apply_receipt(*, session: Session, channel_id: int, receipt: StatusUpdate) -> bool:
+    """Move a sent message's status forward. A receipt for an unknown message is kept for later.
+
+    Returns True when the message changed.
+    """
+    message = session.exec(
+        select(Message).where(
+            Message.channel_id == channel_id, Message.provider_message_id == receipt.provider_message_id
+        )
+    ).first()
+    if message is None:
+        session.add(PendingReceipt(
+            channel_id=channel_id, provider_message_id=receipt.provider_message_id, status=receipt.status,
+            at=as_utc(receipt.at), error_code=receipt.error_code, error_reason=receipt.error_reason,
+        ))
+        return False
+    return _move_status(session, message, receipt.status, as_utc(receipt.at), receipt.error_code,
+                        receipt.error_reason)
+
+
+def _move_status(
+    session: Session, message: Message, status: str, at: datetime, error_code: str | None, error_reason: str | None
+) -> bool:
+    stamp = f"{status}_at"
+    values: dict[str, Any] = {"status": status, stamp: func.coalesce(getattr(Message, stamp), at)}
+    if status == "read":
+        values["delivered_at"] = func.coalesce(Message.delivered_at, at)
+    if status == "failed":
+        values["error_code"] = error_code
+        values["error_reason"] = error_reason
+    result = session.execute(
+        update(Message)
+        .where(col(Message.id) == message.id, col(Message.status).in_(FORWARD_FROM[status]))
+        .values(**values)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        if status in ("delivered", "read"):  # a late stage still records when it happened
+            session.execute(update(Message).where(
+                col(Message.id) == message.id, col(Message.status) != MessageStatus.failed.value).values(
+                **{stamp: func.coalesce(getattr(Message, stamp), at)}))
+        return False
+    session.refresh(message)
+    events.emit(session, events.MESSAGE_STATUS, message_id=message.id, conversation_id=message.conversation_id,
+                status=message.status, error_code=message.error_code, error_reason=message.error_reason)
+    return True
+
+
+def apply_pending_receipts(*, session: Session, message: Message) -> None:
+    """Apply receipts that arrived before the provider id of this message was known."""
+    if message.provider_message_id is None:
+        return
+    pending = list(session.exec(
+        select(PendingReceipt).where(
+            PendingReceipt.channel_id == message.channel_id,
+            PendingReceipt.provider_message_id == message.provider_message_id,
+        )
+    ))
+    for row in sorted(pending, key=lambda r: list(FORWARD_FROM).index(r.status)):
+        _move_status(session, message, row.status, as_utc(row.at), row.error_code, row.error_reason)
+        session.delete(row)

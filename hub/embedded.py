@@ -1,0 +1,70 @@
+"""The embedded Redis-compatible server used when HUB_REDIS_URL is unset (fakeredis over TCP).
+
+It runs in its own process; its address is written to `var/embedded-redis.json` so that the API,
+the workers and the CLI of one installation find the same server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+STATE_FILE = "embedded-redis.json"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"*1\r\n$4\r\nPING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def running_url(var_dir: Path) -> str | None:
+    """The URL of an embedded server already running for this installation."""
+    state = var_dir / STATE_FILE
+    try:
+        port = int(json.loads(state.read_text())["port"])
+    except (OSError, ValueError, KeyError):
+        return None
+    return f"redis://127.0.0.1:{port}/0" if _answers(port) else None
+
+
+def start(var_dir: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start a server in a child process and wait until it answers."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "hub.embedded", str(port)])
+    deadline = time.monotonic() + 15
+    while not _answers(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the embedded Redis-compatible server did not start")
+        time.sleep(0.05)
+    (var_dir / STATE_FILE).write_text(json.dumps({"port": port, "pid": process.pid}))
+    return f"redis://127.0.0.1:{port}/0", process
+
+
+def serve(port: int) -> None:
+    from fakeredis import TcpFakeServer
+
+    server = TcpFakeServer(("127.0.0.1", port))
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))

@@ -1,0 +1,91 @@
+"""Domain events: emitted inside a transaction, delivered only after it commits.
+
+Listeners in this process run first (tagging, assignment, flows register here from the
+composition roots); then the event is published on Redis for every API process's WebSockets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+MESSAGE_RECEIVED = "message.received"
+MESSAGE_CREATED = "message.created"
+MESSAGE_STATUS = "message.status"
+CONVERSATION_OPENED = "conversation.opened"
+CONVERSATION_UPDATED = "conversation.updated"
+CONTACT_UPDATED = "contact.updated"
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({"event": self.name, "data": self.data}, default=str, ensure_ascii=False)
+
+
+Listener = Callable[[Event], None]
+Publisher = Callable[[Event], None]
+
+_listeners: dict[str, list[Listener]] = defaultdict(list)
+_publishers: list[Publisher] = []
+_PENDING = "hub_pending_events"
+
+
+def subscribe(name: str, listener: Listener) -> None:
+    """Call `listener` after each committed event called `name` ("*" for all)."""
+    if listener not in _listeners[name]:
+        _listeners[name].append(listener)
+
+
+def add_publisher(publisher: Publisher) -> None:
+    if publisher not in _publishers:
+        _publishers.append(publisher)
+
+
+def clear() -> None:
+    """Forget listeners and publishers (tests)."""
+    _listeners.clear()
+    _publishers.clear()
+
+
+def emit(session: Session, name: str, **data: Any) -> None:
+    """Queue an event on the session; it is delivered when the session commits."""
+    session.info.setdefault(_PENDING, []).append(Event(name, data))
+
+
+def deliver(event: Event) -> None:
+    for listener in [*_listeners.get(event.name, ()), *_listeners.get("*", ())]:
+        try:
+            listener(event)
+        except Exception:
+            log.exception("event listener failed", extra={"event_name": event.name})
+    for publish in _publishers:
+        try:
+            publish(event)
+        except Exception:
+            log.warning("could not publish event %s", event.name, exc_info=True)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    pending: list[Event] = session.info.pop(_PENDING, [])
+    for item in pending:
+        deliver(item)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # only the outermost rollback drops the events
+        session.info.pop(_PENDING, None)

@@ -1,0 +1,58 @@
+"""`hub worker`: an RQ worker with the scheduler, plus the periodic sweeper. A composition root."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from rq import SimpleWorker
+
+from hub import broker, events
+from hub.jobs import tasks
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 10
+
+
+class HubWorker(SimpleWorker):
+    """A non-forking worker (see PERFORMANCE.md: forking costs 5x on hot queues).
+
+    Jobs open their own sessions and keep no state between runs, so no fork is needed to isolate them.
+    """
+
+    def _set_ip_address(self, connection: Any) -> None:
+        # The embedded server reports client addresses in a form redis-py cannot parse.
+        try:
+            super()._set_ip_address(connection)
+        except ValueError:
+            self.ip_address = "unknown"
+
+
+def _sweeper(stop: threading.Event) -> None:
+    """Every SWEEP_SECONDS, the one worker holding the lock enqueues a sweep."""
+    while not stop.wait(SWEEP_SECONDS):
+        try:
+            if broker.connection().set(broker.key("sweep", "lock"), 1, nx=True, ex=SWEEP_SECONDS - 1):
+                broker.queue("inbound").enqueue(tasks.sweep, job_timeout=120)
+        except Exception as error:
+            log.warning("sweeper could not reach Redis: %s", error)
+
+
+def register_listeners() -> None:
+    """Where catalog and flows hook into core events, once they exist."""
+    events.add_publisher(broker.publish)
+
+
+def run(queues: tuple[str, ...] = broker.QUEUES, burst: bool = False) -> None:
+    register_listeners()
+    stop = threading.Event()
+    if not burst:
+        threading.Thread(target=_sweeper, args=(stop,), daemon=True, name="sweeper").start()
+        tasks.sweep()  # catch up at once on whatever a previous worker left
+    worker = HubWorker([broker.queue(name) for name in queues], connection=broker.connection())
+    try:
+        worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")
+    finally:
+        stop.set()

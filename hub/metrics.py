@@ -1,0 +1,11 @@
+"""Prometheus metrics (served at /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+REQUESTS = Counter("hub_http_requests_total", "HTTP requests", ["method", "route", "status"])
+REQUEST_SECONDS = Histogram("hub_http_request_seconds", "HTTP request latency", ["route"])
+WEBHOOK_EVENTS = Counter("hub_webhook_events_total", "Webhook deliveries", ["provider", "outcome"])
+QUEUE_DEPTH = Gauge("hub_queue_depth", "Jobs waiting per queue", ["queue"])
+JOB_SECONDS = Histogram("hub_job_seconds", "Job durations", ["job"])

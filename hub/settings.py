@@ -1,0 +1,106 @@
+"""Hub's settings, read from the environment and `.env` (names as in CONTRACT.md)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR_DIR = Path("var")
+SECRET_FILE = "secret_key"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///./var/hub.db", validation_alias="HUB_DATABASE_URL")
+    redis_url: str | None = Field(None, validation_alias="HUB_REDIS_URL")
+    public_url: str = Field("http://127.0.0.1:8000", validation_alias="HUB_PUBLIC_URL")
+    env: Literal["development", "test", "production"] = Field("development", validation_alias="HUB_ENV")
+    secret_key: str | None = Field(None, validation_alias="HUB_SECRET_KEY")
+    var_dir: Path = Field(VAR_DIR, validation_alias="HUB_VAR_DIR")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias="HUB_LOG_LEVEL")
+    redis_prefix: str = Field("hub", validation_alias="HUB_REDIS_PREFIX")
+    stripe_secret_key: str | None = Field(None, validation_alias=AliasChoices("STRIPE_SECRET_KEY"))
+    stripe_webhook_secret: str | None = Field(None, validation_alias=AliasChoices("STRIPE_WEBHOOK_SECRET"))
+    stripe_api_base: str = Field("https://api.stripe.com", validation_alias=AliasChoices("STRIPE_API_BASE"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value
+
+    @field_validator("public_url", "stripe_api_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _production_has_real_secrets(self) -> Settings:
+        if self.env != "production":
+            return self
+        if not self.secret_key or len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(f"HUB_SECRET_KEY must be set to at least {MIN_SECRET_LENGTH} characters in production")
+        if self.secret_key.startswith(("change", "dev", "secret")):
+            raise ValueError("HUB_SECRET_KEY is a default value; set a random one in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sandbox_allowed(self) -> bool:
+        return self.env != "production"
+
+    def resolved_secret_key(self) -> str:
+        """The secret key, generated into `var/` on first run outside production."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / SECRET_FILE
+        if path.exists():
+            return path.read_text().strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+def describe(error: ValidationError) -> str:
+    """One line naming the first bad setting and what is wrong with it."""
+    first = error.errors()[0]
+    name = ".".join(str(part) for part in first["loc"]) or "settings"
+    return f"bad setting {name}: {first['msg'].removeprefix('Value error, ')}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingsError(describe(error)) from None

@@ -1,0 +1,36 @@
+"""Tags on conversations and contacts, each remembering who or what applied it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from hub.db import utcnow
+
+
+class Tag(SQLModel, table=True):
+    __tablename__ = "tag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    color: str = Field(default="#6b7280", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ConversationTag(SQLModel, table=True):
+    __tablename__ = "conversation_tag"
+
+    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True, ondelete="CASCADE")
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True, ondelete="CASCADE", index=True)
+    source: str = Field(default="agent", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ContactTag(SQLModel, table=True):
+    __tablename__ = "contact_tag"
+
+    contact_id: int = Field(foreign_key="contact.id", primary_key=True, ondelete="CASCADE")
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True, ondelete="CASCADE", index=True)
+    source: str = Field(default="agent", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)

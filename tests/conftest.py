@@ -1,0 +1,180 @@
+"""Test isolation: every storage and queue test runs on the embedded default (SQLite + the
+embedded Redis-compatible server) and on PostgreSQL + Redis when they answer (always in CI).
+
+Each test gets an empty database (a fresh SQLite file, or a truncated private PostgreSQL
+schema migrated once per run) and an empty Redis database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import text
+
+from hub import broker, db, events, schema
+from hub.channel_records import service as channel_service
+from hub.settings import get_settings
+
+PG_BASE = os.environ.get("HUB_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_BASE = os.environ.get("HUB_TEST_REDIS", "redis://127.0.0.1:6379")
+REDIS_TEST_DB = 13
+SCHEMA = f"t_{uuid.uuid4().hex[:10]}"
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+POSTGRES_UP = _port_open("127.0.0.1", 5432) and _port_open("127.0.0.1", 6379)
+
+
+@pytest.fixture(scope="session")
+def embedded_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from hub import embedded
+
+    url, process = embedded.start(tmp_path_factory.mktemp("embedded"))
+    yield url
+    process.terminate()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "hub.db"
+    url = f"sqlite:///{path}"
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        schema.upgrade(connection=conn)
+        conn.commit()
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    if not POSTGRES_UP:
+        if os.environ.get("HUB_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL and Redis must be reachable on 127.0.0.1 (HUB_REQUIRE_POSTGRES is set)")
+        pytest.skip("PostgreSQL or Redis is not reachable on 127.0.0.1")
+    admin = db.make_engine(PG_BASE)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+    url = pg_url(SCHEMA)
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        schema.upgrade(connection=conn)
+        conn.commit()
+    engine.dispose()
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {SCHEMA} CASCADE"))
+    admin.dispose()
+
+
+def pg_url(schema_name: str) -> str:
+    return f"{PG_BASE}?options=-csearch_path%3D{schema_name}%2Cpublic"
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = db.make_engine(url)
+    tables = [t.name for t in schema.target_metadata().sorted_tables] + ["alembic_version"]
+    with engine.begin() as conn:
+        names = ", ".join(f'"{name}"' for name in tables if name != "alembic_version")
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+class Backend:
+    """Which storage and queue a test runs on."""
+
+    def __init__(self, name: str, database_url: str, redis_url: str) -> None:
+        self.name = name
+        self.database_url = database_url
+        self.redis_url = redis_url
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.name == "postgres"
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _configure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str, redis_url: str) -> None:
+    monkeypatch.setenv("HUB_DATABASE_URL", database_url)
+    monkeypatch.setenv("HUB_REDIS_URL", redis_url)
+    monkeypatch.setenv("HUB_ENV", "test")
+    monkeypatch.setenv("HUB_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+    monkeypatch.setenv("HUB_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("HUB_PUBLIC_URL", "https://hub.example.test")
+    get_settings.cache_clear()
+    db.reset_engines()
+    broker.reset()
+    channel_service.forget_cache()
+    events.clear()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Backend]:
+    """An empty database and an empty Redis: SQLite + embedded server, or PostgreSQL + Redis."""
+    if request.param == "sqlite":
+        path = tmp_path / "hub.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        chosen = Backend("sqlite", f"sqlite:///{path}", request.getfixturevalue("embedded_redis_url"))
+    else:
+        url = request.getfixturevalue("postgres_schema")
+        _truncate_postgres(url)
+        chosen = Backend("postgres", url, f"{REDIS_BASE}/{REDIS_TEST_DB}")
+    redis.Redis.from_url(chosen.redis_url).flushdb()
+    _configure(monkeypatch, tmp_path, chosen.database_url, chosen.redis_url)
+    yield chosen
+    db.reset_engines()
+    broker.reset()
+    events.clear()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def pg_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Backend]:
+    """PostgreSQL + Redis only: for concurrency tests that SQLite cannot show."""
+    url = request.getfixturevalue("postgres_schema")
+    _truncate_postgres(url)
+    chosen = Backend("postgres", url, f"{REDIS_BASE}/{REDIS_TEST_DB}")
+    redis.Redis.from_url(chosen.redis_url).flushdb()
+    _configure(monkeypatch, tmp_path, chosen.database_url, chosen.redis_url)
+    yield chosen
+    db.reset_engines()
+    broker.reset()
+    events.clear()
+    get_settings.cache_clear()
+
+
+def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A real `hub` process (API or worker) for tests that kill and restart one."""
+    handle = log.open("ab")
+    return subprocess.Popen([sys.executable, "-m", "hub.cli", *args], env=env, stdout=handle, stderr=handle)
+
+
+def wait_for(condition, timeout: float = 20.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(interval)
