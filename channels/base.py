@@ -34,7 +34,7 @@ class Adapter(ABC):
     reply_window_hours: ClassVar[int | None] = None
     """Free-form replies are refused this long after the customer's last message (WhatsApp: 24)."""
     endpoints: ClassVar[frozenset[str]] = frozenset({""})
-    """Webhook sub-paths: `""` for `/webhooks/{provider}/{id}`, else `/webhooks/{provider}/{id}/{endpoint}`."""
+    """Webhook sub-paths: `""` is `/webhooks/{provider}/{id}`, else `/webhooks/{provider}/{id}/{endpoint}`."""
 
     def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
         """Return the config to store, or raise ValueError with a sentence for the admin."""

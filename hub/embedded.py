@@ -58,9 +58,21 @@ def start(var_dir: Path) -> tuple[str, subprocess.Popen[bytes]]:
     return f"redis://127.0.0.1:{port}/0", process
 
 
+def _add_info_command() -> None:
+    """RQ asks `INFO server` for the version; fakeredis has no INFO and drops the connection."""
+    from fakeredis._commands import command
+    from fakeredis._socket._fakesocket import FakeSocket
+
+    def info(self: object, *sections: bytes) -> bytes:
+        return b"# Server\r\nredis_version:7.2.0\r\nredis_mode:standalone\r\n"
+
+    FakeSocket.info = command(name="INFO", fixed=(), repeat=(bytes,))(info)  # type: ignore[attr-defined]
+
+
 def serve(port: int) -> None:
     from fakeredis import TcpFakeServer
 
+    _add_info_command()
     server = TcpFakeServer(("127.0.0.1", port))
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     server.serve_forever()

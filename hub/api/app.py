@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from hub import broker, events, logs, metrics
+from hub import broker, events, logs, metrics, schema
 from hub.agents.views import router as auth_router
 from hub.api.health import router as health_router
 from hub.channel_records.views import router as channels_router
@@ -48,6 +48,7 @@ def readable(error: RequestValidationError) -> str:
 def create_app() -> FastAPI:
     settings = get_settings()
     logs.configure(settings.log_level)
+    schema.target_metadata()  # every package's tables, so that foreign keys resolve
     app = FastAPI(title="Hub", version="0.1.0", lifespan=lifespan,
                   description="Conversational commerce messaging hub: shared inbox, channels, catalog, broadcasts.")
     for router in (health_router, webhooks_router, auth_router, channels_router, conversations_router,

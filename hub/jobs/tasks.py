@@ -84,14 +84,14 @@ def send_message(message_id: int) -> str:
     return status
 
 
-def sweep() -> dict[str, int]:
+def sweep(stale_after: timedelta = STALE_EVENT) -> dict[str, int]:
     """Recover from lost jobs and dead workers; wake snoozed conversations."""
     now = utcnow()
     counts = {"events": 0, "queued": 0, "interrupted": 0, "woken": 0}
     with session_scope() as session:
         counts["events"] = len(session.exec(
             select(WebhookEvent.id).where(col(WebhookEvent.processed_at).is_(None),
-                                          col(WebhookEvent.received_at) < now - STALE_EVENT).limit(1)).all())
+                                          col(WebhookEvent.received_at) <= now - stale_after).limit(1)).all())
         queued = session.exec(select(Message.id).where(
             col(Message.status) == MessageStatus.queued.value, col(Message.created_at) < now - QUEUED_GRACE,
             (col(Message.lease_until).is_(None)) | (col(Message.lease_until) < now)).limit(1000)).all()

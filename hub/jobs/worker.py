@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 from typing import Any
 
 from rq import SimpleWorker
 
-from hub import broker, events
+from hub import broker, events, schema
 from hub.jobs import tasks
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,8 @@ def _sweeper(stop: threading.Event) -> None:
 
 
 def register_listeners() -> None:
-    """Where catalog and flows hook into core events, once they exist."""
+    """Load every package's models and hook catalog and flows into core events."""
+    schema.target_metadata()
     events.add_publisher(broker.publish)
 
 
@@ -50,7 +52,7 @@ def run(queues: tuple[str, ...] = broker.QUEUES, burst: bool = False) -> None:
     stop = threading.Event()
     if not burst:
         threading.Thread(target=_sweeper, args=(stop,), daemon=True, name="sweeper").start()
-        tasks.sweep()  # catch up at once on whatever a previous worker left
+        tasks.sweep(stale_after=timedelta(0))  # catch up at once on whatever a previous worker left
     worker = HubWorker([broker.queue(name) for name in queues], connection=broker.connection())
     try:
         worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")
