@@ -94,10 +94,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        for process in reversed(owned):
+        for process in reversed(owned):  # the API and workers first, the embedded server last
             if process.poll() is None:
                 process.terminate()
-        for process in owned:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -38,7 +38,8 @@ CUSTOMERS = [
     ("陳大文", (IdentityRef("phone", "+85291234567"),), "sms_twilio", "zh-HK", ["我嘅訂單 #1042 到咗未？"]),
     ("山田太郎", (IdentityRef("phone", "+819012345678"),), "whatsapp_twilio", "ja",
      ["注文した商品を返品したいです。返金はいつになりますか？"]),
-    ("鈴木花子", (IdentityRef("telegram", "700100200"),), "telegram", "ja", ["このジャケットのMサイズは在庫ありますか"]),
+    ("鈴木花子", (IdentityRef("telegram", "700100200"),), "telegram", "ja",
+     ["このジャケットのMサイズは在庫ありますか"]),
     ("Emily Clark", (IdentityRef("phone", "+14155550123"),), "sms_twilio", "en",
      ["Hi! Is the linen shirt available in blue?"]),
 ]

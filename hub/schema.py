@@ -5,10 +5,11 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
+
+from alembic import command
 
 OPTIONAL_MODEL_MODULES = ("catalog.models", "flows.models")
 

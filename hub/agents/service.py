@@ -83,6 +83,7 @@ def create_team(*, session: Session, name: str, member_ids: list[int] | None = N
     team = Team(name=name)
     session.add(team)
     session.flush()
+    assert team.id is not None
     for user_id in member_ids or []:
         session.add(TeamMember(team_id=team.id, user_id=user_id))
     return team

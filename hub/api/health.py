@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -11,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from hub import broker, metrics
 from hub.db import get_engine
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 
@@ -44,6 +47,6 @@ async def prometheus() -> Response:
     try:
         for name, depth in (await run_in_threadpool(broker.queue_depths)).items():
             metrics.QUEUE_DEPTH.labels(name).set(depth)
-    except Exception:  # Redis down: serve the other metrics anyway
-        pass
+    except Exception as error:  # Redis down: serve the other metrics anyway
+        log.warning("queue depths unavailable: %s", error)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -35,6 +35,7 @@ def create(*, session: Session, kind: str, name: str, config: dict[str, Any], te
     channel = Channel(kind=kind, name=name.strip() or kind, config=stored)
     session.add(channel)
     session.flush()
+    assert channel.id is not None
     for team_id in team_ids or []:
         session.add(TeamChannel(team_id=team_id, channel_id=channel.id))
     return channel

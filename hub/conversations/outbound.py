@@ -60,6 +60,7 @@ def queue_reply(
             f"the customer's last message was more than {hours} hours ago; "
             "this channel only accepts an approved template now: send a template message instead"
         )
+    assert conversation.id is not None
     message = Message(
         conversation_id=conversation.id, channel_id=conversation.channel_id, direction="outbound", kind=kind,
         text=text, payload=payload or {}, status=MessageStatus.queued.value, author_id=author_id,
@@ -91,7 +92,7 @@ def claim_for_sending(*, session: Session, message_id: int) -> bool:
         .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.queued.value)
         .where((col(Message.lease_until).is_(None)) | (col(Message.lease_until) < now))
         .values(status=MessageStatus.sending.value, lease_until=now + SEND_LEASE,
-                attempts=Message.attempts + 1)  # type: ignore[operator]
+                attempts=col(Message.attempts) + 1)
     )
     session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]

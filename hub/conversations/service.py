@@ -65,6 +65,7 @@ def store_inbound(*, session: Session, conversation: Conversation, inbound: Inbo
     payload.setdefault("provider_sent_at", as_utc(inbound.sent_at).isoformat())
     if inbound.reply_to_provider_id:
         payload["reply_to"] = inbound.reply_to_provider_id
+    assert conversation.id is not None
     message = Message(
         conversation_id=conversation.id,
         channel_id=conversation.channel_id,
@@ -86,7 +87,7 @@ def store_inbound(*, session: Session, conversation: Conversation, inbound: Inbo
         update(Conversation)
         .where(col(Conversation.id) == conversation.id)
         .values(
-            unread_count=Conversation.unread_count + 1,  # type: ignore[operator]
+            unread_count=col(Conversation.unread_count) + 1,
             last_activity_at=now,
             last_inbound_at=now,
         )

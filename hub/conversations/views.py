@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, HTTPException, Query
 from pydantic import BaseModel, Field
 
+from hub import broker
 from hub.api import pagination
 from hub.api.deps import CurrentUser, DbSession
 from hub.conversations import outbound, queries
 from hub.conversations.models import Conversation, Message
 from hub.jobs.tasks import send_message
-from hub import broker
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 

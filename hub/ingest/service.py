@@ -85,7 +85,7 @@ def claim(*, session: Session, limit: int = 200) -> list[int]:
         session.execute(
             update(WebhookEvent)
             .where(col(WebhookEvent.id).in_(ids))
-            .values(claimed_until=now + LEASE, attempts=WebhookEvent.attempts + 1)  # type: ignore[operator]
+            .values(claimed_until=now + LEASE, attempts=col(WebhookEvent.attempts) + 1)
         )
     session.commit()
     return ids

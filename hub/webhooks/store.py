@@ -10,6 +10,7 @@ from typing import Protocol
 
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 
 from hub.db import utcnow
@@ -59,9 +60,9 @@ class SqlEventStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._sql = (
-            sqlite_insert(WebhookEvent.__table__)  # type: ignore[arg-type]
+            sqlite_insert(WebhookEvent)
             .on_conflict_do_nothing(index_elements=["provider", "channel_id", "event_id"])
-            .returning(WebhookEvent.__table__.c.id)  # type: ignore[attr-defined]
+            .returning(col(WebhookEvent.id))
         )
 
     async def open(self) -> None:
@@ -70,7 +71,7 @@ class SqlEventStore:
     def _add(self, values: dict[str, object]) -> int | None:
         with self._engine.begin() as conn:
             row = conn.execute(self._sql, values).first()
-        return int(row[0]) if row else None
+        return int(row[0]) if row and row[0] is not None else None
 
     async def add(self, provider: str, channel_id: int, endpoint: str, event_id: str, body: bytes) -> int | None:
         values: dict[str, object] = {

@@ -103,7 +103,8 @@ def test_read_then_a_late_delivered_stays_read(backend):
     channel = make_channel("whatsapp_meta")
     message_id = outbound_message(channel.id, "wamid.OUT")
     with session_scope() as session:
-        assert conversations.apply_receipt(session=session, channel_id=channel.id, receipt=receipt("wamid.OUT", "read", 2))
+        read = receipt("wamid.OUT", "read", 2)
+        assert conversations.apply_receipt(session=session, channel_id=channel.id, receipt=read)
     with session_scope() as session:
         assert not conversations.apply_receipt(session=session, channel_id=channel.id,
                                                receipt=receipt("wamid.OUT", "delivered", 1))

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import threading
-from urllib.parse import parse_qsl
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
 
 import pytest
-from sqlmodel import select
 
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
@@ -65,8 +64,9 @@ def queued_reply(bot_api: BotApi, text: str = "在庫あります！") -> int:
     channel = make_channel("telegram", config={"bot_token": "123:ABC", "secret_token": "s3cret",
                                                "api_base": bot_api.url})
     with session_scope() as session:
-        from channels import IdentityRef
         from dataclasses import replace
+
+        from channels import IdentityRef
 
         first = receive(session=session, channel_id=channel.id,
                         inbound=replace(inbound("1"), identities=(IdentityRef("telegram", "700100200"),)))
@@ -102,7 +102,8 @@ def test_a_transient_error_requeues_with_backoff_and_a_permanent_one_fails_with_
         row = session.get(Message, message_id)
         row.lease_until = None
         session.add(row)
-    bot_api.replies.append((403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}))
+    blocked = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+    bot_api.replies.append((403, blocked))
     assert tasks.send_message(message_id) == "failed"
     failed = message(message_id)
     assert failed.status == "failed" and "blocked" in (failed.error_reason or "")
@@ -111,6 +112,7 @@ def test_a_transient_error_requeues_with_backoff_and_a_permanent_one_fails_with_
 
 def test_a_send_interrupted_by_a_dead_worker_is_marked_failed_not_sent_twice(backend, bot_api):
     from datetime import timedelta
+
     from hub.db import utcnow
 
     message_id = queued_reply(bot_api)

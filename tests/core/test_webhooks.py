@@ -6,12 +6,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from hub import broker
 from hub.api.app import create_app
 from hub.conversations.models import Message
 from hub.db import session_scope
 from hub.jobs.tasks import drain_inbound
 from hub.jobs.worker import HubWorker
-from hub import broker
 from hub.webhooks.models import WebhookEvent
 from tests.factories import make_channel, telegram_headers, telegram_update
 
@@ -100,9 +100,10 @@ def test_a_body_over_one_mebibyte_is_refused_before_parsing(client):
 
 
 def test_an_event_stored_while_redis_lost_its_jobs_is_processed_by_the_sweeper(client):
-    from hub.jobs.tasks import sweep
     from datetime import timedelta
+
     from hub.db import utcnow
+    from hub.jobs.tasks import sweep
 
     channel = make_channel("telegram")
     client.post(f"/webhooks/telegram/{channel.id}", content=telegram_update(5), headers=telegram_headers(channel.id))

@@ -1,0 +1,1 @@
+"""Automations, bots and broadcasts. Built on hub (and catalog) services and events."""
