@@ -33,6 +33,8 @@ class Adapter(ABC):
     """The identity kinds this channel can send to, most preferred first."""
     reply_window_hours: ClassVar[int | None] = None
     """Free-form replies are refused this long after the customer's last message (WhatsApp: 24)."""
+    optout_blocks_all: ClassVar[bool] = False
+    """After STOP nothing but the confirmation may go out (SMS carriers' rule); chat apps only stop marketing."""
     endpoints: ClassVar[frozenset[str]] = frozenset({""})
     """Webhook sub-paths: `""` is `/webhooks/{provider}/{id}`, else `/webhooks/{provider}/{id}/{endpoint}`."""
 

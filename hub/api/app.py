@@ -11,13 +11,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from hub import broker, events, logs, metrics, schema
+from hub import logs, metrics, schema
 from hub.agents.views import router as auth_router
 from hub.api.health import router as health_router
 from hub.channel_records.views import router as channels_router
 from hub.contacts.views import router as contacts_router
 from hub.conversations.views import router as conversations_router
 from hub.db import get_engine
+from hub.jobs import listeners
 from hub.settings import get_settings
 from hub.webhooks.routes import router as webhooks_router
 from hub.webhooks.store import store_for
@@ -30,7 +31,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     store = store_for(settings.database_url, get_engine())
     await store.open()
     app.state.event_store = store
-    events.add_publisher(broker.publish)
+    listeners.register()
     try:
         yield
     finally:

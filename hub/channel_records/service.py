@@ -32,6 +32,10 @@ def create(*, session: Session, kind: str, name: str, config: dict[str, Any], te
            ) -> Channel:
     adapter = adapter_of(kind)
     stored = adapter.validate_config(config)
+    settings = get_settings()
+    probe = ChannelConfig(id=0, kind=kind, config=stored, public_url=settings.public_url)
+    if not settings.sandbox_allowed and adapter.uses_sandbox(probe):
+        raise ValueError(f"{kind} needs its provider credentials in production (the sandbox is for development)")
     channel = Channel(kind=kind, name=name.strip() or kind, config=stored)
     session.add(channel)
     session.flush()
@@ -83,6 +87,8 @@ def cached_config(session_factory: Any, channel_id: int) -> ChannelConfig | None
     with session_factory() as session:
         channel = session.get(Channel, channel_id)
         config = as_config(channel) if channel is not None and channel.is_active else None
+    if config is not None and not get_settings().sandbox_allowed and adapter_of(config.kind).uses_sandbox(config):
+        config = None  # a sandbox channel's secret is derivable: never accept its webhooks in production
     _cache[channel_id] = (now, config)
     return config
 

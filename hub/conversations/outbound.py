@@ -14,6 +14,7 @@ from hub import events
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of
 from hub.contacts.models import ChannelIdentity
+from hub.contacts.service import consent_status
 from hub.conversations.models import Conversation, Message, MessageStatus
 from hub.conversations.service import apply_pending_receipts
 from hub.db import as_utc, utcnow
@@ -36,6 +37,15 @@ def window_closed(conversation: Conversation, channel: Channel) -> bool:
     return utcnow() - as_utc(conversation.last_inbound_at) > timedelta(hours=hours)
 
 
+def refuse_if_opted_out(*, session: Session, conversation: Conversation, channel: Channel) -> None:
+    """On channels where STOP means stop everything (SMS), nothing goes to an opted-out contact."""
+    if not adapter_of(channel.kind).optout_blocks_all:
+        return
+    assert channel.id is not None
+    if consent_status(session=session, contact_id=conversation.contact_id, channel_id=channel.id) == "opted_out":
+        raise ReplyRefused("the customer replied STOP on this channel; nothing more may be sent until they reply START")
+
+
 def queue_reply(
     *,
     session: Session,
@@ -54,6 +64,9 @@ def queue_reply(
             return existing, False
     channel = session.get(Channel, conversation.channel_id)
     assert channel is not None
+    system = "system" in (payload or {})
+    if not system:
+        refuse_if_opted_out(session=session, conversation=conversation, channel=channel)
     if kind != "template" and window_closed(conversation, channel):
         hours = adapter_of(channel.kind).reply_window_hours
         raise ReplyRefused(

@@ -8,12 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from hub import broker
 from hub.api import pagination
 from hub.api.deps import CurrentUser, DbSession
 from hub.conversations import outbound, queries
 from hub.conversations.models import Conversation, Message
-from hub.jobs.tasks import send_message
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -129,13 +127,11 @@ def reply(
     if body.kind == "text" and not (body.text or "").strip():
         raise HTTPException(422, "a text reply needs some text")
     try:
-        message, created = outbound.queue_reply(
+        message, _ = outbound.queue_reply(
             session=session, conversation=conversation, author_id=user.id, text=body.text, kind=body.kind,
             payload=body.payload, client_key=idempotency_key,
         )
     except outbound.ReplyRefused as refused:
         raise HTTPException(422, str(refused)) from None
-    session.commit()
-    if created:
-        broker.enqueue("outbound", send_message, message.id)
+    session.commit()  # the send job is enqueued by the MESSAGE_CREATED listener
     return message_out(message)

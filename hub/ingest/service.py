@@ -12,6 +12,7 @@ from channels import InboundMessage, ParsedEvents, ProfileUpdate
 from channels.types import ParseError
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of, as_config
+from hub.consent import keywords
 from hub.contacts import service as contacts
 from hub.contacts.identities import stored
 from hub.conversations import service as conversations
@@ -34,7 +35,10 @@ def receive(*, session: Session, channel_id: int, inbound: InboundMessage) -> Me
                                locale=inbound.locale)
     assert contact.id is not None
     conversation, _ = conversations.open_for(session=session, contact_id=contact.id, channel_id=channel_id)
-    return conversations.store_inbound(session=session, conversation=conversation, inbound=inbound)
+    message = conversations.store_inbound(session=session, conversation=conversation, inbound=inbound)
+    if message is not None and message.kind == "text":
+        keywords.handle(session=session, channel=channel, conversation=conversation, message=message)
+    return message
 
 
 def _apply_profile(session: Session, channel_id: int, profile: ProfileUpdate) -> None:

@@ -65,6 +65,10 @@ def send_message(message_id: int) -> str:
         channel = session.get(Channel, message.channel_id)
         assert channel is not None
         try:
+            if "system" not in message.payload:
+                conversation = session.get(Conversation, message.conversation_id)
+                assert conversation is not None
+                outbound.refuse_if_opted_out(session=session, conversation=conversation, channel=channel)
             out = outbound.build_outbound(session=session, message=message)
         except outbound.ReplyRefused as refused:
             outbound.fail(session=session, message_id=message_id, code="no_address", reason=str(refused))

@@ -9,8 +9,8 @@ from typing import Any
 
 from rq import SimpleWorker
 
-from hub import broker, events, schema
-from hub.jobs import tasks
+from hub import broker, schema
+from hub.jobs import listeners, tasks
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def _sweeper(stop: threading.Event) -> None:
 def register_listeners() -> None:
     """Load every package's models and hook catalog and flows into core events."""
     schema.target_metadata()
-    events.add_publisher(broker.publish)
+    listeners.register()
 
 
 def run(queues: tuple[str, ...] = broker.QUEUES, burst: bool = False) -> None:

@@ -150,3 +150,14 @@ def test_channels_are_created_by_admins_and_never_return_secrets(client, backend
     assert "EAAG-secret" not in client.get("/api/v1/channels", headers=admin).text
     bad = client.post("/api/v1/channels", headers=admin, json={"kind": "fax", "name": "x"})
     assert bad.status_code == 422 and "unknown channel kind" in bad.json()["detail"]
+
+
+def test_production_refuses_sandbox_channels(client, backend, monkeypatch):
+    from hub.settings import get_settings
+
+    make_user("boss@shop.test", role="admin")
+    admin = token_for(client, "boss@shop.test")
+    monkeypatch.setenv("HUB_ENV", "production")
+    get_settings.cache_clear()
+    answer = client.post("/api/v1/channels", headers=admin, json={"kind": "telegram", "name": "bot"})
+    assert answer.status_code == 422 and "credentials" in answer.json()["detail"]
