@@ -69,11 +69,43 @@ def _add_info_command() -> None:
     FakeSocket.info = command(name="INFO", fixed=(), repeat=(bytes,))(info)  # type: ignore[attr-defined]
 
 
+def _handler_class() -> type:
+    """fakeredis's TCP handler closes the connection after any error reply (NOSCRIPT, WRONGTYPE...);
+    a real Redis answers the error and carries on, and redis-py and RQ rely on that."""
+    import select as select_module
+
+    from fakeredis._clients._tcp_server import TCPFakeRequestHandler
+
+    class Handler(TCPFakeRequestHandler):
+        def handle(self) -> None:
+            while not self.server._shutdown_event.is_set():
+                try:
+                    if self.current_client.can_read():
+                        self.writer.dump(self.current_client.read_response())
+                        continue
+                    data = self.rfile.readline()
+                    if data == b"":
+                        readable, _, _ = select_module.select([self.connection], [], [], 0.1)
+                        if not readable:
+                            continue
+                        data = self.rfile.readline()
+                        if data == b"":
+                            break
+                    self.current_client.get_socket().sendall(data)
+                except ConnectionError:
+                    break
+                except Exception as error:  # an error reply, not a reason to hang up
+                    self.writer.dump(error)
+
+    return Handler
+
+
 def serve(port: int) -> None:
     from fakeredis import TcpFakeServer
 
     _add_info_command()
     server = TcpFakeServer(("127.0.0.1", port))
+    server.RequestHandlerClass = _handler_class()
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     server.serve_forever()
 

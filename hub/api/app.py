@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
-from hub import logs, metrics, schema
+from hub import broker, logs, schema
 from hub.agents.views import router as auth_router
 from hub.api.health import router as health_router
+from hub.api.middleware import RequestContext
 from hub.channel_records.views import router as channels_router
 from hub.contacts.views import router as contacts_router
 from hub.conversations.views import router as conversations_router
@@ -22,6 +21,7 @@ from hub.jobs import listeners
 from hub.settings import get_settings
 from hub.webhooks.routes import router as webhooks_router
 from hub.webhooks.store import store_for
+from hub.webhooks.trigger import IngestTrigger
 
 
 @asynccontextmanager
@@ -31,11 +31,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     store = store_for(settings.database_url, get_engine())
     await store.open()
     app.state.event_store = store
+    app.state.ingest_trigger = IngestTrigger(broker.redis_url())
     listeners.register()
     try:
         yield
     finally:
         await store.close()
+        await app.state.ingest_trigger.close()
 
 
 def readable(error: RequestValidationError) -> str:
@@ -60,20 +62,5 @@ def create_app() -> FastAPI:
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": readable(error)}, status_code=422)
 
-    @app.middleware("http")
-    async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-        token = logs.request_id.set(rid[:64])
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        finally:
-            logs.request_id.reset(token)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        metrics.REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        metrics.REQUEST_SECONDS.labels(path).observe(time.perf_counter() - started)
-        response.headers["X-Request-ID"] = rid[:64]
-        return response
-
+    app.add_middleware(RequestContext)
     return app

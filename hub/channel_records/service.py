@@ -78,6 +78,14 @@ def public_view(channel: Channel) -> dict[str, Any]:
     }
 
 
+def peek_config(channel_id: int) -> tuple[bool, ChannelConfig | None]:
+    """(fresh, config) from the cache alone, without touching the database."""
+    hit = _cache.get(channel_id)
+    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return True, hit[1]
+    return False, None
+
+
 def cached_config(session_factory: Any, channel_id: int) -> ChannelConfig | None:
     """The channel's config, at most CACHE_SECONDS old (a changed secret applies within that)."""
     now = time.monotonic()

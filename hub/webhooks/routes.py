@@ -11,9 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from channels import ChannelConfig, VerifyError, WebhookRequest
 from channels.types import ParseError
 from hub import metrics
-from hub.channel_records.service import adapter_of, cached_config
+from hub.channel_records.service import adapter_of, cached_config, peek_config
 from hub.db import session_scope
-from hub.jobs.tasks import schedule_drain
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
@@ -38,7 +37,9 @@ async def read_body(request: Request) -> bytes:
 async def find_channel(provider: str, channel_id: str) -> ChannelConfig:
     if not channel_id.isdigit():
         raise HTTPException(404, "no such channel")
-    config = await run_in_threadpool(cached_config, session_scope, int(channel_id))
+    fresh, config = peek_config(int(channel_id))
+    if not fresh:
+        config = await run_in_threadpool(cached_config, session_scope, int(channel_id))
     if config is None or adapter_of(config.kind).provider != provider:
         metrics.WEBHOOK_EVENTS.labels(provider, "unknown_channel").inc()
         raise HTTPException(404, "no such channel")
@@ -98,6 +99,6 @@ async def _receive(provider: str, channel_id: str, endpoint: str, request: Reque
         raise HTTPException(503, "the event could not be stored; retry later") from None
     metrics.WEBHOOK_EVENTS.labels(provider, "stored" if row_id else "duplicate").inc()
     if row_id:
-        await run_in_threadpool(schedule_drain)
+        await request.app.state.ingest_trigger.fire()
     content, media_type = adapter.ack_body(endpoint)
     return Response(content=content, media_type=media_type)

@@ -1,0 +1,203 @@
+"""Ingest benchmark: signed webhooks (Meta, Twilio, Telegram; 10% duplicates; receipts out of order)
+against `hub serve` + two `hub worker`s on PostgreSQL and Redis, compared with two bare endpoints.
+
+Prints acknowledged/s, p50/p99 acknowledgement latency, the processing rate of two workers,
+the exact counts (nothing lost, nothing doubled), and Hub/(a), Hub/(b).
+Run: `.venv/bin/python bench/ingest.py` (BENCH_N=20000 by default).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import redis
+from sqlalchemy import func, text
+from sqlmodel import select
+from twilio.request_validator import RequestValidator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    REDIS, ROOT, Request, fresh_schema, free_port, hub_env, hub_process, post_all, start, stop, wait_http,
+)
+
+N = int(os.environ.get("BENCH_N", "20000"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "64"))
+META_SECRET, TWILIO_TOKEN, TELEGRAM_SECRET = "bench-app-secret", "bench-auth-token", "bench-telegram-secret"
+ACCOUNT = "AC" + "0" * 32
+
+
+def setup_channels(database_url: str, public_url: str, receipts: int) -> dict[str, int]:
+    os.environ.update(HUB_DATABASE_URL=database_url, HUB_REDIS_URL=REDIS, HUB_PUBLIC_URL=public_url)
+    from hub import db
+    from hub.channel_records import service as channels
+    from hub.conversations.models import Conversation, Message
+    from hub.contacts.models import ChannelIdentity, Contact
+    from hub.settings import get_settings
+
+    get_settings.cache_clear()
+    db.reset_engines()
+    with db.session_scope() as session:
+        ids = {
+            "meta": channels.create(session=session, kind="whatsapp_meta", name="bench meta", config={
+                "phone_number_id": "106540352242922", "access_token": "x", "app_secret": META_SECRET,
+                "verify_token": "v"}).id,
+            "twilio": channels.create(session=session, kind="sms_twilio", name="bench sms", config={
+                "account_sid": ACCOUNT, "auth_token": TWILIO_TOKEN, "from_number": "+15550001111"}).id,
+            "telegram": channels.create(session=session, kind="telegram", name="bench bot", config={
+                "bot_token": "1:x", "secret_token": TELEGRAM_SECRET}).id,
+        }
+        contact = Contact(name="Receipts")
+        session.add(contact)
+        session.flush()
+        session.add(ChannelIdentity(contact_id=contact.id, kind="whatsapp", value="+85290000000", phone="+85290000000"))
+        conversation = Conversation(contact_id=contact.id, channel_id=ids["meta"])
+        session.add(conversation)
+        session.flush()
+        session.add_all([Message(conversation_id=conversation.id, channel_id=ids["meta"], direction="outbound",
+                                 text="order shipped", status="sent", provider_message_id=f"wamid.OUT{i}")
+                         for i in range(receipts)])
+    db.reset_engines()
+    return {k: int(v or 0) for k, v in ids.items()}
+
+
+def meta_request(channel_id: int, value: dict) -> Request:
+    body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [
+        {"field": "messages", "value": {"messaging_product": "whatsapp", "metadata": {
+            "display_phone_number": "15550783881", "phone_number_id": "106540352242922"}, **value}}]}]},
+        ensure_ascii=False).encode()
+    signature = "sha256=" + hmac.new(META_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return Request(f"/webhooks/meta/{channel_id}", body,
+                   {"Content-Type": "application/json", "X-Hub-Signature-256": signature})
+
+
+def meta_message(channel_id: int, n: int) -> Request:
+    wa_id = f"8529{n % 5000:07d}"
+    return meta_request(channel_id, {
+        "contacts": [{"profile": {"name": f"客戶 {n % 5000}"}, "wa_id": wa_id}],
+        "messages": [{"from": wa_id, "id": f"wamid.IN{n}", "timestamp": str(1763830000 + n), "type": "text",
+                      "text": {"body": f"你好，我想問訂單 #{n} 幾時到？"}}]})
+
+
+def meta_status(channel_id: int, n: int, status: str) -> Request:
+    return meta_request(channel_id, {"statuses": [{"id": f"wamid.OUT{n}", "status": status,
+                                                   "timestamp": str(1763830000 + n), "recipient_id": "85290000000"}]})
+
+
+def twilio_inbound(channel_id: int, public_url: str, n: int) -> Request:
+    path = f"/webhooks/twilio/{channel_id}/inbound"
+    params = {"ToCountry": "US", "SmsMessageSid": f"SM{n:032d}", "NumMedia": "0", "SmsSid": f"SM{n:032d}",
+              "SmsStatus": "received", "Body": f"Hi, is order {n} shipped?", "To": "+15550001111",
+              "NumSegments": "1", "MessageSid": f"SM{n:032d}", "AccountSid": ACCOUNT,
+              "From": f"+1415{n % 5000:07d}", "ApiVersion": "2010-04-01"}
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(public_url + path, params)
+    return Request(path, urlencode(params).encode(), {"Content-Type": "application/x-www-form-urlencoded",
+                                                      "X-Twilio-Signature": signature})
+
+
+def telegram_update(channel_id: int, n: int) -> Request:
+    user = 700000000 + n % 5000
+    body = json.dumps({"update_id": n, "message": {
+        "message_id": n, "date": 1763830000, "text": f"注文番号{n}の配送状況を教えてください",
+        "from": {"id": user, "is_bot": False, "first_name": "太郎", "language_code": "ja"},
+        "chat": {"id": user, "type": "private", "first_name": "太郎"}}}, ensure_ascii=False).encode()
+    return Request(f"/webhooks/telegram/{channel_id}", body, {"Content-Type": "application/json",
+                                                              "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET})
+
+
+def build(ids: dict[str, int], public_url: str, receipts: int) -> tuple[list[Request], int]:
+    """The load: unique inbound messages, receipts for seeded messages (read before delivered), 10% repeats."""
+    rng = random.Random(7)
+    unique: list[Request] = []
+    inbound = N - receipts * 2 - N // 10
+    for n in range(inbound):
+        pick = n % 10
+        if pick < 4:
+            unique.append(meta_message(ids["meta"], n))
+        elif pick < 7:
+            unique.append(twilio_inbound(ids["twilio"], public_url, n))
+        else:
+            unique.append(telegram_update(ids["telegram"], n))
+    for n in range(receipts):
+        unique += [meta_status(ids["meta"], n, "read"), meta_status(ids["meta"], n, "delivered")]
+    load = unique + [rng.choice(unique) for _ in range(N - len(unique))]
+    rng.shuffle(load)
+    return load, inbound
+
+
+def scalar(url: str, sql: str) -> int:
+    from hub import db
+
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        value = conn.execute(text(sql)).scalar_one()
+    engine.dispose()
+    return int(value)
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="hub-bench-"))
+    url = fresh_schema("bench_ingest")
+    redis.Redis.from_url(REDIS).flushdb()
+    port = free_port()
+    public_url = f"http://127.0.0.1:{port}"
+    receipts = N // 20
+    ids = setup_channels(url, public_url, receipts)
+    load, inbound = build(ids, public_url, receipts)
+    env = hub_env(url, port, work)
+
+    server = hub_process(["serve", "--port", str(port)], env, work / "serve.log")
+    wait_http(public_url + "/healthz")
+    post_all(public_url, load[:500], CONCURRENCY)  # warm up (these are part of the load: duplicates later are fine)
+    hub = post_all(public_url, load, CONCURRENCY)
+    stop(server)
+
+    workers = [hub_process(["worker"], env, work / f"worker{i}.log") for i in range(2)]
+    started = time.perf_counter()
+    unique_events = scalar(url, "SELECT count(*) FROM webhook_event")
+    while scalar(url, "SELECT count(*) FROM webhook_event WHERE processed_at IS NULL") > 0:
+        time.sleep(0.2)
+    processing = time.perf_counter() - started
+    stop(*workers)
+
+    messages = scalar(url, "SELECT count(*) FROM message WHERE direction = 'inbound'")
+    read = scalar(url, "SELECT count(*) FROM message WHERE direction = 'outbound' AND status = 'read'")
+    failed_events = scalar(url, "SELECT count(*) FROM webhook_event WHERE error IS NOT NULL")
+
+    bare_port = free_port()
+    bare_env = dict(os.environ, BARE_CONNINFO=url.replace("postgresql+psycopg://", "postgresql://"))
+    bare = start([sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port), "--log-level",
+                  "warning"], bare_env, work / "bare.log")
+    bare_url = f"http://127.0.0.1:{bare_port}"
+    wait_http(bare_url + "/docs")
+    post_all(bare_url, load[:500], CONCURRENCY, prefix="/a")
+    floor_a = post_all(bare_url, load, CONCURRENCY, prefix="/a")
+    floor_b = post_all(bare_url, load, CONCURRENCY, prefix="/b")
+    stop(bare)
+
+    print(f"ingest benchmark: {N} webhooks ({inbound} unique messages, {receipts * 2} receipts, "
+          f"{N - inbound - receipts * 2} repeats), {CONCURRENCY} connections, 1 API process, PostgreSQL + Redis")
+    for name, result in (("hub", hub), ("(a) parse + 200", floor_a), ("(b) parse + INSERT + commit", floor_b)):
+        print(f"  {name:28s} {result.per_second:8.0f} req/s   p50 {result.percentile(0.5):6.1f} ms   "
+              f"p99 {result.percentile(0.99):6.1f} ms   statuses {result.statuses}")
+    print(f"  Hub/(a) = {hub.per_second / floor_a.per_second:.2f}   Hub/(b) = {hub.per_second / floor_b.per_second:.2f}")
+    print(f"  processing: {unique_events} stored events in {processing:.1f} s with 2 workers = "
+          f"{unique_events / processing:.0f} events/s")
+    ok = messages == inbound and read == receipts and failed_events == 0
+    print(f"  counts: inbound messages {messages} (expected {inbound}), receipts read {read} (expected {receipts}), "
+          f"failed events {failed_events} -> {'EXACT' if ok else 'MISMATCH'}")
+    print(f"  logs in {work}")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
