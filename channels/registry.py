@@ -1,0 +1,17 @@
+"""The explicit list of adapters, by channel kind. Web chat lives in the core."""
+
+from __future__ import annotations
+
+from channels.base import Adapter
+from channels.meta import MetaWhatsApp
+from channels.telegram import Telegram
+from channels.twilio import TwilioSMS, TwilioWhatsApp
+
+ADAPTERS: dict[str, Adapter] = {
+    adapter.kind: adapter for adapter in (MetaWhatsApp(), TwilioSMS(), TwilioWhatsApp(), Telegram())
+}
+
+
+def adapter_for(kind: str) -> Adapter:
+    """The adapter of a channel kind; KeyError for an unknown kind."""
+    return ADAPTERS[kind]

@@ -1,0 +1,5 @@
+"""Telegram bots through the Bot API."""
+
+from channels.telegram.adapter import Telegram
+
+__all__ = ["Telegram"]

@@ -1,0 +1,70 @@
+"""The Telegram Bot API adapter (`telegram`)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from channels.base import Adapter, require, same_secret
+from channels.config import check_api_base, check_required, resolve_api_base
+from channels.sandbox_secrets import sandbox_secret
+from channels.telegram.parse import load_update, parse_update
+from channels.telegram.render import RenderError, render
+from channels.telegram.send import DEFAULT_API_BASE, call_bot
+from channels.types import ChannelConfig, OutboundMessage, ParsedEvents, SendResult, WebhookRequest
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
+
+
+class Telegram(Adapter):
+    """A Telegram bot: Bot API calls out, webhook updates with a secret-token header in."""
+
+    kind: ClassVar[str] = "telegram"
+    provider: ClassVar[str] = "telegram"
+    secret_keys: ClassVar[frozenset[str]] = frozenset({"bot_token", "secret_token"})
+    config_keys: ClassVar[frozenset[str]] = frozenset({"bot_token", "secret_token", "api_base"})
+    endpoints: ClassVar[frozenset[str]] = frozenset({""})
+    identity_kinds: ClassVar[tuple[str, ...]] = ("telegram",)
+
+    def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        """Unknown keys, a token without a webhook secret (or the reverse) and a bad api_base are refused."""
+        clean = super().validate_config(config)
+        if any(clean.get(key) for key in self.secret_keys):
+            check_required(clean, ("bot_token", "secret_token"), self.kind)
+        check_api_base(clean)
+        return clean
+
+    def secret_token(self, channel: ChannelConfig) -> str | None:
+        """What every update's secret header must equal: `secret_token`, or the sandbox secret."""
+        if self.uses_sandbox(channel):
+            return sandbox_secret(channel)
+        token = channel.get("secret_token")
+        return token if isinstance(token, str) and token else None
+
+    def bot_token(self, channel: ChannelConfig) -> str:
+        token = channel.get("bot_token")
+        return token if isinstance(token, str) and token else sandbox_secret(channel)
+
+    def verify(self, channel: ChannelConfig, request: WebhookRequest, endpoint: str) -> None:
+        """The secret-token header equals the channel's secret (constant-time)."""
+        given = request.header(SECRET_HEADER)
+        require(bool(given), f"missing {SECRET_HEADER} header")
+        require(same_secret(given, self.secret_token(channel)), "bad secret token")
+
+    def event_id(self, channel: ChannelConfig, request: WebhookRequest, endpoint: str) -> str:
+        return str(load_update(request.body)["update_id"])
+
+    def parse(self, channel: ChannelConfig, body: bytes, endpoint: str) -> ParsedEvents:
+        return parse_update(body)
+
+    def api_base(self, channel: ChannelConfig) -> str:
+        """Where sends go: `api_base`, the sandbox for a sandbox channel, or the provider's API."""
+        return resolve_api_base(channel, default=DEFAULT_API_BASE, sandbox=self.uses_sandbox(channel),
+                                provider=self.provider)
+
+    async def send(self, channel: ChannelConfig, message: OutboundMessage) -> SendResult:
+        """One attempt through python-telegram-bot; errors come back as values."""
+        try:
+            call = render(message)
+        except RenderError as exc:
+            return SendResult(ok=False, error_code="render", error_reason=str(exc), permanent=True)
+        return await call_bot(token=self.bot_token(channel), api_base=self.api_base(channel), call=call)

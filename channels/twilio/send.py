@@ -1,0 +1,109 @@
+"""One attempt at Twilio's Messages API through the official SDK, answered as a SendResult.
+
+The SDK's aiohttp client (`AsyncTwilioHttpClient`) is used, so nothing blocks the event loop.
+`api_base` replaces the SDK's `https://api.twilio.com` by setting the API domain's
+`base_url`; the path (`/2010-04-01/Accounts/{sid}/Messages.json`), basic auth and form
+encoding stay the SDK's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import Any
+
+import aiohttp
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from channels.retry import is_transient_http_status, parse_retry_after
+from channels.twilio.errors import RETRYABLE_CODES, reason_for
+from channels.types import SendResult
+
+DEFAULT_API_BASE = "https://api.twilio.com"
+SEND_TIMEOUT_SECONDS = 10.0
+
+
+class _HttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
+    """The SDK's aiohttp client, keeping the last response (for Retry-After) and repeated fields.
+
+    Basic auth goes in as a header: aiohttp deprecates the `auth=` argument the SDK passes.
+    """
+
+    last_response: Response | None = None
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        headers = dict(headers or {})
+        if auth is not None:
+            credentials = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+            headers["Authorization"] = f"Basic {credentials}"
+        response = await super().request(
+            method, url, params=params, data=_form_pairs(data),
+            headers=headers, auth=None, timeout=timeout, allow_redirects=allow_redirects,
+        )
+        self.last_response = response
+        return response
+
+
+def _form_pairs(data: dict[str, object] | None) -> list[tuple[str, str]] | None:
+    """A form as (name, value) pairs, with a list value (MediaUrl) sent as repeated fields."""
+    if data is None:
+        return None
+    pairs: list[tuple[str, str]] = []
+    for key, value in data.items():
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((key, str(item)))
+    return pairs
+
+
+async def create_message(
+    *, account_sid: str, auth_token: str, api_base: str, arguments: dict[str, Any]
+) -> SendResult:
+    """`client.messages.create_async(**arguments)` against `api_base`, errors as values."""
+    http_client = _HttpClient(pool_connections=True)
+    try:
+        client = Client(account_sid, auth_token, http_client=http_client)
+        client.edge = None  # TWILIO_EDGE / TWILIO_REGION in the environment must not move the host
+        client.region = None
+        client.api.base_url = api_base.rstrip("/")
+        async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
+            created = await client.messages.create_async(**arguments)
+        return SendResult(ok=True, provider_message_id=created.sid)
+    except TwilioRestException as exc:
+        detail = exc.msg.partition(": ")[2] or exc.msg  # drop the SDK's "Unable to create record: "
+        return result_from_error(exc.status, exc.code, detail, http_client.last_response)
+    except TwilioServiceException as exc:  # the SDK's RFC 9457 problem-details form of the same
+        return result_from_error(exc.status, exc.code, exc.detail or exc.title, http_client.last_response)
+    except TimeoutError:
+        return SendResult(ok=False, error_code="timeout", error_reason="Twilio did not answer in time")
+    except aiohttp.ClientError as exc:
+        return SendResult(ok=False, error_code="network", error_reason=f"could not reach Twilio: {exc}")
+    except TwilioException as exc:
+        reason = str(exc) or "Twilio refused the message"
+        return SendResult(ok=False, error_code="twilio", error_reason=reason, permanent=True)
+    finally:
+        await http_client.close()
+
+
+def result_from_error(status: int, code: int | None, message: str, response: Response | None) -> SendResult:
+    """429, 5xx and passing conditions are retryable (Retry-After honoured); the rest are not."""
+    error_code = str(code) if code is not None else str(status)
+    retry_after = None
+    if response is not None and response.headers:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    reason = reason_for(error_code, message or f"Twilio answered HTTP {status}")
+    if is_transient_http_status(status) or error_code in RETRYABLE_CODES:
+        return SendResult(ok=False, error_code=error_code, error_reason=reason, retry_after=retry_after)
+    return SendResult(ok=False, error_code=error_code, error_reason=reason, permanent=True)
