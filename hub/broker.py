@@ -61,8 +61,13 @@ def events_channel() -> str:
     return key("events")
 
 
-def publish(event: events.Event) -> None:
-    connection().publish(events_channel(), event.to_json())
+def publish(batch: list[events.Event]) -> None:
+    """Publish one commit's events on the live channel in one round trip."""
+    pipe = connection().pipeline(transaction=False)
+    channel = events_channel()
+    for event in batch:
+        pipe.publish(channel, event.to_json())
+    pipe.execute()
 
 
 def ping() -> bool:

@@ -36,7 +36,8 @@ class Event:
 
 
 Listener = Callable[[Event], None]
-Publisher = Callable[[Event], None]
+Publisher = Callable[[list[Event]], None]
+"""Takes every event of one commit at once (Redis gets them in one round trip)."""
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)
 _publishers: list[Publisher] = []
@@ -65,24 +66,25 @@ def emit(session: Session, name: str, **data: Any) -> None:
     session.info.setdefault(_PENDING, []).append(Event(name, data))
 
 
-def deliver(event: Event) -> None:
-    for listener in [*_listeners.get(event.name, ()), *_listeners.get("*", ())]:
-        try:
-            listener(event)
-        except Exception:
-            log.exception("event listener failed", extra={"event_name": event.name})
+def deliver(batch: list[Event]) -> None:
+    for event in batch:
+        for listener in [*_listeners.get(event.name, ()), *_listeners.get("*", ())]:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("event listener failed", extra={"event_name": event.name})
     for publish in _publishers:
         try:
-            publish(event)
+            publish(batch)
         except Exception:
-            log.warning("could not publish event %s", event.name, exc_info=True)
+            log.warning("could not publish %d events", len(batch), exc_info=True)
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     pending: list[Event] = session.info.pop(_PENDING, [])
-    for item in pending:
-        deliver(item)
+    if pending:
+        deliver(pending)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")

@@ -19,7 +19,7 @@ from hub.conversations.views import router as conversations_router
 from hub.db import get_engine
 from hub.jobs import listeners
 from hub.settings import get_settings
-from hub.webhooks.routes import router as webhooks_router
+from hub.webhooks.routes import WebhookFastPath
 from hub.webhooks.store import store_for
 from hub.webhooks.trigger import IngestTrigger
 
@@ -54,13 +54,13 @@ def create_app() -> FastAPI:
     schema.target_metadata()  # every package's tables, so that foreign keys resolve
     app = FastAPI(title="Hub", version="0.1.0", lifespan=lifespan,
                   description="Conversational commerce messaging hub: shared inbox, channels, catalog, broadcasts.")
-    for router in (health_router, webhooks_router, auth_router, channels_router, conversations_router,
-                   contacts_router):
+    for router in (health_router, auth_router, channels_router, conversations_router, contacts_router):
         app.include_router(router)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": readable(error)}, status_code=422)
 
+    app.add_middleware(WebhookFastPath)
     app.add_middleware(RequestContext)
     return app

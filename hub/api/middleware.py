@@ -36,6 +36,6 @@ class RequestContext:
         finally:
             logs.request_id.reset(token)
             route = scope.get("route")
-            path = getattr(route, "path", "unmatched")
+            path = getattr(route, "path", "/webhooks" if scope["path"].startswith("/webhooks/") else "unmatched")
             metrics.REQUESTS.labels(scope["method"], path, str(status)).inc()
             metrics.REQUEST_SECONDS.labels(path).observe(time.perf_counter() - started)

@@ -47,6 +47,10 @@ def language_of(text: str, locale: str | None) -> str:
     return "en"
 
 
+def classify(text: str | None, kind: str) -> str | None:
+    return classify_keyword(text, kind)
+
+
 def handle(*, session: Session, channel: Channel, conversation: Conversation, message: Message) -> str | None:
     """If the message is a consent keyword: record it and queue one confirmation. The keyword, or None."""
     keyword = classify_keyword(message.text, channel.kind)

@@ -101,26 +101,32 @@ def store_inbound(*, session: Session, conversation: Conversation, inbound: Inbo
 def apply_receipt(*, session: Session, channel_id: int, receipt: StatusUpdate) -> bool:
     """Move a sent message's status forward. A receipt for an unknown message is kept for later.
 
-    Returns True when the message changed.
+    Returns True when the message changed. One UPDATE in the common case.
     """
-    message = session.exec(
-        select(Message).where(
-            Message.channel_id == channel_id, Message.provider_message_id == receipt.provider_message_id
-        )
+    at = as_utc(receipt.at)
+    where = (col(Message.channel_id) == channel_id, col(Message.provider_message_id) == receipt.provider_message_id)
+    moved = session.execute(
+        update(Message).where(*where, col(Message.status).in_(FORWARD_FROM[receipt.status]))
+        .values(**_stage_values(receipt.status, at, receipt.error_code, receipt.error_reason))
+        .returning(col(Message.id), col(Message.conversation_id), col(Message.status))
     ).first()
-    if message is None:
+    if moved is not None:
+        events.emit(session, events.MESSAGE_STATUS, message_id=moved.id, conversation_id=moved.conversation_id,
+                    status=moved.status, error_code=receipt.error_code if receipt.status == "failed" else None,
+                    error_reason=receipt.error_reason if receipt.status == "failed" else None)
+        return True
+    exists = session.execute(select(col(Message.id), col(Message.status)).where(*where)).first()
+    if exists is None:
         session.add(PendingReceipt(
             channel_id=channel_id, provider_message_id=receipt.provider_message_id, status=receipt.status,
-            at=as_utc(receipt.at), error_code=receipt.error_code, error_reason=receipt.error_reason,
+            at=at, error_code=receipt.error_code, error_reason=receipt.error_reason,
         ))
-        return False
-    return _move_status(session, message, receipt.status, as_utc(receipt.at), receipt.error_code,
-                        receipt.error_reason)
+    elif receipt.status in ("delivered", "read") and exists.status != MessageStatus.failed.value:
+        _stamp_late(session, exists.id, receipt.status, at)
+    return False
 
 
-def _move_status(
-    session: Session, message: Message, status: str, at: datetime, error_code: str | None, error_reason: str | None
-) -> bool:
+def _stage_values(status: str, at: datetime, error_code: str | None, error_reason: str | None) -> dict[str, Any]:
     stamp = f"{status}_at"
     values: dict[str, Any] = {"status": status, stamp: func.coalesce(getattr(Message, stamp), at)}
     if status == "read":
@@ -128,16 +134,27 @@ def _move_status(
     if status == "failed":
         values["error_code"] = error_code
         values["error_reason"] = error_reason
+    return values
+
+
+def _stamp_late(session: Session, message_id: int, status: str, at: datetime) -> None:
+    """A late `delivered` after `read` changes no status but still records when it happened."""
+    stamp = f"{status}_at"
+    session.execute(update(Message).where(col(Message.id) == message_id)
+                    .values(**{stamp: func.coalesce(getattr(Message, stamp), at)}))
+
+
+def _move_status(
+    session: Session, message: Message, status: str, at: datetime, error_code: str | None, error_reason: str | None
+) -> bool:
     result = session.execute(
         update(Message)
         .where(col(Message.id) == message.id, col(Message.status).in_(FORWARD_FROM[status]))
-        .values(**values)
+        .values(**_stage_values(status, at, error_code, error_reason))
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        if status in ("delivered", "read"):  # a late stage still records when it happened
-            session.execute(update(Message).where(
-                col(Message.id) == message.id, col(Message.status) != MessageStatus.failed.value).values(
-                **{stamp: func.coalesce(getattr(Message, stamp), at)}))
+        if status in ("delivered", "read") and message.status != MessageStatus.failed.value:
+            _stamp_late(session, message.id or 0, status, at)
         return False
     session.refresh(message)
     events.emit(session, events.MESSAGE_STATUS, message_id=message.id, conversation_id=message.conversation_id,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from channels import InboundMessage, ParsedEvents, ProfileUpdate
+from channels import InboundMessage, ParsedEvents, ProfileUpdate, StatusUpdate
 from channels.types import ParseError
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of, as_config
@@ -16,8 +17,9 @@ from hub.consent import keywords
 from hub.contacts import service as contacts
 from hub.contacts.identities import stored
 from hub.conversations import service as conversations
-from hub.conversations.models import Message
+from hub.conversations.models import Conversation, Message
 from hub.db import utcnow
+from hub.ingest import batch
 from hub.webhooks.models import WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -26,19 +28,43 @@ LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 
 
-def receive(*, session: Session, channel_id: int, inbound: InboundMessage) -> Message | None:
-    """Store one inbound message: resolve the contact, open the conversation, insert once."""
-    channel = session.get(Channel, channel_id)
-    assert channel is not None
-    refs = stored(inbound.identities, adapter_of(channel.kind).phone_identity)
-    contact = contacts.resolve(session=session, identities=refs, profile_name=inbound.profile_name,
-                               locale=inbound.locale)
-    assert contact.id is not None
-    conversation, _ = conversations.open_for(session=session, contact_id=contact.id, channel_id=channel_id)
-    message = conversations.store_inbound(session=session, conversation=conversation, inbound=inbound)
-    if message is not None and message.kind == "text":
-        keywords.handle(session=session, channel=channel, conversation=conversation, message=message)
-    return message
+@dataclass
+class Work:
+    """Everything a set of webhook events asks the core to do."""
+
+    arrivals: list[batch.Arrival] = field(default_factory=list)
+    receipts: list[tuple[int, StatusUpdate]] = field(default_factory=list)
+    profiles: list[tuple[int, ProfileUpdate]] = field(default_factory=list)
+
+    def add(self, channel: Channel, parsed: ParsedEvents) -> None:
+        assert channel.id is not None
+        phone_identity = adapter_of(channel.kind).phone_identity
+        self.arrivals += [batch.Arrival(channel.id, phone_identity, inbound) for inbound in parsed.messages]
+        self.receipts += [(channel.id, receipt) for receipt in parsed.statuses]
+        self.profiles += [(channel.id, profile) for profile in parsed.profiles]
+
+
+def apply(*, session: Session, work: Work) -> list[batch.Stored]:
+    """Store the messages, answer consent keywords, apply receipts and profiles; the new messages."""
+    new = batch.store(session, work.arrivals)
+    for item in new:
+        if item.arrival.inbound.kind == "text" and item.arrival.inbound.text:
+            _answer_keyword(session, item)
+    for channel_id, receipt in work.receipts:
+        conversations.apply_receipt(session=session, channel_id=channel_id, receipt=receipt)
+    for channel_id, profile in work.profiles:
+        _apply_profile(session, channel_id, profile)
+    return new
+
+
+def _answer_keyword(session: Session, item: batch.Stored) -> None:
+    channel = session.get(Channel, item.channel_id)
+    if channel is None or keywords.classify(item.arrival.inbound.text, channel.kind) is None:
+        return
+    conversation = session.get(Conversation, item.conversation_id)
+    message = session.get(Message, item.message_id)
+    assert conversation is not None and message is not None
+    keywords.handle(session=session, channel=channel, conversation=conversation, message=message)
 
 
 def _apply_profile(session: Session, channel_id: int, profile: ProfileUpdate) -> None:
@@ -48,31 +74,24 @@ def _apply_profile(session: Session, channel_id: int, profile: ProfileUpdate) ->
         contacts.resolve(session=session, identities=refs, profile_name=profile.profile_name)
 
 
-def apply(*, session: Session, channel_id: int, parsed: ParsedEvents) -> list[Message]:
-    """Apply everything one webhook body held, in order; the new messages."""
-    stored = []
-    for inbound in parsed.messages:
-        message = receive(session=session, channel_id=channel_id, inbound=inbound)
-        if message is not None:
-            stored.append(message)
-    for receipt in parsed.statuses:
-        conversations.apply_receipt(session=session, channel_id=channel_id, receipt=receipt)
-    for profile in parsed.profiles:
-        _apply_profile(session, channel_id, profile)
-    return stored
+def receive(*, session: Session, channel_id: int, inbound: InboundMessage) -> Message | None:
+    """Store one inbound message (the same path as a batch); None when it was stored before."""
+    channel = session.get(Channel, channel_id)
+    assert channel is not None
+    work = Work()
+    work.add(channel, ParsedEvents(messages=(inbound,)))
+    new = apply(session=session, work=work)
+    return session.get(Message, new[0].message_id) if new else None
 
 
-def process(*, session: Session, event: WebhookEvent) -> None:
-    """Process one stored event. Safe to run again: messages are unique on the provider's id."""
+def parse(*, session: Session, event: WebhookEvent) -> tuple[Channel, ParsedEvents]:
     channel = session.get(Channel, event.channel_id)
     if channel is None:
         raise ParseError(f"channel {event.channel_id} no longer exists")
-    adapter = adapter_of(channel.kind)
-    parsed = adapter.parse(as_config(channel), event.body, event.endpoint)
-    apply(session=session, channel_id=event.channel_id, parsed=parsed)
+    return channel, adapter_of(channel.kind).parse(as_config(channel), event.body, event.endpoint)
 
 
-def claim(*, session: Session, limit: int = 200) -> list[int]:
+def claim(*, session: Session, limit: int = 500) -> list[int]:
     """Claim unprocessed events for this worker (others skip them) and commit the claim."""
     now = utcnow()
     query = (
@@ -96,28 +115,57 @@ def claim(*, session: Session, limit: int = 200) -> list[int]:
 
 
 def process_claimed(*, session: Session, event_ids: list[int]) -> tuple[int, int]:
-    """Process claimed events, each in its own savepoint; commit once. (done, failed)."""
-    done = failed = 0
-    events = list(session.exec(select(WebhookEvent).where(col(WebhookEvent.id).in_(event_ids))
-                               .order_by(col(WebhookEvent.id))))
-    for event in events:
-        if event.processed_at is not None:
+    """Process claimed events as one batch; if the batch fails, one by one to isolate the culprit.
+
+    Returns (done, failed).
+    """
+    rows = list(session.exec(select(WebhookEvent).where(col(WebhookEvent.id).in_(event_ids),
+                                                        col(WebhookEvent.processed_at).is_(None))
+                             .order_by(col(WebhookEvent.id))))
+    work, parsed_ok, failed = Work(), [], 0
+    for event in rows:
+        try:
+            channel, parsed = parse(session=session, event=event)
+        except Exception as error:  # a body this code cannot read: dead at once, kept for admins
+            _failed(session, event, error, final=True)
+            failed += 1
             continue
+        work.add(channel, parsed)
+        parsed_ok.append((event, channel, parsed))
+    try:
+        with session.begin_nested():
+            apply(session=session, work=work)
+            _done(session, [event for event, _, _ in parsed_ok])
+        session.commit()
+        return len(parsed_ok), failed
+    except Exception:
+        log.exception("a batch of %d events failed; retrying them one by one", len(parsed_ok))
+    done = 0
+    for event, channel, parsed in parsed_ok:
+        single = Work()
+        single.add(channel, parsed)
         try:
             with session.begin_nested():
-                process(session=session, event=event)
-                event.processed_at = utcnow()
-                event.error = None
-                session.add(event)
+                apply(session=session, work=single)
+                _done(session, [event])
             done += 1
-        except Exception as error:  # one bad event must not block the others
-            failed += 1
+        except Exception as error:
             log.exception("webhook event %s failed", event.id)
-            event.error = f"{type(error).__name__}: {error}"[:1000]
-            if event.attempts >= MAX_ATTEMPTS or isinstance(error, ParseError):
-                event.processed_at = utcnow()  # dead: kept with its error for admins
-            else:
-                event.claimed_until = utcnow() + timedelta(seconds=min(300, 2 ** event.attempts))
-            session.add(event)
+            _failed(session, event, error, final=event.attempts >= MAX_ATTEMPTS)
+            failed += 1
     session.commit()
     return done, failed
+
+
+def _done(session: Session, events: list[WebhookEvent]) -> None:
+    if events:
+        session.execute(update(WebhookEvent).where(col(WebhookEvent.id).in_([e.id for e in events]))
+                        .values(processed_at=utcnow(), error=None))
+
+
+def _failed(session: Session, event: WebhookEvent, error: Exception, final: bool) -> None:
+    session.execute(update(WebhookEvent).where(col(WebhookEvent.id) == event.id).values(
+        error=f"{type(error).__name__}: {error}"[:1000],
+        processed_at=utcnow() if final else None,  # dead events stay visible with their error
+        claimed_until=None if final else utcnow() + timedelta(seconds=min(300, 2 ** event.attempts)),
+    ))

@@ -13,6 +13,7 @@ from hub.db import session_scope
 from hub.jobs.tasks import drain_inbound
 from hub.jobs.worker import HubWorker
 from hub.webhooks.models import WebhookEvent
+from tests.conftest import wait_for
 from tests.factories import make_channel, telegram_headers, telegram_update
 
 
@@ -33,6 +34,8 @@ def messages() -> list[Message]:
 
 
 def run_worker_until_idle() -> None:
+    """Wait for the drain job the webhook schedules (within a few ms), then run a worker until idle."""
+    wait_for(lambda: broker.queue("inbound").count > 0, timeout=5)
     worker = HubWorker([broker.queue(name) for name in broker.QUEUES], connection=broker.connection())
     worker.work(burst=True)
 
@@ -107,13 +110,14 @@ def test_an_event_stored_while_redis_lost_its_jobs_is_processed_by_the_sweeper(c
 
     channel = make_channel("telegram")
     client.post(f"/webhooks/telegram/{channel.id}", content=telegram_update(5), headers=telegram_headers(channel.id))
+    wait_for(lambda: broker.queue("inbound").count > 0, timeout=5)
     broker.connection().flushdb()  # every queued job is gone
     with session_scope() as session:
         event = session.exec(select(WebhookEvent)).one()
         event.received_at = utcnow() - timedelta(minutes=1)
         session.add(event)
     assert sweep()["events"] == 1
-    run_worker_until_idle()
+    run_worker_until_idle()  # the sweeper scheduled a new drain
     assert len(messages()) == 1
 
 
