@@ -78,12 +78,12 @@ def public_view(channel: Channel) -> dict[str, Any]:
     }
 
 
-def peek_config(channel_id: int) -> tuple[bool, ChannelConfig | None]:
-    """(fresh, config) from the cache alone, without touching the database."""
+def peek_config(channel_id: int) -> tuple[bool, ChannelConfig | None, bool]:
+    """(known, config, stale) from the cache alone, without touching the database."""
     hit = _cache.get(channel_id)
-    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return True, hit[1]
-    return False, None
+    if hit is None:
+        return False, None, True
+    return True, hit[1], time.monotonic() - hit[0] >= CACHE_SECONDS
 
 
 def cached_config(session_factory: Any, channel_id: int) -> ChannelConfig | None:

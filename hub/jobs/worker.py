@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from datetime import timedelta
@@ -54,6 +55,8 @@ def run(queues: tuple[str, ...] = broker.QUEUES, burst: bool = False) -> None:
         threading.Thread(target=_sweeper, args=(stop,), daemon=True, name="sweeper").start()
         tasks.sweep(stale_after=timedelta(0))  # catch up at once on whatever a previous worker left
     worker = HubWorker([broker.queue(name) for name in queues], connection=broker.connection())
+    gc.freeze()  # see hub.api.app: batches make many short-lived objects, start-up ones live forever
+    gc.set_threshold(20_000, 50, 100)
     try:
         worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")
     finally:

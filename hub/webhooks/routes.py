@@ -7,6 +7,7 @@ Every refusal is a JSON `{"detail": reason}` like the rest of the API.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import lru_cache
 from typing import Any
@@ -57,21 +58,45 @@ async def read_body(request: Request) -> bytes:
 async def find_channel(provider: str, channel_id: str) -> ChannelConfig:
     if not channel_id.isdigit():
         raise Refused(404, "no such channel")
-    fresh, config = peek_config(int(channel_id))
-    if not fresh:
+    known, config, stale = peek_config(int(channel_id))
+    if not known:
         config = await run_in_threadpool(cached_config, session_scope, int(channel_id))
+    elif stale:  # answer from the cache; refresh it in the background (a changed secret applies in ~2 s)
+        refresh(int(channel_id))
     if config is None or adapter_of(config.kind).provider != provider:
         count(provider, "unknown_channel").inc()
         raise Refused(404, "no such channel")
     return config
 
 
+_refreshing: set[int] = set()
+
+
+def refresh(channel_id: int) -> None:
+    if channel_id in _refreshing:
+        return
+    _refreshing.add(channel_id)
+
+    async def reload() -> None:
+        try:
+            await run_in_threadpool(cached_config, session_scope, channel_id)
+        finally:
+            _refreshing.discard(channel_id)
+
+    _tasks.add(task := asyncio.get_running_loop().create_task(reload()))
+    task.add_done_callback(_tasks.discard)
+
+
+_tasks: set[asyncio.Task[None]] = set()
+
+
 def as_webhook_request(request: Request, body: bytes) -> WebhookRequest:
-    return WebhookRequest(
-        method=request.method, url=str(request.url), body=body,
-        headers={name.lower(): value for name, value in request.headers.items()},
-        query=dict(request.query_params),
-    )
+    scope = request.scope
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+    query = scope.get("query_string", b"").decode("latin-1")
+    url = f"{scope['scheme']}://{headers.get('host', 'localhost')}{scope['path']}" + (f"?{query}" if query else "")
+    return WebhookRequest(method=request.method, url=url, body=body, headers=headers,
+                          query=dict(request.query_params) if query else {})
 
 
 async def verify_subscription(request: Request) -> Response:

@@ -34,7 +34,7 @@ class RawEventStore(Protocol):
 
 
 class PostgresEventStore:
-    def __init__(self, sqlalchemy_url: str, max_size: int = 10) -> None:
+    def __init__(self, sqlalchemy_url: str, max_size: int = 16) -> None:
         from psycopg_pool import AsyncConnectionPool
 
         conninfo = sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
