@@ -20,14 +20,22 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import redis
-from sqlalchemy import func, text
-from sqlmodel import select
+from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
-    REDIS, ROOT, Request, fresh_schema, free_port, hub_env, hub_process, post_all, start, stop, wait_http,
+    REDIS,
+    Request,
+    free_port,
+    fresh_schema,
+    hub_env,
+    hub_process,
+    post_all,
+    start,
+    stop,
+    wait_http,
 )
 
 N = int(os.environ.get("BENCH_N", "20000"))
@@ -40,8 +48,8 @@ def setup_channels(database_url: str, public_url: str, receipts: int) -> dict[st
     os.environ.update(HUB_DATABASE_URL=database_url, HUB_REDIS_URL=REDIS, HUB_PUBLIC_URL=public_url)
     from hub import db
     from hub.channel_records import service as channels
-    from hub.conversations.models import Conversation, Message
     from hub.contacts.models import ChannelIdentity, Contact
+    from hub.conversations.models import Conversation, Message
     from hub.settings import get_settings
 
     get_settings.cache_clear()
@@ -189,7 +197,8 @@ def main() -> None:
     for name, result in (("hub", hub), ("(a) parse + 200", floor_a), ("(b) parse + INSERT + commit", floor_b)):
         print(f"  {name:28s} {result.per_second:8.0f} req/s   p50 {result.percentile(0.5):6.1f} ms   "
               f"p99 {result.percentile(0.99):6.1f} ms   statuses {result.statuses}")
-    print(f"  Hub/(a) = {hub.per_second / floor_a.per_second:.2f}   Hub/(b) = {hub.per_second / floor_b.per_second:.2f}")
+    ratio_a, ratio_b = hub.per_second / floor_a.per_second, hub.per_second / floor_b.per_second
+    print(f"  Hub/(a) = {ratio_a:.2f}   Hub/(b) = {ratio_b:.2f}")
     print(f"  processing: {unique_events} stored events in {processing:.1f} s with 2 workers = "
           f"{unique_events / processing:.0f} events/s")
     ok = messages == inbound and read == receipts and failed_events == 0
