@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 import redis
-from rq import Queue
+from rq import Queue, Retry
 
 from hub import embedded, events
 from hub.settings import get_settings
@@ -81,8 +81,17 @@ def queue_depths() -> dict[str, int]:
     return {name: queue(name).count for name in QUEUES}
 
 
+RETRY_INTERVALS = [1, 5, 15, 60, 300]
+
+
+def retry() -> Retry:
+    """Transient failures (the database restarting, a deadlock) are retried with backoff."""
+    return Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS)
+
+
 def enqueue(queue_name: str, func: Any, *args: Any, **kwargs: Any) -> None:
     """Enqueue, logging instead of raising when Redis is down: the sweeper re-enqueues from the database."""
+    kwargs.setdefault("retry", retry())
     try:
         queue(queue_name).enqueue(func, *args, **kwargs)
     except (redis.RedisError, OSError) as error:

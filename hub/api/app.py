@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from hub import broker, logs, schema
+from hub.admin.views import router as admin_router
 from hub.agents.views import router as auth_router
 from hub.api.health import router as health_router
 from hub.api.middleware import RequestContext
@@ -57,7 +58,8 @@ def create_app() -> FastAPI:
     schema.target_metadata()  # every package's tables, so that foreign keys resolve
     app = FastAPI(title="Hub", version="0.1.0", lifespan=lifespan,
                   description="Conversational commerce messaging hub: shared inbox, channels, catalog, broadcasts.")
-    for router in (health_router, auth_router, channels_router, conversations_router, contacts_router):
+    for router in (health_router, auth_router, channels_router, conversations_router, contacts_router,
+                   admin_router):
         app.include_router(router)
 
     @app.exception_handler(RequestValidationError)

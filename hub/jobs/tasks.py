@@ -31,7 +31,7 @@ def schedule_drain() -> None:
     """Make sure one drain job is queued; many webhooks in a burst share it."""
     try:
         if broker.connection().set(broker.key("ingest", "scheduled"), 1, nx=True, ex=DRAIN_FLAG_SECONDS):
-            broker.queue("inbound").enqueue(drain_inbound, job_timeout=600)
+            broker.queue("inbound").enqueue(drain_inbound, job_timeout=600, retry=broker.retry())
     except Exception as error:  # Redis down: the event is stored, the sweeper will find it
         log.warning("could not schedule ingest: %s", error)
 

@@ -49,4 +49,4 @@ class IngestTrigger:
 def _enqueue_drain() -> None:
     from hub.jobs.tasks import drain_inbound
 
-    broker.queue("inbound").enqueue(drain_inbound, job_timeout=600)
+    broker.queue("inbound").enqueue(drain_inbound, job_timeout=600, retry=broker.retry())
