@@ -6,6 +6,7 @@ import hmac
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
+from channels.media import FetchedMedia
 from channels.types import (
     ChannelConfig,
     OutboundMessage,
@@ -68,6 +69,11 @@ class Adapter(ABC):
     @abstractmethod
     async def send(self, channel: ChannelConfig, message: OutboundMessage) -> SendResult:
         """Send one message through the provider's API at the channel's `api_base`."""
+
+    async def fetch_media(self, channel: ChannelConfig, payload: dict[str, Any], index: int,
+                          max_bytes: int) -> FetchedMedia:
+        """Download attachment `index` of an inbound message whose parsed payload is `payload`."""
+        return FetchedMedia(ok=False, error=f"{self.kind} has no media to fetch", permanent=True)
 
     def challenge(self, channel: ChannelConfig, query: dict[str, str]) -> str | None:
         """Answer a provider's GET verification handshake, or None when it does not match."""

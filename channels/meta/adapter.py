@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 
 from channels.base import Adapter, require, same_secret
 from channels.config import check_api_base, check_required, resolve_api_base
+from channels.media import FetchedMedia
+from channels.meta.media import fetch_graph_media
 from channels.meta.parse import load_body, parse_body
 from channels.meta.render import RenderError, render
 from channels.meta.send import post_message
@@ -99,6 +101,17 @@ class MetaWhatsApp(Adapter):
         """Where sends go: `api_base`, the sandbox for a sandbox channel, or the provider's API."""
         return resolve_api_base(channel, default=DEFAULT_API_BASE, sandbox=self.uses_sandbox(channel),
                                 provider=self.provider)
+
+    async def fetch_media(self, channel: ChannelConfig, payload: dict[str, Any], index: int,
+                          max_bytes: int) -> FetchedMedia:
+        """Graph's two steps: `GET /{version}/{media_id}` gives a short-lived URL, fetched with the token."""
+        media_id = payload.get("media_id")
+        if not media_id or index != 0:
+            return FetchedMedia(ok=False, error="the message has no media id", permanent=True)
+        token = str(channel.get("access_token") or sandbox_secret(channel))
+        version = str(channel.get("api_version") or DEFAULT_API_VERSION).strip("/")
+        return await fetch_graph_media(f"{self.api_base(channel)}/{version}/{media_id}", token, max_bytes,
+                                       declared_type=payload.get("mime_type"), filename=payload.get("filename"))
 
     async def send(self, channel: ChannelConfig, message: OutboundMessage) -> SendResult:
         """One attempt through Graph's `/messages`; errors come back as values."""

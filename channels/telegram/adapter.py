@@ -6,7 +6,9 @@ from typing import Any, ClassVar
 
 from channels.base import Adapter, require, same_secret
 from channels.config import check_api_base, check_required, resolve_api_base
+from channels.media import FetchedMedia
 from channels.sandbox_secrets import sandbox_secret
+from channels.telegram.media import fetch_file
 from channels.telegram.parse import load_update, parse_update
 from channels.telegram.render import RenderError, render
 from channels.telegram.send import DEFAULT_API_BASE, call_bot
@@ -60,6 +62,16 @@ class Telegram(Adapter):
         """Where sends go: `api_base`, the sandbox for a sandbox channel, or the provider's API."""
         return resolve_api_base(channel, default=DEFAULT_API_BASE, sandbox=self.uses_sandbox(channel),
                                 provider=self.provider)
+
+    async def fetch_media(self, channel: ChannelConfig, payload: dict[str, Any], index: int,
+                          max_bytes: int) -> FetchedMedia:
+        file_id = payload.get("file_id")
+        if not file_id or index != 0:
+            return FetchedMedia(ok=False, error="the message has no file", permanent=True)
+        declared = payload.get("mime_type") or ("image/jpeg" if "width" in payload and "media_type" not in payload
+                                                else None)
+        return await fetch_file(token=self.bot_token(channel), api_base=self.api_base(channel), file_id=file_id,
+                                max_bytes=max_bytes, declared_type=declared, filename=payload.get("file_name"))
 
     async def send(self, channel: ChannelConfig, message: OutboundMessage) -> SendResult:
         """One attempt through python-telegram-bot; errors come back as values."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+import aiohttp
 from multidict import MultiDict
 from twilio.request_validator import RequestValidator
 
 from channels.base import Adapter, require
 from channels.config import check_api_base, check_required, resolve_api_base
+from channels.media import FetchedMedia, download
 from channels.sandbox_secrets import sandbox_account_sid, sandbox_secret
 from channels.twilio.parse import form_fields, form_pairs, message_sid, parse_form
 from channels.twilio.render import RenderError, create_arguments
@@ -96,6 +98,17 @@ class TwilioAdapter(Adapter):
         """Where sends go: `api_base`, the sandbox for a sandbox channel, or the provider's API."""
         return resolve_api_base(channel, default=DEFAULT_API_BASE, sandbox=self.uses_sandbox(channel),
                                 provider=self.provider)
+
+    async def fetch_media(self, channel: ChannelConfig, payload: dict[str, Any], index: int,
+                          max_bytes: int) -> FetchedMedia:
+        """`MediaUrl{index}`, fetched with the account's basic auth (Twilio may redirect to storage)."""
+        media = payload.get("media") or []
+        if index >= len(media) or not media[index].get("url"):
+            return FetchedMedia(ok=False, error="the message has no such media", permanent=True)
+        account = str(channel.get("account_sid") or sandbox_account_sid(channel))
+        auth = aiohttp.BasicAuth(account, self.auth_token(channel))
+        return await download(str(media[index]["url"]), max_bytes=max_bytes, auth=auth,
+                              declared_type=media[index].get("content_type"))
 
     async def send(self, channel: ChannelConfig, message: OutboundMessage) -> SendResult:
         """One attempt through the SDK's `messages.create`; errors come back as values."""

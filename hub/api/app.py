@@ -20,6 +20,7 @@ from hub.contacts.views import router as contacts_router
 from hub.conversations.views import router as conversations_router
 from hub.db import get_engine
 from hub.jobs import listeners
+from hub.media.views import router as media_router
 from hub.settings import get_settings
 from hub.webhooks.routes import WebhookFastPath
 from hub.webhooks.store import store_for
@@ -59,7 +60,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Hub", version="0.1.0", lifespan=lifespan,
                   description="Conversational commerce messaging hub: shared inbox, channels, catalog, broadcasts.")
     for router in (health_router, auth_router, channels_router, conversations_router, contacts_router,
-                   admin_router):
+                   admin_router, media_router):
         app.include_router(router)
 
     @app.exception_handler(RequestValidationError)

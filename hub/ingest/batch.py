@@ -238,7 +238,7 @@ def store(session: Session, arrivals: list[Arrival]) -> list[Stored]:
         result.append(Stored(message_id=hit[0], conversation_id=hit[1], contact_id=contact_id,
                              channel_id=arrival.channel_id, arrival=arrival))
         events.emit(session, events.MESSAGE_RECEIVED, message_id=hit[0], conversation_id=hit[1],
-                    channel_id=arrival.channel_id, contact_id=contact_id)
+                    channel_id=arrival.channel_id, contact_id=contact_id, kind=arrival.inbound.kind)
     return result
 
 

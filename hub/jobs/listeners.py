@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from hub import broker, events
-from hub.jobs.tasks import send_message
+from hub.jobs.tasks import fetch_media, send_message
+from hub.media.service import MEDIA_KINDS
 
 
 def enqueue_send(event: events.Event) -> None:
@@ -12,6 +13,13 @@ def enqueue_send(event: events.Event) -> None:
         broker.enqueue("outbound", send_message, event.data["message_id"])
 
 
+def enqueue_media(event: events.Event) -> None:
+    """A customer's photo, voice note or file is fetched into the media store by a job."""
+    if event.data.get("kind") in MEDIA_KINDS:
+        broker.enqueue("inbound", fetch_media, event.data["message_id"])
+
+
 def register() -> None:
     events.subscribe(events.MESSAGE_CREATED, enqueue_send)
+    events.subscribe(events.MESSAGE_RECEIVED, enqueue_media)
     events.add_publisher(broker.publish)

@@ -18,6 +18,8 @@ from hub.conversations import outbound
 from hub.conversations.models import Conversation, ConversationStatus, Message, MessageStatus
 from hub.db import session_scope, utcnow
 from hub.ingest import service as ingest
+from hub.media import service as media
+from hub.settings import get_settings
 from hub.webhooks.models import WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,39 @@ def send_message(message_id: int) -> str:
         broker.queue("outbound").enqueue_in(delay, send_message, message_id)
     metrics.JOB_SECONDS.labels("send_message").observe(time.perf_counter() - started)
     return status
+
+
+def fetch_media(message_id: int) -> str:
+    """Fetch every attachment of an inbound message into the media store. Safe to run again."""
+    with session_scope() as session:
+        message = session.get(Message, message_id)
+        if message is None:
+            return "gone"
+        channel = session.get(Channel, message.channel_id)
+        assert channel is not None
+        todo = [i for i in range(media.attachment_count(message)) if media.stored_attachment(message, i) is None]
+        config, payload = as_config(channel), dict(message.payload)
+    limit, transient = get_settings().media_max_bytes, False
+    for index in todo:
+        fetched = asyncio.run(adapter_of(config.kind).fetch_media(config, payload, index, limit))
+        entry: dict[str, object]
+        if fetched.ok:
+            try:
+                content_type = media.check(fetched.content, fetched.content_type)
+                entry = {"status": "stored", "key": media.save(fetched.content), "content_type": content_type,
+                         "size": len(fetched.content), "filename": fetched.filename}
+            except media.Rejected as rejected:
+                entry = {"status": "failed", "error": str(rejected)}
+        else:
+            transient = transient or not fetched.permanent
+            entry = {"status": "failed", "error": fetched.error or "download failed"}
+        with session_scope() as session:
+            message = session.get(Message, message_id)
+            assert message is not None
+            media.record(session=session, message=message, index=index, entry=entry)
+    if transient:
+        raise RuntimeError("a download failed for a reason that may pass; RQ retries with backoff")
+    return "done"
 
 
 def sweep(stale_after: timedelta = STALE_EVENT) -> dict[str, int]:
