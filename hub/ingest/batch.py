@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, select, tuple_, update
+from sqlalchemy import Table, bindparam, delete, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -90,34 +90,68 @@ def _lookup(session: Session, arrivals: list[Arrival]) -> Known:
     return Known(exact, by_phone)
 
 
+def _create_contacts_apart(session: Session, strangers: list[Arrival]) -> None:
+    """PostgreSQL: create contacts for unknown senders in a short transaction of their own.
+
+    One worker at a time decides who owns a new phone (advisory locks taken in one order): without
+    this, SMS and WhatsApp messages from a new number stored by two workers at once would make two
+    contacts. Committing at once keeps the locks short; a contact whose message batch later fails is
+    simply found again on the retry. (SQLite serialises writers, so it needs none of this.)
+    """
+    phones = sorted({ref.phone for arrival in strangers for ref in arrival.identities if ref.phone})
+    with Session(session.get_bind()) as apart:
+        if phones:
+            apart.execute(text("SELECT pg_advisory_xact_lock(hashtext(p)) FROM unnest(CAST(:phones AS text[])) "
+                               "AS p ORDER BY p"), {"phones": phones})
+        known = _lookup(apart, strangers)  # another worker may have made them while we waited
+        _create_contacts(apart, strangers, known)
+        _link_identities(apart, strangers, known)
+        apart.commit()
+
+
+def _group_key(arrival: Arrival) -> Key:
+    """Arrivals from the same phone (SMS and WhatsApp alike) become one new contact."""
+    for ref in arrival.identities:
+        if ref.phone:
+            return ("phone", ref.phone)
+    first = arrival.identities[0]
+    return (first.kind, first.value)
+
+
 def _create_contacts(session: Session, arrivals: list[Arrival], known: Known) -> None:
     """New contacts for arrivals nobody knows; a contact another worker made first wins."""
     contact, identity = _table("contact"), _table("channel_identity")
-    unknown: dict[Key, Arrival] = {}
+    groups: dict[Key, list[Arrival]] = {}
     for arrival in arrivals:
         if known.contact_of(arrival) is None:
-            first = arrival.identities[0]
-            unknown.setdefault((first.kind, first.value), arrival)
-    if not unknown:
+            groups.setdefault(_group_key(arrival), []).append(arrival)
+    if not groups:
         return
-    firsts = dict(sorted(unknown.items()))  # one lock order for every worker
+    ordered = sorted(groups.items())  # one lock order for every worker
     now = utcnow()
-    rows: list[dict[str, Any]] = [{"name": a.inbound.profile_name or "", "locale": a.inbound.locale, "timezone": None,
-                                   "custom_fields": {}, "created_at": now, "updated_at": now} for a in firsts.values()]
+    rows: list[dict[str, Any]] = [{"name": group[-1].inbound.profile_name or "", "locale": group[0].inbound.locale,
+                                   "timezone": None, "custom_fields": {}, "created_at": now, "updated_at": now}
+                                  for _, group in ordered]
     ids = [row.id for row in session.execute(contact.insert().returning(contact.c.id, sort_by_parameter_order=True),
                                              rows)]
+    identity_rows: dict[Key, dict[str, Any]] = {}
+    for contact_id, (_, group) in zip(ids, ordered, strict=True):
+        for arrival in group:
+            for ref in arrival.identities:
+                identity_rows.setdefault((ref.kind, ref.value), {
+                    "contact_id": contact_id, "kind": ref.kind, "value": ref.value, "phone": ref.phone,
+                    "verified": arrival.verified, "created_at": now})
     claimed = session.execute(
         _insert(session, identity).on_conflict_do_nothing(index_elements=["kind", "value"])
         .returning(identity.c.kind, identity.c.value, identity.c.contact_id),
-        [{"contact_id": contact_id, "kind": key[0], "value": key[1], "phone": a.identities[0].phone,
-          "verified": a.verified, "created_at": now}
-         for contact_id, (key, a) in zip(ids, firsts.items(), strict=True)])
+        [identity_rows[key] for key in sorted(identity_rows)])
     won = {(row.kind, row.value): row.contact_id for row in claimed}
     known.exact.update(won)
-    lost = [contact_id for contact_id, key in zip(ids, firsts, strict=True) if key not in won]
+    kept = set(won.values())
+    lost = [contact_id for contact_id in ids if contact_id not in kept]
     if lost:  # someone else created these identities at the same moment: use theirs
         session.execute(delete(contact).where(contact.c.id.in_(lost)))
-        again = _lookup(session, [firsts[key] for key in firsts if key not in won])
+        again = _lookup(session, [a for _, group in ordered for a in group if known.contact_of(a) is None])
         known.exact.update(again.exact)
         known.by_phone.update(again.by_phone)
 
@@ -198,6 +232,12 @@ def store(session: Session, arrivals: list[Arrival]) -> list[Stored]:
     if not arrivals:
         return []
     known = _lookup(session, arrivals)
+    strangers = [arrival for arrival in arrivals if known.contact_of(arrival) is None]
+    if strangers and session.get_bind().dialect.name == "postgresql":
+        _create_contacts_apart(session, strangers)
+        again = _lookup(session, strangers)
+        known.exact.update(again.exact)
+        known.by_phone.update(again.by_phone)
     _create_contacts(session, arrivals, known)
     _link_identities(session, arrivals, known)
     contact_of = [known.contact_of(arrival) for arrival in arrivals]
