@@ -136,24 +136,23 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         chosen = Backend("sqlite", f"sqlite:///{path}", request.getfixturevalue("embedded_redis_url"))
     else:
-        url = request.getfixturevalue("postgres_schema")
-        _truncate_postgres(url)
-        chosen = Backend("postgres", url, f"{REDIS_BASE}/{REDIS_TEST_DB}")
-    redis.Redis.from_url(chosen.redis_url).flushdb()
-    _configure(monkeypatch, tmp_path, chosen.database_url, chosen.redis_url)
-    yield chosen
-    db.reset_engines()
-    broker.reset()
-    events.clear()
-    get_settings.cache_clear()
+        chosen = _empty_postgres(request)
+    yield from _use(chosen, monkeypatch, tmp_path)
 
 
 @pytest.fixture
 def pg_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Backend]:
     """PostgreSQL + Redis only: for concurrency tests that SQLite cannot show."""
+    yield from _use(_empty_postgres(request), monkeypatch, tmp_path)
+
+
+def _empty_postgres(request: pytest.FixtureRequest) -> Backend:
     url = request.getfixturevalue("postgres_schema")
     _truncate_postgres(url)
-    chosen = Backend("postgres", url, f"{REDIS_BASE}/{REDIS_TEST_DB}")
+    return Backend("postgres", url, f"{REDIS_BASE}/{REDIS_TEST_DB}")
+
+
+def _use(chosen: Backend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Backend]:
     redis.Redis.from_url(chosen.redis_url).flushdb()
     _configure(monkeypatch, tmp_path, chosen.database_url, chosen.redis_url)
     yield chosen
