@@ -46,4 +46,4 @@ def upgrade(url: str | None = None, connection: Connection | None = None) -> Non
     config = alembic_config(url)
     if connection is not None:
         config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
