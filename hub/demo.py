@@ -23,12 +23,12 @@ AGENTS = [
     ("marketing@hub.local", "Alex Marketing", "marketer", "en", None),
 ]
 
-CHANNELS = [
-    ("whatsapp_meta", "WhatsApp (Meta) HK", "Hong Kong"),
-    ("whatsapp_twilio", "WhatsApp (Twilio) JP", "Japan"),
-    ("sms_twilio", "SMS HK", "Hong Kong"),
-    ("telegram", "Telegram bot", "Japan"),
-    ("webchat", "Web chat", "Hong Kong"),
+CHANNELS = [  # no credentials: each talks to Hub's own sandbox
+    ("whatsapp_meta", "WhatsApp (Meta) HK", "Hong Kong", {}),
+    ("whatsapp_twilio", "WhatsApp (Twilio) JP", "Japan", {"from_number": "whatsapp:+14155238886"}),
+    ("sms_twilio", "SMS HK", "Hong Kong", {"from_number": "+15005550006"}),
+    ("telegram", "Telegram bot", "Japan", {}),
+    ("webchat", "Web chat", "Hong Kong", {}),
 ]
 
 CUSTOMERS = [
@@ -65,10 +65,10 @@ def _load(session: Session) -> None:
             users.setdefault(team, []).append(user.id)
     teams = {name: agents.create_team(session=session, name=name, member_ids=ids) for name, ids in users.items()}
     by_kind = {}
-    for kind, name, team in CHANNELS:
+    for kind, name, team, config in CHANNELS:
         if kind not in ADAPTERS:
             continue
-        channel = channels.create(session=session, kind=kind, name=name, config={},
+        channel = channels.create(session=session, kind=kind, name=name, config=config,
                                   team_ids=[teams[team].id or 0])
         by_kind[kind] = channel.id
     session.flush()

@@ -5,20 +5,23 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from channels.sandbox import SandboxState, make_router
 from hub import broker, logs, schema
 from hub.admin.views import router as admin_router
 from hub.agents.views import router as auth_router
 from hub.api.health import router as health_router
 from hub.api.middleware import RequestContext
+from hub.channel_records.service import cached_config
 from hub.channel_records.views import router as channels_router
 from hub.contacts.views import router as contacts_router
 from hub.conversations.views import router as conversations_router
-from hub.db import get_engine
+from hub.db import get_engine, session_scope
 from hub.jobs import listeners
 from hub.media.views import router as media_router
 from hub.settings import get_settings
@@ -36,11 +39,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.event_store = store
     app.state.ingest_trigger = IngestTrigger(broker.redis_url())
     listeners.register()
+    sandbox: SandboxState | None = getattr(app.state, "sandbox", None)
     gc.freeze()  # start-up objects never need collecting: shorter GC pauses on the webhook path
     gc.set_threshold(20_000, 50, 100)  # fewer young collections; requests make short-lived objects
     try:
         yield
     finally:
+        if sandbox is not None:
+            await sandbox.close()
         await store.close()
         await app.state.ingest_trigger.close()
 
@@ -67,6 +73,10 @@ def create_app() -> FastAPI:
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": readable(error)}, status_code=422)
 
+    if settings.sandbox_allowed:  # a sandbox channel's secrets derive from its id: never in production
+        app.state.sandbox = SandboxState()
+        lookup = partial(cached_config, session_scope)
+        app.include_router(make_router(app.state.sandbox, settings.public_url, lookup=lookup), prefix="/sandbox")
     app.add_middleware(WebhookFastPath)
     app.add_middleware(RequestContext)
     return app
