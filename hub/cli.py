@@ -84,8 +84,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     owned.append(subprocess.Popen([*hub, "serve", "--host", args.host, "--port", str(args.port)], env=env))
     for _ in range(args.workers):
         owned.append(subprocess.Popen([*hub, "worker"], env=env))
-    print(f"\nHub is running: open http://{args.host}:{args.port}/ and sign in as "
-          f"{DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}\nPress Ctrl-C to stop.\n", flush=True)
+    base = f"http://{args.host}:{args.port}"
+    print(f"\nHub is running: open {base}/ and sign in as {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}", flush=True)
+    for line in sandbox_phones(base):
+        print(line, flush=True)
+    print("Press Ctrl-C to stop.\n", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         while all(p.poll() is None for p in owned):
@@ -103,6 +106,21 @@ def cmd_run(args: argparse.Namespace) -> int:
                 process.kill()
         broker.stop_owned()
     return 0
+
+
+def sandbox_phones(base: str) -> list[str]:
+    """Where a newcomer can write as a customer on each sandbox channel."""
+    from channels.sandbox.accounts import is_sandbox, provider_of
+    from hub.channel_records import service
+    from hub.db import session_scope
+
+    lines = []
+    with session_scope() as session:
+        for channel in service.list_all(session=session):
+            config = service.as_config(channel)
+            if provider_of(config) is not None and is_sandbox(config):
+                lines.append(f"  chat as a customer on {channel.name}: {base}/sandbox/phone/{channel.id}")
+    return ["Sandbox customer phones:", *lines] if lines else []
 
 
 def parser() -> argparse.ArgumentParser:
