@@ -47,6 +47,8 @@ def test_hub_run_starts_everything_and_stops_everything_on_ctrl_c(tmp_path):
         assert httpx.get(f"{base}/readyz").status_code == 200
         printed = (tmp_path / "run.log").read_text()
         assert f"http://127.0.0.1:{port}/" in printed and DEMO_LOGIN[0] in printed
+        phone = next(line.split(": ", 1)[1] for line in printed.splitlines() if "/sandbox/phone/" in line)
+        assert httpx.get(phone).status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
