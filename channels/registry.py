@@ -1,4 +1,4 @@
-"""The explicit list of adapters, by channel kind. Web chat lives in the core."""
+"""The explicit list of adapters, by channel kind."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from channels.base import Adapter
 from channels.meta import MetaWhatsApp
 from channels.telegram import Telegram
 from channels.twilio import TwilioSMS, TwilioWhatsApp
+from channels.webchat import WebChat
 
 ADAPTERS: dict[str, Adapter] = {
-    adapter.kind: adapter for adapter in (MetaWhatsApp(), TwilioSMS(), TwilioWhatsApp(), Telegram())
+    adapter.kind: adapter for adapter in (MetaWhatsApp(), TwilioSMS(), TwilioWhatsApp(), Telegram(), WebChat())
 }
 
 

@@ -25,6 +25,8 @@ from hub.db import get_engine, session_scope
 from hub.jobs import listeners
 from hub.media.views import router as media_router
 from hub.settings import get_settings
+from hub.webchat import fanout as webchat
+from hub.webchat.routes import router as webchat_router
 from hub.webhooks.routes import WebhookFastPath
 from hub.webhooks.store import store_for
 from hub.webhooks.trigger import IngestTrigger
@@ -38,6 +40,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await store.open()
     app.state.event_store = store
     app.state.ingest_trigger = IngestTrigger(broker.redis_url())
+    app.state.webchat = webchat.Fanout(broker.redis_url())
+    webchat.install_publisher()
     listeners.register()
     sandbox: SandboxState | None = getattr(app.state, "sandbox", None)
     gc.freeze()  # start-up objects never need collecting: shorter GC pauses on the webhook path
@@ -49,6 +53,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await sandbox.close()
         await store.close()
         await app.state.ingest_trigger.close()
+        await app.state.webchat.close()
 
 
 def readable(error: RequestValidationError) -> str:
@@ -66,7 +71,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Hub", version="0.1.0", lifespan=lifespan,
                   description="Conversational commerce messaging hub: shared inbox, channels, catalog, broadcasts.")
     for router in (health_router, auth_router, channels_router, conversations_router, contacts_router,
-                   admin_router, media_router):
+                   admin_router, media_router, webchat_router):
         app.include_router(router)
 
     @app.exception_handler(RequestValidationError)

@@ -66,16 +66,21 @@ def public_view(channel: Channel) -> dict[str, Any]:
     """The channel as the API shows it: secrets masked, webhook URLs added."""
     adapter = adapter_of(channel.kind)
     urls = webhook_urls(channel)
-    return {
+    view: dict[str, Any] = {
         "id": channel.id,
         "kind": channel.kind,
         "name": channel.name,
         "config": adapter.public_config(channel.config),
         "sandbox": adapter.uses_sandbox(as_config(channel)),
-        "webhook_url": urls.get("default") or urls.get("inbound") or next(iter(urls.values())),
+        "webhook_url": urls.get("default") or urls.get("inbound"),
         "webhook_urls": urls,
         "created_at": channel.created_at,
     }
+    if not adapter.endpoints:  # Hub's own web chat: a script tag and a WebSocket instead of webhooks
+        public = get_settings().public_url
+        view["widget_snippet"] = f'<script src="{public}/widget.js" data-channel="{channel.id}" async></script>'
+        view["websocket_url"] = public.replace("http", "ws", 1) + f"/webchat/{channel.id}/ws"
+    return view
 
 
 def peek_config(channel_id: int) -> tuple[bool, ChannelConfig | None, bool]:

@@ -124,15 +124,15 @@ def build_outbound(*, session: Session, message: Message) -> OutboundMessage:
             phones = [i for i in identities if i.kind == adapter.phone_identity and i.phone]
             phones += [i for i in identities if i.phone and i not in phones]
             if phones:
-                return _outbound(message, IdentityRef(kind="phone", value=phones[0].phone or ""))
+                return as_outbound(message, IdentityRef(kind="phone", value=phones[0].phone or ""))
             continue
         for identity in identities:
             if identity.kind == kind:
-                return _outbound(message, IdentityRef(kind=kind, value=identity.value))  # type: ignore[arg-type]
+                return as_outbound(message, IdentityRef(kind=kind, value=identity.value))  # type: ignore[arg-type]
     raise ReplyRefused(f"the contact has no address this {channel.kind} channel can send to")
 
 
-def _outbound(message: Message, to: IdentityRef) -> OutboundMessage:
+def as_outbound(message: Message, to: IdentityRef) -> OutboundMessage:
     payload = dict(message.payload)
     buttons = tuple(Button(**button) for button in payload.pop("buttons", []))
     kind = message.kind if message.kind in ("media", "buttons", "list", "template", "product",

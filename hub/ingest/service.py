@@ -39,9 +39,16 @@ class Work:
     def add(self, channel: Channel, parsed: ParsedEvents) -> None:
         assert channel.id is not None
         phone_identity = adapter_of(channel.kind).phone_identity
-        self.arrivals += [batch.Arrival(channel.id, phone_identity, inbound) for inbound in parsed.messages]
+        self.arrivals += [batch.Arrival(channel.id, phone_identity, inbound, verified=vouched_for(inbound))
+                          for inbound in parsed.messages]
         self.receipts += [(channel.id, receipt) for receipt in parsed.statuses]
         self.profiles += [(channel.id, profile) for profile in parsed.profiles]
+
+
+def vouched_for(inbound: InboundMessage) -> bool:
+    """True when the adapter proved who the customer is (web chat: the shop signed the user id)."""
+    return inbound.payload.get("identity_verified") is True and all(
+        ref.kind == "webchat" for ref in inbound.identities)
 
 
 def apply(*, session: Session, work: Work) -> list[batch.Stored]:

@@ -12,6 +12,7 @@ from rq import SimpleWorker
 
 from hub import broker, schema
 from hub.jobs import listeners, tasks
+from hub.webchat.fanout import install_publisher
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ def register_listeners() -> None:
     """Load every package's models and hook catalog and flows into core events."""
     schema.target_metadata()
     listeners.register()
+    install_publisher()  # web chat replies reach the visitor's WebSocket through Redis
 
 
 def run(queues: tuple[str, ...] = broker.QUEUES, burst: bool = False) -> None:

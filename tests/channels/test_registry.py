@@ -11,7 +11,7 @@ from channels.types import ChannelConfig
 
 
 def test_every_contract_kind_has_its_adapter() -> None:
-    assert set(ADAPTERS) == {"whatsapp_meta", "whatsapp_twilio", "sms_twilio", "telegram"}
+    assert set(ADAPTERS) == {"whatsapp_meta", "whatsapp_twilio", "sms_twilio", "telegram", "webchat"}
     assert isinstance(adapter_for("whatsapp_meta"), MetaWhatsApp)
     assert isinstance(adapter_for("sms_twilio"), TwilioSMS)
     assert isinstance(adapter_for("whatsapp_twilio"), TwilioWhatsApp)
@@ -42,11 +42,13 @@ def test_contract_config_keys_and_webhook_paths() -> None:
         "api_base",
     }
     assert adapter_for("telegram").config_keys == {"bot_token", "secret_token", "api_base"}
+    assert adapter_for("webchat").config_keys == {"allowed_origins", "identity_secret", "api_base"}
     assert {kind: (a.provider, a.endpoints) for kind, a in ADAPTERS.items()} == {
         "whatsapp_meta": ("meta", {""}),
         "whatsapp_twilio": ("twilio", {"inbound", "status"}),
         "sms_twilio": ("twilio", {"inbound", "status"}),
         "telegram": ("telegram", {""}),
+        "webchat": ("webchat", set()),  # Hub serves web chat itself: a WebSocket, no provider webhooks
     }
 
 
@@ -64,4 +66,5 @@ def test_sandbox_constants() -> None:
     assert sandbox_secret(channel) == "sandbox:42"
     assert sandbox_account_sid(channel) == "ACsandbox42"
     assert sandbox_api_base(channel, "telegram") == "http://127.0.0.1:8000/sandbox/telegram"
-    assert all(adapter.uses_sandbox(channel) for adapter in ADAPTERS.values())
+    assert all(adapter.uses_sandbox(channel) for kind, adapter in ADAPTERS.items() if kind != "webchat")
+    assert not adapter_for("webchat").uses_sandbox(channel)

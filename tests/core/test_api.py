@@ -161,3 +161,17 @@ def test_production_refuses_sandbox_channels(client, backend, monkeypatch):
     get_settings.cache_clear()
     answer = client.post("/api/v1/channels", headers=admin, json={"kind": "telegram", "name": "bot"})
     assert answer.status_code == 422 and "credentials" in answer.json()["detail"]
+
+
+def test_a_webchat_channel_comes_with_its_widget_snippet(client, backend):
+    make_user("boss@shop.test", role="admin")
+    admin = token_for(client, "boss@shop.test")
+    answer = client.post("/api/v1/channels", headers=admin, json={
+        "kind": "webchat", "name": "Shop site", "config": {"allowed_origins": ["https://shop.example"],
+                                                            "identity_secret": "0123456789abcdef0123"}})
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["webhook_url"] is None and "0123456789abcdef0123" not in answer.text
+    assert body["widget_snippet"] == (f'<script src="https://hub.example.test/widget.js" data-channel="{body["id"]}" '
+                                      'async></script>')
+    assert body["websocket_url"] == f"wss://hub.example.test/webchat/{body['id']}/ws"

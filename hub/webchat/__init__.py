@@ -1,0 +1,1 @@
+"""The web chat widget's server side: `/widget.js`, the visitor WebSocket, and reply delivery."""

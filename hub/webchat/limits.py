@@ -1,0 +1,36 @@
+"""Per-address rate limits on the widget, counted in Redis so every API process shares them.
+
+Fixed one-minute windows: cheap (one INCR), and a burst at a window's edge is at most twice the
+limit, which is fine for keeping one address from flooding the inbox. When Redis cannot be
+reached the limits are not enforced: visitors should not lose their chat to a rate counter.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import redis.asyncio as aioredis
+
+from hub import broker
+
+log = logging.getLogger(__name__)
+
+CONNECTIONS_PER_MINUTE = 30
+MESSAGES_PER_MINUTE = 20
+FRAMES_PER_MINUTE = 300
+
+
+async def allow(redis: aioredis.Redis, what: str, address: str, limit: int) -> bool:
+    """Count one `what` (connection, message, frame) from `address`; False once past `limit` this minute."""
+    window = int(time.time() // 60)
+    key = broker.key("webchat", "rate", what, address, window)
+    try:
+        pipe = redis.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, 120)
+        count, _ = await pipe.execute()
+    except Exception as error:  # fail open, see the module docstring
+        log.warning("web chat rate limit unavailable: %s", error)
+        return True
+    return int(count) <= limit

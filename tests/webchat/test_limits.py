@@ -1,0 +1,36 @@
+"""Per-address rate limits: an error frame, then close code 4429."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+from hub.webchat import limits
+from tests.webchat.factories import connect, events, hello, receive, say, webchat_channel
+
+
+def test_too_many_connections_from_one_address_are_refused(client, monkeypatch):
+    monkeypatch.setattr(limits, "CONNECTIONS_PER_MINUTE", 2)
+    channel_id = webchat_channel()
+    for _ in range(2):
+        with connect(client, channel_id) as ws:
+            hello(ws)
+    with connect(client, channel_id) as ws:
+        assert receive(ws)["code"] == "rate_limited"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            receive(ws)
+    assert closed.value.code == 4429
+
+
+def test_too_many_messages_from_one_address_are_refused(client, monkeypatch):
+    monkeypatch.setattr(limits, "MESSAGES_PER_MINUTE", 2)
+    channel_id = webchat_channel()
+    with connect(client, channel_id) as ws:
+        hello(ws)
+        assert say(ws, "one")["type"] == "ack"
+        assert say(ws, "two")["type"] == "ack"
+        assert say(ws, "three")["code"] == "rate_limited"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            receive(ws)
+    assert closed.value.code == 4429
+    assert len(events()) == 2
