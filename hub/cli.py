@@ -85,7 +85,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     for _ in range(args.workers):
         owned.append(subprocess.Popen([*hub, "worker"], env=env))
     base = f"http://{args.host}:{args.port}"
-    print(f"\nHub is running: open {base}/ and sign in as {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}", flush=True)
+    print(f"\nHub is running at {base}/ (API and its docs at {base}/docs); demo login "
+          f"{DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}", flush=True)
     for line in sandbox_phones(base):
         print(line, flush=True)
     print("Press Ctrl-C to stop.\n", flush=True)
