@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from channels import ADAPTERS, IdentityRef, InboundMessage
 from hub.agents import service as agents
 from hub.agents.models import User
+from hub.assignment import demo as assignment_demo
 from hub.channel_records import service as channels
 from hub.db import session_scope, utcnow
 from hub.ingest.service import receive
@@ -81,3 +82,5 @@ def _load(session: Session) -> None:
                 provider_message_id=f"demo-{index}-{offset}", identities=identities, kind="text", text=text,
                 sent_at=sent_at + timedelta(minutes=index * 3 + offset), profile_name=name, locale=locale,
             ))
+    session.flush()
+    assignment_demo.load(session)  # skills and languages: 山田太郎's Japanese refund request goes to Yuki

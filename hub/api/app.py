@@ -17,6 +17,7 @@ from hub.admin.views import router as admin_router
 from hub.agents.views import router as auth_router
 from hub.api.health import router as health_router
 from hub.api.middleware import RequestContext
+from hub.assignment.views import router as assignment_router
 from hub.channel_records.service import cached_config
 from hub.channel_records.views import router as channels_router
 from hub.contacts.views import router as contacts_router
@@ -71,7 +72,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Hub", version="0.1.0", lifespan=lifespan,
                   description="Conversational commerce messaging hub: shared inbox, channels, catalog, broadcasts.")
     for router in (health_router, auth_router, channels_router, conversations_router, contacts_router,
-                   admin_router, media_router, webchat_router):
+                   admin_router, media_router, webchat_router, assignment_router):
         app.include_router(router)
 
     @app.exception_handler(RequestValidationError)

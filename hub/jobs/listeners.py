@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hub import broker, events
+from hub.assignment import jobs as assignment
 from hub.jobs.tasks import fetch_media, send_message
 from hub.media.service import MEDIA_KINDS
 
@@ -22,4 +23,5 @@ def enqueue_media(event: events.Event) -> None:
 def register() -> None:
     events.subscribe(events.MESSAGE_CREATED, enqueue_send)
     events.subscribe(events.MESSAGE_RECEIVED, enqueue_media)
+    assignment.register()
     events.add_publisher(broker.publish)

@@ -11,6 +11,7 @@ from typing import Any
 from rq import SimpleWorker
 
 from hub import broker, schema
+from hub.assignment import jobs as assignment
 from hub.jobs import listeners, tasks
 from hub.webchat.fanout import install_publisher
 
@@ -39,6 +40,7 @@ def _sweeper(stop: threading.Event) -> None:
         try:
             if broker.connection().set(broker.key("sweep", "lock"), 1, nx=True, ex=SWEEP_SECONDS - 1):
                 broker.queue("inbound").enqueue(tasks.sweep, job_timeout=120)
+                broker.queue("inbound").enqueue(assignment.sweep, job_timeout=120)
         except Exception as error:
             log.warning("sweeper could not reach Redis: %s", error)
 

@@ -1,0 +1,1 @@
+"""Auto-assignment: policies per team or channel, agent capacity and skills, presence, hand-offs."""
