@@ -121,6 +121,8 @@ def sandbox_phones(base: str) -> list[str]:
             config = service.as_config(channel)
             if provider_of(config) is not None and is_sandbox(config):
                 lines.append(f"  chat as a customer on {channel.name}: {base}/sandbox/phone/{channel.id}")
+            elif not service.adapter_of(channel.kind).endpoints:  # Hub's own web chat: a shop page with the widget
+                lines.append(f"  chat as a visitor on {channel.name}: {base}/webchat/{channel.id}/demo")
     return ["Sandbox customer phones:", *lines] if lines else []
 
 

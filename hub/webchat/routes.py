@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from channels.webchat import WebChat
 from hub.channel_records.service import adapter_of, cached_config
 from hub.db import session_scope
+from hub.settings import get_settings
 from hub.webchat import limits, protocol
 from hub.webchat.visitor import Connection, Services
 
@@ -36,6 +37,25 @@ def widget(request: Request) -> Response:
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     return Response(content, media_type="application/javascript; charset=utf-8", headers=headers)
+
+
+DEMO_SHOP = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Demo shop</title><link rel="stylesheet" href="/sandbox/static/phone.css"></head>
+<body><main><h1>Demo shop</h1><p>A page of the shop with Hub's chat bubble: open it in the corner and write as a
+visitor. Your messages arrive in the inbox; the agents' replies come back here.</p></main>
+<script src="/widget.js" data-channel="{channel_id}" async></script></body></html>"""
+
+
+@router.get("/webchat/{channel_id}/demo", include_in_schema=False)
+async def demo_shop(channel_id: int) -> Response:
+    """A shop page with the widget on it, served from Hub's own origin (development only)."""
+    config = await run_in_threadpool(cached_config, session_scope, channel_id)
+    if config is None or not isinstance(adapter_of(config.kind), WebChat) or not get_settings().sandbox_allowed:
+        return Response("no such web chat channel", status_code=404, media_type="text/plain")
+    csp = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:"
+    return Response(DEMO_SHOP.replace("{channel_id}", str(channel_id)), media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": csp})
 
 
 @router.websocket("/webchat/{channel_id}/ws")

@@ -28,3 +28,14 @@ def test_the_widget_builds_its_dom_without_html_strings_or_inline_styles():
     for needed in ("textContent", "isComposing", 'rel = "noopener noreferrer"', "localStorage", "last_id",
                    "max-width: 480px", '"receipt"', "data-user-signature"):
         assert needed in source, needed
+
+
+def test_the_demo_shop_page_carries_the_widget_for_its_channel(client):
+    from tests.factories import make_channel
+
+    channel = make_channel("webchat")
+    page = client.get(f"/webchat/{channel.id}/demo")
+    assert page.status_code == 200
+    assert f'<script src="/widget.js" data-channel="{channel.id}" async></script>' in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert client.get(f"/webchat/{make_channel('telegram').id}/demo").status_code == 404
