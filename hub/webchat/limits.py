@@ -21,10 +21,14 @@ MESSAGES_PER_MINUTE = 20
 FRAMES_PER_MINUTE = 300
 
 
+def window() -> int:
+    """The current one-minute window."""
+    return int(time.time() // 60)
+
+
 async def allow(redis: aioredis.Redis, what: str, address: str, limit: int) -> bool:
     """Count one `what` (connection, message, frame) from `address`; False once past `limit` this minute."""
-    window = int(time.time() // 60)
-    key = broker.key("webchat", "rate", what, address, window)
+    key = broker.key("webchat", "rate", what, address, window())
     try:
         pipe = redis.pipeline(transaction=False)
         pipe.incr(key)
