@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
+import os
+import signal
+import sys
 import threading
 from datetime import timedelta
 from typing import Any
@@ -13,6 +17,7 @@ from rq import SimpleWorker
 from hub import broker, schema
 from hub.assignment import jobs as assignment
 from hub.jobs import listeners, tasks
+from hub.tagging import jobs as tagging
 from hub.webchat.fanout import install_publisher
 
 log = logging.getLogger(__name__)
@@ -41,8 +46,22 @@ def _sweeper(stop: threading.Event) -> None:
             if broker.connection().set(broker.key("sweep", "lock"), 1, nx=True, ex=SWEEP_SECONDS - 1):
                 broker.queue("inbound").enqueue(tasks.sweep, job_timeout=120)
                 broker.queue("inbound").enqueue(assignment.sweep, job_timeout=120)
+                tagging.schedule_retrain()  # nightly, once a day: its own SET NX lock per day
         except Exception as error:
             log.warning("sweeper could not reach Redis: %s", error)
+
+
+def _die_with_parent() -> None:
+    """In RQ's forked scheduler: die when the worker dies.
+
+    The child inherits the worker's database sockets. A SIGKILLed worker would otherwise leave an
+    orphan that keeps a half-done transaction open, and its locks held, for ever."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the worker died before prctl took effect
+        os._exit(1)
 
 
 def register_listeners() -> None:
@@ -54,6 +73,7 @@ def register_listeners() -> None:
 
 def run(queues: tuple[str, ...] = broker.QUEUES, burst: bool = False) -> None:
     register_listeners()
+    os.register_at_fork(after_in_child=_die_with_parent)
     stop = threading.Event()
     if not burst:
         threading.Thread(target=_sweeper, args=(stop,), daemon=True, name="sweeper").start()
