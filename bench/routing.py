@@ -1,4 +1,5 @@
-"""Routing benchmarks. `bench_assignment`: auto-assignment decisions per second under 32 concurrent
+"""Routing benchmarks. `bench_tag_rules` (in bench/tag_rules.py): tag rules per message.
+`bench_assignment`: auto-assignment decisions per second under 32 concurrent
 arrivals on PostgreSQL, in a private schema.
 
 Each decision is one `hub.assignment.service.assign` call in its own transaction (what the
@@ -35,6 +36,7 @@ from sqlalchemy.engine import Engine
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import REDIS, fresh_schema  # noqa: E402
+from bench.tag_rules import bench_tag_rules  # noqa: E402,F401  (main() runs it)
 
 N = int(os.environ.get("BENCH_ASSIGN_N", "2000"))
 WORKERS = int(os.environ.get("BENCH_ASSIGN_WORKERS", "32"))

@@ -65,6 +65,22 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train_tagger(args: argparse.Namespace) -> int:
+    """Train the tag classifier, print precision and recall per tag on a held-out split, save it."""
+    from hub.db import session_scope
+    from hub.tagging import train
+
+    try:
+        with session_scope() as session:
+            tagger, report, path = train.train(session, include_demo=not args.no_demo)
+    except train.TrainingError as error:
+        print(f"hub: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(report.lines()))
+    print(f"saved tagger {tagger.version} ({len(tagger.labels)} tags, {tagger.examples} examples) to {path}")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Everything on the embedded default, for a laptop: migrate, demo, API, worker; Ctrl-C stops all."""
     from hub import broker, embedded
@@ -149,6 +165,8 @@ def parser() -> argparse.ArgumentParser:
     user.add_argument("--password", required=True)
     user.add_argument("--role", required=True, choices=["admin", "agent", "marketer"])
     user.add_argument("--name")
+    tagger = add("train-tagger", cmd_train_tagger, "train the tag classifier on agents' tags and the demo set")
+    tagger.add_argument("--no-demo", action="store_true", help="learn from agents' tags only")
     run = add("run", cmd_run, "migrate, load the demo and start API + worker on the embedded default")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from alembic import command
 
-OPTIONAL_MODEL_MODULES = ("catalog.models", "flows.models", "hub.assignment.models")
+OPTIONAL_MODEL_MODULES = ("catalog.models", "flows.models", "hub.assignment.models", "hub.tagging.models")
 
 
 def target_metadata() -> MetaData:

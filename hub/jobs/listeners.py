@@ -6,6 +6,7 @@ from hub import broker, events
 from hub.assignment import jobs as assignment
 from hub.jobs.tasks import fetch_media, send_message
 from hub.media.service import MEDIA_KINDS
+from hub.tagging import jobs as tagging
 
 
 def enqueue_send(event: events.Event) -> None:
@@ -23,5 +24,6 @@ def enqueue_media(event: events.Event) -> None:
 def register() -> None:
     events.subscribe(events.MESSAGE_CREATED, enqueue_send)
     events.subscribe(events.MESSAGE_RECEIVED, enqueue_media)
+    events.subscribe(events.MESSAGE_RECEIVED, tagging.enqueue_rules)
     assignment.register()
     events.add_publisher(broker.publish)

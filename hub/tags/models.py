@@ -15,6 +15,8 @@ class Tag(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
     color: str = Field(default="#6b7280", max_length=20)
+    auto_apply_threshold: float | None = None
+    """The classifier applies this tag on its own at or above this probability (None: it only suggests)."""
     created_at: datetime = Field(default_factory=utcnow)
 
 
