@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from hub.agents import service
+from hub.agents import service, sessions
 from hub.api.deps import CurrentUser, DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -29,12 +29,19 @@ class Me(BaseModel):
 
 
 @router.post("/auth/token", response_model=Token)
-def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: DbSession) -> Token:
-    """Exchange an email (as `username`) and password for a bearer token."""
+def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: DbSession) -> Token:
+    """Exchange an email (as `username`) and password for a bearer token. Failed attempts are
+    throttled per account and per address (429 with Retry-After)."""
+    address = request.client.host if request.client else "unknown"
+    wait = sessions.retry_after(form.username, address)
+    if wait is not None:
+        raise HTTPException(429, "too many failed sign-ins; try again later", headers={"Retry-After": str(wait)})
     user = service.authenticate(session=session, email=form.username, password=form.password)
     if user is None:
+        sessions.record_failure(form.username, address)
         raise HTTPException(401, "wrong email or password", headers={"WWW-Authenticate": "Bearer"})
     session.commit()
+    sessions.record_success(form.username)
     return Token(access_token=service.issue_token(user))
 
 

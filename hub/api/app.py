@@ -15,17 +15,26 @@ from channels.sandbox import SandboxState, make_router
 from hub import broker, logs, schema
 from hub.admin.views import router as admin_router
 from hub.agents.views import router as auth_router
+from hub.agents.web_views import api_router as account_api_router
+from hub.agents.web_views import router as account_router
 from hub.api.health import router as health_router
 from hub.api.middleware import RequestContext
 from hub.assignment.views import router as assignment_router
 from hub.channel_records.service import cached_config
 from hub.channel_records.views import router as channels_router
 from hub.contacts.views import router as contacts_router
+from hub.conversations.actions_views import router as inbox_actions_router
 from hub.conversations.views import router as conversations_router
 from hub.db import get_engine, session_scope
 from hub.jobs import listeners
 from hub.media.views import router as media_router
+from hub.realtime.live import LiveHub
+from hub.realtime.routes import router as live_router
 from hub.settings import get_settings
+from hub.tagging.views import router as tagging_router
+from hub.web.inbox_api import router as inbox_api_router
+from hub.web.pages import router as web_router
+from hub.web.security import CsrfProtection, SecurityHeaders
 from hub.webchat import fanout as webchat
 from hub.webchat.routes import router as webchat_router
 from hub.webhooks.routes import WebhookFastPath
@@ -42,6 +51,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.event_store = store
     app.state.ingest_trigger = IngestTrigger(broker.redis_url())
     app.state.webchat = webchat.Fanout(broker.redis_url())
+    app.state.live = LiveHub(broker.redis_url())  # the inbox's live events, one subscription per process
     webchat.install_publisher()
     listeners.register()
     sandbox: SandboxState | None = getattr(app.state, "sandbox", None)
@@ -55,6 +65,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await store.close()
         await app.state.ingest_trigger.close()
         await app.state.webchat.close()
+        await app.state.live.close()
 
 
 def readable(error: RequestValidationError) -> str:
@@ -71,8 +82,11 @@ def create_app() -> FastAPI:
     schema.target_metadata()  # every package's tables, so that foreign keys resolve
     app = FastAPI(title="Hub", version="0.1.0", lifespan=lifespan,
                   description="Conversational commerce messaging hub: shared inbox, channels, catalog, broadcasts.")
+    app.include_router(web_router)  # first: the inbox is the front door at "/"
     for router in (health_router, auth_router, channels_router, conversations_router, contacts_router,
-                   admin_router, media_router, webchat_router, assignment_router):
+                   admin_router, media_router, webchat_router, assignment_router, tagging_router):
+        app.include_router(router)
+    for router in (inbox_actions_router, inbox_api_router, live_router, account_router, account_api_router):
         app.include_router(router)
 
     @app.exception_handler(RequestValidationError)
@@ -83,6 +97,8 @@ def create_app() -> FastAPI:
         app.state.sandbox = SandboxState()
         lookup = partial(cached_config, session_scope)
         app.include_router(make_router(app.state.sandbox, settings.public_url, lookup=lookup), prefix="/sandbox")
+    app.add_middleware(CsrfProtection)
     app.add_middleware(WebhookFastPath)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
@@ -15,12 +15,6 @@ from hub.db import get_engine
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
-
-
-@router.get("/", include_in_schema=False)
-def root() -> RedirectResponse:
-    """Until the web inbox lands, the front door is the API's own documentation."""
-    return RedirectResponse("/docs")
 
 
 @router.get("/healthz")

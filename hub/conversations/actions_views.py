@@ -1,0 +1,256 @@
+"""Inbox action routes: assign, status, tags, private notes, mark read, retry a failed reply, canned replies.
+
+Every route finds its object through what the signed-in user may see: another team's
+conversation, message or canned reply answers 404, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Response
+from pydantic import BaseModel, Field
+
+from hub import broker
+from hub.agents.models import Role, User
+from hub.api.deps import CurrentUser, DbSession
+from hub.assignment import service as assignment
+from hub.conversations import actions, canned, queries
+from hub.conversations.actions import ActionRefused
+from hub.conversations.canned_models import CannedReply
+from hub.conversations.models import Conversation
+from hub.conversations.views import ConversationOut, MessageOut, message_out
+from hub.jobs.tasks import send_message
+
+router = APIRouter(prefix="/api/v1", tags=["inbox actions"])
+Id = Annotated[int, Path(ge=1)]
+TagName = Annotated[str, Path(min_length=1, max_length=actions.MAX_TAG_LENGTH)]
+
+
+class ConversationState(ConversationOut):
+    tags: list[str]
+
+
+class AssignIn(BaseModel):
+    assignee_id: int | None = Field(description="an agent or admin who may see the conversation; null unassigns")
+
+
+class StatusIn(BaseModel):
+    status: Literal["open", "pending", "snoozed", "resolved"]
+    snoozed_until: datetime | None = Field(default=None, description="required with `snoozed`; ISO 8601")
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4096)
+
+
+class CannedIn(BaseModel):
+    shortcut: str = Field(min_length=1, max_length=50, examples=["thanks"])
+    title: str = Field(default="", max_length=200)
+    text: str = Field(min_length=1, max_length=canned.MAX_TEXT, examples=["Thank you {{contact.first_name}}!"])
+    team_id: int | None = Field(default=None, description="null: shared with everyone (admins only)")
+
+
+class CannedPatch(BaseModel):
+    shortcut: str | None = Field(default=None, min_length=1, max_length=50)
+    title: str | None = Field(default=None, max_length=200)
+    text: str | None = Field(default=None, min_length=1, max_length=canned.MAX_TEXT)
+    team_id: int | None = None
+
+
+class CannedOut(BaseModel):
+    id: int
+    shortcut: str
+    title: str
+    text: str
+    team_id: int | None
+    created_by: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class RenderIn(BaseModel):
+    conversation_id: int
+
+
+class RenderOut(BaseModel):
+    text: str
+
+
+def _refused(error: ActionRefused) -> HTTPException:
+    return HTTPException(error.status, str(error))
+
+
+def _conversation(session: DbSession, user: User, conversation_id: int) -> Conversation:
+    conversation = queries.visible(session=session, user=user, conversation_id=conversation_id)
+    if conversation is None:
+        raise HTTPException(404, "no such conversation")
+    return conversation
+
+
+def _state(session: DbSession, conversation: Conversation) -> ConversationState:
+    session.refresh(conversation)
+    tags = actions.tags_of(session=session, conversation_id=conversation.id or 0)
+    return ConversationState.model_validate({**conversation.model_dump(), "tags": tags})
+
+
+@router.post("/conversations/{conversation_id}/assign", response_model=ConversationState)
+def assign(conversation_id: Id, body: AssignIn, session: DbSession, user: CurrentUser) -> ConversationState:
+    """Give the conversation to an agent who may see it, or (null) put it back in the queue.
+    A person's choice is never overridden by an assignment policy."""
+    if user.role not in (Role.admin, Role.agent):
+        raise HTTPException(403, "only agents and admins assign conversations")
+    conversation = _conversation(session, user, conversation_id)
+    if body.assignee_id is not None:
+        target = session.get(User, body.assignee_id)
+        if target is None or not target.is_active or target.role not in (Role.admin, Role.agent):
+            raise HTTPException(422, "assignee_id must be an active agent or admin")
+        if queries.visible(session=session, user=target, conversation_id=conversation_id) is None:
+            raise HTTPException(422, f"{target.name} is not in a team that handles this conversation's channel")
+    assignment.assign_manually(session=session, conversation=conversation, assignee_id=body.assignee_id, actor=user)
+    session.commit()
+    return _state(session, conversation)
+
+
+@router.post("/conversations/{conversation_id}/status", response_model=ConversationState)
+def change_status(conversation_id: Id, body: StatusIn, session: DbSession, user: CurrentUser) -> ConversationState:
+    """Open, pending, snoozed until a moment (it reopens then, or on the customer's next message) or resolved."""
+    conversation = _conversation(session, user, conversation_id)
+    try:
+        actions.set_status(session=session, conversation=conversation, status=body.status,
+                           snoozed_until=body.snoozed_until)
+    except ActionRefused as error:
+        raise _refused(error) from None
+    session.commit()
+    return _state(session, conversation)
+
+
+@router.post("/conversations/{conversation_id}/tags/{name}", response_model=ConversationState)
+def add_tag(conversation_id: Id, name: TagName, session: DbSession, user: CurrentUser) -> ConversationState:
+    """Put a tag on the conversation (a new tag name creates the tag). Doing it twice changes nothing."""
+    conversation = _conversation(session, user, conversation_id)
+    try:
+        actions.add_tag(session=session, conversation=conversation, name=name)
+    except ActionRefused as error:
+        raise _refused(error) from None
+    session.commit()
+    return _state(session, conversation)
+
+
+@router.delete("/conversations/{conversation_id}/tags/{name}", response_model=ConversationState)
+def remove_tag(conversation_id: Id, name: TagName, session: DbSession, user: CurrentUser) -> ConversationState:
+    """Take a tag off the conversation. A tag it does not have changes nothing."""
+    conversation = _conversation(session, user, conversation_id)
+    try:
+        actions.remove_tag(session=session, conversation=conversation, name=name)
+    except ActionRefused as error:
+        raise _refused(error) from None
+    session.commit()
+    return _state(session, conversation)
+
+
+@router.post("/conversations/{conversation_id}/notes", response_model=MessageOut, status_code=201)
+def add_note(conversation_id: Id, body: NoteIn, session: DbSession, user: CurrentUser) -> MessageOut:
+    """A private note for colleagues in the thread (kind `note`); it is never sent to the customer."""
+    conversation = _conversation(session, user, conversation_id)
+    try:
+        note = actions.add_note(session=session, conversation=conversation, author_id=user.id, text=body.text)
+    except ActionRefused as error:
+        raise _refused(error) from None
+    session.commit()
+    return message_out(note)
+
+
+@router.post("/conversations/{conversation_id}/read", response_model=ConversationState)
+def mark_read(conversation_id: Id, session: DbSession, user: CurrentUser) -> ConversationState:
+    """The conversation's unread count goes back to 0."""
+    conversation = _conversation(session, user, conversation_id)
+    actions.mark_read(session=session, conversation=conversation)
+    session.commit()
+    return _state(session, conversation)
+
+
+@router.post("/messages/{message_id}/retry", response_model=MessageOut, status_code=202)
+def retry(message_id: Id, session: DbSession, user: CurrentUser) -> MessageOut:
+    """Send a failed reply again: back to `queued`, and a send job is queued at once."""
+    message = actions.visible_message(session=session, user=user, message_id=message_id)
+    if message is None:
+        raise HTTPException(404, "no such message")
+    try:
+        actions.retry(session=session, message=message)
+    except ActionRefused as error:
+        raise _refused(error) from None
+    session.commit()
+    broker.enqueue("outbound", send_message, message.id)  # the sweeper re-enqueues it if Redis is down
+    return message_out(message)
+
+
+def _canned_out(reply: CannedReply) -> CannedOut:
+    return CannedOut.model_validate(reply, from_attributes=True)
+
+
+def _canned(session: DbSession, user: User, reply_id: int) -> CannedReply:
+    reply = canned.get_visible(session=session, user=user, reply_id=reply_id)
+    if reply is None:
+        raise HTTPException(404, "no such canned reply")
+    return reply
+
+
+@router.get("/canned-replies", response_model=list[CannedOut], tags=["canned replies"])
+def list_canned(session: DbSession, user: CurrentUser, q: str | None = None) -> list[CannedOut]:
+    """Replies shared with everyone and those of your teams, by shortcut; `q` searches shortcut, title and text."""
+    return [_canned_out(row) for row in canned.visible(session=session, user=user, q=q or None)]
+
+
+@router.post("/canned-replies", response_model=CannedOut, status_code=201, tags=["canned replies"])
+def create_canned(body: CannedIn, session: DbSession, user: CurrentUser) -> CannedOut:
+    """A new canned reply. Placeholders: `{{contact.first_name}}`, `{{contact.last_name}}`, `{{contact.name}}`,
+    `{{contact.phone}}`, `{{contact.fields.<custom field>}}`, `{{agent.name}}`, `{{agent.first_name}}`,
+    `{{shop.name}}`; a missing value is left empty."""
+    try:
+        reply = canned.create(session=session, user=user, shortcut=body.shortcut, text=body.text, title=body.title,
+                              team_id=body.team_id)
+    except ActionRefused as error:
+        raise _refused(error) from None
+    session.commit()
+    return _canned_out(reply)
+
+
+@router.get("/canned-replies/{reply_id}", response_model=CannedOut, tags=["canned replies"])
+def get_canned(reply_id: Id, session: DbSession, user: CurrentUser) -> CannedOut:
+    return _canned_out(_canned(session, user, reply_id))
+
+
+@router.patch("/canned-replies/{reply_id}", response_model=CannedOut, tags=["canned replies"])
+def update_canned(reply_id: Id, body: CannedPatch, session: DbSession, user: CurrentUser) -> CannedOut:
+    reply = _canned(session, user, reply_id)
+    try:
+        canned.update(session=session, user=user, reply=reply, values=body.model_dump(exclude_unset=True))
+    except ActionRefused as error:
+        raise _refused(error) from None
+    session.commit()
+    return _canned_out(reply)
+
+
+@router.delete("/canned-replies/{reply_id}", status_code=204, tags=["canned replies"])
+def delete_canned(reply_id: Id, session: DbSession, user: CurrentUser) -> Response:
+    reply = _canned(session, user, reply_id)
+    try:
+        canned.delete(session=session, user=user, reply=reply)
+    except ActionRefused as error:
+        raise _refused(error) from None
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.post("/canned-replies/{reply_id}/render", response_model=RenderOut, tags=["canned replies"])
+def render_canned(reply_id: Id, body: RenderIn, session: DbSession, user: CurrentUser) -> RenderOut:
+    """The reply's text with its placeholders filled in for one conversation's contact."""
+    reply = _canned(session, user, reply_id)
+    conversation = _conversation(session, user, body.conversation_id)
+    context = canned.context_for(session=session, conversation=conversation, agent=user)
+    try:
+        return RenderOut(text=canned.render(reply.text, context))
+    except ActionRefused as error:
+        raise _refused(error) from None

@@ -1,0 +1,96 @@
+"""Every route of the app that takes an id, called by team A's agent with team B's ids: never a 2xx.
+
+The routes are read from the app itself, so a route added later is walked too. A new kind of path
+parameter makes this test fail until it is given an id from team B below.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+
+from hub.api.app import create_app
+from tests.factories import PASSWORD, token_for
+
+ORIGIN = "https://hub.example.test"
+PUBLIC_BY_DESIGN = {
+    "/static/{path:path}": "the UI's own files",
+    "/webchat/{channel_id}/demo": "a shop page for web visitors (development only)",
+    "/webchat/{channel_id}/ws": "the web visitor's socket: it checks the page's origin, not an agent",
+}
+"""Routes meant for people who are not agents; the sandbox (development only) plays the customer."""
+ALLOWED = {403, 404, 405}
+
+
+def _sample(schema: dict[str, Any], components: dict[str, Any]) -> Any:
+    """The smallest value the schema accepts, so that a 404 comes from the access check, not validation."""
+    if "$ref" in schema:
+        return _sample(components[schema["$ref"].rsplit("/", 1)[1]], components)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            options = [s for s in schema[key] if s.get("type") != "null"]
+            return _sample(options[0], components) if options else None
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {name: _sample(props[name], components) for name in schema.get("required", [])}
+    if kind == "string":
+        return "2999-01-01T00:00:00+00:00" if schema.get("format") == "date-time" else "x" * max(
+            8, schema.get("minLength", 1))
+    if kind in ("integer", "number"):
+        return max(1, schema.get("minimum", 1))
+    return {"boolean": False, "array": []}.get(kind)
+
+
+def bodies(app) -> dict[tuple[str, str], Any]:
+    spec = app.openapi()
+    components = spec.get("components", {}).get("schemas", {})
+    found = {}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                found[(path, method.upper())] = _sample(content["application/json"]["schema"], components)
+    return found
+
+
+def test_no_route_answers_team_a_with_team_bs_objects(backend, world):
+    app = create_app()
+    ids = {
+        "conversation_id": world.conversation_b, "message_id": world.failed_b, "contact_id": world.contact_b,
+        "reply_id": world.canned_b, "channel_id": world.channel_b, "team_id": world.team_b,
+        "user_id": world.agent_b, "policy_id": 1, "rule_id": 1, "job_id": "job-of-team-b", "index": 0,
+        "name": "vip",
+    }
+    samples = bodies(app)
+    walked, wrong = [], []
+    with TestClient(app, base_url=ORIGIN, follow_redirects=False) as client:
+        headers = token_for(client, "a@shop.test")
+        assert client.post("/login", data={"email": "a@shop.test", "password": PASSWORD},
+                           headers={"Origin": ORIGIN}).status_code == 303  # pages go by the cookie
+        for context in iter_route_contexts(app.routes):
+            path = context.path
+            params = re.findall(r"{([^}:]+)(?::[^}]*)?}", path)
+            if not params or path in PUBLIC_BY_DESIGN or path.startswith("/sandbox/"):
+                continue
+            missing = [p for p in params if p not in ids]
+            assert not missing, f"{path}: give the parameter(s) {missing} an id of team B in this test"
+            url = re.sub(r"{([^}:]+)(?::[^}]*)?}", lambda m: str(ids[m.group(1)]), path)
+            methods = sorted(getattr(context, "methods", None) or {"WEBSOCKET"})
+            for method in methods:
+                if method == "HEAD":
+                    continue
+                if method == "WEBSOCKET":
+                    continue  # the only id-taking socket is public by design (see above)
+                answer = client.request(method, url, headers=headers, json=samples.get((path, method)))
+                walked.append(f"{method} {path}")
+                if answer.status_code not in ALLOWED:
+                    wrong.append(f"{method} {url} -> {answer.status_code} {answer.text[:120]}")
+    assert not wrong, "\n".join(wrong)
+    assert "POST /api/v1/messages/{message_id}/retry" in walked and "GET /conversations/{conversation_id}" in walked
+    assert len(walked) >= 30

@@ -1,0 +1,80 @@
+"""The inbox WebSocket: who may connect, who gets which event, and the catch-up after a reconnect."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+from hub.db import utcnow
+from hub.realtime.live import target_of
+from tests.factories import token_for
+
+
+def bearer(client, email: str) -> str:
+    return token_for(client, email)["Authorization"].split(" ", 1)[1]
+
+
+def next_event(ws) -> dict:
+    while True:
+        frame = ws.receive_json()
+        if frame["type"] != "ping":
+            return frame
+
+
+def test_events_reach_only_agents_who_may_see_the_conversation(client, world):
+    a_headers, b_headers = token_for(client, "a@shop.test"), token_for(client, "b@shop.test")
+    with client.websocket_connect(f"/api/v1/ws?token={bearer(client, 'a@shop.test')}") as ws:
+        assert ws.receive_json() == {"type": "hello", "user_id": world.agent_a}
+        client.post(f"/api/v1/conversations/{world.conversation_b}/notes", json={"text": "秘密"}, headers=b_headers)
+        client.post(f"/api/v1/conversations/{world.conversation_a}/tags/VIP", headers=a_headers)
+        frame = next_event(ws)  # team B's note came first on Redis, but never reaches agent A
+        assert frame["type"] == "event" and frame["event"] == "conversation.updated"
+        assert frame["data"]["conversation_id"] == world.conversation_a and frame["data"]["tag"] == "VIP"
+
+
+def test_a_reconnecting_client_catches_up_on_what_it_may_see(client, world):
+    b_headers = token_for(client, "b@shop.test")
+    client.post(f"/api/v1/conversations/{world.conversation_b}/notes", json={"text": "later"}, headers=b_headers)
+    before = utcnow().replace(year=2000).isoformat()
+    with client.websocket_connect(f"/api/v1/ws?token={bearer(client, 'a@shop.test')}") as ws:
+        ws.receive_json()
+        ws.send_json({"since": world.message_a - 1})
+        caught = next_event(ws)
+        assert caught["type"] == "catch_up" and caught["complete"] is True
+        assert caught["conversations"] == [world.conversation_a]
+        assert [m["id"] for m in caught["messages"]] == [world.message_a]
+        assert caught["last_message_id"] == world.message_a
+        ws.send_json({"since": before})
+        by_time = next_event(ws)
+        assert by_time["conversations"] == [world.conversation_a] and by_time["messages"] == []
+        ws.send_json({"since": "yesterday"})
+        assert next_event(ws)["type"] == "error"
+        ws.send_text("not json")
+        assert next_event(ws)["type"] == "error"
+        ws.send_json({"type": "ping"})
+        assert next_event(ws) == {"type": "pong"}
+
+
+def test_a_cookie_opens_the_socket_only_from_hubs_own_pages(client, world):
+    cookie = {"Cookie": f"hub_session={bearer(client, 'a@shop.test')}"}
+    with client.websocket_connect("/api/v1/ws", headers={**cookie, "Origin": "https://hub.example.test"}) as ws:
+        assert ws.receive_json()["type"] == "hello"
+    with client.websocket_connect("/api/v1/ws", headers={**cookie, "Origin": "https://evil.example"}) as ws:
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert closed.value.code == 4403
+    with client.websocket_connect("/api/v1/ws", headers=cookie) as ws:  # a cookie without any Origin
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+        assert closed.value.code == 4403
+    for url in ("/api/v1/ws", "/api/v1/ws?token=forged"):
+        with client.websocket_connect(url) as ws:
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+            assert closed.value.code == 4401
+
+
+def test_events_are_checked_on_their_conversation_or_else_their_contact():
+    assert target_of({"conversation_id": 3, "contact_id": 9}) == {"conversation_id": 3}
+    assert target_of({"contact_id": 9}) == {"contact_id": 9}
+    assert target_of({"conversation_id": "3"}) == {} and target_of({}) == {}
