@@ -1,0 +1,90 @@
+"""The inbox's HTML pages and static files. The pages are shells; the scripts fill them from the API."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+
+from channels import ADAPTERS
+from hub.agents.models import Role
+from hub.api.deps import DbSession
+from hub.conversations import queries
+from hub.web import i18n, render, strings
+
+router = APIRouter(include_in_schema=False)
+
+STATIC = Path(__file__).resolve().parent / "static"
+STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def _inbox(request: Request, session: DbSession, open_id: int | None) -> Response:
+    user = render.signed_in(request, session)
+    if user is None:
+        return _to_login(request)
+    locale = user.locale
+    if open_id is not None and queries.visible(session=session, user=user, conversation_id=open_id) is None:
+        _ = i18n.gettext_for(locale).gettext
+        return render.error_page(request, locale=locale, status=404, title=_("Not found"),
+                                 detail=_("This conversation does not exist or is not one of your teams'."))
+    boot = {"user_id": user.id, "open_id": open_id, "role": user.role}
+    return render.page(request, "inbox.html", locale=locale, user=user, strings=strings.for_locale(locale), boot=boot)
+
+
+@router.get("/")
+def inbox(request: Request, session: DbSession) -> Response:
+    """The shared inbox."""
+    return _inbox(request, session, None)
+
+
+@router.get("/conversations/{conversation_id}")
+def inbox_at(conversation_id: int, request: Request, session: DbSession) -> Response:
+    """The inbox with one conversation open (404 when it is another team's)."""
+    return _inbox(request, session, conversation_id)
+
+
+@router.get("/account")
+def account(request: Request, session: DbSession) -> Response:
+    user = render.signed_in(request, session)
+    if user is None:
+        return _to_login(request)
+    return render.page(request, "account.html", locale=user.locale, user=user,
+                       notice=_notice(request, user.locale))
+
+
+@router.get("/admin")
+def admin(request: Request, session: DbSession) -> Response:
+    """Settings for tagging and assignment (admins only)."""
+    user = render.signed_in(request, session)
+    if user is None:
+        return _to_login(request)
+    locale = user.locale
+    if user.role != Role.admin:
+        _ = i18n.gettext_for(locale).gettext
+        return render.error_page(request, locale=locale, status=403, title=_("Not allowed"),
+                                 detail=_("Only admins can change Hub's settings."))
+    boot = {"user_id": user.id, "channel_kinds": sorted(ADAPTERS)}
+    return render.page(request, "admin.html", locale=locale, user=user, strings=strings.for_locale(locale), boot=boot)
+
+
+def _notice(request: Request, locale: str) -> str | None:
+    _ = i18n.gettext_for(locale).gettext
+    notices = {"language": _("Language saved.")}
+    return notices.get(request.query_params.get("saved", ""))
+
+
+@router.get("/static/{path:path}")
+def static(path: str) -> Response:
+    """The UI's scripts, styles and icon. Revalidated on every load (ETag), so an upgrade shows at once."""
+    target = (STATIC / path).resolve()
+    if not target.is_relative_to(STATIC) or not target.is_file():
+        return Response("not found", status_code=404, media_type="text/plain")
+    media_type = STATIC_TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    return FileResponse(target, media_type=media_type, headers={"Cache-Control": "no-cache"})

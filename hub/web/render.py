@@ -1,0 +1,55 @@
+"""Rendering the web UI's pages: Jinja2 with autoescaping, in the agent's language."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlmodel import Session
+
+from hub.agents import service as agents
+from hub.agents.models import User
+from hub.agents.sessions import SESSION_COOKIE, csrf_token_for
+from hub.settings import get_settings
+from hub.web import i18n
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    # Autoescape every template: customer names and messages are shown as text, never as markup.
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def session_token(request: Request) -> str | None:
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def signed_in(request: Request, session: Session) -> User | None:
+    """The agent whose session cookie came with this page request, if it is still valid."""
+    token = session_token(request)
+    return agents.user_for_token(session=session, token=token) if token else None
+
+
+def page(request: Request, name: str, *, locale: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page in `locale`; `_` translates. Pages are never cached: they hold the CSRF token."""
+    token = session_token(request)
+    translations = i18n.gettext_for(locale)
+    values = {
+        "_": translations.gettext, "lang": i18n.html_lang(i18n.supported(locale)), "locale": i18n.supported(locale),
+        "languages": list(i18n.LABELS.items()), "shop_name": get_settings().shop_name,
+        "csrf_token": csrf_token_for(token) if token else "", **context,
+    }
+    html = environment().get_template(name).render(values)
+    return HTMLResponse(html, status_code=status, headers=NO_STORE)
+
+
+def error_page(request: Request, *, locale: str, status: int, title: str, detail: str) -> HTMLResponse:
+    return page(request, "error.html", locale=locale, status=status, title=title, detail=detail)

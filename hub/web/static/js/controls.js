@@ -1,0 +1,84 @@
+// The thread header's controls: status (with snooze), assignee and tags.
+
+import { api } from "./api.js";
+import { clear, h } from "./dom.js";
+import { t } from "./i18n.js";
+
+const STATUSES = ["open", "pending", "snoozed", "resolved"];
+
+export class Controls {
+  constructor(root, { options, me, onChanged, onError }) {
+    this.root = root;
+    this.options = options;
+    this.me = me;
+    this.onChanged = onChanged;
+    this.onError = onError;
+  }
+
+  async call(path, method = "POST", body = undefined) {
+    try {
+      await api(path, { method, body });
+      this.onChanged();
+    } catch (error) {
+      this.onError(error.message);
+    }
+  }
+
+  status(status, snoozedUntil = null) {
+    const id = this.detail.conversation.id;
+    return this.call(`/api/v1/conversations/${id}/status`, "POST", { status, snoozed_until: snoozedUntil });
+  }
+
+  toggleResolved() {
+    if (!this.detail) return undefined;
+    return this.status(this.detail.conversation.status === "resolved" ? "open" : "resolved");
+  }
+
+  render(detail) {
+    this.detail = detail;
+    const conversation = detail.conversation;
+    const id = conversation.id;
+    clear(this.root);
+
+    const snooze = h("input", { type: "datetime-local", id: "snooze-until", class: "input", "aria-label": t("snooze_until") });
+    const snoozeBox = h("span", { class: "snooze", hidden: conversation.status !== "snoozed" || null },
+      snooze, h("button", { type: "button", class: "btn btn-small", text: t("snooze"), onclick: () => {
+        if (!snooze.value) return;
+        this.status("snoozed", new Date(snooze.value).toISOString());
+      } }));
+    const status = h("select", { id: "status-select", class: "input", "aria-label": t("status"), onchange: () => {
+      if (status.value === "snoozed") {
+        snoozeBox.hidden = false;
+        snooze.focus();
+      } else {
+        this.status(status.value);
+      }
+    } }, STATUSES.map((value) => h("option", { value, selected: value === conversation.status, text: t(`status_${value}`) })));
+
+    const assignee = h("select", { id: "assignee-select", class: "input", "aria-label": t("assignee"), onchange: () => {
+      this.call(`/api/v1/conversations/${id}/assign`, "POST", { assignee_id: assignee.value ? Number(assignee.value) : null });
+    } }, h("option", { value: "", text: t("unassigned") }),
+    this.options.agents.map((agent) => h("option", { value: agent.id, selected: agent.id === conversation.assignee_id,
+      text: agent.id === this.me ? t("me_name", { name: agent.name }) : agent.name })));
+
+    const resolved = conversation.status === "resolved";
+    const resolve = h("button", { type: "button", class: "btn", id: "resolve", "aria-keyshortcuts": "e",
+      text: resolved ? t("reopen") : t("resolve"), onclick: () => this.toggleResolved() });
+
+    const tagInput = h("input", { id: "tag-input", class: "input", list: "tag-names", maxlength: "100", autocomplete: "off",
+      "aria-label": t("add_tag"), placeholder: t("add_tag") });
+    const tagForm = h("form", { class: "tag-form", onsubmit: (event) => {
+      event.preventDefault();
+      const name = tagInput.value.trim();
+      if (name) this.call(`/api/v1/conversations/${id}/tags/${encodeURIComponent(name)}`);
+    } }, tagInput, h("button", { type: "submit", class: "btn btn-small", text: t("add") }));
+    const tags = h("ul", { class: "chips", "aria-label": t("tags") }, conversation.tags.map((tag) => h("li", { class: "tag" },
+      h("span", { text: tag }),
+      h("button", { type: "button", class: "chip-remove", "aria-label": t("remove_tag", { tag }), text: "×",
+        onclick: () => this.call(`/api/v1/conversations/${id}/tags/${encodeURIComponent(tag)}`, "DELETE") }))));
+
+    this.root.append(
+      h("div", { class: "control-row" }, status, snoozeBox, assignee, resolve),
+      h("div", { class: "control-row" }, tags, tagForm));
+  }
+}

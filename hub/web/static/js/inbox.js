@@ -1,0 +1,208 @@
+// The shared inbox: the list, the open thread, its composer and contact panel, kept live over the WebSocket.
+
+import { api, query } from "./api.js";
+import { Composer } from "./composer.js";
+import { renderContact } from "./contact.js";
+import { Controls } from "./controls.js";
+import { $, clear, debounce, h } from "./dom.js";
+import { t } from "./i18n.js";
+import { bindKeys, Help } from "./keys.js";
+import { renderList } from "./list.js";
+import { Live } from "./live.js";
+import { renderThread, updateStatus } from "./thread.js";
+
+const boot = JSON.parse($("#hub-boot").textContent);
+const state = { rows: [], cursor: null, openId: null, detail: null, messages: [], options: null };
+const listEl = $("#conversation-list");
+const threadEl = $("#thread");
+const contactEl = $("#contact");
+let controls = null;
+let composer = null;
+let live = null;
+
+function setView(view) {
+  document.body.dataset.view = view;
+}
+
+function announce(message) {
+  const box = $("#flash");
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+function filters() {
+  return {
+    status: $("#filter-status").value, assignee: $("#filter-assignee").value, team_id: $("#filter-team").value,
+    channel_id: $("#filter-channel").value, tag: $("#filter-tag").value, q: $("#search").value.trim(),
+  };
+}
+
+async function loadList({ more = false } = {}) {
+  const limit = more ? 50 : Math.max(50, state.rows.length);
+  const page = await api(`/api/v1/inbox/conversations${query({ ...filters(), limit, cursor: more ? state.cursor : null })}`);
+  state.rows = more ? [...state.rows, ...page.items] : page.items;
+  state.cursor = page.next_cursor;
+  renderList(listEl, state.rows, state.openId, openConversation);
+  $("#more").hidden = !state.cursor;
+  $("#list-count").textContent = t("shown_count", { count: state.rows.length });
+}
+
+const refreshList = debounce(() => loadList().catch((error) => announce(error.message)), 150);
+
+function contactConversationIds() {
+  return state.detail ? state.detail.conversations.map((item) => item.id) : [];
+}
+
+async function loadThread({ scroll = true } = {}) {
+  const id = state.openId;
+  if (id === null) return;
+  const [detail, messages] = await Promise.all([
+    api(`/api/v1/inbox/conversations/${id}`), api(`/api/v1/inbox/conversations/${id}/history?limit=100`)]);
+  if (id !== state.openId) return;
+  state.detail = detail;
+  state.messages = messages;
+  for (const message of messages) live.seen(message.id);
+  const nearBottom = threadEl.scrollHeight - threadEl.scrollTop - threadEl.clientHeight < 80;
+  const conversation = detail.conversation;
+  $("#thread-title").textContent = conversation.contact_name || t("unnamed_contact");
+  $("#thread-sub").textContent = `${detail.channel.name} · ${t(`status_${conversation.status}`)}`;
+  $("#show-contact").hidden = false;
+  controls.render(detail);
+  composer.show(detail);
+  renderContact(contactEl, detail, openConversation);
+  renderThread(threadEl, messages, retry);
+  if (scroll || nearBottom) threadEl.scrollTop = threadEl.scrollHeight;  // after the header and composer took their room
+  if (conversation.unread_count > 0 && document.visibilityState === "visible") {
+    markRead(id);
+  }
+}
+
+function markRead(id) {
+  const row = state.rows.find((item) => item.id === id);
+  if (row && row.unread_count) {
+    row.unread_count = 0;
+    renderList(listEl, state.rows, state.openId, openConversation);
+  }
+  api(`/api/v1/conversations/${id}/read`, { method: "POST" }).catch(() => {});
+}
+
+const refreshThread = debounce(() => loadThread({ scroll: false }).catch((error) => announce(error.message)), 120);
+
+async function openConversation(id, { push = true } = {}) {
+  state.openId = id;
+  announce("");
+  if (push && location.pathname !== `/conversations/${id}`) history.pushState({ id }, "", `/conversations/${id}`);
+  renderList(listEl, state.rows, id, openConversation);
+  setView("thread");
+  try {
+    await loadThread();
+  } catch (error) {
+    state.openId = null;
+    state.detail = null;
+    clear(threadEl);
+    $("#thread-title").textContent = error.status === 404 ? t("not_found") : t("error");
+    announce(error.status === 404 ? t("not_found_detail") : error.message);
+  }
+}
+
+async function retry(messageId) {
+  try {
+    await api(`/api/v1/messages/${messageId}/retry`, { method: "POST" });
+    refreshThread();
+  } catch (error) {
+    announce(error.message);
+  }
+}
+
+function onEvent(name, data) {
+  const mine = contactConversationIds().includes(data.conversation_id);
+  if (name === "message.status") {
+    const message = state.messages.find((item) => item.id === data.message_id);
+    if (message) {
+      Object.assign(message, { status: data.status, error_code: data.error_code ?? message.error_code,
+        error_reason: data.error_reason ?? message.error_reason });
+      if (data.attachments !== undefined) refreshThread();
+      else updateStatus(threadEl, message, retry);
+    } else if (mine) {
+      refreshThread();
+    }
+    return;
+  }
+  refreshList();
+  if (mine) refreshThread();
+}
+
+function move(step) {
+  if (!state.rows.length) return;
+  const index = state.rows.findIndex((row) => row.id === state.openId);
+  const next = index === -1 ? 0 : Math.min(Math.max(index + step, 0), state.rows.length - 1);
+  openConversation(state.rows[next].id).then(() => {
+    const link = listEl.querySelector(`li[data-id="${state.rows[next].id}"] a`);
+    if (link) link.scrollIntoView({ block: "nearest" });
+  });
+}
+
+function toggleContact(show) {
+  if (!state.detail) return;
+  const open = show ?? !document.body.classList.contains("contact-open");
+  document.body.classList.toggle("contact-open", open);
+  $("#show-contact").setAttribute("aria-expanded", String(open));
+  if (open) setView("contact");
+  else setView(state.openId ? "thread" : "list");
+}
+
+function fillSelect(select, items, label) {
+  for (const item of items) select.append(h("option", { value: item.id ?? item, text: label(item) }));
+}
+
+async function start() {
+  state.options = await api("/api/v1/inbox/options");
+  fillSelect($("#filter-team"), state.options.teams, (team) => team.name);
+  fillSelect($("#filter-channel"), state.options.channels, (channel) => channel.name);
+  fillSelect($("#filter-tag"), state.options.tags, (tag) => tag);
+  const names = $("#tag-names");
+  for (const tag of state.options.tags) names.append(h("option", { value: tag }));
+  controls = new Controls($("#controls"), {
+    options: state.options, me: boot.user_id, onChanged: () => { refreshThread(); refreshList(); }, onError: announce,
+  });
+  composer = new Composer($("#composer"), { onSent: () => { refreshThread(); refreshList(); } });
+  live = new Live({
+    onEvent,
+    onCatchUp: () => { refreshList(); refreshThread(); },
+    onResync: () => { refreshList(); refreshThread(); },
+    onStatus: (status) => {
+      const badge = $("#live-status");
+      badge.textContent = status === "live" ? t("live") : t("reconnecting");
+      badge.dataset.state = status;
+    },
+  });
+  for (const id of ["#filter-status", "#filter-assignee", "#filter-team", "#filter-channel", "#filter-tag"]) {
+    $(id).addEventListener("change", () => loadList());
+  }
+  $("#search-form").addEventListener("submit", (event) => { event.preventDefault(); loadList(); });
+  $("#search").addEventListener("search", () => loadList());
+  $("#more").addEventListener("click", () => loadList({ more: true }));
+  $("#show-list").addEventListener("click", () => { document.body.classList.remove("contact-open"); setView("list"); });
+  $("#show-contact").addEventListener("click", () => toggleContact());
+  $("#close-contact").addEventListener("click", () => toggleContact(false));
+  window.addEventListener("popstate", () => {
+    const found = /^\/conversations\/(\d+)$/.exec(location.pathname);
+    if (found) openConversation(Number(found[1]), { push: false });
+    else setView("list");
+  });
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") refreshThread(); });
+  const help = new Help($("#help"), $("#help-button"));
+  bindKeys({
+    next: () => move(1), previous: () => move(-1),
+    reply: () => { composer.setMode("reply"); composer.focus(); },
+    note: () => { composer.setMode("note"); composer.focus(); },
+    resolve: () => controls.toggleResolved(),
+    canned: () => { composer.setMode("reply"); composer.focus("/"); },
+    contact: () => toggleContact(),
+    escape: () => toggleContact(false),
+  }, help);
+  await loadList();
+  if (boot.open_id) await openConversation(boot.open_id, { push: false });
+}
+
+start().catch((error) => announce(error.message));

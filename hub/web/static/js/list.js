@@ -1,0 +1,44 @@
+// The conversation list: one row per conversation, newest activity first.
+
+import { clear, h } from "./dom.js";
+import { t, when, full } from "./i18n.js";
+
+function preview(row) {
+  const last = row.preview;
+  if (!last) return "";
+  const text = last.text || t(`kind_${last.kind}`);
+  if (last.kind === "note") return t("preview_note", { text });
+  return last.direction === "outbound" ? t("preview_you", { text }) : text;
+}
+
+function rowElement(row, selected, onOpen) {
+  const unread = row.unread_count > 0;
+  const name = row.contact_name || t("unnamed_contact");
+  const labelParts = [name, row.channel_name, preview(row)];
+  if (unread) labelParts.push(t("unread_count", { count: row.unread_count }));
+  return h("li", { class: "conv" + (selected ? " is-selected" : "") + (unread ? " is-unread" : ""), dataset: { id: row.id } },
+    h("a", {
+      href: `/conversations/${row.id}`, class: "conv-link", "aria-current": selected ? "true" : null,
+      "aria-label": labelParts.join(" · "),
+      onclick: (event) => { event.preventDefault(); onOpen(row.id); },
+    },
+      h("span", { class: "conv-top" },
+        h("span", { class: "conv-name", text: name }),
+        h("time", { class: "conv-time", datetime: row.last_activity_at, title: full(row.last_activity_at), text: when(row.last_activity_at) })),
+      h("span", { class: "conv-mid" },
+        h("span", { class: `badge channel-${row.channel_kind}`, text: row.channel_name }),
+        row.status !== "open" ? h("span", { class: `badge status-${row.status}`, text: t(`status_${row.status}`) }) : null,
+        row.assignee_name ? h("span", { class: "conv-assignee", text: row.assignee_name }) : null,
+        unread ? h("span", { class: "unread", "aria-hidden": "true", text: String(row.unread_count) }) : null),
+      h("span", { class: "conv-preview", text: preview(row) }),
+      row.tags.length ? h("span", { class: "conv-tags" }, row.tags.map((tag) => h("span", { class: "tag", text: tag }))) : null));
+}
+
+export function renderList(container, rows, selectedId, onOpen) {
+  clear(container);
+  if (!rows.length) {
+    container.append(h("li", { class: "empty", text: t("no_conversations") }));
+    return;
+  }
+  for (const row of rows) container.append(rowElement(row, row.id === selectedId, onOpen));
+}

@@ -1,0 +1,76 @@
+// The thread: the contact's messages on every channel the agent may see, oldest first.
+
+import { clear, h, safeUrl } from "./dom.js";
+import { t, clock, day, full } from "./i18n.js";
+
+const TICKS = { queued: "🕓", sending: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓" };
+
+export function tick(status) {
+  if (!(status in TICKS)) return null;
+  return h("span", { class: `tick tick-${status}`, role: "img", "aria-label": t(`tick_${status}`), title: t(`tick_${status}`), text: TICKS[status] });
+}
+
+function attachments(message) {
+  const items = (message.attachments || []).map((file, index) => {
+    const url = safeUrl(file.url);
+    const label = file.filename || t("attachment_n", { n: index + 1 });
+    const type = file.content_type ? ` (${file.content_type})` : "";
+    if (!url) return h("li", { class: "file is-pending", text: `${label} — ${t("attachment_pending")}` });
+    return h("li", { class: "file" }, h("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: `📎 ${label}${type}` }));
+  });
+  return items.length ? h("ul", { class: "msg-files", "aria-label": t("attachments") }, items) : null;
+}
+
+function body(message) {
+  if (message.text) return h("p", { class: "msg-text", text: message.text });
+  return h("p", { class: "msg-text msg-kind", text: t(`kind_${message.kind}`) });
+}
+
+function failure(message, onRetry) {
+  if (message.status !== "failed") return null;
+  const reason = message.error_reason || message.error_code || t("unknown_reason");
+  return h("div", { class: "msg-error", role: "alert" },
+    h("span", { text: t("not_sent", { reason }) }),
+    h("button", { type: "button", class: "btn btn-small", onclick: () => onRetry(message.id), text: t("retry") }));
+}
+
+export function messageElement(message, onRetry) {
+  const note = message.kind === "note";
+  const side = note ? "note" : message.direction === "inbound" ? "in" : "out";
+  const meta = [];
+  if (note) meta.push(h("span", { class: "msg-private", text: t("private_note") }));
+  if (message.author_name && message.direction === "outbound") meta.push(h("span", { class: "msg-author", text: message.author_name }));
+  if (!message.here) meta.push(h("span", { class: `badge channel-${message.channel_kind}`, text: t("via_channel", { channel: message.channel_name }) }));
+  return h("article", { class: `msg msg-${side}` + (message.here ? "" : " is-elsewhere"), dataset: { id: message.id }, "aria-label": note ? t("private_note") : null },
+    meta.length ? h("div", { class: "msg-meta" }, meta) : null,
+    body(message),
+    attachments(message),
+    h("footer", { class: "msg-foot" },
+      h("time", { datetime: message.created_at, title: full(message.created_at), text: clock(message.created_at) }),
+      message.direction === "outbound" && !note ? tick(message.status) : null),
+    failure(message, onRetry));
+}
+
+export function renderThread(container, messages, onRetry) {
+  clear(container);
+  if (!messages.length) {
+    container.append(h("p", { class: "empty", text: t("no_messages") }));
+    return;
+  }
+  let lastDay = null;
+  for (const message of messages) {
+    const thisDay = new Date(message.created_at).toDateString();
+    if (thisDay !== lastDay) {
+      container.append(h("div", { class: "day", role: "separator", text: day(message.created_at) }));
+      lastDay = thisDay;
+    }
+    container.append(messageElement(message, onRetry));
+  }
+}
+
+/** Move one message's tick (or failure) in place, from a live `message.status` event. */
+export function updateStatus(container, message, onRetry) {
+  const old = container.querySelector(`article.msg[data-id="${Number(message.id)}"]`);
+  if (old) old.replaceWith(messageElement(message, onRetry));
+  return Boolean(old);
+}
