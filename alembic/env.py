@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from hub.db import make_engine
 from hub.schema import target_metadata
+from hub.search import include_object
 from hub.settings import get_settings
 
 config = context.config
@@ -22,6 +23,7 @@ def run_with(connection: Connection) -> None:
         target_metadata=target_metadata(),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from hub.agents.models import User
 from hub.agents.service import can_see_conversations
 from hub.conversations.models import Conversation, Message
+from hub import search
 from hub.db import as_utc
 from hub.tags.models import ConversationTag, Tag
 
@@ -54,9 +55,8 @@ def list_conversations(
         tagged = (select(ConversationTag.conversation_id).join(Tag, col(Tag.id) == ConversationTag.tag_id)
                   .where(col(Tag.name) == filters.tag))
         query = query.where(col(Conversation.id).in_(tagged))
-    if filters.q:
-        matching = select(Message.conversation_id).where(col(Message.text).contains(filters.q, autoescape=True))
-        query = query.where(col(Conversation.id).in_(matching))
+    if filters.q and search.normalise(filters.q):
+        query = query.where(col(Conversation.id).in_(search.matching_conversations(session, filters.q)))
     if after is not None:
         moment, row_id = as_utc(after[0]), after[1]
         query = query.where(or_(

@@ -1,13 +1,13 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from hub import db, schema
+from hub import db, schema, search
 
 
 def test_migrations_give_exactly_the_models_schema(backend):
     """The test database was built by `alembic upgrade head`: autogenerate finds nothing to add."""
     with db.get_engine().connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": search.include_object})
         assert compare_metadata(context, schema.target_metadata()) == []
 
 

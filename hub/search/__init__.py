@@ -1,0 +1,10 @@
+"""Search over message text that finds Chinese and Japanese words inside sentences.
+
+The index lives outside the models (alembic/versions/0005_message_search.py): an n-gram GIN index
+on PostgreSQL, an FTS5 trigram table on SQLite. `matching_conversations` picks the query that can
+use it; shorter queries than the index understands fall back to a scan.
+"""
+
+from hub.search.service import INDEX_OBJECTS, include_object, matching_conversations, normalise
+
+__all__ = ["INDEX_OBJECTS", "include_object", "matching_conversations", "normalise"]
