@@ -14,6 +14,7 @@ from hub.assignment import demo as assignment_demo
 from hub.channel_records import service as channels
 from hub.db import session_scope, utcnow
 from hub.ingest.service import receive
+from hub.tagging import demo as tagging_demo
 
 ADMIN = ("admin@hub.local", "hub-demo-password")
 
@@ -83,4 +84,5 @@ def _load(session: Session) -> None:
                 sent_at=sent_at + timedelta(minutes=index * 3 + offset), profile_name=name, locale=locale,
             ))
     session.flush()
+    tagging_demo.load(session)  # rules and the classifier: 山田太郎's request is tagged `refund`
     assignment_demo.load(session)  # skills and languages: 山田太郎's Japanese refund request goes to Yuki
