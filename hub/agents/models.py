@@ -36,6 +36,8 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     online: bool = Field(default=False)
     session_version: int = Field(default=1)
+    reads_transcripts: bool = Field(default=False)
+    """A marketer an admin allowed to read their teams' conversations (never to answer them)."""
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -89,6 +89,11 @@ def create_team(*, session: Session, name: str, member_ids: list[int] | None = N
     return team
 
 
+def answers_customers(user: User) -> bool:
+    """Agents and admins answer and change conversations; a marketer at most reads them."""
+    return user.role in (Role.admin, Role.agent)
+
+
 def team_ids_of(*, session: Session, user_id: int) -> list[int]:
     return [int(t) for t in session.exec(select(TeamMember.team_id).where(TeamMember.user_id == user_id))]
 
@@ -97,7 +102,7 @@ def can_see_conversations(session: Session, user: User) -> ColumnElement[bool]:
     """A WHERE clause: the conversations this user may see."""
     if user.role == Role.admin:
         return true()
-    if user.role != Role.agent:
+    if user.role != Role.agent and not (user.role == Role.marketer and user.reads_transcripts):
         return false()
     teams = team_ids_of(session=session, user_id=user.id or 0)
     if not teams:

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from channels.sandbox import SandboxState, make_router
 from hub import broker, logs, schema
 from hub.admin.views import router as admin_router
+from hub.agents.admin_views import router as staff_router
 from hub.agents.views import router as auth_router
 from hub.agents.web_views import api_router as account_api_router
 from hub.agents.web_views import router as account_router
@@ -86,7 +87,8 @@ def create_app() -> FastAPI:
     for router in (health_router, auth_router, channels_router, conversations_router, contacts_router,
                    admin_router, media_router, webchat_router, assignment_router, tagging_router):
         app.include_router(router)
-    for router in (inbox_actions_router, inbox_api_router, live_router, account_router, account_api_router):
+    for router in (inbox_actions_router, inbox_api_router, live_router, account_router, account_api_router,
+                   staff_router):
         app.include_router(router)
 
     @app.exception_handler(RequestValidationError)

@@ -44,3 +44,13 @@ def admin_user(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(admin_user)]
+
+
+def staff_user(user: CurrentUser) -> User:
+    if not agents.answers_customers(user):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only agents and admins change conversations")
+    return user
+
+
+StaffUser = Annotated[User, Depends(staff_user)]
+"""Agents and admins: who may answer, assign, tag or close a conversation."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Response
 from pydantic import BaseModel, Field
 
 from hub.agents.models import Role, User
-from hub.api.deps import AdminUser, CurrentUser, DbSession
+from hub.api.deps import AdminUser, CurrentUser, DbSession, StaffUser
 from hub.assignment import admin, hours, jobs, service
 from hub.assignment.models import AgentProfile, AssignmentPolicy, TeamPolicy
 from hub.conversations import queries
@@ -243,7 +243,7 @@ def _visible(session: DbSession, user: User, conversation_id: int) -> Conversati
 
 
 @router.put("/conversations/{conversation_id}/assignee", response_model=RecordOut)
-def assign_by_hand(conversation_id: Id, body: AssigneeIn, session: DbSession, user: CurrentUser) -> RecordOut:
+def assign_by_hand(conversation_id: Id, body: AssigneeIn, session: DbSession, user: StaffUser) -> RecordOut:
     """Assign a conversation to an agent (or null to put it back in the queue). A person's choice is
     never overridden by a policy."""
     if user.role not in (Role.admin, Role.agent):

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from hub import broker
 from hub.agents.models import Role, User
-from hub.api.deps import CurrentUser, DbSession
+from hub.api.deps import CurrentUser, DbSession, StaffUser
 from hub.assignment import service as assignment
 from hub.conversations import actions, canned, queries
 from hub.conversations.actions import ActionRefused
@@ -96,7 +96,7 @@ def _state(session: DbSession, conversation: Conversation) -> ConversationState:
 
 
 @router.post("/conversations/{conversation_id}/assign", response_model=ConversationState)
-def assign(conversation_id: Id, body: AssignIn, session: DbSession, user: CurrentUser) -> ConversationState:
+def assign(conversation_id: Id, body: AssignIn, session: DbSession, user: StaffUser) -> ConversationState:
     """Give the conversation to an agent who may see it, or (null) put it back in the queue.
     A person's choice is never overridden by an assignment policy."""
     if user.role not in (Role.admin, Role.agent):
@@ -114,7 +114,7 @@ def assign(conversation_id: Id, body: AssignIn, session: DbSession, user: Curren
 
 
 @router.post("/conversations/{conversation_id}/status", response_model=ConversationState)
-def change_status(conversation_id: Id, body: StatusIn, session: DbSession, user: CurrentUser) -> ConversationState:
+def change_status(conversation_id: Id, body: StatusIn, session: DbSession, user: StaffUser) -> ConversationState:
     """Open, pending, snoozed until a moment (it reopens then, or on the customer's next message) or resolved."""
     conversation = _conversation(session, user, conversation_id)
     try:
@@ -127,7 +127,7 @@ def change_status(conversation_id: Id, body: StatusIn, session: DbSession, user:
 
 
 @router.post("/conversations/{conversation_id}/tags/{name}", response_model=ConversationState)
-def add_tag(conversation_id: Id, name: TagName, session: DbSession, user: CurrentUser) -> ConversationState:
+def add_tag(conversation_id: Id, name: TagName, session: DbSession, user: StaffUser) -> ConversationState:
     """Put a tag on the conversation (a new tag name creates the tag). Doing it twice changes nothing."""
     conversation = _conversation(session, user, conversation_id)
     try:
@@ -139,7 +139,7 @@ def add_tag(conversation_id: Id, name: TagName, session: DbSession, user: Curren
 
 
 @router.delete("/conversations/{conversation_id}/tags/{name}", response_model=ConversationState)
-def remove_tag(conversation_id: Id, name: TagName, session: DbSession, user: CurrentUser) -> ConversationState:
+def remove_tag(conversation_id: Id, name: TagName, session: DbSession, user: StaffUser) -> ConversationState:
     """Take a tag off the conversation. A tag it does not have changes nothing."""
     conversation = _conversation(session, user, conversation_id)
     try:
@@ -151,7 +151,7 @@ def remove_tag(conversation_id: Id, name: TagName, session: DbSession, user: Cur
 
 
 @router.post("/conversations/{conversation_id}/notes", response_model=MessageOut, status_code=201)
-def add_note(conversation_id: Id, body: NoteIn, session: DbSession, user: CurrentUser) -> MessageOut:
+def add_note(conversation_id: Id, body: NoteIn, session: DbSession, user: StaffUser) -> MessageOut:
     """A private note for colleagues in the thread (kind `note`); it is never sent to the customer."""
     conversation = _conversation(session, user, conversation_id)
     try:
@@ -163,7 +163,7 @@ def add_note(conversation_id: Id, body: NoteIn, session: DbSession, user: Curren
 
 
 @router.post("/conversations/{conversation_id}/read", response_model=ConversationState)
-def mark_read(conversation_id: Id, session: DbSession, user: CurrentUser) -> ConversationState:
+def mark_read(conversation_id: Id, session: DbSession, user: StaffUser) -> ConversationState:
     """The conversation's unread count goes back to 0."""
     conversation = _conversation(session, user, conversation_id)
     actions.mark_read(session=session, conversation=conversation)
@@ -172,7 +172,7 @@ def mark_read(conversation_id: Id, session: DbSession, user: CurrentUser) -> Con
 
 
 @router.post("/messages/{message_id}/retry", response_model=MessageOut, status_code=202)
-def retry(message_id: Id, session: DbSession, user: CurrentUser) -> MessageOut:
+def retry(message_id: Id, session: DbSession, user: StaffUser) -> MessageOut:
     """Send a failed reply again: back to `queued`, and a send job is queued at once."""
     message = actions.visible_message(session=session, user=user, message_id=message_id)
     if message is None:
@@ -204,7 +204,7 @@ def list_canned(session: DbSession, user: CurrentUser, q: str | None = None) -> 
 
 
 @router.post("/canned-replies", response_model=CannedOut, status_code=201, tags=["canned replies"])
-def create_canned(body: CannedIn, session: DbSession, user: CurrentUser) -> CannedOut:
+def create_canned(body: CannedIn, session: DbSession, user: StaffUser) -> CannedOut:
     """A new canned reply. Placeholders: `{{contact.first_name}}`, `{{contact.last_name}}`, `{{contact.name}}`,
     `{{contact.phone}}`, `{{contact.fields.<custom field>}}`, `{{agent.name}}`, `{{agent.first_name}}`,
     `{{shop.name}}`; a missing value is left empty."""
@@ -223,7 +223,7 @@ def get_canned(reply_id: Id, session: DbSession, user: CurrentUser) -> CannedOut
 
 
 @router.patch("/canned-replies/{reply_id}", response_model=CannedOut, tags=["canned replies"])
-def update_canned(reply_id: Id, body: CannedPatch, session: DbSession, user: CurrentUser) -> CannedOut:
+def update_canned(reply_id: Id, body: CannedPatch, session: DbSession, user: StaffUser) -> CannedOut:
     reply = _canned(session, user, reply_id)
     try:
         canned.update(session=session, user=user, reply=reply, values=body.model_dump(exclude_unset=True))
@@ -234,7 +234,7 @@ def update_canned(reply_id: Id, body: CannedPatch, session: DbSession, user: Cur
 
 
 @router.delete("/canned-replies/{reply_id}", status_code=204, tags=["canned replies"])
-def delete_canned(reply_id: Id, session: DbSession, user: CurrentUser) -> Response:
+def delete_canned(reply_id: Id, session: DbSession, user: StaffUser) -> Response:
     reply = _canned(session, user, reply_id)
     try:
         canned.delete(session=session, user=user, reply=reply)

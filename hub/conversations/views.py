@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from hub.api import pagination
-from hub.api.deps import CurrentUser, DbSession
+from hub.api.deps import CurrentUser, DbSession, StaffUser
 from hub.conversations import outbound, queries
 from hub.conversations.models import Conversation, Message
 
@@ -119,7 +119,7 @@ def list_messages(
 
 @router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=202)
 def reply(
-    conversation_id: int, body: ReplyIn, session: DbSession, user: CurrentUser,
+    conversation_id: int, body: ReplyIn, session: DbSession, user: StaffUser,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> MessageOut:
     """Queue a reply on the customer's channel; it answers at once with status `queued`."""

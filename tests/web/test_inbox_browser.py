@@ -112,7 +112,8 @@ def test_customer_markup_is_shown_as_text_and_never_runs(new_page, hub_server, p
 
     def stored() -> bool:
         with session_scope() as session:
-            return session.exec(select(Conversation.id).where(Conversation.channel_id == channel_id)).first() is not None
+            query = select(Conversation.id).where(Conversation.channel_id == channel_id)
+            return session.exec(query).first() is not None
 
     wait_for(stored, timeout=20)  # a busy CI machine may take a while; the live path is tested above
     page = new_page()
