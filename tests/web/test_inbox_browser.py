@@ -129,3 +129,25 @@ def test_customer_markup_is_shown_as_text_and_never_runs(new_page, hub_server, p
     page.keyboard.press("c")
     page.wait_for_timeout(300)  # give any injected handler the chance to fire
     assert page_errors == []
+
+
+def test_a_marketer_allowed_to_read_transcripts_reads_but_cannot_answer(new_page, hub_server, page_errors):
+    from hub.agents.admin import set_teams
+    from hub.agents.models import User
+
+    team, channel_id = one_team()
+    marketer = make_user("ads@shop.test", role="marketer")
+    with session_scope() as session:
+        row = session.get(User, marketer.id)
+        row.reads_transcripts = True
+        set_teams(session=session, user_id=marketer.id or 0, team_ids=[team])
+    webhook(hub_server.url, channel_id, 4001, text="セールはいつまでですか")
+    page = new_page()
+    sign_in(page, "ads@shop.test")
+    row = page.locator("#conversation-list li.conv")
+    expect(row).to_contain_text("セールはいつまでですか")
+    row.locator("a").click()
+    expect(page.locator("#thread .msg-in")).to_contain_text("セールはいつまでですか")
+    expect(page.get_by_role("combobox", name="Message")).to_be_disabled()
+    expect(page.locator("#controls")).to_be_hidden()
+    assert page_errors == []

@@ -9,7 +9,8 @@ function newKey() {
 }
 
 export class Composer {
-  constructor(form, { onSent }) {
+  constructor(form, { onSent, readOnly = false }) {
+    this.readOnly = readOnly;  // a marketer allowed to read transcripts never answers
     this.form = form;
     this.text = form.querySelector("#composer-text");
     this.send = form.querySelector("#composer-send");
@@ -54,8 +55,8 @@ export class Composer {
     const closed = Boolean(window && window.closed) && this.mode === "reply";
     this.notice.hidden = !closed;
     if (closed) this.notice.textContent = t("window_closed", { hours: window.hours });
-    this.text.disabled = closed || !this.detail;
-    this.send.disabled = closed || !this.detail;
+    this.text.disabled = closed || !this.detail || this.readOnly;
+    this.send.disabled = closed || !this.detail || this.readOnly;
     this.send.textContent = this.mode === "note" ? t("add_note") : t("send");
     this.text.placeholder = this.mode === "note" ? t("note_placeholder") : t("reply_placeholder");
     this.form.classList.toggle("is-note", this.mode === "note");

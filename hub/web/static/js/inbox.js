@@ -78,6 +78,7 @@ async function loadThread({ scroll = true } = {}) {
 }
 
 function markRead(id) {
+  if (boot.role === "marketer") return;  // a reader only: the agents' unread counts stay theirs
   const row = state.rows.find((item) => item.id === id);
   if (row && row.unread_count) {
     row.unread_count = 0;
@@ -165,7 +166,9 @@ async function start() {
   controls = new Controls($("#controls"), {
     options: state.options, me: boot.user_id, onChanged: () => { refreshThread(); refreshList(); }, onError: announce,
   });
-  composer = new Composer($("#composer"), { onSent: () => { refreshThread(); refreshList(); } });
+  const readOnly = boot.role === "marketer";
+  composer = new Composer($("#composer"), { onSent: () => { refreshThread(); refreshList(); }, readOnly });
+  $("#controls").hidden = readOnly;
   live = new Live({
     onEvent,
     onCatchUp: () => { refreshList(); refreshThread(); },
