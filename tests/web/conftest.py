@@ -38,14 +38,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} is missing (apt install chromium)"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         if os.environ.get("HUB_REQUIRE_BROWSER"):
             pytest.fail(f"{CHROMIUM} is missing and HUB_REQUIRE_BROWSER is set")
         pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=15_000)  # a loaded 2-core CI machine: the worker may take seconds per job
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser

@@ -142,6 +142,13 @@ def test_a_marketer_allowed_to_read_transcripts_reads_but_cannot_answer(new_page
         row.reads_transcripts = True
         set_teams(session=session, user_id=marketer.id or 0, team_ids=[team])
     webhook(hub_server.url, channel_id, 4001, text="セールはいつまでですか")
+
+    def stored() -> bool:
+        with session_scope() as session:
+            query = select(Conversation.id).where(Conversation.channel_id == channel_id)
+            return session.exec(query).first() is not None
+
+    wait_for(stored, timeout=20)
     page = new_page()
     sign_in(page, "ads@shop.test")
     row = page.locator("#conversation-list li.conv")
