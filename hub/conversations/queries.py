@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from hub import search
 from hub.agents.models import User
 from hub.agents.service import can_see_conversations
 from hub.conversations.models import Conversation, Message
-from hub import search
 from hub.db import as_utc
 from hub.tags.models import ConversationTag, Tag
 
