@@ -46,6 +46,7 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_team_status_activity", "team_id", "status", "last_activity_at"),
         Index("ix_conversation_assignee_status_activity", "assignee_id", "status", "last_activity_at"),
         Index("ix_conversation_channel_status_activity", "channel_id", "status", "last_activity_at"),
+        Index("ix_conversation_activity", "last_activity_at", "id"),  # the list with no status filter
     )
 
     id: int | None = Field(default=None, primary_key=True)

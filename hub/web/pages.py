@@ -8,9 +8,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlmodel import col, select
 
 from channels import ADAPTERS
-from hub.agents.models import Role
+from hub.agents.models import Role, User
 from hub.api.deps import DbSession
 from hub.conversations import queries
 from hub.web import i18n, render, strings
@@ -70,7 +71,10 @@ def admin(request: Request, session: DbSession) -> Response:
         _ = i18n.gettext_for(locale).gettext
         return render.error_page(request, locale=locale, status=403, title=_("Not allowed"),
                                  detail=_("Only admins can change Hub's settings."))
-    boot = {"user_id": user.id, "channel_kinds": sorted(ADAPTERS)}
+    agents = session.exec(select(User).where(col(User.is_active).is_(True), col(User.role) == Role.agent.value)
+                          .order_by(col(User.name))).all()
+    boot = {"user_id": user.id, "channel_kinds": sorted(ADAPTERS),
+            "agents": [{"id": agent.id, "name": agent.name or agent.email} for agent in agents]}
     return render.page(request, "admin.html", locale=locale, user=user, strings=strings.for_locale(locale), boot=boot)
 
 

@@ -87,7 +87,7 @@ async function start() {
   fillTimeZones($("#admin-time-zones"));
   $("#hours-form").addEventListener("submit", saveHours);
   const options = await call("/api/v1/inbox/options");
-  const context = { ...options, kinds: boot.channel_kinds, notify, onTagsChanged: loadTags };
+  const context = { ...options, agents: boot.agents, kinds: boot.channel_kinds, notify, onTagsChanged: loadTags };
   const rules = new Rules(context);
   const assignment = new Assignment(context);
   await Promise.all([rules.load(), loadTags(), loadHours(), assignment.load()]);

@@ -10,6 +10,12 @@ export class ApiError extends Error {
   }
 }
 
+function reason(detail, fallback) {
+  if (typeof detail === "string") return detail;
+  if (Array.isArray(detail)) return detail.map((item) => (item && item.msg ? item.msg : String(item))).join("; ");
+  return fallback;
+}
+
 export async function api(path, { method = "GET", body, headers: extra = {} } = {}) {
   const headers = { Accept: "application/json", ...extra };
   if (method !== "GET") headers["X-CSRF-Token"] = csrf;
@@ -25,7 +31,7 @@ export async function api(path, { method = "GET", body, headers: extra = {} } = 
   }
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, data && data.detail ? String(data.detail) : response.statusText);
+  if (!response.ok) throw new ApiError(response.status, reason(data && data.detail, response.statusText));
   return data;
 }
 
