@@ -33,7 +33,7 @@ conversation_id, status."""
 ORDER_PAID = "order.paid"
 """An order was paid (once per order): data order_id, contact_id, conversation_id, status."""
 
-HOLD = timedelta(minutes=30)
+HOLD = timedelta(hours=1)  # as long as the Stripe Checkout Session it pays through
 """How long a pending order holds its stock before it may expire."""
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read out over a chat or a phone
 

@@ -11,7 +11,8 @@ from sqlalchemy.engine import Connection
 
 from alembic import command
 
-OPTIONAL_MODEL_MODULES = ("catalog.models", "flows.models", "hub.assignment.models", "hub.tagging.models")
+OPTIONAL_MODEL_MODULES = ("catalog.models", "catalog.payments.models", "flows.models", "hub.assignment.models",
+                          "hub.tagging.models")
 
 
 def target_metadata() -> MetaData:

@@ -11,6 +11,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from catalog import jobs as catalog_jobs
+from catalog import router as catalog_router
+from catalog.chat_views import router as catalog_chat_router
+from catalog.payments.sandbox import router as stripe_sandbox_router
+from catalog.payments.webhook import router as stripe_webhook_router
 from channels.sandbox import SandboxState, make_router
 from hub import broker, logs, schema
 from hub.admin.views import router as admin_router
@@ -55,6 +60,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.live = LiveHub(broker.redis_url())  # the inbox's live events, one subscription per process
     webchat.install_publisher()
     listeners.register()
+    catalog_jobs.register()  # behaviour tags follow orders
     sandbox: SandboxState | None = getattr(app.state, "sandbox", None)
     gc.freeze()  # start-up objects never need collecting: shorter GC pauses on the webhook path
     gc.set_threshold(20_000, 50, 100)  # fewer young collections; requests make short-lived objects
@@ -85,6 +91,8 @@ def create_app() -> FastAPI:
                   description="Conversational commerce messaging hub: shared inbox, channels, catalog, broadcasts.")
     app.include_router(web_router)  # first: the inbox is the front door at "/"
     for router in (health_router, auth_router, channels_router, conversations_router, contacts_router,
+                   catalog_router, catalog_chat_router,
+                   stripe_webhook_router, stripe_sandbox_router,
                    admin_router, media_router, webchat_router, assignment_router, tagging_router):
         app.include_router(router)
     for router in (inbox_actions_router, inbox_api_router, live_router, account_router, account_api_router,

@@ -14,6 +14,8 @@ from typing import Any
 
 from rq import SimpleWorker
 
+from catalog import jobs as catalog_jobs
+from catalog.payments import jobs as payment_jobs
 from hub import broker, schema
 from hub.assignment import jobs as assignment
 from hub.jobs import listeners, tasks
@@ -47,6 +49,8 @@ def _sweeper(stop: threading.Event) -> None:
                 broker.queue("inbound").enqueue(tasks.sweep, job_timeout=120)
                 broker.queue("inbound").enqueue(assignment.sweep, job_timeout=120)
                 tagging.schedule_retrain()  # nightly, once a day: its own SET NX lock per day
+                broker.queue("inbound").enqueue(payment_jobs.sweep, job_timeout=120)  # Stripe events whose job was lost
+                catalog_jobs.schedule_nightly()  # behaviour tags: time moves customers across the matrix
         except Exception as error:
             log.warning("sweeper could not reach Redis: %s", error)
 
@@ -68,6 +72,7 @@ def register_listeners() -> None:
     """Load every package's models and hook catalog and flows into core events."""
     schema.target_metadata()
     listeners.register()
+    catalog_jobs.register()
     install_publisher()  # web chat replies reach the visitor's WebSocket through Redis
 
 

@@ -1,0 +1,169 @@
+"""Products and carts as chat messages: (kind, text, payload) triples for `queue_reply`.
+
+Every reply button carries a cart command as its id (`cart:add:<variant id>`, `cart:view`,
+`cart:checkout`); it comes back as a button or list reply, a Telegram callback or a web chat
+button frame. Channels without buttons (SMS) show the same buttons as a numbered menu, and the
+buttons stored in the message's payload are the menu that a bare "2" is resolved against.
+
+The currency of a conversation's cart: the open cart's own, else the channel's `currency`
+config value, else JPY for a Japanese-speaking contact and HKD (the shop's home) for everyone else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlmodel import Session, select
+
+from catalog import money
+from catalog.carts import CartView
+from catalog.errors import CatalogError, NotFound
+from catalog.models import Cart, CartStatus, Product, Variant
+from catalog.products import localized, price_of, variant_label
+from channels.text import truncate_chars
+from hub.channel_records.models import Channel
+from hub.contacts.models import Contact
+from hub.conversations.models import Conversation
+
+ADD = "cart:add:"
+VIEW = "cart:view"
+CHECKOUT = "cart:checkout"
+MAX_ROWS = 10
+ROW_TITLE = 24
+DEFAULT_CURRENCY = "HKD"
+CURRENCY_BY_LANGUAGE = {"ja": "JPY"}
+
+Reply = tuple[str, str | None, dict[str, Any]]
+"""(kind, text, payload), as `queue_reply` takes them."""
+
+TEXTS: dict[str, dict[str, str]] = {
+    "add": {"en": "Add to cart", "zh_Hant": "加入購物車", "ja": "カートに入れる"},
+    "view": {"en": "View cart", "zh_Hant": "查看購物車", "ja": "カートを見る"},
+    "checkout": {"en": "Checkout", "zh_Hant": "結帳", "ja": "購入手続きへ"},
+    "pay": {"en": "Pay now", "zh_Hant": "立即付款", "ja": "今すぐ支払う"},
+    "pick": {"en": "Pick a product to add to your cart.", "zh_Hant": "請選擇要加入購物車的商品。",
+             "ja": "カートに入れる商品を選んでください。"},
+    "products": {"en": "Products", "zh_Hant": "商品", "ja": "商品"},
+    "added": {"en": "Added to your cart.", "zh_Hant": "已加入購物車。", "ja": "カートに追加しました。"},
+    "cart": {"en": "Your cart", "zh_Hant": "你的購物車", "ja": "カートの中身"},
+    "total": {"en": "Total", "zh_Hant": "合計", "ja": "合計"},
+    "empty": {"en": "Your cart is empty.", "zh_Hant": "你的購物車是空的。", "ja": "カートは空です。"},
+    "sold_out": {"en": "Sorry, {item} is sold out.", "zh_Hant": "抱歉，{item} 已售罄。",
+                 "ja": "申し訳ありません。{item} は売り切れです。"},
+    "only_left": {"en": "Sorry, only {left} of {item} left.", "zh_Hant": "抱歉，{item} 只剩 {left} 件。",
+                  "ja": "申し訳ありません。{item} は残り {left} 点です。"},
+    "unavailable": {"en": "Sorry, that cannot be ordered right now.", "zh_Hant": "抱歉，目前無法訂購。",
+                    "ja": "申し訳ありません。現在ご注文いただけません。"},
+    "order": {"en": "Order {number}: {total}.", "zh_Hant": "訂單 {number}：{total}。",
+              "ja": "ご注文 {number}：{total}。"},
+    "pay_later": {"en": "We will send you a way to pay shortly.", "zh_Hant": "我們稍後會傳送付款方式給你。",
+                  "ja": "お支払い方法はまもなくお送りします。"},
+}
+
+
+def say(key: str, locale: str | None, **values: Any) -> str:
+    """One of the chat's sentences in the customer's language (English when it has none)."""
+    return localized(TEXTS[key], locale).format(**values)
+
+
+def button(title: str, button_id: str | None = None, *, url: str | None = None,
+           description: str | None = None) -> dict[str, Any]:
+    """A button as `as_outbound` reads it from a message's payload."""
+    found: dict[str, Any] = {"title": title}
+    for key, value in (("id", button_id), ("url", url), ("description", description)):
+        if value is not None:
+            found[key] = value
+    return found
+
+
+def find_open_cart(*, session: Session, conversation: Conversation) -> Cart | None:
+    """The contact's open cart in this conversation, without making one."""
+    return session.exec(select(Cart).where(Cart.contact_id == conversation.contact_id,
+                                           Cart.conversation_id == conversation.id,
+                                           Cart.status == CartStatus.open.value)).first()
+
+
+def currency_for(*, session: Session, conversation: Conversation) -> str:
+    """The currency a conversation's cart is priced in (see the module's docstring)."""
+    cart = find_open_cart(session=session, conversation=conversation)
+    if cart is not None:
+        return cart.currency
+    channel = session.get(Channel, conversation.channel_id)
+    configured = channel.config.get("currency") if channel else None
+    if configured:
+        return money.currency_code(str(configured))
+    contact = session.get(Contact, conversation.contact_id)
+    language = ((contact.locale if contact else None) or "").replace("-", "_").split("_")[0].lower()
+    return CURRENCY_BY_LANGUAGE.get(language, DEFAULT_CURRENCY)
+
+
+def _variants(session: Session, variant_ids: Sequence[int]) -> list[tuple[Product, Variant]]:
+    found: list[tuple[Product, Variant]] = []
+    for variant_id in dict.fromkeys(variant_ids):  # once each, in the order asked
+        variant = session.get(Variant, variant_id)
+        product = session.get(Product, variant.product_id) if variant else None
+        if variant is None or product is None:
+            raise NotFound(f"there is no variant {variant_id}")
+        if not product.active:
+            raise CatalogError(f"{variant.sku} is not on sale")
+        found.append((product, variant))
+    return found
+
+
+def product_message(*, session: Session, variant_ids: Sequence[int], locale: str | None, currency: str) -> Reply:
+    """One variant → a buttons message with its image, title and price; several → a list, one row each."""
+    if not variant_ids:
+        raise CatalogError("pick at least one product")
+    chosen = _variants(session, variant_ids)
+    if len(chosen) > MAX_ROWS:
+        raise CatalogError(f"a product message holds at most {MAX_ROWS} products")
+    priced = [(product, variant, money.display(price_of(session=session, variant=variant, currency=currency),
+                                               currency, locale)) for product, variant in chosen]
+    if len(priced) == 1:
+        product, variant, price = priced[0]
+        payload: dict[str, Any] = {
+            "header": variant_label(product, variant, locale),
+            "buttons": [button(say("add", locale), f"{ADD}{variant.id}"), button(say("view", locale), VIEW)],
+        }
+        image = variant.image_url or product.image_url
+        if image:
+            payload.update(media_url=image, media_type="image")
+        description = localized(product.description, locale)
+        return "buttons", "\n".join(part for part in (price, description) if part), payload
+    rows = [button(truncate_chars(variant_label(product, variant, locale), ROW_TITLE), f"{ADD}{variant.id}",
+                   description=price) for product, variant, price in priced]
+    return "list", say("pick", locale), {"buttons": rows, "list_button": say("products", locale)}
+
+
+def cart_summary(view: CartView) -> str:
+    """"2 × Silk shirt (M) HK$257.00" per line, then the total."""
+    if not view.lines:
+        return say("empty", view.locale)
+    lines = [f"{line.quantity} × {line.title}  {view.display(line.line_minor)}" for line in view.lines]
+    total = f"{say('total', view.locale)}: {view.display(view.total_minor)}"
+    return "\n".join([f"{say('cart', view.locale)}:", *lines, total])
+
+
+def cart_message(view: CartView, *, lead: str | None = None) -> Reply:
+    """The cart's summary with "Checkout" and "View cart" (text only when the cart is empty)."""
+    text = "\n\n".join(part for part in (lead, cart_summary(view)) if part)
+    if not view.lines:
+        return "text", text, {}
+    buttons = [button(say("checkout", view.locale), CHECKOUT), button(say("view", view.locale), VIEW)]
+    return "buttons", text, {"buttons": buttons}
+
+
+def order_message(*, number: str, total: str, locale: str | None, pay_url: str | None) -> Reply:
+    """The order number and total, with a "Pay now" link button when there is a payment link."""
+    lead = say("order", locale, number=number, total=total)
+    if not pay_url:
+        return "text", f"{lead}\n{say('pay_later', locale)}", {}
+    # One URL button: a "cta_url" on WhatsApp, "Pay now: <url>" on SMS, a link key on Telegram.
+    return "buttons", lead, {"buttons": [button(say("pay", locale), url=pay_url)]}
+
+
+def menu_of(payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The buttons a stored outbound message offered (its numbered menu on SMS)."""
+    raw = payload.get("buttons")
+    return [dict(item) for item in raw if isinstance(item, dict)] if isinstance(raw, list) else []

@@ -1,0 +1,186 @@
+"""Customers' cart commands in the chat: add to the cart, see it, check out.
+
+A listener on MESSAGE_RECEIVED enqueues `answer_cart_reply` with the message id; the job opens
+its own session. Its answer carries `client_key=cart-reply-<message id>` and is queued in the
+same transaction as the cart change, so a job run twice changes the cart and answers once.
+Messages that are not cart commands are left alone.
+
+A command arrives as a WhatsApp button or list reply (`payload.id`), a Telegram callback
+(`payload.data`), a web chat button (`payload.id`), or, on SMS, as the number of a row of the
+last numbered menu Hub sent in the conversation (resolved against that message's stored buttons).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from catalog import carts, chat, money, orders
+from catalog.errors import CatalogError, OutOfStock
+from catalog.models import Order, Product, Variant
+from catalog.products import variant_label
+from channels.text import choice_from_reply
+from channels.types import Button
+from hub import broker, events
+from hub.contacts.models import Contact
+from hub.conversations import outbound
+from hub.conversations.models import Conversation, Message
+from hub.db import session_scope
+from hub.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+QUEUE = "inbound"
+COMMAND = re.compile(r"cart:(?:add:\d{1,18}|view|checkout)")
+MENU_KINDS = ("buttons", "list")
+PAYMENT_MODULE = "catalog.payments.stripe_checkout"
+SUCCESS_PATH = "/pay/{number}/done"
+CANCEL_PATH = "/pay/{number}/cancelled"
+
+
+def reply_key(message_id: int) -> str:
+    return f"cart-reply-{message_id}"
+
+
+def enqueue_cart_reply(event: events.Event) -> None:
+    """Every customer message gets a (cheap) look: is it a cart command?"""
+    broker.enqueue(QUEUE, answer_cart_reply, event.data["message_id"])
+
+
+def answer_cart_reply(message_id: int) -> str:
+    """The job: answer one customer message if it is a cart command."""
+    with session_scope() as session:
+        return answer(session=session, message_id=message_id)
+
+
+def answer(*, session: Session, message_id: int) -> str:
+    """Carry out the cart command in a customer's message and queue the answer; the caller commits."""
+    message = session.get(Message, message_id)
+    if message is None or message.direction != "inbound":
+        return "not a customer message"
+    key = reply_key(message_id)
+    if session.exec(select(Message.id).where(Message.conversation_id == message.conversation_id,
+                                             Message.client_key == key)).first() is not None:
+        return "answered already"
+    command = command_of(session=session, message=message)
+    if command is None:
+        return "not a cart command"
+    conversation = session.get(Conversation, message.conversation_id)
+    assert conversation is not None
+    contact = session.get(Contact, conversation.contact_id)
+    kind, text, payload = perform(session=session, conversation=conversation, command=command,
+                                  locale=contact.locale if contact else None)
+    try:
+        _, created = outbound.queue_reply(session=session, conversation=conversation, author_id=None, text=text,
+                                          kind=kind, payload=payload, client_key=key)
+    except outbound.ReplyRefused as refused:
+        session.rollback()
+        return f"not answered: {refused}"
+    if not created:  # another run answered while this one worked: undo this run's cart change
+        session.rollback()
+        return "answered already"
+    return f"{command} answered"
+
+
+def command_of(*, session: Session, message: Message) -> str | None:
+    """The cart command a customer's message carries, if any."""
+    payload = message.payload or {}
+    for candidate in (payload.get("id"), payload.get("data"), payload.get("payload"), message.text):
+        if isinstance(candidate, str) and COMMAND.fullmatch(candidate.strip()):
+            return candidate.strip()
+    if message.kind != "text" or not message.text:
+        return None
+    menu = _last_menu(session, message)
+    choice = choice_from_reply(message.text, menu)
+    if choice is None or not choice.id or not COMMAND.fullmatch(choice.id):
+        return None
+    return choice.id
+
+
+def _last_menu(session: Session, message: Message) -> list[Button]:
+    """The buttons of the last thing Hub sent before this message, when it was a menu."""
+    last = session.exec(
+        select(Message)
+        .where(Message.conversation_id == message.conversation_id, Message.direction == "outbound",
+               col(Message.id) < message.id, col(Message.kind) != "note")
+        .order_by(col(Message.id).desc()).limit(1)
+    ).first()
+    if last is None or last.kind not in MENU_KINDS:
+        return []
+    return [Button(title=str(item.get("title") or ""), id=item.get("id"), url=item.get("url"))
+            for item in chat.menu_of(last.payload)]
+
+
+def perform(*, session: Session, conversation: Conversation, command: str, locale: str | None) -> chat.Reply:
+    """Carry out one command; refusals become a sentence for the customer, not an error."""
+    try:
+        if command.startswith(chat.ADD):
+            return _add(session, conversation, int(command.removeprefix(chat.ADD)), locale)
+        if command == chat.CHECKOUT:
+            return _checkout(session, conversation, locale)
+        return _view(session, conversation, locale)
+    except OutOfStock as short:
+        return "text", _apology(session, short, locale), {}
+    except CatalogError as refused:
+        log.info("cart command %s refused: %s", command, refused)
+        return "text", chat.say("unavailable", locale), {}
+
+
+def _add(session: Session, conversation: Conversation, variant_id: int, locale: str | None) -> chat.Reply:
+    assert conversation.id is not None
+    cart = carts.open_cart(session=session, contact_id=conversation.contact_id, conversation_id=conversation.id,
+                           currency=chat.currency_for(session=session, conversation=conversation))
+    carts.add(session=session, cart=cart, variant_id=variant_id)
+    return chat.cart_message(carts.view(session=session, cart=cart, locale=locale),
+                             lead=chat.say("added", locale))
+
+
+def _view(session: Session, conversation: Conversation, locale: str | None) -> chat.Reply:
+    cart = chat.find_open_cart(session=session, conversation=conversation)
+    if cart is None:
+        return "text", chat.say("empty", locale), {}
+    return chat.cart_message(carts.view(session=session, cart=cart, locale=locale))
+
+
+def _checkout(session: Session, conversation: Conversation, locale: str | None) -> chat.Reply:
+    cart = chat.find_open_cart(session=session, conversation=conversation)
+    if cart is None or not carts.view(session=session, cart=cart, locale=locale).lines:
+        return "text", chat.say("empty", locale), {}
+    order = orders.checkout(session=session, cart=cart)
+    return chat.order_message(number=order.number, total=money.display(order.total_minor, order.currency, locale),
+                              locale=locale, pay_url=payment_url(session=session, order=order))
+
+
+def payment_url(*, session: Session, order: Order) -> str | None:
+    """The order's payment link, when the Stripe module is installed and could make one."""
+    try:
+        module = importlib.import_module(PAYMENT_MODULE)
+    except ImportError:
+        return None
+    create = getattr(module, "create_checkout", None)
+    if create is None:
+        return None
+    public = get_settings().public_url.rstrip("/")
+    try:
+        with session.begin_nested():
+            link: Any = create(session=session, order_id=order.id,
+                               success_url=public + SUCCESS_PATH.format(number=order.number),
+                               cancel_url=public + CANCEL_PATH.format(number=order.number))
+    except CatalogError as refused:  # the order stands; an agent can send the link later
+        log.warning("no payment link for order %s: %s", order.number, refused)
+        return None
+    url = getattr(link, "url", None)
+    return str(url) if url else None
+
+
+def _apology(session: Session, short: OutOfStock, locale: str | None) -> str:
+    variant = session.exec(select(Variant).where(Variant.sku == short.sku)).first()
+    product = session.get(Product, variant.product_id) if variant else None
+    item = variant_label(product, variant, locale) if product and variant else short.sku
+    if short.available > 0:
+        return chat.say("only_left", locale, item=item, left=short.available)
+    return chat.say("sold_out", locale, item=item)

@@ -1,0 +1,70 @@
+"""RQ jobs for Stripe events. Each takes a stored event's id, opens its own session, and is safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from catalog.payments import service
+from catalog.payments.models import StripeEvent
+from hub import broker
+from hub.db import session_scope, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+STALE = timedelta(minutes=2)
+
+
+def process_event(event_row_id: int) -> str:
+    """Apply one stored Stripe event; afterwards, any refunds that were waiting for the payment it recorded."""
+    try:
+        with session_scope() as session:
+            event = session.get(StripeEvent, event_row_id, with_for_update=True, populate_existing=True)
+            if event is None or event.processed_at is not None:
+                return "done"
+            outcome, payment_intent = service.apply(session=session, event=event)
+            event.outcome, event.error, event.attempts = outcome, None, event.attempts + 1
+            if outcome != "waiting":
+                event.processed_at, event.waiting_for = utcnow(), None
+            session.add(event)
+            session.flush()
+            follow_ups = service.waiting_on(session=session, payment_intent=payment_intent) if payment_intent else []
+    except Exception as error:
+        _failed(event_row_id, error)
+        raise  # RQ retries with backoff
+    for waiting_id in follow_ups:
+        process_event(waiting_id)
+    return outcome
+
+
+def _failed(event_row_id: int, error: Exception) -> None:
+    log.exception("stripe event %s failed", event_row_id)
+    with session_scope() as session:
+        event = session.get(StripeEvent, event_row_id)
+        if event is None:
+            return
+        event.attempts += 1
+        event.error = f"{type(error).__name__}: {error}"[:1000]
+        if event.attempts >= MAX_ATTEMPTS:  # dead: kept with its error for a person to look at
+            event.processed_at, event.outcome = utcnow(), "failed"
+        session.add(event)
+
+
+def enqueue(event_row_id: int) -> None:
+    broker.enqueue("inbound", process_event, event_row_id)
+
+
+def sweep(stale_after: timedelta = STALE) -> int:
+    """Re-enqueue stored events whose job was lost (Redis restarted, a worker died); not the waiting ones."""
+    with session_scope() as session:
+        ids = [int(i) for i in session.exec(
+            select(StripeEvent.id).where(col(StripeEvent.processed_at).is_(None),
+                                         col(StripeEvent.waiting_for).is_(None),
+                                         col(StripeEvent.received_at) <= utcnow() - stale_after).limit(500))
+               if i is not None]
+    for event_row_id in ids:
+        enqueue(event_row_id)
+    return len(ids)
