@@ -42,10 +42,16 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def cmd_demo(_: argparse.Namespace) -> int:
+    from catalog import demo as catalog_demo
     from hub import demo
+    from hub.db import session_scope
 
     created = demo.load()
     print("demo data loaded" if created else "demo data already present")
+    with session_scope() as session:  # the composition root: the core's demo knows nothing of the catalog
+        products = catalog_demo.load(session)
+    if products:
+        print(f"{products} demo products added")
     print(f"demo login: {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}")
     return 0
 
