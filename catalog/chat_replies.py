@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from catalog import carts, chat, money, orders
+from catalog import carts, chat, money, orders, telegram_pay
 from catalog.errors import CatalogError, OutOfStock
 from catalog.models import Order, Product, Variant
 from catalog.products import variant_label
@@ -62,6 +62,11 @@ def answer(*, session: Session, message_id: int) -> str:
     message = session.get(Message, message_id)
     if message is None or message.direction != "inbound":
         return "not a customer message"
+    if message.kind == "payment":  # Telegram Payments: a pre-checkout query or a successful payment
+        contact_id = session.exec(select(Conversation.contact_id).where(
+            Conversation.id == message.conversation_id)).first()
+        contact = session.get(Contact, contact_id) if contact_id else None
+        return telegram_pay.handle(session=session, message=message, locale=contact.locale if contact else None)
     key = reply_key(message_id)
     if session.exec(select(Message.id).where(Message.conversation_id == message.conversation_id,
                                              Message.client_key == key)).first() is not None:
@@ -151,6 +156,8 @@ def _checkout(session: Session, conversation: Conversation, locale: str | None) 
     if cart is None or not carts.view(session=session, cart=cart, locale=locale).lines:
         return "text", chat.say("empty", locale), {}
     order = orders.checkout(session=session, cart=cart)
+    if telegram_pay.pays_on_telegram(session=session, conversation=conversation):
+        return telegram_pay.invoice_message(session=session, order=order, locale=locale)
     return chat.order_message(number=order.number, total=money.display(order.total_minor, order.currency, locale),
                               locale=locale, pay_url=payment_url(session=session, order=order))
 

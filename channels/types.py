@@ -132,7 +132,7 @@ class OutboundMessage:
     """A message Hub sends. `kind` picks the native rendering on each channel."""
 
     to: IdentityRef
-    kind: Literal["text", "media", "buttons", "list", "template", "product", "product_list"] = "text"
+    kind: Literal["text", "media", "buttons", "list", "template", "product", "product_list", "invoice"] = "text"
     text: str | None = None
     media_url: str | None = None
     media_type: str | None = None  # image, video, audio, document

@@ -10,7 +10,7 @@ from channels.media import FetchedMedia
 from channels.sandbox_secrets import sandbox_secret
 from channels.telegram.media import fetch_file
 from channels.telegram.parse import load_update, parse_update
-from channels.telegram.render import RenderError, render
+from channels.telegram.render import BotCall, RenderError, render
 from channels.telegram.send import DEFAULT_API_BASE, call_bot
 from channels.types import ChannelConfig, OutboundMessage, ParsedEvents, SendResult, WebhookRequest
 
@@ -22,18 +22,23 @@ class Telegram(Adapter):
 
     kind: ClassVar[str] = "telegram"
     provider: ClassVar[str] = "telegram"
-    secret_keys: ClassVar[frozenset[str]] = frozenset({"bot_token", "secret_token"})
-    config_keys: ClassVar[frozenset[str]] = frozenset({"bot_token", "secret_token", "api_base"})
+    secret_keys: ClassVar[frozenset[str]] = frozenset({"bot_token", "secret_token", "payment_provider_token"})
+    config_keys: ClassVar[frozenset[str]] = frozenset({"bot_token", "secret_token", "api_base",
+                                                      "payment_provider_token"})
     endpoints: ClassVar[frozenset[str]] = frozenset({""})
     identity_kinds: ClassVar[tuple[str, ...]] = ("telegram",)
 
     def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
         """Unknown keys, a token without a webhook secret (or the reverse) and a bad api_base are refused."""
         clean = super().validate_config(config)
-        if any(clean.get(key) for key in self.secret_keys):
+        if clean.get("bot_token") or clean.get("secret_token"):
             check_required(clean, ("bot_token", "secret_token"), self.kind)
         check_api_base(clean)
         return clean
+
+    def uses_sandbox(self, channel: ChannelConfig) -> bool:
+        """No bot token and no webhook secret: the sandbox bot (a payment token alone changes nothing)."""
+        return not (channel.get("bot_token") or channel.get("secret_token"))
 
     def secret_token(self, channel: ChannelConfig) -> str | None:
         """What every update's secret header must equal: `secret_token`, or the sandbox secret."""
@@ -76,7 +81,23 @@ class Telegram(Adapter):
     async def send(self, channel: ChannelConfig, message: OutboundMessage) -> SendResult:
         """One attempt through python-telegram-bot; errors come back as values."""
         try:
-            call = render(message)
+            call = render(message, provider_token=self.payment_provider_token(channel))
         except RenderError as exc:
             return SendResult(ok=False, error_code="render", error_reason=str(exc), permanent=True)
         return await call_bot(token=self.bot_token(channel), api_base=self.api_base(channel), call=call)
+
+    def payment_provider_token(self, channel: ChannelConfig) -> str | None:
+        """Telegram Payments: the token BotFather gives for a payment provider (a test token on the sandbox)."""
+        token = channel.get("payment_provider_token")
+        if isinstance(token, str) and token:
+            return token
+        return "sandbox-payments" if self.uses_sandbox(channel) else None
+
+    async def answer_pre_checkout(self, channel: ChannelConfig, query_id: str, ok: bool,
+                                  error_message: str | None = None) -> SendResult:
+        """`answerPreCheckoutQuery`: Telegram waits at most 10 seconds for it, then cancels the payment."""
+        arguments: dict[str, Any] = {"pre_checkout_query_id": query_id, "ok": ok}
+        if not ok:
+            arguments["error_message"] = error_message or "Sorry, this order cannot be paid now."
+        return await call_bot(token=self.bot_token(channel), api_base=self.api_base(channel),
+                              call=BotCall("answer_pre_checkout_query", arguments))

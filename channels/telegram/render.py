@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice
 
 from channels.text import truncate_chars, truncate_utf8
 from channels.types import Button, OutboundMessage
@@ -20,6 +20,10 @@ CALLBACK_DATA_BYTES = 64
 MESSAGE_TEXT = 4096
 CAPTION_TEXT = 1024
 BUTTONS_PER_ROW = 3
+INVOICE_TITLE = 32
+INVOICE_DESCRIPTION = 255
+INVOICE_PAYLOAD_BYTES = 128
+PRICE_LABEL = 32
 MEDIA_METHODS = {"image": ("send_photo", "photo"), "video": ("send_video", "video"),
                  "audio": ("send_audio", "audio"), "document": ("send_document", "document")}
 
@@ -46,9 +50,11 @@ def chat_id(message: OutboundMessage) -> int:
         raise RenderError(f"{message.to.value!r} is not a Telegram user id") from exc
 
 
-def render(message: OutboundMessage) -> BotCall:
-    """The Bot API call that sends `message`."""
+def render(message: OutboundMessage, provider_token: str | None = None) -> BotCall:
+    """The Bot API call that sends `message` (an invoice needs the channel's payment provider token)."""
     chat = chat_id(message)
+    if message.kind == "invoice":
+        return _invoice(chat, message, provider_token)
     if message.kind == "media":
         if not message.media_url:
             raise RenderError("a media message needs a media_url")
@@ -92,3 +98,30 @@ def _key(button: Button) -> InlineKeyboardButton:
         return InlineKeyboardButton(button.title, url=button.url)
     return InlineKeyboardButton(button.title, callback_data=truncate_utf8(button.id or button.title,
                                                                           CALLBACK_DATA_BYTES))
+
+
+def _invoice(chat: int, message: OutboundMessage, provider_token: str | None) -> BotCall:
+    """`sendInvoice`: amounts are integers in the currency's smallest unit (JPY 4800 is ¥4,800; HKD 29600
+    is HK$296.00), as Telegram's currencies.json and Hub's catalog both count them."""
+    invoice = message.payload.get("invoice")
+    if not isinstance(invoice, dict):
+        raise RenderError("an invoice message needs payload.invoice")
+    if not provider_token:
+        raise RenderError("the channel has no payment_provider_token for Telegram payments")
+    prices = invoice.get("prices") or []
+    if not prices or not all(isinstance(p, dict) and isinstance(p.get("amount"), int) for p in prices):
+        raise RenderError("an invoice needs prices, each with an integer amount")
+    reference = str(invoice.get("payload") or "")
+    if not reference or len(reference.encode()) > INVOICE_PAYLOAD_BYTES:
+        raise RenderError("an invoice needs a payload of 1 to 128 bytes")
+    return BotCall("send_invoice", {
+        "chat_id": chat,
+        "title": truncate_chars(str(invoice.get("title") or "Order"), INVOICE_TITLE),
+        "description": truncate_chars(str(invoice.get("description") or invoice.get("title") or "Order"),
+                                      INVOICE_DESCRIPTION),
+        "payload": reference,
+        "provider_token": provider_token,
+        "currency": str(invoice.get("currency") or "").upper(),
+        "prices": [LabeledPrice(truncate_chars(str(p.get("label") or "Item"), PRICE_LABEL), p["amount"])
+                   for p in prices],
+    })

@@ -61,6 +61,8 @@ async def call_bot(*, token: str, api_base: str, call: BotCall) -> SendResult:
         return SendResult(ok=False, error_code="timeout", error_reason="Telegram did not answer in time")
     finally:
         await request.shutdown()
+    if sent is True and not call.method.startswith("send"):  # answer* and edit* calls answer True
+        return SendResult(ok=True)
     if not isinstance(sent, Message):
         reason = "Telegram answered without a message"
         return SendResult(ok=False, error_code="bad_answer", error_reason=reason)

@@ -136,7 +136,7 @@ def as_outbound(message: Message, to: IdentityRef) -> OutboundMessage:
     payload = dict(message.payload)
     buttons = tuple(Button(**button) for button in payload.pop("buttons", []))
     kind = message.kind if message.kind in ("media", "buttons", "list", "template", "product",
-                                            "product_list") else "text"
+                                            "product_list", "invoice") else "text"
     return OutboundMessage(
         to=to, kind=kind, text=message.text, buttons=buttons,  # type: ignore[arg-type]
         media_url=payload.pop("media_url", None), media_type=payload.pop("media_type", None),

@@ -177,3 +177,44 @@ async def test_sandbox_channel_sends_to_hub_sandbox(provider_server: Any, fixtur
 
     assert result.ok
     assert provider_server.requests[0].path == "/sandbox/telegram/botsandbox:9/sendMessage"
+
+
+async def test_an_invoice_is_send_invoice_with_the_channels_provider_token(provider_server: Any, fixture: Any) -> None:
+    answer = fixture("telegram", "send_message_response.json")
+    answer["result"]["invoice"] = {"title": "ご注文 HX7K", "description": "シャツ × 1", "start_parameter": "",
+                                   "currency": "JPY", "total_amount": 4800}
+    provider_server.answer(200, answer)
+    config = ChannelConfig(id=9, kind="telegram", config={
+        "bot_token": TOKEN, "secret_token": "webhook-secret", "api_base": provider_server.url,
+        "payment_provider_token": "284685063:TEST:secret"})
+    invoice = {"title": "ご注文 HX7K", "description": "シャツ × 1", "payload": "order:7", "currency": "JPY",
+               "prices": [{"label": "シャツ × 1", "amount": 4800}]}
+    message = OutboundMessage(to=CUSTOMER, kind="invoice", text="ご注文 HX7K", payload={"invoice": invoice})
+
+    result = await ADAPTER.send(config, message)
+
+    assert result.ok
+    [request] = provider_server.requests
+    assert request.path == f"/bot{TOKEN}/sendInvoice"
+    sent = form(request)
+    assert (sent["payload"], sent["currency"], sent["provider_token"]) == ("order:7", "JPY", "284685063:TEST:secret")
+    assert json.loads(sent["prices"]) == [{"label": "シャツ × 1", "amount": 4800}]
+
+
+async def test_an_invoice_without_a_provider_token_is_refused_before_any_call(provider_server: Any) -> None:
+    message = OutboundMessage(to=CUSTOMER, kind="invoice", payload={"invoice": {
+        "title": "x", "payload": "order:1", "currency": "HKD", "prices": [{"label": "x", "amount": 100}]}})
+    result = await ADAPTER.send(channel(provider_server.url), message)
+    assert not result.ok and result.permanent and "payment_provider_token" in (result.error_reason or "")
+    assert provider_server.requests == []
+
+
+async def test_a_pre_checkout_query_is_answered(provider_server: Any) -> None:
+    provider_server.answer(200, {"ok": True, "result": True})
+    result = await ADAPTER.answer_pre_checkout(channel(provider_server.url), "4382bfdwdsb323b2d9", False,
+                                               "売り切れました")
+    assert result.ok
+    [request] = provider_server.requests
+    assert request.path == f"/bot{TOKEN}/answerPreCheckoutQuery"
+    assert form(request) == {"pre_checkout_query_id": "4382bfdwdsb323b2d9", "ok": "false",
+                             "error_message": "売り切れました"}
