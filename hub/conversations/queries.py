@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_
+from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from hub import search
@@ -59,10 +59,8 @@ def list_conversations(
         query = query.where(col(Conversation.id).in_(search.matching_conversations(session, filters.q)))
     if after is not None:
         moment, row_id = as_utc(after[0]), after[1]
-        query = query.where(or_(
-            col(Conversation.last_activity_at) < moment,
-            and_(col(Conversation.last_activity_at) == moment, col(Conversation.id) < row_id),
-        ))
+        # a row comparison starts the index scan at the cursor, so a deep page costs what the first does
+        query = query.where(tuple_(col(Conversation.last_activity_at), col(Conversation.id)) < tuple_(moment, row_id))
     query = query.order_by(col(Conversation.last_activity_at).desc(), col(Conversation.id).desc()).limit(limit)
     return list(session.exec(query))
 

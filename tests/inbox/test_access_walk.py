@@ -20,9 +20,27 @@ PUBLIC_BY_DESIGN = {
     "/static/{path:path}": "the UI's own files",
     "/webchat/{channel_id}/demo": "a shop page for web visitors (development only)",
     "/webchat/{channel_id}/ws": "the web visitor's socket: it checks the page's origin, not an agent",
+    "/l/{token}": "a broadcast's tracked link: the customer's click, redirected",
 }
 """Routes meant for people who are not agents; the sandbox (development only) plays the customer."""
 ALLOWED = {403, 404, 405}
+SHOP_WIDE = {"product_id": "the catalog is the shop's: any staff member reads a product, only admins change it"}
+
+
+def team_b_order(world) -> tuple[int, int]:
+    """A product and a paid order of team B's contact."""
+    from catalog import service
+    from hub.db import session_scope
+
+    with session_scope() as session:
+        product = service.create_product(session=session, handle="walk-shirt", title={"en": "Shirt"}, variants=[
+            service.VariantInput(sku="WALK-1", stock_on_hand=5, prices={"HKD": 10000})])
+        variant = service.variants_of(session=session, product_ids=[product.id])[product.id][0]
+        cart = service.open_cart(session=session, contact_id=world.contact_b, conversation_id=world.conversation_b,
+                                 currency="HKD")
+        service.add(session=session, cart=cart, variant_id=variant.id)
+        order = service.checkout(session=session, cart=cart)
+        return product.id, order.id
 
 
 def _sample(schema: dict[str, Any], components: dict[str, Any]) -> Any:
@@ -44,6 +62,8 @@ def _sample(schema: dict[str, Any], components: dict[str, Any]) -> Any:
             8, schema.get("minLength", 1))
     if kind in ("integer", "number"):
         return max(1, schema.get("minimum", 1))
+    if kind == "array" and schema.get("minItems"):
+        return [_sample(schema.get("items", {}), components)] * int(schema["minItems"])
     return {"boolean": False, "array": []}.get(kind)
 
 
@@ -61,7 +81,9 @@ def bodies(app) -> dict[tuple[str, str], Any]:
 
 def test_no_route_answers_team_a_with_team_bs_objects(backend, world):
     app = create_app()
+    product_id, order_id = team_b_order(world)
     ids = {
+        "product_id": product_id, "order_id": order_id, "segment_id": 1, "campaign_id": 1,
         "conversation_id": world.conversation_b, "message_id": world.failed_b, "contact_id": world.contact_b,
         "reply_id": world.canned_b, "channel_id": world.channel_b, "team_id": world.team_b,
         "user_id": world.agent_b, "policy_id": 1, "rule_id": 1, "job_id": "job-of-team-b", "index": 0,
@@ -87,6 +109,8 @@ def test_no_route_answers_team_a_with_team_bs_objects(backend, world):
                     continue
                 if method == "WEBSOCKET":
                     continue  # the only id-taking socket is public by design (see above)
+                if method == "GET" and any(p in SHOP_WIDE for p in params):
+                    continue
                 answer = client.request(method, url, headers=headers, json=samples.get((path, method)))
                 walked.append(f"{method} {path}")
                 if answer.status_code not in ALLOWED:
