@@ -1,0 +1,1 @@
+"""Segments: saved filters over contacts, compiled to one SQL query (see `compile`)."""
