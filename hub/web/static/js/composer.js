@@ -1,6 +1,8 @@
-// The composer: a reply on the customer's channel or a private note; "/" searches canned replies.
+// The composer: a reply on the customer's channel or a private note; "/" searches canned replies;
+// "Product" (or p) opens the product picker.
 
 import { api } from "./api.js";
+import { ProductPicker } from "./catalog_picker.js";
 import { clear, h } from "./dom.js";
 import { t } from "./i18n.js";
 
@@ -17,6 +19,11 @@ export class Composer {
     this.notice = form.querySelector("#window-notice");
     this.error = form.querySelector("#composer-error");
     this.popup = form.querySelector("#canned");
+    this.productButton = form.querySelector("#composer-product");
+    this.picker = this.productButton ? new ProductPicker(form.querySelector("#product-picker"), this.productButton, {
+      onSent: (id) => this.onSent(id),
+      onOpenChange: (open) => { if (open) this.closePopup(); },
+    }) : null;
     this.onSent = onSent;
     this.detail = null;
     this.canned = null;
@@ -24,6 +31,10 @@ export class Composer {
     this.active = 0;
     this.key = newKey();
     form.addEventListener("submit", (event) => { event.preventDefault(); this.submit(); });
+    if (this.productButton) {
+      this.productButton.hidden = readOnly;
+      this.productButton.addEventListener("click", () => (this.picker.isOpen ? this.picker.close() : this.openPicker()));
+    }
     form.querySelectorAll('input[name="mode"]').forEach((radio) => radio.addEventListener("change", () => this.refresh()));
     this.text.addEventListener("input", () => this.search());
     this.text.addEventListener("keydown", (event) => this.keydown(event));
@@ -46,6 +57,7 @@ export class Composer {
       this.text.value = "";
       this.key = newKey();
       this.error.textContent = "";
+      if (this.picker) this.picker.close({ focus: false });
     }
     this.refresh();
   }
@@ -60,6 +72,21 @@ export class Composer {
     this.send.textContent = this.mode === "note" ? t("add_note") : t("send");
     this.text.placeholder = this.mode === "note" ? t("note_placeholder") : t("reply_placeholder");
     this.form.classList.toggle("is-note", this.mode === "note");
+    if (this.productButton) {
+      this.productButton.disabled = !this.canSendProducts;
+      if (this.productButton.disabled && this.picker) this.picker.close({ focus: false });
+    }
+  }
+
+  /** Products are replies: not in note mode, not for a reader, not once the channel's reply window closed. */
+  get canSendProducts() {
+    const window = this.detail ? this.detail.reply_window : null;
+    return Boolean(this.detail) && !this.readOnly && this.mode === "reply" && !(window && window.closed);
+  }
+
+  openPicker() {
+    if (!this.picker || !this.canSendProducts) return;
+    this.picker.open(this.detail.conversation.id);
   }
 
   focus(prefix = "") {

@@ -1,5 +1,7 @@
-// The contact panel: who the customer is, where they write from, their tags, fields and consent.
+// The contact panel: who the customer is, where they write from, their tags, fields and consent,
+// then their open cart and orders (catalog_orders.js).
 
+import { renderCommerce } from "./catalog_orders.js";
 import { clear, h } from "./dom.js";
 import { t, full } from "./i18n.js";
 
@@ -52,4 +54,6 @@ export function renderContact(container, detail, onOpen) {
       h("span", { text: names[record.channel_id] || `#${record.channel_id}` }),
       h("span", { class: "muted small", text: ` · ${record.source} · ${full(record.created_at)}` }))))
     : h("p", { class: "muted", text: t("consent_none") })));
+
+  renderCommerce(container, detail);
 }

@@ -116,7 +116,8 @@ async function retry(messageId) {
 }
 
 function onEvent(name, data) {
-  const mine = contactConversationIds().includes(data.conversation_id);
+  const mine = contactConversationIds().includes(data.conversation_id)
+    || (name.startsWith("order.") && state.detail !== null && data.contact_id === state.detail.contact.id);
   if (name === "message.status") {
     const message = state.messages.find((item) => item.id === data.message_id);
     if (message) {
@@ -204,6 +205,13 @@ async function start() {
     contact: () => toggleContact(),
     escape: () => toggleContact(false),
   }, help);
+  document.addEventListener("keydown", (event) => {  // p: the product picker (keys.js holds the others)
+    if (event.key !== "p" || event.ctrlKey || event.metaKey || event.altKey || help.isOpen) return;
+    const target = event.target;
+    if (target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) return;
+    event.preventDefault();
+    composer.openPicker();
+  });
   await loadList();
   if (boot.open_id) await openConversation(boot.open_id, { push: false });
 }

@@ -21,7 +21,47 @@ function attachments(message) {
   return items.length ? h("ul", { class: "msg-files", "aria-label": t("attachments") }, items) : null;
 }
 
+const CARD_KINDS = new Set(["buttons", "list", "invoice"]);
+
+function text(value) {
+  return typeof value === "string" && value.trim() ? value : null;
+}
+
+/** A product card, product list, cart or invoice: its title, its text (prices), and its buttons as chips. */
+function card(message) {
+  const payload = message.payload && typeof message.payload === "object" ? message.payload : {};
+  const buttons = Array.isArray(payload.buttons) ? payload.buttons.filter((item) => item && typeof item === "object") : [];
+  const invoice = payload.invoice && typeof payload.invoice === "object" ? payload.invoice : null;
+  const title = text(payload.header) || (invoice ? text(invoice.title) : null);
+  const parts = [];
+  const image = safeUrl(payload.media_url);
+  if (image && image.startsWith("https://")) {
+    parts.push(h("img", { class: "card-image", src: image, alt: "", loading: "lazy", referrerpolicy: "no-referrer" }));
+  }
+  if (title) parts.push(h("p", { class: "card-title", text: title }));
+  const body = text(message.text) || (invoice ? text(invoice.description) : null);
+  if (body && body !== title) parts.push(h("p", { class: "msg-text card-text", text: body }));
+  if (message.kind === "list" && buttons.length) {
+    parts.push(h("ul", { class: "card-rows", "aria-label": t("card_rows") }, buttons.map((row) => h("li", { class: "card-row" },
+      h("span", { class: "card-row-title", text: text(row.title) || "" }),
+      text(row.description) ? h("span", { class: "card-row-price", text: row.description }) : null))));
+    if (text(payload.list_button)) {
+      parts.push(h("ul", { class: "card-chips", "aria-label": t("card_buttons") }, h("li", { class: "card-chip", text: payload.list_button })));
+    }
+  } else if (buttons.length) {
+    parts.push(h("ul", { class: "card-chips", "aria-label": t("card_buttons") },
+      buttons.map((item) => h("li", { class: "card-chip" + (item.url ? " is-link" : ""), text: text(item.title) || "" }))));
+  }
+  if (message.kind === "invoice" && !parts.length) parts.push(h("p", { class: "msg-text msg-kind", text: t("card_invoice") }));
+  if (!parts.length) return null;
+  return h("div", { class: `card card-${message.kind}` }, parts);
+}
+
 function body(message) {
+  if (CARD_KINDS.has(message.kind)) {
+    const shown = card(message);
+    if (shown) return shown;
+  }
   if (message.text) return h("p", { class: "msg-text", text: message.text });
   return h("p", { class: "msg-text msg-kind", text: t(`kind_${message.kind}`) });
 }
