@@ -82,6 +82,11 @@ def deliver(batch: list[Event]) -> None:
 
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    """Deliver once the outermost transaction has committed. SQLAlchemy also calls this hook when a
+    savepoint is released (the savepoint is still the session's nested transaction then): those events
+    wait for the outer commit, since the transaction is still open and may roll back."""
+    if session.get_nested_transaction() is not None:
+        return
     pending: list[Event] = session.info.pop(_PENDING, [])
     if pending:
         deliver(pending)
