@@ -32,7 +32,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/lint-imports
 
 bench: $(TEST_STAMP)
-	@for b in bench/ingest.py bench/routing.py bench/inbox.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/ingest.py bench/routing.py bench/inbox.py bench/broadcast.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

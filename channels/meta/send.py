@@ -6,6 +6,7 @@ from typing import Any
 
 import aiohttp
 
+from channels import http
 from channels.retry import is_transient_http_status, parse_retry_after
 from channels.types import SendResult
 
@@ -41,21 +42,28 @@ async def post_message(url: str, token: str, body: dict[str, Any]) -> SendResult
     headers = {"Authorization": f"Bearer {token}"}
     timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT_SECONDS)
     try:
-        async with (
-            aiohttp.ClientSession(timeout=timeout) as session,
-            session.post(url, json=body, headers=headers) as response,
-        ):
-            status = response.status
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            try:
-                answer = await response.json(content_type=None)
-            except ValueError:
-                answer = None
+        pooled = http.shared()
+        if pooled is not None:  # a broadcast's chunk: keep-alive connections shared by its sends
+            status, retry_after, answer = await _post(pooled, url, body, headers, timeout)
+        else:
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                status, retry_after, answer = await _post(session, url, body, headers, timeout)
     except TimeoutError:
         return SendResult(ok=False, error_code="timeout", error_reason="WhatsApp did not answer in time")
     except aiohttp.ClientError as exc:
         return SendResult(ok=False, error_code="network", error_reason=f"could not reach WhatsApp: {exc}")
     return result_from_answer(status, answer, retry_after)
+
+
+async def _post(session: aiohttp.ClientSession, url: str, body: dict[str, Any], headers: dict[str, str],
+                timeout: aiohttp.ClientTimeout) -> tuple[int, float | None, Any]:
+    async with session.post(url, json=body, headers=headers, timeout=timeout) as response:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        try:
+            answer = await response.json(content_type=None)
+        except ValueError:
+            answer = None
+        return response.status, retry_after, answer
 
 
 def result_from_answer(status: int, answer: Any, retry_after: float | None) -> SendResult:

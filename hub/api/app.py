@@ -17,6 +17,10 @@ from catalog.chat_views import router as catalog_chat_router
 from catalog.payments.sandbox import router as stripe_sandbox_router
 from catalog.payments.webhook import router as stripe_webhook_router
 from channels.sandbox import SandboxState, make_router
+from flows.campaigns import listeners as flows_listeners
+from flows.campaigns.links import router as campaign_links_router
+from flows.campaigns.views import router as campaigns_router
+from flows.segments.views import router as segments_router
 from hub import broker, logs, schema
 from hub.admin.views import router as admin_router
 from hub.agents.admin_views import router as staff_router
@@ -61,6 +65,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     webchat.install_publisher()
     listeners.register()
     catalog_jobs.register()  # behaviour tags follow orders
+    flows_listeners.register()  # campaign tracking follows receipts, replies, opt-outs and orders
     sandbox: SandboxState | None = getattr(app.state, "sandbox", None)
     gc.freeze()  # start-up objects never need collecting: shorter GC pauses on the webhook path
     gc.set_threshold(20_000, 50, 100)  # fewer young collections; requests make short-lived objects
@@ -93,7 +98,8 @@ def create_app() -> FastAPI:
     for router in (health_router, auth_router, channels_router, conversations_router, contacts_router,
                    catalog_router, catalog_chat_router,
                    stripe_webhook_router, stripe_sandbox_router,
-                   admin_router, media_router, webchat_router, assignment_router, tagging_router):
+                   admin_router, media_router, webchat_router, assignment_router, tagging_router,
+                   segments_router, campaigns_router, campaign_links_router):
         app.include_router(router)
     for router in (inbox_actions_router, inbox_api_router, live_router, account_router, account_api_router,
                    staff_router):

@@ -16,6 +16,8 @@ from rq import SimpleWorker
 
 from catalog import jobs as catalog_jobs
 from catalog.payments import jobs as payment_jobs
+from flows.campaigns import jobs as campaign_jobs
+from flows.campaigns import listeners as flows_listeners
 from hub import broker, schema
 from hub.assignment import jobs as assignment
 from hub.jobs import listeners, tasks
@@ -51,6 +53,7 @@ def _sweeper(stop: threading.Event) -> None:
                 tagging.schedule_retrain()  # nightly, once a day: its own SET NX lock per day
                 broker.queue("inbound").enqueue(payment_jobs.sweep, job_timeout=120)  # Stripe events whose job was lost
                 catalog_jobs.schedule_nightly()  # behaviour tags: time moves customers across the matrix
+                broker.queue("bulk").enqueue(campaign_jobs.tick, job_timeout=60)  # broadcasts: start due batches
         except Exception as error:
             log.warning("sweeper could not reach Redis: %s", error)
 
@@ -73,6 +76,7 @@ def register_listeners() -> None:
     schema.target_metadata()
     listeners.register()
     catalog_jobs.register()
+    flows_listeners.register()
     install_publisher()  # web chat replies reach the visitor's WebSocket through Redis
 
 

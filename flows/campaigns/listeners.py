@@ -1,0 +1,65 @@
+"""Campaign tracking driven by the core's events. A listener only enqueues a job (ids in, its own
+session, one or two idempotent UPDATEs, safe to run twice), so tracking never fails, slows or
+deadlocks the transaction that emitted the event. `register()` is called by the composition roots."""
+
+from __future__ import annotations
+
+from catalog.orders import ORDER_PAID
+from flows.campaigns import tracking
+from hub import broker, events
+from hub.db import session_scope
+
+QUEUE = "inbound"
+
+
+def track_status(message_id: int, status: str, error_reason: str | None = None) -> int:
+    """Job: a broadcast message's receipt moves its recipient on (other messages match no recipient)."""
+    with session_scope() as session:
+        return tracking.apply_status(session, message_id, status, error_reason)
+
+
+def track_reply(message_id: int) -> int:
+    """Job: a customer's message may be a reply to a campaign."""
+    with session_scope() as session:
+        return tracking.record_reply(session, message_id)
+
+
+def track_consent(contact_id: int) -> int:
+    """Job: after a consent change (STOP), the contact's pending recipients on that channel are skipped."""
+    with session_scope() as session:
+        return tracking.skip_opted_out(session, contact_id)
+
+
+def track_order(order_id: int, contact_id: int) -> int | None:
+    """Job: a paid order converts the recipient who replied or clicked within the attribution window."""
+    with session_scope() as session:
+        return tracking.convert(session, order_id, contact_id)
+
+
+def on_status(event: events.Event) -> None:
+    message_id, status = event.data.get("message_id"), event.data.get("status")
+    if message_id is not None and status in ("sent", "delivered", "read", "failed"):
+        broker.enqueue(QUEUE, track_status, int(message_id), str(status), event.data.get("error_reason"))
+
+
+def on_received(event: events.Event) -> None:
+    if event.data.get("message_id") is not None:
+        broker.enqueue(QUEUE, track_reply, int(event.data["message_id"]))
+
+
+def on_contact_updated(event: events.Event) -> None:
+    if event.data.get("contact_id") is not None:
+        broker.enqueue(QUEUE, track_consent, int(event.data["contact_id"]))
+
+
+def on_order_paid(event: events.Event) -> None:
+    order_id, contact_id = event.data.get("order_id"), event.data.get("contact_id")
+    if order_id is not None and contact_id is not None:
+        broker.enqueue(QUEUE, track_order, int(order_id), int(contact_id))
+
+
+def register() -> None:
+    events.subscribe(events.MESSAGE_STATUS, on_status)
+    events.subscribe(events.MESSAGE_RECEIVED, on_received)
+    events.subscribe(events.CONTACT_UPDATED, on_contact_updated)
+    events.subscribe(ORDER_PAID, on_order_paid)

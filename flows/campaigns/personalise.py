@@ -1,0 +1,231 @@
+"""One recipient's message: personal fields filled in a sandbox, URL buttons turned into tracked links,
+and WhatsApp's 24-hour rule answered with the campaign's template.
+
+Fields a message may use: `{{ contact.name }}`, `{{ contact.first_name }}`, `{{ contact.custom.<key> }}`,
+`{{ coupon }}` and `{{ shop }}`. A field the contact lacks takes `campaign.defaults[<field>]` (keys
+`name`, `first_name`, `custom.<key>`, `coupon`, `shop`; a `contact.` prefix is accepted too), else "".
+Rendering never raises while sending: templates are checked when the campaign is saved
+(`check_template`), and anything that still goes wrong renders the text with its fields removed.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import ChainableUndefined, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlmodel import Session, select
+
+from channels.registry import ADAPTERS
+from flows.campaigns.models import Campaign, Recipient, TrackedLink
+from hub.channel_records.models import Channel
+from hub.contacts.models import Contact
+from hub.conversations.models import Conversation
+from hub.db import as_utc, utcnow
+from hub.settings import get_settings
+
+OUTSIDE_WINDOW_REASON = "outside the 24-hour window and no template"
+FIELD_PATTERN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+
+
+class OutsideWindow(Exception):
+    """The recipient is outside the channel's reply window and the campaign has no template.
+
+    The sender catches it and marks the recipient `failed` with `reason` (OUTSIDE_WINDOW_REASON)."""
+
+    def __init__(self, reason: str = OUTSIDE_WINDOW_REASON) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LenientUndefined(ChainableUndefined):
+    """A missing field, or any attribute of one, renders as an empty string instead of raising."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return ""
+
+
+ENV = SandboxedEnvironment(undefined=LenientUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+class TemplateInvalid(ValueError):
+    """A message template that does not parse; the text says where and why."""
+
+
+def check_template(source: str | None, where: str = "text") -> None:
+    """Raise TemplateInvalid (with the reason) unless `source` is a valid template."""
+    if not source:
+        return
+    try:
+        ENV.parse(source)
+    except TemplateSyntaxError as error:
+        raise TemplateInvalid(f"{where}: {error.message} (line {error.lineno})") from None
+
+
+def check_campaign_templates(variants: list[dict[str, Any]], template: dict[str, Any] | None) -> None:
+    """Check every text, button and template parameter of a campaign; TemplateInvalid on the first bad one."""
+    for index, variant in enumerate(variants):
+        name = variant.get("name") or str(index)
+        check_template(variant.get("text"), f"variant {name} text")
+        for number, button in enumerate(variant.get("buttons") or []):
+            check_template(button.get("title"), f"variant {name} button {number + 1} title")
+            check_template(button.get("url"), f"variant {name} button {number + 1} url")
+    for number, param in enumerate((template or {}).get("params") or []):
+        check_template(str(param), f"template parameter {number + 1}")
+
+
+def render(source: str | None, context: dict[str, Any]) -> str:
+    """Fill a template's fields. Never raises: a failure yields the text with its fields removed."""
+    if not source:
+        return ""
+    try:
+        return ENV.from_string(source).render(context)
+    except Exception:  # a send must not die on a field; the check at save time catches the rest
+        return FIELD_PATTERN.sub("", source)
+
+
+@dataclass(frozen=True)
+class ContactFields:
+    """What a template may know about a contact, without touching the database."""
+
+    name: str = ""
+    custom: dict[str, Any] | None = None
+    coupon: str | None = None
+
+    @classmethod
+    def of(cls, contact: Contact | None, coupon: str | None = None) -> ContactFields:
+        if contact is None:
+            return cls(coupon=coupon)
+        return cls(name=contact.name or "", custom=dict(contact.custom_fields or {}), coupon=coupon)
+
+
+def context_for(campaign: Campaign, fields: ContactFields) -> dict[str, Any]:
+    """The render context: the contact's values, the campaign's defaults where they are missing."""
+    defaults = {key.removeprefix("contact."): value for key, value in (campaign.defaults or {}).items()}
+    custom_defaults = {key[len("custom."):]: value for key, value in defaults.items() if key.startswith("custom.")}
+    custom = {**custom_defaults, **{k: v for k, v in (fields.custom or {}).items() if v not in (None, "")}}
+    name = fields.name.strip()
+    first_name = name.split()[0] if name else ""
+    context: dict[str, Any] = {k: v for k, v in defaults.items() if "." not in k}
+    context.update({
+        "contact": {
+            "name": name or defaults.get("name", ""),
+            "first_name": first_name or defaults.get("first_name", defaults.get("name", "")),
+            "custom": custom,
+        },
+        "coupon": fields.coupon or defaults.get("coupon", ""),
+        "shop": defaults.get("shop") or get_settings().shop_name,
+    })
+    return context
+
+
+def variant_of(campaign: Campaign, name: str | None) -> dict[str, Any]:
+    """The recipient's variant by name; the first one when the name is unknown."""
+    variants = campaign.variants or [{}]
+    return next((v for v in variants if v.get("name") == name), variants[0])
+
+
+def safe_url(url: str) -> bool:
+    """Only absolute http(s) URLs are ever stored or redirected to."""
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def tracked_url(session: Session, recipient_id: int, url: str) -> str:
+    """The recipient's `/l/{token}` for `url`: the existing link when there is one, else a new one."""
+    link = session.exec(select(TrackedLink).where(
+        TrackedLink.recipient_id == recipient_id, TrackedLink.url == url)).first()
+    if link is None:
+        link = TrackedLink(token=secrets.token_urlsafe(12), recipient_id=recipient_id, url=url)
+        session.add(link)
+        session.flush()
+    return f"{get_settings().public_url.rstrip('/')}/l/{link.token}"
+
+
+def render_buttons(
+    campaign: Campaign, variant: dict[str, Any], context: dict[str, Any], session: Session | None,
+    recipient_id: int | None,
+) -> list[dict[str, str]]:
+    """Buttons with titles filled in: quick replies get `campaign:{id}:{index}`, URLs a tracked link.
+
+    Without a session or recipient (a preview) URL buttons keep their own URL. A URL that is not
+    http(s) after rendering is dropped rather than sent."""
+    buttons: list[dict[str, str]] = []
+    for index, button in enumerate(variant.get("buttons") or []):
+        title = render(button.get("title"), context) or f"Option {index + 1}"
+        if button.get("url"):
+            url = render(button["url"], context).strip()
+            if not safe_url(url):
+                continue
+            if session is not None and recipient_id is not None:
+                url = tracked_url(session, recipient_id, url)
+            buttons.append({"title": title, "url": url})
+        else:
+            buttons.append({"title": title, "id": f"campaign:{campaign.id}:{index}"})
+    return buttons
+
+
+def compose(
+    campaign: Campaign, variant_name: str | None, fields: ContactFields, *,
+    session: Session | None = None, recipient_id: int | None = None,
+) -> tuple[str, str | None, dict[str, Any]]:
+    """The free-form message (kind, text, payload) of one variant for one contact."""
+    variant = variant_of(campaign, variant_name)
+    context = context_for(campaign, fields)
+    text = render(variant.get("text"), context) or None
+    buttons = render_buttons(campaign, variant, context, session, recipient_id)
+    payload: dict[str, Any] = {"campaign_id": campaign.id}
+    if variant.get("media_url"):
+        payload["media_url"] = variant["media_url"]
+        payload["media_type"] = variant.get("media_type") or "image"
+    if buttons:
+        payload["buttons"] = buttons
+        return "buttons", text, payload
+    if "media_url" in payload:
+        return "media", text, payload
+    return "text", text, payload
+
+
+def compose_template(campaign: Campaign, fields: ContactFields) -> tuple[str, str | None, dict[str, Any]]:
+    """The campaign's WhatsApp template message with its parameters filled in."""
+    template = campaign.template or {}
+    context = context_for(campaign, fields)
+    params = [render(str(param), context) for param in template.get("params") or []]
+    payload = {
+        "campaign_id": campaign.id, "template_name": template.get("name"),
+        "template_language": template.get("language") or "en_US", "template_params": params,
+    }
+    return "template", f"[template {template.get('name')}] " + " | ".join(params), payload
+
+
+def window_open(session: Session, contact_id: int, channel: Channel) -> bool:
+    """True when the channel allows free-form messages to this contact now."""
+    adapter = ADAPTERS.get(channel.kind)
+    hours = adapter.reply_window_hours if adapter is not None else None
+    if hours is None:
+        return True
+    last = session.exec(select(Conversation.last_inbound_at).where(
+        Conversation.contact_id == contact_id, Conversation.channel_id == channel.id)).first()
+    return last is not None and utcnow() - as_utc(last) <= timedelta(hours=hours)
+
+
+def message_for(
+    session: Session, campaign: Campaign, recipient: Recipient, contact: Contact, channel: Channel,
+) -> tuple[str, str | None, dict[str, Any]]:
+    """(kind, text, payload) of one recipient's message, as `outbound.queue_reply` takes them.
+
+    Raises OutsideWindow when the channel's reply window is closed for this contact and the
+    campaign has no template; the sender marks the recipient failed with `error.reason`."""
+    fields = ContactFields.of(contact, recipient.coupon_code)
+    if not window_open(session, contact.id or recipient.contact_id, channel):
+        if not (campaign.template or {}).get("name"):
+            raise OutsideWindow()
+        return compose_template(campaign, fields)
+    return compose(campaign, recipient.variant, fields, session=session, recipient_id=recipient.id)

@@ -1,0 +1,481 @@
+"""Sending a campaign: batches of recipients claimed under a lease, each sent exactly once, throttled.
+
+One batch (`send_batch`):
+
+1. Claim: one statement moves up to `limit` due recipients (`pending` whose `due_at` passed, or
+   `sending` whose lease ran out because a worker died) to `sending` under a lease (`FOR UPDATE SKIP
+   LOCKED` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` serialises writers).
+2. Prepare, in the same transaction: a recipient whose message already left `queued` is settled from
+   it (sent, failed, or `failed: interrupted`); an opted-out contact (the newest consent on the channel,
+   so a STOP that arrived mid-campaign counts) is `skipped: opted out`; a contact inside the quiet hours
+   (their own time zone, else the shop's) goes back to `pending`, due when they end; the others get their
+   conversation and their outbound Message (client key `broadcast:{recipient id}`: a re-run finds the
+   same one), all in a few set-based statements.
+3. Send in chunks (at most CHUNK, and at most one second of the channel's rate): claim the chunk's
+   messages `queued` → `sending` and commit; take tokens from the channel's bucket in Redis; send
+   concurrently; record the chunk's results in one transaction. A transient error (429, 5xx, network)
+   puts the message back to `queued` and the recipient to `pending` with a backoff `due_at`; a
+   permanent one fails both with the provider's code and reason.
+
+Broadcast messages stay out of the per-reply machinery: they are inserted without MESSAGE_CREATED (so
+no `send_message` job exists for them), and while `queued` their `lease_until` is PARKED, far in the
+future, so neither the sweeper's re-enqueue nor `outbound.claim_for_sending` can take them; only this
+module claims them, by id. The sweeper does see them once `sending`: a lapsed lease there means a dead
+worker, and it marks them `failed: interrupted`, as this module would. New conversations are created
+`resolved` and without CONVERSATION_OPENED: a broadcast is no work for an agent; the customer's answer
+reopens (and assigns) the conversation as any inbound message does.
+
+Why a recipient gets at most one provider call: the call happens only after its message moved `queued`
+→ `sending` by a conditional UPDATE in a committed transaction, which one worker alone can win; a
+message leaves `sending` only through a recorded result or, after its lease, `failed: interrupted`,
+which nothing resends automatically. A transient error is retried on the same message, and only when
+the provider said it did not take it; a timeout says no such thing, so it fails instead.
+
+The honest limit: a worker killed after the provider accepted a chunk but before its results were
+committed leaves those recipients `failed: interrupted` although the customers got the message. A worker
+holds at most one chunk in `sending` at a time, so one kill costs at most CHUNK such recipients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, bindparam, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from channels import IdentityRef, OutboundMessage, SendResult, http
+from channels.base import Adapter
+from channels.retry import backoff_seconds
+from flows.campaigns import personalise, service, throttle
+from flows.campaigns.models import Campaign, CampaignStatus, Recipient, RecipientState
+from hub import events
+from hub.channel_records.models import Channel
+from hub.channel_records.service import adapter_of, as_config
+from hub.contacts.models import ChannelIdentity, Consent, Contact
+from hub.conversations import outbound
+from hub.conversations.models import Conversation, Message, MessageStatus, PendingReceipt
+from hub.conversations.service import apply_pending_receipts
+from hub.db import session_scope, utcnow
+
+log = logging.getLogger(__name__)
+
+CHUNK = 64
+BATCH_SECONDS = 30.0  # a batch holds at most this much sending at the channel's rate
+LEASE = timedelta(seconds=30)  # of a claimed recipient and of a message being sent; each chunk renews it
+PARKED = datetime(2999, 1, 1, tzinfo=UTC)  # a queued broadcast message: out of reach of send_message
+INTERRUPTED = "interrupted"
+MAX_ATTEMPTS = outbound.MAX_SEND_ATTEMPTS
+RECIPIENTS = Recipient.__table__  # type: ignore[attr-defined]
+MESSAGES = Message.__table__  # type: ignore[attr-defined]
+CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A recipient whose message is stored and addressed, waiting for its chunk."""
+
+    recipient_id: int
+    message_id: int
+    conversation_id: int
+    channel_id: int
+    attempts: int
+    outbound: OutboundMessage
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    limit: int = 0
+    counts: Counter[str] = field(default_factory=Counter)  # sent, failed, retried, skipped, deferred, released
+
+
+# --- claim and prepare --------------------------------------------------------------------------------------------
+
+def claim(session: Session, campaign_id: int, limit: int) -> list[Row[Any]]:
+    """Move up to `limit` due recipients (lapsed leases first) to `sending` under a lease."""
+    now, r = utcnow(), RECIPIENTS.c
+    rows: list[Row[Any]] = []
+    for due in ((r.state == RecipientState.sending.value) & (r.lease_until < now),
+                (r.state == RecipientState.pending.value) & (r.due_at.is_(None) | (r.due_at <= now))):
+        if len(rows) >= limit:
+            break
+        ids = (select(r.id).where(r.campaign_id == campaign_id, due).limit(limit - len(rows))
+               .with_for_update(skip_locked=True))
+        rows += session.execute(
+            update(RECIPIENTS).where(r.id.in_(ids))
+            .values(state=RecipientState.sending.value, lease_until=now + LEASE, attempts=r.attempts + 1)
+            .returning(r.id, r.contact_id, r.channel_id, r.message_id, r.attempts)).all()
+    return rows
+
+
+def prepare(session: Session, campaign: Campaign, rows: Sequence[Row[Any]]) -> tuple[list[Ready], Counter[str]]:
+    """Settle, skip, defer or fail what cannot be sent now; store and address the messages of the rest."""
+    outcome = _Outcome()
+    if not rows:
+        return [], outcome.counts
+    now = utcnow()
+    recipients = _by_id(session, Recipient, [row.id for row in rows])
+    messages = _by_id(session, Message, [row.message_id for row in rows if row.message_id])
+    live = []
+    for row in rows:
+        message = messages.get(row.message_id)
+        if message is not None and message.status != MessageStatus.queued.value:
+            outcome.settle(row, message)
+        elif row.channel_id is None:
+            outcome.fail(row, "no channel to send on")
+        else:
+            live.append(row)
+    contacts = _by_id(session, Contact, [row.contact_id for row in live])
+    channels = _by_id(session, Channel, [row.channel_id for row in live])
+    consent = _latest_consent(session, live)
+    identities = _identities(session, [row.contact_id for row in live])
+    fallback = service.zone_of(service.shop_zone(session)) or ZoneInfo("UTC")
+    addressed: list[tuple[Row[Any], IdentityRef]] = []
+    for row in live:
+        channel = channels[row.channel_id]
+        ref = _address(adapter_of(channel.kind), identities.get(row.contact_id, []))
+        zone = service.zone_of(contacts[row.contact_id].timezone) or fallback
+        due = service.out_of_quiet_hours(now, zone, campaign.quiet_start, campaign.quiet_end)
+        if consent.get((row.contact_id, row.channel_id)) == "opted_out":
+            outcome.skip(row, service.SKIP_OPTED_OUT, messages.get(row.message_id))
+        elif due > now:
+            outcome.defer(row, due)
+        elif ref is None:
+            outcome.fail(row, f"the contact has no address this {channel.kind} channel can send to")
+        else:
+            addressed.append((row, ref))
+    fresh = [row for row, _ in addressed if row.message_id not in messages]
+    conversations = _conversations(session, {(row.contact_id, row.channel_id) for row in fresh}, now)
+    new: dict[int, Message] = {}
+    for row in fresh:
+        try:
+            kind, text, payload = personalise.message_for(
+                session, campaign, recipients[row.id], contacts[row.contact_id], channels[row.channel_id])
+        except Exception as error:  # the personaliser's word: this recipient cannot be sent to
+            outcome.fail(row, str(getattr(error, "reason", "") or error or type(error).__name__))
+            continue
+        new[row.id] = Message(conversation_id=conversations[(row.contact_id, row.channel_id)],
+                              channel_id=row.channel_id, direction="outbound", kind=kind, text=text,
+                              payload=payload, status=MessageStatus.queued.value, client_key=f"broadcast:{row.id}",
+                              attempts=0, lease_until=PARKED, created_at=now)
+    _insert_messages(session, new)
+    ready = [Ready(row.id, message.id, message.conversation_id, row.channel_id, row.attempts,
+                   outbound.as_outbound(message, ref))
+             for row, ref in addressed if (message := messages.get(row.message_id) or new.get(row.id)) is not None
+             and message.id is not None]
+    outcome.apply(session, now)
+    return ready, outcome.counts
+
+
+class _Outcome:
+    """What prepare decided for recipients that are not sent now, written in a few statements."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.rows: dict[str, list[dict[str, Any]]] = {"sent": [], "failed": [], "skipped": [], "deferred": []}
+        self.messages_failed: list[dict[str, Any]] = []
+
+    def settle(self, row: Row[Any], message: Message) -> None:
+        if message.status in (MessageStatus.sent.value, MessageStatus.delivered.value, MessageStatus.read.value):
+            self._add("sent", row, at=message.sent_at or utcnow())
+            return
+        if message.status == MessageStatus.sending.value:  # its worker died holding it
+            self.messages_failed.append({"b_mid": message.id, "b_code": INTERRUPTED, "b_reason": INTERRUPTED})
+        reason = INTERRUPTED if message.status == MessageStatus.sending.value or message.error_code == INTERRUPTED \
+            else (message.error_reason or "failed")
+        self._add("failed", row, reason=reason)
+
+    def fail(self, row: Row[Any], reason: str) -> None:
+        self._add("failed", row, reason=reason[:300])
+
+    def skip(self, row: Row[Any], reason: str, message: Message | None) -> None:
+        if message is not None:
+            self.messages_failed.append({"b_mid": message.id, "b_code": "opted_out", "b_reason": reason})
+        self._add("skipped", row, reason=reason)
+
+    def defer(self, row: Row[Any], due: datetime) -> None:
+        self._add("deferred", row, at=due)
+
+    def _add(self, what: str, row: Row[Any], reason: str | None = None, at: datetime | None = None) -> None:
+        self.rows[what].append({"b_rid": row.id, "b_reason": reason, "b_at": at})
+        self.counts[what] += 1
+
+    def apply(self, session: Session, now: datetime) -> None:
+        r, m = RECIPIENTS.c, MESSAGES.c
+        by_id = r.id == bindparam("b_rid")
+        values: dict[str, dict[str, Any]] = {
+            "sent": {"state": RecipientState.sent.value, "sent_at": bindparam("b_at"), "reason": None},
+            "failed": {"state": RecipientState.failed.value, "failed_at": now, "reason": bindparam("b_reason")},
+            "skipped": {"state": RecipientState.skipped.value, "reason": bindparam("b_reason")},
+            "deferred": {"state": RecipientState.pending.value, "due_at": bindparam("b_at"),
+                         "attempts": r.attempts - 1},
+        }
+        for what, rows in self.rows.items():
+            if rows:
+                session.execute(update(RECIPIENTS).where(by_id).values(lease_until=None, **values[what]), rows)
+        if self.messages_failed:
+            session.execute(update(MESSAGES).where(m.id == bindparam("b_mid"), m.status.in_(
+                [MessageStatus.queued.value, MessageStatus.sending.value])).values(
+                status=MessageStatus.failed.value, failed_at=now, lease_until=None,
+                error_code=bindparam("b_code"), error_reason=bindparam("b_reason")), self.messages_failed)
+
+
+def _by_id(session: Session, model: Any, ids: list[int]) -> dict[Any, Any]:
+    if not ids:
+        return {}
+    return {item.id: item for item in session.execute(select(model).where(model.id.in_(set(ids)))).scalars()}
+
+
+def _latest_consent(session: Session, rows: list[Row[Any]]) -> dict[tuple[int, int], str]:
+    """The newest consent of each (contact, channel) of the batch."""
+    if not rows:
+        return {}
+    latest: dict[tuple[int, int], str] = {}
+    for contact_id, channel_id, status in session.execute(
+            select(col(Consent.contact_id), col(Consent.channel_id), col(Consent.status))
+            .where(col(Consent.contact_id).in_({row.contact_id for row in rows}),
+                   col(Consent.channel_id).in_({row.channel_id for row in rows}))
+            .order_by(col(Consent.created_at), col(Consent.id))):
+        latest[(contact_id, channel_id)] = status
+    return latest
+
+
+def _identities(session: Session, contact_ids: list[int]) -> dict[int, list[ChannelIdentity]]:
+    found: dict[int, list[ChannelIdentity]] = {}
+    if contact_ids:
+        for identity in session.execute(select(ChannelIdentity).where(
+                ChannelIdentity.contact_id.in_(set(contact_ids))).order_by(ChannelIdentity.id)).scalars():  # type: ignore[attr-defined,arg-type]
+            found.setdefault(identity.contact_id, []).append(identity)
+    return found
+
+
+def _address(adapter: Adapter, identities: list[ChannelIdentity]) -> IdentityRef | None:
+    """Where to send, by the rule of `outbound.build_outbound` (the number written from on this kind first)."""
+    for kind in adapter.identity_kinds:
+        if kind == "phone":
+            phones = [i for i in identities if i.kind == adapter.phone_identity and i.phone]
+            phones += [i for i in identities if i.phone and i not in phones]
+            if phones:
+                return IdentityRef(kind="phone", value=phones[0].phone or "")
+            continue
+        for identity in identities:
+            if identity.kind == kind:
+                return IdentityRef(kind=kind, value=identity.value)  # type: ignore[arg-type]
+    return None
+
+
+def _insert(session: Session, table: Any) -> Any:
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def _conversations(session: Session, pairs: set[tuple[int, int]], now: datetime) -> dict[tuple[int, int], int]:
+    """Each (contact, channel)'s conversation, created `resolved` where missing (see the module docstring)."""
+    if not pairs:
+        return {}
+    c = CONVERSATIONS.c
+
+    def load() -> dict[tuple[int, int], int]:
+        return {(row.contact_id, row.channel_id): row.id for row in session.execute(
+            select(c.id, c.contact_id, c.channel_id).where(tuple_(c.contact_id, c.channel_id).in_(sorted(pairs))))}
+
+    found = load()
+    missing = sorted(pairs - set(found))
+    if missing:
+        session.execute(_insert(session, CONVERSATIONS).on_conflict_do_nothing(
+            index_elements=["contact_id", "channel_id"]),
+            [{"contact_id": contact_id, "channel_id": channel_id, "status": "resolved", "resolved_at": now,
+              "unread_count": 0, "last_activity_at": now, "created_at": now} for contact_id, channel_id in missing])
+        found = load()
+    return found
+
+
+def _insert_messages(session: Session, new: dict[int, Message]) -> None:
+    """Insert the batch's messages (a key already stored is read back) and link each recipient to its own."""
+    if not new:
+        return
+    columns = ("conversation_id", "channel_id", "direction", "kind", "text", "payload", "status", "client_key",
+               "attempts", "lease_until", "created_at")
+    session.execute(_insert(session, MESSAGES).on_conflict_do_nothing(index_elements=["conversation_id", "client_key"]),
+                    [{name: getattr(message, name) for name in columns} for message in new.values()])
+    ids = {key: (mid, cid) for mid, key, cid in session.execute(select(
+        MESSAGES.c.id, MESSAGES.c.client_key, MESSAGES.c.conversation_id).where(
+        MESSAGES.c.client_key.in_([m.client_key for m in new.values()]),
+        MESSAGES.c.conversation_id.in_({m.conversation_id for m in new.values()})))}
+    for message in new.values():
+        message.id = ids[message.client_key][0]
+    link = update(RECIPIENTS).where(RECIPIENTS.c.id == bindparam("b_rid")).values(message_id=bindparam("b_mid"))
+    session.execute(link,
+                    [{"b_rid": rid, "b_mid": m.id} for rid, m in new.items()])
+
+
+# --- send ---------------------------------------------------------------------------------------------------------
+
+def batch_size(campaign: Campaign, kinds: list[str], limit: int) -> int:
+    """At most `limit`, and at most BATCH_SECONDS of the slowest channel's rate (at least one chunk)."""
+    slowest = min([throttle.rate_for(campaign, kind) for kind in kinds] or [throttle.FALLBACK_RATE])
+    return max(1, min(limit, max(CHUNK, int(slowest * BATCH_SECONDS))))
+
+
+def send_batch(campaign_id: int, limit: int = 500, on_claimed: Callable[[BatchResult], None] | None = None
+               ) -> BatchResult:
+    """Claim, prepare and send one batch of a running campaign's due recipients.
+
+    `on_claimed(result)` runs once the claim is committed and before any sending: the job uses it to
+    queue the next batch, so that another worker starts while this one sends."""
+    result = BatchResult()
+    with session_scope() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None or campaign.status != CampaignStatus.running.value:
+            return result
+        kinds = list(session.execute(select(col(Channel.kind)).where(
+            col(Channel.id).in_(campaign.channel_ids or [0]))).scalars())
+        result.limit = batch_size(campaign, kinds, limit)
+        rows = claim(session, campaign_id, result.limit)
+        result.claimed = len(rows)
+        ready, counts = prepare(session, campaign, rows)
+        result.counts.update(counts)
+    if on_claimed is not None:
+        on_claimed(result)
+    if ready:
+        asyncio.run(_send_all(campaign, ready, result))
+    with session_scope() as session:
+        service.finish_if_done(session, campaign_id)
+    return result
+
+
+async def _send_all(campaign: Campaign, ready: list[Ready], result: BatchResult) -> None:
+    with session_scope() as session:
+        channels = _by_id(session, Channel, [item.channel_id for item in ready])
+    chunks: list[tuple[Channel, float, list[Ready]]] = []
+    for channel_id, channel in channels.items():
+        items = [item for item in ready if item.channel_id == channel_id]
+        rate = throttle.rate_for(campaign, channel.kind)
+        size = min(CHUNK, throttle.burst_for(rate))
+        chunks += [(channel, rate, items[i:i + size]) for i in range(0, len(items), size)]
+    assert campaign.id is not None
+    async with http.pooled(connections=CHUNK):  # keep-alive connections for the whole batch
+        for index, (channel, rate, items) in enumerate(chunks):
+            if not _still_running(campaign.id):
+                result.counts["released"] += _release([i for _, _, rest in chunks[index:] for i in rest])
+                return
+            waiting = [i.recipient_id for _, _, rest in chunks[index:] for i in rest]
+            await _send_chunk(channel, rate, items, waiting, result)
+
+
+def _still_running(campaign_id: int) -> bool:
+    with session_scope() as session:
+        status = session.execute(select(col(Campaign.status)).where(col(Campaign.id) == campaign_id)).scalar()
+    return bool(status == CampaignStatus.running.value)
+
+
+def _release(items: list[Ready]) -> int:
+    """A paused or cancelled campaign: claimed recipients not sent yet go back to `pending`."""
+    with session_scope() as session:
+        session.execute(update(RECIPIENTS).where(RECIPIENTS.c.id.in_([i.recipient_id for i in items]),
+                                                 RECIPIENTS.c.state == RecipientState.sending.value)
+                        .values(state=RecipientState.pending.value, lease_until=None,
+                                attempts=RECIPIENTS.c.attempts - 1))
+    return len(items)
+
+
+async def _send_chunk(channel: Channel, rate: float, items: list[Ready], waiting: list[int],
+                      result: BatchResult) -> None:
+    """Tokens first (the wait must not eat the lease), then the claim, the calls and their results."""
+    assert channel.id is not None
+    wait = throttle.take(channel.id, len(items), rate)
+    if wait > 0:
+        await asyncio.sleep(wait)
+    now = utcnow()
+    with session_scope() as session:  # the commit after which a provider call is allowed, once
+        claimed = set(session.execute(
+            update(MESSAGES).where(MESSAGES.c.id.in_([i.message_id for i in items]),
+                                   MESSAGES.c.status == MessageStatus.queued.value)
+            .values(status=MessageStatus.sending.value, lease_until=now + LEASE, attempts=MESSAGES.c.attempts + 1)
+            .returning(MESSAGES.c.id)).scalars())
+        session.execute(update(RECIPIENTS).where(RECIPIENTS.c.id.in_(waiting),
+                                                 RECIPIENTS.c.state == RecipientState.sending.value)
+                        .values(lease_until=now + LEASE))  # the rest of the batch is still held
+    items = [i for i in items if i.message_id in claimed]
+    if not items:
+        return
+    config, adapter = as_config(channel), adapter_of(channel.kind)
+
+    async def one(item: Ready) -> SendResult:
+        try:
+            return await adapter.send(config, item.outbound)
+        except Exception as error:  # an adapter bug must not leave the chunk unrecorded
+            log.exception("a broadcast send raised")
+            return SendResult(ok=False, error_code="error", error_reason=str(error)[:300], permanent=True)
+
+    answers = await asyncio.gather(*(one(item) for item in items))
+    with session_scope() as session:
+        record(session, channel.id, list(zip(items, answers, strict=True)), result)
+
+
+def record(session: Session, channel_id: int, outcomes: list[tuple[Ready, SendResult]], result: BatchResult) -> None:
+    """Store a chunk's results on its messages and recipients in a few statements."""
+    now = utcnow()
+    rows: dict[str, list[dict[str, Any]]] = {"sent": [], "failed": [], "retried": []}
+    for item, answer in outcomes:
+        keys = {"b_mid": item.message_id, "b_rid": item.recipient_id}
+        if answer.ok:
+            rows["sent"].append({**keys, "b_pid": answer.provider_message_id})
+        elif answer.permanent or answer.error_code == "timeout" or item.attempts >= MAX_ATTEMPTS:
+            reason = answer.error_reason or "the provider refused the message"
+            if answer.error_code == "timeout":
+                reason = "the provider did not answer in time; it may have gone out, so it is not resent"
+            rows["failed"].append({**keys, "b_code": answer.error_code, "b_reason": reason[:300]})
+        else:
+            due = now + timedelta(seconds=backoff_seconds(item.attempts, answer.retry_after))
+            rows["retried"].append({**keys, "b_code": answer.error_code,
+                                    "b_reason": (answer.error_reason or "")[:300], "b_due": due})
+    m, r = MESSAGES.c, RECIPIENTS.c
+    message_values: dict[str, dict[str, Any]] = {
+        "sent": {"status": MessageStatus.sent.value, "provider_message_id": bindparam("b_pid"), "sent_at": now,
+                 "lease_until": None, "error_code": None, "error_reason": None},
+        "failed": {"status": MessageStatus.failed.value, "failed_at": now, "lease_until": None,
+                   "error_code": bindparam("b_code"), "error_reason": bindparam("b_reason")},
+        "retried": {"status": MessageStatus.queued.value, "lease_until": PARKED,
+                    "error_code": bindparam("b_code"), "error_reason": bindparam("b_reason")},
+    }
+    recipient_values: dict[str, dict[str, Any]] = {
+        "sent": {"state": RecipientState.sent.value, "sent_at": now, "reason": None},
+        "failed": {"state": RecipientState.failed.value, "failed_at": now, "reason": bindparam("b_reason")},
+        "retried": {"state": RecipientState.pending.value, "due_at": bindparam("b_due")},
+    }
+    for what, batch in rows.items():
+        if batch:
+            session.execute(update(MESSAGES).where(m.id == bindparam("b_mid")).values(**message_values[what]), batch)
+            session.execute(update(RECIPIENTS).where(r.id == bindparam("b_rid"))
+                            .values(lease_until=None, **recipient_values[what]), batch)
+        result.counts[what] += len(batch)
+    _apply_early_receipts(session, channel_id, [row["b_pid"] for row in rows["sent"] if row["b_pid"]])
+    # Failures are announced (an agent may act on them); a success per message is not: the recipient row
+    # already says it, and 100,000 events would cost the tracking listener a transaction each.
+    failed = {row["b_mid"] for row in rows["failed"]}
+    for item, answer in outcomes:
+        if item.message_id in failed:
+            events.emit(session, events.MESSAGE_STATUS, message_id=item.message_id,
+                        conversation_id=item.conversation_id, status=MessageStatus.failed.value,
+                        error_code=answer.error_code, error_reason=answer.error_reason)
+
+
+def _apply_early_receipts(session: Session, channel_id: int, provider_ids: list[str]) -> None:
+    """Receipts that came before their message's provider id was stored: one query finds the rare ones."""
+    if not provider_ids:
+        return
+    early = list(session.execute(select(col(PendingReceipt.provider_message_id)).where(
+        col(PendingReceipt.channel_id) == channel_id,
+        col(PendingReceipt.provider_message_id).in_(provider_ids))).scalars())
+    if early:
+        for message in session.execute(select(Message).where(
+                col(Message.channel_id) == channel_id, col(Message.provider_message_id).in_(early))).scalars():
+            apply_pending_receipts(session=session, message=message)

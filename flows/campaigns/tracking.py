@@ -1,0 +1,128 @@
+"""What happened to each recipient after sending: delivered, read, failed, replied, clicked, converted.
+
+Every function is one or two idempotent UPDATEs: a moment is only ever set once (COALESCE), a read
+implies delivered, and receipts arriving late or twice change nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, select, update
+from sqlmodel import Session, col
+
+from catalog.models import Order
+from flows.campaigns.models import Campaign, CampaignStatus, Recipient, RecipientState, TrackedLink
+from flows.campaigns.personalise import safe_url
+from flows.campaigns.service import SKIP_OPTED_OUT, opted_out
+from hub.conversations.models import Conversation, Message
+from hub.db import as_utc, utcnow
+
+ACTIVE = (CampaignStatus.scheduled.value, CampaignStatus.running.value, CampaignStatus.paused.value)
+
+
+def _message(column: Any) -> Any:
+    return select(column).where(col(Message.id) == col(Recipient.message_id)).scalar_subquery()
+
+
+def apply_status(session: Session, message_id: int, status: str, error_reason: str | None = None,
+                 now: datetime | None = None) -> int:
+    """Copy a broadcast message's receipt onto its recipient. How many rows changed (0 or 1)."""
+    now = as_utc(now or utcnow())
+    mine = col(Recipient.message_id) == message_id
+    values: dict[str, Any]
+    if status in ("sent", "delivered", "read"):
+        values = {"sent_at": func.coalesce(col(Recipient.sent_at), _message(col(Message.sent_at)), now)}
+        if status in ("delivered", "read"):  # a read is a delivery too, even when its receipt never came
+            values["delivered_at"] = func.coalesce(col(Recipient.delivered_at), _message(col(Message.delivered_at)),
+                                                   _message(col(Message.read_at)), now)
+        if status == "read":
+            values["read_at"] = func.coalesce(col(Recipient.read_at), _message(col(Message.read_at)), now)
+        changed = session.execute(update(Recipient).where(mine).values(**values))
+    elif status == "failed":  # only before any delivery: a failure never undoes a delivered message
+        changed = session.execute(update(Recipient).where(
+            mine, col(Recipient.delivered_at).is_(None), col(Recipient.read_at).is_(None),
+            col(Recipient.failed_at).is_(None)).values(
+            state=RecipientState.failed.value, failed_at=now, reason=(error_reason or "the provider refused it")[:300]))
+    else:
+        return 0
+    return int(changed.rowcount)  # type: ignore[attr-defined]
+
+
+def _latest_in_window(session: Session, contact_id: int, moment: Any, at: datetime,
+                      *conditions: ColumnElement[bool]) -> int | None:
+    """The contact's recipient whose `moment` is latest within its own campaign's attribution window
+    before `at`. The few candidates are read and the window checked here, the same on every database."""
+    rows = session.execute(
+        select(col(Recipient.id), moment, col(Campaign.attribution_hours))
+        .join(Campaign, col(Campaign.id) == col(Recipient.campaign_id))
+        .where(col(Recipient.contact_id) == contact_id, moment.is_not(None), moment <= at, *conditions)
+        .order_by(moment.desc(), col(Recipient.id).desc()).limit(50)).all()
+    for recipient_id, when, hours in rows:
+        if as_utc(at) - as_utc(when) <= timedelta(hours=hours):
+            return int(recipient_id)
+    return None
+
+
+def record_reply(session: Session, message_id: int, now: datetime | None = None) -> int:
+    """An inbound message: the contact's latest recipient delivered (or sent) within the campaign's
+    attribution window before it gets `replied_at` (once)."""
+    row = session.execute(select(col(Message.created_at), col(Conversation.contact_id))
+                          .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+                          .where(col(Message.id) == message_id, col(Message.direction) == "inbound")).first()
+    if row is None:
+        return 0
+    at, contact_id = as_utc(row[0] or now or utcnow()), row[1]
+    reached = func.coalesce(col(Recipient.delivered_at), col(Recipient.sent_at))
+    latest = _latest_in_window(session, contact_id, reached, at)
+    if latest is None:
+        return 0
+    changed = session.execute(update(Recipient).where(col(Recipient.id) == latest, col(Recipient.replied_at).is_(None))
+                              .values(replied_at=at))
+    return int(changed.rowcount)  # type: ignore[attr-defined]
+
+
+def skip_opted_out(session: Session, contact_id: int) -> int:
+    """A contact who opted out while a campaign runs: their pending recipients on that channel are skipped."""
+    active = select(col(Campaign.id)).where(col(Campaign.status).in_(ACTIVE))
+    changed = session.execute(update(Recipient).where(
+        col(Recipient.contact_id) == contact_id, col(Recipient.state) == RecipientState.pending.value,
+        col(Recipient.campaign_id).in_(active), opted_out(col(Recipient.channel_id), contact_id))
+        .values(state=RecipientState.skipped.value, reason=SKIP_OPTED_OUT))
+    return int(changed.rowcount)  # type: ignore[attr-defined]
+
+
+def click(session: Session, token: str, now: datetime | None = None) -> str | None:
+    """Count a click on a tracked link; its URL to redirect to, or None for an unknown (or unsafe) link."""
+    now = as_utc(now or utcnow())
+    link = session.get(TrackedLink, token)
+    if link is None or not safe_url(link.url):
+        return None
+    session.execute(update(TrackedLink).where(col(TrackedLink.token) == token).values(
+        clicks=col(TrackedLink.clicks) + 1, first_clicked_at=func.coalesce(col(TrackedLink.first_clicked_at), now)))
+    session.execute(update(Recipient).where(col(Recipient.id) == link.recipient_id)
+                    .values(clicked_at=func.coalesce(col(Recipient.clicked_at), now)))
+    return link.url
+
+
+def convert(session: Session, order_id: int, contact_id: int, now: datetime | None = None) -> int | None:
+    """A paid order: the contact's recipient that most recently replied or clicked within its attribution
+    window is converted (once per order), and the order remembers the campaign. The campaign id, or None."""
+    now = as_utc(now or utcnow())
+    done = session.execute(select(col(Recipient.campaign_id)).where(col(Recipient.order_id) == order_id)).first()
+    if done is None:
+        clicked, replied = col(Recipient.clicked_at), col(Recipient.replied_at)
+        engaged = case((clicked.is_(None), replied), (replied.is_(None), clicked), (clicked > replied, clicked),
+                       else_=replied)
+        latest = _latest_in_window(session, contact_id, engaged, now, col(Recipient.converted_at).is_(None))
+        if latest is None:
+            return None
+        session.execute(update(Recipient).where(col(Recipient.id) == latest, col(Recipient.converted_at).is_(None))
+                        .values(converted_at=now, order_id=order_id))
+        done = session.execute(select(col(Recipient.campaign_id)).where(col(Recipient.order_id) == order_id)).first()
+        if done is None:
+            return None
+    session.execute(update(Order).where(col(Order.id) == order_id, col(Order.campaign_id).is_(None))
+                    .values(campaign_id=done[0]))
+    return int(done[0])

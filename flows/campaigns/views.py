@@ -1,0 +1,269 @@
+"""Campaign routes, for marketers and admins: drafts, launch, pause / resume / cancel, stats, CSV and preview."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from channels import Button, IdentityRef, OutboundMessage
+from flows.campaigns import service, stats
+from flows.campaigns.models import Campaign
+from flows.campaigns.personalise import ContactFields, compose, compose_template
+from hub.agents.models import Role, User
+from hub.api.deps import CurrentUser, DbSession
+from hub.channel_records.models import Channel
+from hub.contacts.models import Contact
+
+router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
+
+Id = Annotated[int, Path(ge=1)]
+SAMPLE = ContactFields(name="陳大文 Tai Man Chan", custom={"city": "香港"}, coupon="SAMPLE123")
+
+
+def marketer_user(user: CurrentUser) -> User:
+    if user.role not in (Role.marketer, Role.admin):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only marketers and admins run campaigns")
+    return user
+
+
+MarketerUser = Annotated[User, Depends(marketer_user)]
+
+
+class ButtonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)
+    id: str | None = Field(default=None, max_length=200)
+    url: str | None = Field(default=None, max_length=2000, description="http(s); rewritten to a tracked link")
+
+
+class VariantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="A", min_length=1, max_length=20)
+    weight: float = Field(default=100, ge=0)
+    text: str | None = Field(default=None, max_length=4096, examples=["{{ contact.first_name }}，{{ coupon }} 九折！"])
+    media_url: str | None = Field(default=None, max_length=2000)
+    media_type: str | None = Field(default=None, max_length=20)
+    buttons: list[ButtonIn] = Field(default_factory=list, max_length=10)
+
+
+class TemplateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=512)
+    language: str = Field(default="en_US", max_length=20)
+    params: list[str] = Field(default_factory=list, max_length=20)
+
+
+class CampaignPatch(BaseModel):
+    """Only the fields given change; only a draft may change. `send_at` without a zone is read as UTC
+    (or, with `local_time`, as each recipient's own wall-clock time)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    segment_id: int | None = None
+    channel_mode: str | None = Field(default=None, pattern="^(fixed|preferred)$")
+    channel_ids: list[int] | None = None
+    variants: list[VariantIn] | None = None
+    template: TemplateIn | None = None
+    defaults: dict[str, str] | None = None
+    coupon_prefix: str | None = Field(default=None, max_length=20)
+    send_at: datetime | None = None
+    local_time: bool | None = None
+    quiet_start: str | None = Field(default=None, max_length=5)
+    quiet_end: str | None = Field(default=None, max_length=5)
+    throttle_per_second: float | None = Field(default=None, gt=0)
+    attribution_hours: int | None = Field(default=None, ge=1, le=24 * 90)
+
+    @field_validator("send_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+class CampaignIn(CampaignPatch):
+    name: str = Field(min_length=1, max_length=200)
+    channel_ids: list[int] = Field(min_length=1)
+    variants: list[VariantIn] = Field(min_length=1, max_length=5)
+
+
+class CampaignOut(BaseModel):
+    id: int
+    name: str
+    status: str
+    segment_id: int | None
+    channel_mode: str
+    channel_ids: list[int]
+    variants: list[dict[str, Any]]
+    template: dict[str, Any] | None
+    defaults: dict[str, str]
+    coupon_prefix: str | None
+    send_at: datetime | None
+    local_time: bool
+    quiet_start: str | None
+    quiet_end: str | None
+    throttle_per_second: float | None
+    attribution_hours: int
+    created_by: int | None
+    created_at: datetime
+    launched_at: datetime | None
+    finished_at: datetime | None
+
+
+class PreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contact_id: int | None = Field(default=None, description="a real contact; a sample one when absent")
+    variant: str | None = None
+
+
+def _out(campaign: Campaign) -> CampaignOut:
+    return CampaignOut.model_validate(campaign.model_dump())
+
+
+def _data(body: CampaignPatch) -> dict[str, Any]:
+    """The fields the caller set, nested models whole (a variant's default name and weight included)."""
+    return body.model_dump(include=set(body.model_fields_set), mode="python")
+
+
+def _refused(error: Exception) -> HTTPException:
+    return HTTPException(404 if isinstance(error, service.NotFound) else 422, str(error))
+
+
+def _found(session: DbSession, campaign_id: int) -> Campaign:
+    try:
+        return service.get(session=session, campaign_id=campaign_id)
+    except service.NotFound as error:
+        raise _refused(error) from None
+
+
+@router.post("", response_model=CampaignOut, status_code=201)
+def create_campaign(body: CampaignIn, session: DbSession, user: MarketerUser) -> CampaignOut:
+    """Save a draft. A template with a syntax error, an unknown channel or bad weights: 422 with the reason."""
+    try:
+        campaign = service.create(session=session, data=_data(body), created_by=user.id)
+    except service.CampaignError as error:
+        raise _refused(error) from None
+    session.commit()
+    return _out(campaign)
+
+
+@router.get("", response_model=list[CampaignOut])
+def list_campaigns(session: DbSession, _: MarketerUser, status: str | None = None) -> list[CampaignOut]:
+    return [_out(c) for c in service.list_campaigns(session=session, status=status)]
+
+
+@router.get("/{campaign_id}", response_model=CampaignOut)
+def get_campaign(campaign_id: Id, session: DbSession, _: MarketerUser) -> CampaignOut:
+    return _out(_found(session, campaign_id))
+
+
+@router.patch("/{campaign_id}", response_model=CampaignOut)
+def update_campaign(campaign_id: Id, body: CampaignPatch, session: DbSession, user: MarketerUser) -> CampaignOut:
+    try:
+        campaign = service.update_draft(session=session, campaign_id=campaign_id, data=_data(body), actor_id=user.id)
+    except (service.NotFound, service.CampaignError) as error:
+        raise _refused(error) from None
+    session.commit()
+    return _out(campaign)
+
+
+@router.post("/{campaign_id}/launch", response_model=CampaignOut, status_code=202)
+def launch_campaign(campaign_id: Id, session: DbSession, user: MarketerUser) -> CampaignOut:
+    """Snapshot the audience now; sending follows in the background. Launching again changes nothing."""
+    try:
+        service.launch(session=session, campaign_id=campaign_id, actor_id=user.id)
+    except (service.NotFound, service.CampaignError) as error:
+        raise _refused(error) from None
+    session.commit()
+    return _out(_found(session, campaign_id))
+
+
+def _lifecycle(name: str) -> Any:
+    def move(campaign_id: Id, session: DbSession, _: MarketerUser) -> CampaignOut:
+        try:
+            campaign = getattr(service, name)(session=session, campaign_id=campaign_id)
+        except (service.NotFound, service.CampaignError) as error:
+            code = 409 if isinstance(error, service.CampaignError) else 404
+            raise HTTPException(code, str(error)) from None
+        session.commit()
+        return _out(campaign)
+
+    move.__name__ = f"{name}_campaign"
+    move.__doc__ = {"pause": "Stop sending; messages in flight finish.", "resume": "Send again after a pause.",
+                    "cancel": "Pending recipients become skipped (cancelled); messages in flight finish."}[name]
+    return move
+
+
+for _name in ("pause", "resume", "cancel"):
+    router.add_api_route(f"/{{campaign_id}}/{_name}", _lifecycle(_name), methods=["POST"], response_model=CampaignOut)
+
+
+@router.get("/{campaign_id}/stats")
+def campaign_stats(campaign_id: Id, session: DbSession, _: MarketerUser) -> dict[str, Any]:
+    """`recipients, skipped, queued, sent, delivered, read, failed, replied, clicked, converted`, each also as
+    `<name>_rate` of (recipients - skipped); `variants`, `ab_test` (two-proportion z-test) and `funnel`."""
+    campaign = _found(session, campaign_id)
+    return {"campaign_id": campaign.id, "status": campaign.status, **stats.report(session, campaign_id)}
+
+
+@router.get("/{campaign_id}/recipients.csv", response_class=StreamingResponse)
+def recipients_csv(campaign_id: Id, session: DbSession, _: MarketerUser) -> StreamingResponse:
+    """Every recipient with their state and moments, as CSV for a spreadsheet (formulas neutralised)."""
+    _found(session, campaign_id)
+    rows = list(stats.recipients_csv(session, campaign_id))  # read before the session closes
+    return StreamingResponse(iter(rows), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="campaign-{campaign_id}-recipients.csv"'})
+
+
+def _rendered(channel: Channel, kind: str, text: str | None, payload: dict[str, Any]) -> Any:
+    """What the provider would be sent, for channels whose renderer is a pure function (Meta)."""
+    if channel.kind != "whatsapp_meta":
+        return None
+    from channels.meta.render import render
+
+    rest = dict(payload)
+    buttons = tuple(Button(**b) for b in rest.pop("buttons", []))
+    try:
+        return render(OutboundMessage(
+            to=IdentityRef(kind="phone", value="+85291234567"), kind=kind, text=text,  # type: ignore[arg-type]
+            buttons=buttons, media_url=rest.get("media_url"), media_type=rest.get("media_type"),
+            template_name=rest.get("template_name"), template_language=rest.get("template_language"),
+            template_params=tuple(rest.get("template_params") or ())))
+    except Exception as error:  # a preview shows the problem instead of failing
+        return {"error": str(error)}
+
+
+@router.post("/{campaign_id}/preview")
+def preview_campaign(campaign_id: Id, body: PreviewIn, session: DbSession, _: MarketerUser) -> dict[str, Any]:
+    """The message as a sample (or given) contact would get it on each of the campaign's channels."""
+    campaign = _found(session, campaign_id)
+    fields = SAMPLE
+    if body.contact_id is not None:
+        contact = session.get(Contact, body.contact_id)
+        if contact is None:
+            raise HTTPException(404, "no contact with that id")
+        fields = ContactFields.of(contact, SAMPLE.coupon)
+    previews = []
+    for channel_id in campaign.channel_ids:
+        channel = session.get(Channel, channel_id)
+        if channel is None:
+            continue
+        kind, text, payload = compose(campaign, body.variant, fields)
+        entry: dict[str, Any] = {"channel_id": channel.id, "channel_kind": channel.kind, "kind": kind, "text": text,
+                                 "buttons": payload.get("buttons", []), "media_url": payload.get("media_url"),
+                                 "rendered": _rendered(channel, kind, text, payload)}
+        if campaign.template and channel.kind.startswith("whatsapp"):
+            t_kind, t_text, t_payload = compose_template(campaign, fields)
+            entry["outside_window"] = {"kind": t_kind, "template_name": t_payload["template_name"],
+                                       "template_language": t_payload["template_language"],
+                                       "template_params": t_payload["template_params"],
+                                       "rendered": _rendered(channel, t_kind, t_text, t_payload)}
+        previews.append(entry)
+    return {"campaign_id": campaign.id, "previews": previews}
