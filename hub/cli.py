@@ -111,6 +111,9 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"{DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}", flush=True)
     for line in sandbox_phones(base):
         print(line, flush=True)
+    print(f"Other demo users (same password): agents mei@hub.local, yuki@hub.local, sam@hub.local; "
+          f"marketer marketing@hub.local ({base}/campaigns). Admin pages: {base}/admin, {base}/admin/catalog",
+          flush=True)
     print("Press Ctrl-C to stop.\n", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
