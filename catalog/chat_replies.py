@@ -152,10 +152,17 @@ def _view(session: Session, conversation: Conversation, locale: str | None) -> c
 
 
 def _checkout(session: Session, conversation: Conversation, locale: str | None) -> chat.Reply:
+    return checkout_reply(session=session, conversation=conversation, locale=locale)
+
+
+def checkout_reply(*, session: Session, conversation: Conversation, locale: str | None,
+                   agent_id: int | None = None) -> chat.Reply:
+    """Check out the conversation's open cart and answer with the way to pay (a Stripe link, the
+    sandbox checkout, or a Telegram invoice); `agent_id` is who sent it, for attribution."""
     cart = chat.find_open_cart(session=session, conversation=conversation)
     if cart is None or not carts.view(session=session, cart=cart, locale=locale).lines:
         return "text", chat.say("empty", locale), {}
-    order = orders.checkout(session=session, cart=cart)
+    order = orders.checkout(session=session, cart=cart, agent_id=agent_id)
     if telegram_pay.pays_on_telegram(session=session, conversation=conversation):
         return telegram_pay.invoice_message(session=session, order=order, locale=locale)
     return chat.order_message(number=order.number, total=money.display(order.total_minor, order.currency, locale),

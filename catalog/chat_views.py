@@ -9,15 +9,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, status
 from pydantic import BaseModel, Field
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from catalog import carts, chat, money
-from catalog.errors import CatalogError, NotFound
+from catalog import carts, chat, chat_replies, money
+from catalog.errors import CatalogError, NotFound, OutOfStock
 from hub.agents.models import User
 from hub.api.deps import CurrentUser, DbSession, StaffUser
 from hub.contacts.models import Contact
 from hub.conversations import outbound, queries
-from hub.conversations.models import Conversation
+from hub.conversations.models import Conversation, Message
 from hub.conversations.views import MessageOut, message_out
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["catalog"])
@@ -25,6 +25,16 @@ router = APIRouter(prefix="/api/v1/conversations", tags=["catalog"])
 
 class ProductsIn(BaseModel):
     variant_ids: list[int] = Field(min_length=1, max_length=chat.MAX_ROWS)
+
+
+class PayItem(BaseModel):
+    variant_id: int = Field(ge=1)
+    quantity: int = Field(default=1, ge=1, le=99)
+
+
+class PaymentLinkIn(BaseModel):
+    items: list[PayItem] = Field(default_factory=list, max_length=20)
+    """Added to the customer's open cart first; with none, the cart is checked out as it is."""
 
 
 class CartLineOut(BaseModel):
@@ -95,3 +105,43 @@ def conversation_cart(conversation_id: int, session: DbSession, user: CurrentUse
                          line=view.display(line.line_minor)) for line in view.lines]
     return CartOut(cart_id=view.cart_id, currency=view.currency, lines=lines, total_minor=view.total_minor,
                    total=view.display(view.total_minor))
+
+
+@router.post("/{conversation_id}/payment-link", response_model=MessageOut, status_code=status.HTTP_202_ACCEPTED)
+def send_payment_link(
+    conversation_id: int, body: PaymentLinkIn, session: DbSession, user: StaffUser,
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+) -> MessageOut:
+    """Check out the customer's cart (with `items` added) and send the payment link in the chat: a Stripe
+    Checkout Session (the sandbox checkout without a key) or, on a Telegram bot with payments, an invoice.
+    The order records this agent as the one who sent the link. Amounts come from the catalog only."""
+    conversation = _visible(session, user, conversation_id)
+    locale = _locale(session, conversation)
+    if idempotency_key:
+        sent = session.exec(select(Message).where(Message.conversation_id == conversation.id,
+                                                  Message.client_key == idempotency_key)).first()
+        if sent is not None:
+            return message_out(sent)
+    assert conversation.id is not None
+    try:
+        if body.items:
+            cart = carts.open_cart(session=session, contact_id=conversation.contact_id,
+                                   conversation_id=conversation.id,
+                                   currency=chat.currency_for(session=session, conversation=conversation))
+            for item in body.items:
+                carts.add(session=session, cart=cart, variant_id=item.variant_id, quantity=item.quantity)
+        cart = chat.find_open_cart(session=session, conversation=conversation)
+        if cart is None or not carts.view(session=session, cart=cart, locale=locale).lines:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "the customer's cart is empty: add items")
+        kind, text, payload = chat_replies.checkout_reply(session=session, conversation=conversation, locale=locale,
+                                                          agent_id=user.id)
+        message, _ = outbound.queue_reply(session=session, conversation=conversation, author_id=user.id, text=text,
+                                          kind=kind, payload=payload, client_key=idempotency_key)
+    except NotFound as missing:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from None
+    except OutOfStock as short:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(short)) from None
+    except (CatalogError, outbound.ReplyRefused) as refused:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused)) from None
+    session.commit()
+    return message_out(message)

@@ -91,16 +91,17 @@ def test_on_sms_a_bare_number_picks_that_row_of_the_last_menu(backend):
 
 def test_checking_out_the_last_item_twice_apologises_to_the_second_customer(backend):
     variant_id = make_product(stock=1)["SHIRT-M"]
-    channel = make_channel("telegram", "Shop bot")
+    channel = make_channel("webchat", "Shop site")  # a Stripe link (a Telegram bot sends an invoice)
     tap = f"cart:add:{variant_id}"
     conversations = []
     for user, locale in (("1", "zh_Hant"), ("2", "ja")):
-        message_id, conversation_id = says(channel.id, f"callback:add{user}", identity=IdentityRef("telegram", user),
+        visitor = IdentityRef("webchat", f"visitor-{user}")
+        message_id, conversation_id = says(channel.id, f"callback:add{user}", identity=visitor,
                                            kind="callback", text=tap, payload={"data": tap}, locale=locale)
         chat_replies.answer_cart_reply(message_id)
         conversations.append(conversation_id)
     for user in ("1", "2"):
-        message_id, _ = says(channel.id, f"callback:checkout{user}", identity=IdentityRef("telegram", user),
+        message_id, _ = says(channel.id, f"callback:checkout{user}", identity=IdentityRef("webchat", f"visitor-{user}"),
                              kind="callback", text="cart:checkout", payload={"data": "cart:checkout"})
         chat_replies.answer_cart_reply(message_id)
     first, second = (replies(conversation_id)[-1] for conversation_id in conversations)
@@ -119,9 +120,9 @@ def test_checking_out_the_last_item_twice_apologises_to_the_second_customer(back
 def test_without_the_payment_module_the_order_number_and_total_are_answered(backend, monkeypatch):
     monkeypatch.setattr(chat_replies, "PAYMENT_MODULE", "catalog.payments.not_installed")
     variant_id = make_product()["SHIRT-M"]
-    channel = make_channel("telegram", "Shop bot")
+    channel = make_channel("webchat", "Shop site")  # a Stripe link (a Telegram bot sends an invoice)
     for n, data in enumerate((f"cart:add:{variant_id}", "cart:checkout")):
-        message_id, conversation_id = says(channel.id, f"callback:{n}", identity=IdentityRef("telegram", "5"),
+        message_id, conversation_id = says(channel.id, f"callback:{n}", identity=IdentityRef("webchat", "visitor-5"),
                                            kind="callback", text=data, payload={"data": data}, locale="en")
         chat_replies.answer_cart_reply(message_id)
     last = replies(conversation_id)[-1]

@@ -81,3 +81,40 @@ def test_the_agent_sees_the_customers_open_cart(client, shop):
     assert answer["total_minor"] == 5200 and answer["total"] == "￥5,200"
     assert [(line["title"], line["quantity"], line["line"]) for line in answer["lines"]] == [
         ("シルクシャツ (L)", 2, "￥5,200")]
+
+
+def test_an_agent_sends_a_payment_link_and_the_order_remembers_who(backend):
+    from fastapi.testclient import TestClient
+    from sqlmodel import select
+
+    from catalog.models import Order
+    from hub.api.app import create_app
+    from hub.db import session_scope
+    from tests.catalog.factories import make_customer, make_product
+    from tests.factories import make_team, make_user, token_for
+
+    team = make_team("HK")
+    variant_id = make_product(variants={"SHIRT-M": {"HKD": 29600}})["SHIRT-M"]
+    from tests.factories import make_channel
+
+    channel = make_channel("whatsapp_meta", "WA", team_ids=[team])
+    customer = make_customer(channel_id=channel.id, team_id=team)
+    agent = make_user("mei@shop.test", team_ids=[team])
+    with session_scope() as session:  # the customer wrote a moment ago: the 24-hour window is open
+        from hub.conversations.models import Conversation
+        from hub.db import utcnow
+
+        session.get(Conversation, customer.conversation_id).last_inbound_at = utcnow()
+    with TestClient(create_app()) as client:
+        headers = {**token_for(client, "mei@shop.test"), "Idempotency-Key": "pay-1"}
+        path = f"/api/v1/conversations/{customer.conversation_id}/payment-link"
+        assert client.post(path, json={}, headers=headers).status_code == 422  # nothing in the cart yet
+        sent = client.post(path, json={"items": [{"variant_id": variant_id, "quantity": 2}]}, headers=headers)
+        assert sent.status_code == 202, sent.text
+        again = client.post(path, json={"items": [{"variant_id": variant_id, "quantity": 2}]}, headers=headers)
+        assert again.json()["id"] == sent.json()["id"]  # a double click sends once
+        button = sent.json()["payload"]["buttons"][0]
+        assert button["url"].startswith("https://hub.example.test/sandbox/checkout/")
+    with session_scope() as session:
+        [order] = session.exec(select(Order)).all()
+        assert (order.total_minor, order.currency, order.agent_id) == (59200, "HKD", agent.id)
