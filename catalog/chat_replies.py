@@ -71,14 +71,18 @@ def answer(*, session: Session, message_id: int) -> str:
     if session.exec(select(Message.id).where(Message.conversation_id == message.conversation_id,
                                              Message.client_key == key)).first() is not None:
         return "answered already"
-    command = command_of(session=session, message=message)
+    command = "whatsapp order" if message.kind == "order" else command_of(session=session, message=message)
     if command is None:
         return "not a cart command"
     conversation = session.get(Conversation, message.conversation_id)
     assert conversation is not None
     contact = session.get(Contact, conversation.contact_id)
-    kind, text, payload = perform(session=session, conversation=conversation, command=command,
-                                  locale=contact.locale if contact else None)
+    locale = contact.locale if contact else None
+    if message.kind == "order":
+        kind, text, payload = whatsapp_order(session=session, conversation=conversation, order=message.payload,
+                                             locale=locale)
+    else:
+        kind, text, payload = perform(session=session, conversation=conversation, command=command, locale=locale)
     try:
         _, created = outbound.queue_reply(session=session, conversation=conversation, author_id=None, text=text,
                                           kind=kind, payload=payload, client_key=key)
@@ -133,6 +137,32 @@ def perform(*, session: Session, conversation: Conversation, command: str, local
     except CatalogError as refused:
         log.info("cart command %s refused: %s", command, refused)
         return "text", chat.say("unavailable", locale), {}
+
+
+def whatsapp_order(*, session: Session, conversation: Conversation, order: dict[str, Any],
+                   locale: str | None) -> chat.Reply:
+    """A WhatsApp `order` message from the Meta catalog (product_retailer_id = Hub's SKU): its items go
+    into the cart at Hub's own prices, whatever price the message carries."""
+    assert conversation.id is not None
+    cart = carts.open_cart(session=session, contact_id=conversation.contact_id, conversation_id=conversation.id,
+                           currency=chat.currency_for(session=session, conversation=conversation))
+    added, unknown = 0, []
+    for item in order.get("product_items") or []:
+        sku = str(item.get("product_retailer_id") or "")
+        quantity = item.get("quantity")
+        variant = session.exec(select(Variant).where(Variant.sku == sku)).first() if sku else None
+        if variant is None or variant.id is None or not isinstance(quantity, int) or not 0 < quantity < 100:
+            unknown.append(sku or "?")
+            continue
+        try:
+            carts.add(session=session, cart=cart, variant_id=variant.id, quantity=quantity)
+            added += 1
+        except CatalogError as refused:
+            log.info("WhatsApp order item %s refused: %s", sku, refused)
+            unknown.append(sku)
+    if not added:
+        return "text", chat.say("unavailable", locale), {}
+    return chat.cart_message(carts.view(session=session, cart=cart, locale=locale), lead=chat.say("added", locale))
 
 
 def _add(session: Session, conversation: Conversation, variant_id: int, locale: str | None) -> chat.Reply:

@@ -147,3 +147,24 @@ def test_every_customer_message_enqueues_the_cart_reply_job(backend, monkeypatch
     message_id, _ = says(channel.id, "m1", identity=IdentityRef("telegram", "9"), text="hello")
     assert ("inbound", chat_replies.answer_cart_reply, message_id) in enqueued
     events.clear()
+
+
+def test_a_whatsapp_catalog_order_fills_the_cart_at_hubs_own_prices(backend):
+    from pathlib import Path
+
+    from channels.meta.parse import parse_body
+    from hub.db import utcnow
+
+    body = (Path(__file__).resolve().parents[1] / "fixtures" / "meta" / "order.json").read_bytes()
+    [inbound] = parse_body(body).messages  # recorded: 2 x SKU-TEA-001 at "88" and 1 x SKU-MUG-002 at "120"
+    ids = make_product("tea", {"en": "Oolong tea", "zh_Hant": "烏龍茶"},
+                       variants={"SKU-TEA-001": {"HKD": 9900}, "SKU-MUG-002": {"HKD": 15000}})
+    channel = make_channel("whatsapp_meta", "WhatsApp HK")
+    with session_scope() as session:
+        message = receive(session=session, channel_id=channel.id, inbound=inbound)
+        message_id, conversation_id = message.id, message.conversation_id
+        session.get(Conversation, conversation_id).last_inbound_at = utcnow()
+    assert chat_replies.answer_cart_reply(message_id) == "whatsapp order answered"
+    assert cart_items(conversation_id) == {(ids["SKU-TEA-001"], 2), (ids["SKU-MUG-002"], 1)}
+    [reply] = replies(conversation_id)
+    assert reply.text.endswith("HK$348.00")  # 2 x 99.00 + 150.00 from Hub's catalog, not the message's prices
