@@ -125,11 +125,11 @@ def send_payment_link(
     assert conversation.id is not None
     try:
         if body.items:
-            cart = carts.open_cart(session=session, contact_id=conversation.contact_id,
-                                   conversation_id=conversation.id,
-                                   currency=chat.currency_for(session=session, conversation=conversation))
+            adding = carts.open_cart(session=session, contact_id=conversation.contact_id,
+                                     conversation_id=conversation.id,
+                                     currency=chat.currency_for(session=session, conversation=conversation))
             for item in body.items:
-                carts.add(session=session, cart=cart, variant_id=item.variant_id, quantity=item.quantity)
+                carts.add(session=session, cart=adding, variant_id=item.variant_id, quantity=item.quantity)
         cart = chat.find_open_cart(session=session, conversation=conversation)
         if cart is None or not carts.view(session=session, cart=cart, locale=locale).lines:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "the customer's cart is empty: add items")

@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from channels import Button, IdentityRef, OutboundMessage
+from flows.campaigns import jobs as campaign_jobs
 from flows.campaigns import service, stats
 from flows.campaigns.models import Campaign
 from flows.campaigns.personalise import ContactFields, compose, compose_template
@@ -182,6 +183,7 @@ def launch_campaign(campaign_id: Id, session: DbSession, user: MarketerUser) -> 
     except (service.NotFound, service.CampaignError) as error:
         raise _refused(error) from None
     session.commit()
+    campaign_jobs.kick(campaign_id)  # the first batch starts now, not at the next sweep
     return _out(_found(session, campaign_id))
 
 
@@ -193,6 +195,8 @@ def _lifecycle(name: str) -> Any:
             code = 409 if isinstance(error, service.CampaignError) else 404
             raise HTTPException(code, str(error)) from None
         session.commit()
+        if name == "resume":
+            campaign_jobs.kick(campaign_id)
         return _out(campaign)
 
     move.__name__ = f"{name}_campaign"

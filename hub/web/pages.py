@@ -11,8 +11,10 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
 from channels import ADAPTERS
+from flows.segments.definition import CELL_NAMES, CHANNEL_KINDS
 from hub.agents.models import Role, User
 from hub.api.deps import DbSession
+from hub.channel_records.models import Channel
 from hub.conversations import queries
 from hub.web import i18n, render, strings
 
@@ -41,7 +43,10 @@ def _inbox(request: Request, session: DbSession, open_id: int | None) -> Respons
 
 @router.get("/")
 def inbox(request: Request, session: DbSession) -> Response:
-    """The shared inbox."""
+    """The shared inbox; a marketer who may not read transcripts lands on the campaigns page instead."""
+    user = render.signed_in(request, session)
+    if user is not None and user.role == Role.marketer and not user.reads_transcripts:
+        return RedirectResponse("/campaigns", status_code=303)
     return _inbox(request, session, None)
 
 
@@ -92,6 +97,27 @@ def admin_catalog(request: Request, session: DbSession) -> Response:
     boot = {"user_id": user.id, "currencies": ["HKD", "JPY", "USD"], "locales": ["en", "zh_Hant", "ja"]}
     return render.page(request, "admin_catalog.html", locale=locale, user=user, strings=strings.for_locale(locale),
                        boot=boot)
+
+
+@router.get("/campaigns")
+def campaigns(request: Request, session: DbSession) -> Response:
+    """Segments and campaigns: the builder with its live count, the editor with per-channel previews, the live
+    report (marketers and admins)."""
+    user = render.signed_in(request, session)
+    if user is None:
+        return _to_login(request)
+    locale = user.locale
+    if user.role not in (Role.marketer, Role.admin):
+        _ = i18n.gettext_for(locale).gettext
+        return render.error_page(request, locale=locale, status=403, title=_("Not allowed"),
+                                 detail=_("Only marketers and admins can work with segments and campaigns."))
+    channels = session.exec(select(Channel).where(col(Channel.is_active).is_(True)).order_by(col(Channel.id))).all()
+    boot = {"user_id": user.id, "role": user.role,
+            "channels": [{"id": c.id, "kind": c.kind, "name": c.name} for c in channels if c.kind in ADAPTERS],
+            "lifecycle_cells": list(CELL_NAMES), "channel_kinds": list(CHANNEL_KINDS)}
+    inbox_link = user.role == Role.admin or user.reads_transcripts
+    return render.page(request, "campaigns.html", locale=locale, user=user, strings=strings.for_locale(locale),
+                       boot=boot, inbox_link=inbox_link)
 
 
 def _notice(request: Request, locale: str) -> str | None:
