@@ -36,10 +36,13 @@ class Event:
 
 
 Listener = Callable[[Event], None]
+BatchListener = Callable[[list[Event]], None]
+"""Takes every event of one name from one commit at once (one job for a batch of receipts, say)."""
 Publisher = Callable[[list[Event]], None]
 """Takes every event of one commit at once (Redis gets them in one round trip)."""
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)
+_batch_listeners: dict[str, list[BatchListener]] = defaultdict(list)
 _publishers: list[Publisher] = []
 _PENDING = "hub_pending_events"
 
@@ -50,6 +53,12 @@ def subscribe(name: str, listener: Listener) -> None:
         _listeners[name].append(listener)
 
 
+def subscribe_batch(name: str, listener: BatchListener) -> None:
+    """Call `listener` once after each commit that has events called `name`, with all of them in order."""
+    if listener not in _batch_listeners[name]:
+        _batch_listeners[name].append(listener)
+
+
 def add_publisher(publisher: Publisher) -> None:
     if publisher not in _publishers:
         _publishers.append(publisher)
@@ -58,6 +67,7 @@ def add_publisher(publisher: Publisher) -> None:
 def clear() -> None:
     """Forget listeners and publishers (tests)."""
     _listeners.clear()
+    _batch_listeners.clear()
     _publishers.clear()
 
 
@@ -73,6 +83,13 @@ def deliver(batch: list[Event]) -> None:
                 listener(event)
             except Exception:
                 log.exception("event listener failed", extra={"event_name": event.name})
+    for name, listeners in list(_batch_listeners.items()):
+        mine = [event for event in batch if event.name == name]
+        for batch_listener in listeners if mine else ():
+            try:
+                batch_listener(mine)
+            except Exception:
+                log.exception("event listener failed", extra={"event_name": name})
     for publish in _publishers:
         try:
             publish(batch)

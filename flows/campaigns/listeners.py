@@ -13,9 +13,16 @@ QUEUE = "inbound"
 
 
 def track_status(message_id: int, status: str, error_reason: str | None = None) -> int:
-    """Job: a broadcast message's receipt moves its recipient on (other messages match no recipient)."""
+    """Job: a broadcast message's receipt moves its recipient on (other messages match no recipient).
+    Kept for jobs queued before `track_statuses`."""
     with session_scope() as session:
         return tracking.apply_status(session, message_id, status, error_reason)
+
+
+def track_statuses(receipts: list[tuple[int, str, str | None]]) -> int:
+    """Job: one commit's receipts (a drained batch of webhooks) move their recipients on, set-based."""
+    with session_scope() as session:
+        return tracking.apply_statuses(session, [(int(m), str(s), r) for m, s, r in receipts])
 
 
 def track_reply(message_id: int) -> int:
@@ -36,10 +43,13 @@ def track_order(order_id: int, contact_id: int) -> int | None:
         return tracking.convert(session, order_id, contact_id)
 
 
-def on_status(event: events.Event) -> None:
-    message_id, status = event.data.get("message_id"), event.data.get("status")
-    if message_id is not None and status in ("sent", "delivered", "read", "failed"):
-        broker.enqueue(QUEUE, track_status, int(message_id), str(status), event.data.get("error_reason"))
+def on_statuses(batch: list[events.Event]) -> None:
+    """One job per commit, not per receipt: a drained batch of 500 receipts is one set-based job."""
+    receipts = [(int(event.data["message_id"]), str(event.data["status"]), event.data.get("error_reason"))
+                for event in batch if event.data.get("message_id") is not None
+                and event.data.get("status") in ("sent", "delivered", "read", "failed")]
+    if receipts:
+        broker.enqueue(QUEUE, track_statuses, receipts)
 
 
 def on_received(event: events.Event) -> None:
@@ -59,7 +69,7 @@ def on_order_paid(event: events.Event) -> None:
 
 
 def register() -> None:
-    events.subscribe(events.MESSAGE_STATUS, on_status)
+    events.subscribe_batch(events.MESSAGE_STATUS, on_statuses)
     events.subscribe(events.MESSAGE_RECEIVED, on_received)
     events.subscribe(events.CONTACT_UPDATED, on_contact_updated)
     events.subscribe(ORDER_PAID, on_order_paid)

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
-from sqlmodel import Session, select
+from sqlalchemy import tuple_
+from sqlmodel import Session, col, select
 
 from channels.registry import ADAPTERS
 from flows.campaigns.models import Campaign, Recipient, TrackedLink
@@ -81,12 +84,18 @@ def check_campaign_templates(variants: list[dict[str, Any]], template: dict[str,
         check_template(str(param), f"template parameter {number + 1}")
 
 
+@lru_cache(maxsize=512)
+def _compiled(source: str) -> Template:
+    """A campaign's few sources are compiled once per process, not once per recipient."""
+    return ENV.from_string(source)
+
+
 def render(source: str | None, context: dict[str, Any]) -> str:
     """Fill a template's fields. Never raises: a failure yields the text with its fields removed."""
     if not source:
         return ""
     try:
-        return ENV.from_string(source).render(context)
+        return _compiled(source).render(context)
     except Exception:  # a send must not die on a field; the check at save time catches the rest
         return FIELD_PATTERN.sub("", source)
 
@@ -205,26 +214,59 @@ def compose_template(campaign: Campaign, fields: ContactFields) -> tuple[str, st
     return "template", f"[template {template.get('name')}] " + " | ".join(params), payload
 
 
+def _window_hours(channel: Channel) -> int | None:
+    adapter = ADAPTERS.get(channel.kind)
+    return adapter.reply_window_hours if adapter is not None else None
+
+
 def window_open(session: Session, contact_id: int, channel: Channel) -> bool:
     """True when the channel allows free-form messages to this contact now."""
-    adapter = ADAPTERS.get(channel.kind)
-    hours = adapter.reply_window_hours if adapter is not None else None
-    if hours is None:
-        return True
-    last = session.exec(select(Conversation.last_inbound_at).where(
-        Conversation.contact_id == contact_id, Conversation.channel_id == channel.id)).first()
-    return last is not None and utcnow() - as_utc(last) <= timedelta(hours=hours)
+    return open_windows(session, [(contact_id, channel)]).get((contact_id, channel.id or 0), False)
+
+
+def open_windows(session: Session, pairs: Iterable[tuple[int, Channel]]) -> dict[tuple[int, int], bool]:
+    """`window_open` for many (contact, channel) pairs at once: one query for a whole batch.
+
+    Keyed by (contact id, channel id); a pair is in the answer exactly when it was asked."""
+    answer: dict[tuple[int, int], bool] = {}
+    asked: dict[tuple[int, int], int] = {}
+    for contact_id, channel in pairs:
+        hours = _window_hours(channel)
+        key = (contact_id, channel.id or 0)
+        if hours is None:
+            answer[key] = True
+        else:
+            answer[key] = False
+            asked[key] = hours
+    if asked:
+        now = utcnow()
+        keys = sorted(asked)
+        for start in range(0, len(keys), 1000):
+            part = keys[start:start + 1000]
+            for contact_id, channel_id, last in session.execute(
+                    select(col(Conversation.contact_id), col(Conversation.channel_id),
+                           col(Conversation.last_inbound_at))
+                    .where(tuple_(col(Conversation.contact_id), col(Conversation.channel_id)).in_(part))):
+                key = (contact_id, channel_id)
+                if last is not None and key in asked:
+                    answer[key] = now - as_utc(last) <= timedelta(hours=asked[key])
+    return answer
 
 
 def message_for(
     session: Session, campaign: Campaign, recipient: Recipient, contact: Contact, channel: Channel,
+    *, window: bool | None = None,
 ) -> tuple[str, str | None, dict[str, Any]]:
     """(kind, text, payload) of one recipient's message, as `outbound.queue_reply` takes them.
 
-    Raises OutsideWindow when the channel's reply window is closed for this contact and the
-    campaign has no template; the sender marks the recipient failed with `error.reason`."""
+    `window`: whether the reply window is open, when the caller looked it up for a whole batch
+    (`open_windows`); None looks it up here. Raises OutsideWindow when the channel's reply window
+    is closed for this contact and the campaign has no template; the sender marks the recipient
+    failed with `error.reason`."""
     fields = ContactFields.of(contact, recipient.coupon_code)
-    if not window_open(session, contact.id or recipient.contact_id, channel):
+    if window is None:
+        window = window_open(session, contact.id or recipient.contact_id, channel)
+    if not window:
         if not (campaign.template or {}).get("name"):
             raise OutsideWindow()
         return compose_template(campaign, fields)

@@ -11,9 +11,12 @@ One batch (`send_batch`):
    (their own time zone, else the shop's) goes back to `pending`, due when they end; the others get their
    conversation and their outbound Message (client key `broadcast:{recipient id}`: a re-run finds the
    same one), all in a few set-based statements.
-3. Send in chunks (at most CHUNK, and at most one second of the channel's rate): claim the chunk's
-   messages `queued` → `sending` and commit; take tokens from the channel's bucket in Redis; send
-   concurrently; record the chunk's results in one transaction. A transient error (429, 5xx, network)
+3. Send in chunks (at most CHUNK, and at most one second of the channel's rate): take tokens from the
+   channel's bucket in Redis; then, in one transaction, check that the campaign still runs (else the
+   rest of the batch is released to `pending`), claim the chunk's messages `queued` → `sending`,
+   renew the lease of the batch's other recipients once a third of LEASE has gone by, and commit; send
+   concurrently; record the chunk's results in one transaction (the common case, all sent, is one
+   UPDATE per table). A transient error (429, 5xx, network)
    puts the message back to `queued` and the recipient to `pending` with a backoff `due_at`; a
    permanent one fails both with the provider's code and reason.
 
@@ -48,6 +51,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, bindparam, select, tuple_, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -154,25 +158,45 @@ def prepare(session: Session, campaign: Campaign, rows: Sequence[Row[Any]]) -> t
             addressed.append((row, ref))
     fresh = [row for row, _ in addressed if row.message_id not in messages]
     conversations = _conversations(session, {(row.contact_id, row.channel_id) for row in fresh}, now)
-    new: dict[int, Message] = {}
+    windows = personalise.open_windows(session, [(row.contact_id, channels[row.channel_id]) for row in fresh])
+    new: dict[int, _NewMessage] = {}
     for row in fresh:
         try:
             kind, text, payload = personalise.message_for(
-                session, campaign, recipients[row.id], contacts[row.contact_id], channels[row.channel_id])
+                session, campaign, recipients[row.id], contacts[row.contact_id], channels[row.channel_id],
+                window=windows[(row.contact_id, row.channel_id)])
         except Exception as error:  # the personaliser's word: this recipient cannot be sent to
             outcome.fail(row, str(getattr(error, "reason", "") or error or type(error).__name__))
             continue
-        new[row.id] = Message(conversation_id=conversations[(row.contact_id, row.channel_id)],
-                              channel_id=row.channel_id, direction="outbound", kind=kind, text=text,
-                              payload=payload, status=MessageStatus.queued.value, client_key=f"broadcast:{row.id}",
-                              attempts=0, lease_until=PARKED, created_at=now)
+        new[row.id] = _NewMessage(conversation_id=conversations[(row.contact_id, row.channel_id)],
+                                  channel_id=row.channel_id, kind=kind, text=text, payload=payload,
+                                  client_key=f"broadcast:{row.id}", created_at=now)
     _insert_messages(session, new)
     ready = [Ready(row.id, message.id, message.conversation_id, row.channel_id, row.attempts,
-                   outbound.as_outbound(message, ref))
+                   outbound.as_outbound(message, ref))  # type: ignore[arg-type]
              for row, ref in addressed if (message := messages.get(row.message_id) or new.get(row.id)) is not None
              and message.id is not None]
     outcome.apply(session, now)
     return ready, outcome.counts
+
+
+@dataclass
+class _NewMessage:
+    """A broadcast message about to be inserted: what `outbound.as_outbound` reads of a Message, without
+    building an ORM object per recipient."""
+
+    conversation_id: int
+    channel_id: int
+    kind: str
+    text: str | None
+    payload: dict[str, Any]
+    client_key: str
+    created_at: datetime
+    direction: str = "outbound"
+    status: str = MessageStatus.queued.value
+    attempts: int = 0
+    lease_until: datetime = PARKED
+    id: int | None = None
 
 
 class _Outcome:
@@ -297,7 +321,7 @@ def _conversations(session: Session, pairs: set[tuple[int, int]], now: datetime)
     return found
 
 
-def _insert_messages(session: Session, new: dict[int, Message]) -> None:
+def _insert_messages(session: Session, new: dict[int, _NewMessage]) -> None:
     """Insert the batch's messages (a key already stored is read back) and link each recipient to its own."""
     if not new:
         return
@@ -311,9 +335,25 @@ def _insert_messages(session: Session, new: dict[int, Message]) -> None:
         MESSAGES.c.conversation_id.in_({m.conversation_id for m in new.values()})))}
     for message in new.values():
         message.id = ids[message.client_key][0]
-    link = update(RECIPIENTS).where(RECIPIENTS.c.id == bindparam("b_rid")).values(message_id=bindparam("b_mid"))
-    session.execute(link,
-                    [{"b_rid": rid, "b_mid": m.id} for rid, m in new.items()])
+    _set_by_id(session, RECIPIENTS, "message_id", {rid: m.id for rid, m in new.items()})
+
+
+def _set_by_id(session: Session, table: Any, column: str, values: dict[int, Any], **constant: Any) -> None:
+    """Set `column` of each row id to its own value (and `constant` columns alike) in one statement on
+    PostgreSQL (UPDATE … FROM unnest of two arrays), as an executemany elsewhere."""
+    if not values:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        kind = "bigint" if column.endswith("_id") and column != "provider_message_id" else "text"
+        extra = "".join(f", {name} = :c_{name}" for name in constant)
+        statement = (f"UPDATE {table.name} AS t SET {column} = u.v{extra} "  # noqa: S608 (our own names only)
+                     f"FROM unnest(CAST(:ids AS bigint[]), CAST(:vals AS {kind}[])) AS u(id, v) WHERE t.id = u.id")
+        session.execute(sql_text(statement),
+            {"ids": list(values), "vals": list(values.values()), **{f"c_{k}": v for k, v in constant.items()}})
+        return
+    session.execute(update(table).where(table.c.id == bindparam("b_id"))
+                    .values(**{column: bindparam("b_v")}, **constant),
+                    [{"b_id": key, "b_v": value} for key, value in values.items()])
 
 
 # --- send ---------------------------------------------------------------------------------------------------------
@@ -338,6 +378,7 @@ def send_batch(campaign_id: int, limit: int = 500, on_claimed: Callable[[BatchRe
         kinds = list(session.execute(select(col(Channel.kind)).where(
             col(Channel.id).in_(campaign.channel_ids or [0]))).scalars())
         result.limit = batch_size(campaign, kinds, limit)
+        leased_at = utcnow()  # claim leases the batch from (about) now
         rows = claim(session, campaign_id, result.limit)
         result.claimed = len(rows)
         ready, counts = prepare(session, campaign, rows)
@@ -345,13 +386,13 @@ def send_batch(campaign_id: int, limit: int = 500, on_claimed: Callable[[BatchRe
     if on_claimed is not None:
         on_claimed(result)
     if ready:
-        asyncio.run(_send_all(campaign, ready, result))
+        asyncio.run(_send_all(campaign, ready, result, leased_at))
     with session_scope() as session:
         service.finish_if_done(session, campaign_id)
     return result
 
 
-async def _send_all(campaign: Campaign, ready: list[Ready], result: BatchResult) -> None:
+async def _send_all(campaign: Campaign, ready: list[Ready], result: BatchResult, leased_at: datetime) -> None:
     with session_scope() as session:
         channels = _by_id(session, Channel, [item.channel_id for item in ready])
     chunks: list[tuple[Channel, float, list[Ready]]] = []
@@ -361,19 +402,23 @@ async def _send_all(campaign: Campaign, ready: list[Ready], result: BatchResult)
         size = min(CHUNK, throttle.burst_for(rate))
         chunks += [(channel, rate, items[i:i + size]) for i in range(0, len(items), size)]
     assert campaign.id is not None
+    lease = _Lease(leased_at)
     async with http.pooled(connections=CHUNK):  # keep-alive connections for the whole batch
         for index, (channel, rate, items) in enumerate(chunks):
-            if not _still_running(campaign.id):
+            waiting = [i.recipient_id for _, _, rest in chunks[index:] for i in rest]
+            if not await _send_chunk(campaign.id, channel, rate, items, waiting, lease, result):
                 result.counts["released"] += _release([i for _, _, rest in chunks[index:] for i in rest])
                 return
-            waiting = [i.recipient_id for _, _, rest in chunks[index:] for i in rest]
-            await _send_chunk(channel, rate, items, waiting, result)
 
 
-def _still_running(campaign_id: int) -> bool:
-    with session_scope() as session:
-        status = session.execute(select(col(Campaign.status)).where(col(Campaign.id) == campaign_id)).scalar()
-    return bool(status == CampaignStatus.running.value)
+@dataclass
+class _Lease:
+    """When the batch's recipients were last leased: renewed only once a third of LEASE has gone by."""
+
+    renewed_at: datetime
+
+    def due(self, now: datetime) -> bool:
+        return now - self.renewed_at >= LEASE / 3
 
 
 def _release(items: list[Ready]) -> int:
@@ -386,26 +431,32 @@ def _release(items: list[Ready]) -> int:
     return len(items)
 
 
-async def _send_chunk(channel: Channel, rate: float, items: list[Ready], waiting: list[int],
-                      result: BatchResult) -> None:
-    """Tokens first (the wait must not eat the lease), then the claim, the calls and their results."""
+async def _send_chunk(campaign_id: int, channel: Channel, rate: float, items: list[Ready], waiting: list[int],
+                      lease: _Lease, result: BatchResult) -> bool:
+    """Tokens first (the wait must not eat the lease), then the claim, the calls and their results.
+    False, with nothing claimed or sent, when the campaign is no longer running."""
     assert channel.id is not None
     wait = throttle.take(channel.id, len(items), rate)
     if wait > 0:
         await asyncio.sleep(wait)
     now = utcnow()
     with session_scope() as session:  # the commit after which a provider call is allowed, once
+        status = session.execute(select(col(Campaign.status)).where(col(Campaign.id) == campaign_id)).scalar()
+        if status != CampaignStatus.running.value:
+            return False
         claimed = set(session.execute(
             update(MESSAGES).where(MESSAGES.c.id.in_([i.message_id for i in items]),
                                    MESSAGES.c.status == MessageStatus.queued.value)
             .values(status=MessageStatus.sending.value, lease_until=now + LEASE, attempts=MESSAGES.c.attempts + 1)
             .returning(MESSAGES.c.id)).scalars())
-        session.execute(update(RECIPIENTS).where(RECIPIENTS.c.id.in_(waiting),
-                                                 RECIPIENTS.c.state == RecipientState.sending.value)
-                        .values(lease_until=now + LEASE))  # the rest of the batch is still held
+        if lease.due(now):  # the rest of the batch is still held (at full speed a batch ends long before)
+            session.execute(update(RECIPIENTS).where(RECIPIENTS.c.id.in_(waiting),
+                                                     RECIPIENTS.c.state == RecipientState.sending.value)
+                            .values(lease_until=now + LEASE))
+            lease.renewed_at = now
     items = [i for i in items if i.message_id in claimed]
     if not items:
-        return
+        return True
     config, adapter = as_config(channel), adapter_of(channel.kind)
 
     async def one(item: Ready) -> SendResult:
@@ -418,6 +469,7 @@ async def _send_chunk(channel: Channel, rate: float, items: list[Ready], waiting
     answers = await asyncio.gather(*(one(item) for item in items))
     with session_scope() as session:
         record(session, channel.id, list(zip(items, answers, strict=True)), result)
+    return True
 
 
 def record(session: Session, channel_id: int, outcomes: list[tuple[Ready, SendResult]], result: BatchResult) -> None:
@@ -452,7 +504,13 @@ def record(session: Session, channel_id: int, outcomes: list[tuple[Ready, SendRe
         "retried": {"state": RecipientState.pending.value, "due_at": bindparam("b_due")},
     }
     for what, batch in rows.items():
-        if batch:
+        if batch and what == "sent":  # the common case: one statement per table
+            values = {k: v for k, v in message_values["sent"].items() if k != "provider_message_id"}
+            _set_by_id(session, MESSAGES, "provider_message_id", {row["b_mid"]: row["b_pid"] for row in batch},
+                       **values)
+            session.execute(update(RECIPIENTS).where(r.id.in_([row["b_rid"] for row in batch]))
+                            .values(lease_until=None, **recipient_values["sent"]))
+        elif batch:
             session.execute(update(MESSAGES).where(m.id == bindparam("b_mid")).values(**message_values[what]), batch)
             session.execute(update(RECIPIENTS).where(r.id == bindparam("b_rid"))
                             .values(lease_until=None, **recipient_values[what]), batch)

@@ -50,6 +50,41 @@ def apply_status(session: Session, message_id: int, status: str, error_reason: s
     return int(changed.rowcount)  # type: ignore[attr-defined]
 
 
+REACHED = ("sent", "delivered", "read")  # each implies the ones before it
+
+
+def apply_statuses(session: Session, receipts: list[tuple[int, str, str | None]], now: datetime | None = None) -> int:
+    """`apply_status` for a batch of (message id, status, error reason), in a few set-based UPDATEs.
+
+    The same result as applying them one by one in any order: every moment is COALESCEd from the
+    message's own stamps, so only the furthest status of each message matters; failures go last and,
+    as one by one, never touch a recipient already delivered. How many rows changed."""
+    now = as_utc(now or utcnow())
+    furthest: dict[int, int] = {}
+    failures: dict[int, str | None] = {}
+    for message_id, status, error_reason in receipts:
+        if status in REACHED:
+            furthest[message_id] = max(furthest.get(message_id, 0), REACHED.index(status))
+        elif status == "failed":
+            failures.setdefault(message_id, error_reason)
+    changed = 0
+    for rank in range(len(REACHED)):
+        ids = sorted(mid for mid, reached in furthest.items() if reached == rank)
+        values: dict[str, Any] = {"sent_at": func.coalesce(col(Recipient.sent_at), _message(col(Message.sent_at)), now)}
+        if rank >= 1:
+            values["delivered_at"] = func.coalesce(col(Recipient.delivered_at), _message(col(Message.delivered_at)),
+                                                   _message(col(Message.read_at)), now)
+        if rank >= 2:
+            values["read_at"] = func.coalesce(col(Recipient.read_at), _message(col(Message.read_at)), now)
+        for start in range(0, len(ids), 1000):
+            result = session.execute(update(Recipient).where(col(Recipient.message_id).in_(ids[start:start + 1000]))
+                                     .values(**values))
+            changed += int(result.rowcount)  # type: ignore[attr-defined]
+    for message_id, error_reason in sorted(failures.items()):
+        changed += apply_status(session, message_id, "failed", error_reason, now)
+    return changed
+
+
 def _latest_in_window(session: Session, contact_id: int, moment: Any, at: datetime,
                       *conditions: ColumnElement[bool]) -> int | None:
     """The contact's recipient whose `moment` is latest within its own campaign's attribution window

@@ -57,8 +57,7 @@ def apply(*, session: Session, work: Work) -> list[batch.Stored]:
     for item in new:
         if item.arrival.inbound.kind == "text" and item.arrival.inbound.text:
             _answer_keyword(session, item)
-    for channel_id, receipt in work.receipts:
-        conversations.apply_receipt(session=session, channel_id=channel_id, receipt=receipt)
+    conversations.apply_receipts(session=session, receipts=work.receipts)
     for channel_id, profile in work.profiles:
         _apply_profile(session, channel_id, profile)
     return new

@@ -172,12 +172,14 @@ def test_pause_stops_and_resume_continues(backend, sandbox, monkeypatch):
     sent_chunks = []
     real = sender._send_chunk
 
-    async def pausing(channel, rate, items, waiting, result):  # pause as the first chunk is sent
-        await real(channel, rate, items, waiting, result)
-        sent_chunks.append(len(items))
+    async def pausing(campaign, channel, rate, items, *rest):  # pause as the first chunk is sent
+        sending = await real(campaign, channel, rate, items, *rest)
+        if sending:  # False: the campaign was no longer running, nothing of this chunk claimed or sent
+            sent_chunks.append(len(items))
         if len(sent_chunks) == 1:
             with session_scope() as session:
                 service.pause(session=session, campaign_id=campaign_id)
+        return sending
 
     monkeypatch.setattr(sender, "_send_chunk", pausing)
     first = sender.send_batch(campaign_id)

@@ -182,3 +182,35 @@ def test_stop_while_running_skips_that_contacts_pending_recipient(backend: objec
                   for r in session.exec(select(Recipient).where(Recipient.campaign_id == campaign_id))}
     assert states[first.contact_id] == ("skipped", service.SKIP_OPTED_OUT)
     assert sorted(s for s, _ in states.values()) == ["pending", "pending", "skipped"]
+
+
+def test_receipts_committed_together_count_as_one_by_one(backend: object) -> None:
+    """A drained webhook batch applies hundreds of receipts in one commit: one tracking job, the same numbers."""
+    listeners.register()
+    rng = random.Random(11)
+    campaign_id, channel_id = launch(30)
+    sent = send_all(campaign_id, channel_id)
+    ids = sorted(sent)
+    failed = set(rng.sample(ids, 5))
+    read = set(rng.sample([i for i in ids if i not in failed], 9))
+    delivered = read | set(rng.sample([i for i in ids if i not in failed | read], 7))
+    receipts = [(what, rid) for rid in ids for what, chosen in (("failed", failed), ("delivered", delivered),
+                                                               ("read", read)) if rid in chosen for _ in range(2)]
+    rng.shuffle(receipts)
+    halves = (receipts[: len(receipts) // 2], receipts[len(receipts) // 2:])
+    for half in halves:  # two commits, each with many receipts, out of order and repeated
+        with session_scope() as session:
+            for what, rid in half:
+                conversations.apply_receipt(session=session, channel_id=channel_id, receipt=StatusUpdate(
+                    provider_message_id=f"tg-{rid}", status=what, at=datetime.now(UTC),  # type: ignore[arg-type]
+                    error_code="E1" if what == "failed" else None,
+                    error_reason="blocked" if what == "failed" else None))
+    assert broker.queue("inbound").count <= 2  # one job per commit, not one per receipt
+    run_jobs()
+    run_jobs()  # idempotent
+    with session_scope() as session:
+        numbers = stats.counts(session, campaign_id)
+        reasons = {r.id: r.reason for r in session.exec(select(Recipient).where(Recipient.campaign_id == campaign_id))}
+    truth = {"recipients": 30, "sent": 30, "delivered": len(delivered), "read": len(read), "failed": len(failed)}
+    assert {k: numbers[k] for k in truth} == truth
+    assert all(reasons[rid] == "blocked" for rid in failed)
