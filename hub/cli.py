@@ -87,6 +87,9 @@ def cmd_train_tagger(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Everything on the embedded default, for a laptop: migrate, demo, API, worker; Ctrl-C stops all."""
     from hub import broker, embedded
@@ -95,6 +98,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     cmd_migrate(args)
     cmd_demo(args)
     env = dict(os.environ)
+    if settings.public_url == DEFAULT_PUBLIC_URL:  # not set: the sandbox calls back where this Hub listens
+        env["HUB_PUBLIC_URL"] = f"http://{args.host}:{args.port}"
     owned: list[subprocess.Popen[bytes]] = []
     if not settings.redis_url:
         url = embedded.running_url(settings.var_dir)
