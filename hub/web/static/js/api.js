@@ -10,9 +10,17 @@ export class ApiError extends Error {
   }
 }
 
-function reason(detail, fallback) {
+/** A readable reason from an error body: FastAPI's 422 lists every problem as {loc, msg}, shown as
+ * "conditions.0.value: msg"; other errors carry a sentence. */
+export function reason(detail, fallback) {
   if (typeof detail === "string") return detail;
-  if (Array.isArray(detail)) return detail.map((item) => (item && item.msg ? item.msg : String(item))).join("; ");
+  if (Array.isArray(detail)) {
+    return detail.map((item) => {
+      const where = item && Array.isArray(item.loc) ? item.loc.filter((part) => part !== "body").join(".") : "";
+      const message = item && item.msg ? item.msg : String(item);
+      return where ? `${where}: ${message}` : message;
+    }).join("; ");
+  }
   return fallback;
 }
 
