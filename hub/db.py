@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select, tuple_
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -91,3 +92,34 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def rows_by_pairs(session: Session, table: Any, first: str, second: str, pairs: Iterable[tuple[Any, Any]],
+                  columns: Sequence[str]) -> list[Any]:
+    """The rows of `table` whose (`first`, `second`), a unique key, is one of `pairs`: `columns` of each.
+
+    On PostgreSQL each pair is one probe of the key's index: a LATERAL subquery with LIMIT 1, which the
+    planner cannot flatten into a join, so a table that grew since it was last analysed is never scanned
+    whole (a row-value IN of 500 pairs became an OR filter over every row: 300 ms at 100,000 rows).
+    Elsewhere a row-value IN, in parts of 500."""
+    keys = sorted(set(pairs))
+    if not keys:
+        return []
+    found: list[Any] = []
+    for start in range(0, len(keys), 500):
+        part = keys[start:start + 500]
+        if session.get_bind().dialect.name != "postgresql":
+            found += session.execute(select(*(table.c[name] for name in columns))
+                                     .where(tuple_(table.c[first], table.c[second]).in_(part))).all()
+            continue
+        kinds = [_array_type(table.c[name]) for name in (first, second)]
+        chosen = ", ".join(f"t.{name}" for name in columns)
+        statement = (f"SELECT {chosen} FROM unnest(CAST(:a AS {kinds[0]}[]), CAST(:b AS {kinds[1]}[])) AS k(a, b) "  # noqa: S608 (our own names only)
+                     f"CROSS JOIN LATERAL (SELECT * FROM {table.name} WHERE {first} = k.a AND {second} = k.b "
+                     f"LIMIT 1) AS t")
+        found += session.execute(sql_text(statement), {"a": [a for a, _ in part], "b": [b for _, b in part]}).all()
+    return found
+
+
+def _array_type(column: Any) -> str:
+    return "bigint" if column.type.python_type is int else "text"

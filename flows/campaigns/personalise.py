@@ -21,15 +21,14 @@ from urllib.parse import urlsplit
 
 from jinja2 import ChainableUndefined, Template, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import tuple_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from channels.registry import ADAPTERS
 from flows.campaigns.models import Campaign, Recipient, TrackedLink
 from hub.channel_records.models import Channel
 from hub.contacts.models import Contact
 from hub.conversations.models import Conversation
-from hub.db import as_utc, utcnow
+from hub.db import as_utc, rows_by_pairs, utcnow
 from hub.settings import get_settings
 
 OUTSIDE_WINDOW_REASON = "outside the 24-hour window and no template"
@@ -240,16 +239,12 @@ def open_windows(session: Session, pairs: Iterable[tuple[int, Channel]]) -> dict
             asked[key] = hours
     if asked:
         now = utcnow()
-        keys = sorted(asked)
-        for start in range(0, len(keys), 1000):
-            part = keys[start:start + 1000]
-            for contact_id, channel_id, last in session.execute(
-                    select(col(Conversation.contact_id), col(Conversation.channel_id),
-                           col(Conversation.last_inbound_at))
-                    .where(tuple_(col(Conversation.contact_id), col(Conversation.channel_id)).in_(part))):
-                key = (contact_id, channel_id)
-                if last is not None and key in asked:
-                    answer[key] = now - as_utc(last) <= timedelta(hours=asked[key])
+        for contact_id, channel_id, last in rows_by_pairs(
+                session, Conversation.__table__, "contact_id", "channel_id", asked,  # type: ignore[attr-defined]
+                ("contact_id", "channel_id", "last_inbound_at")):
+            key = (contact_id, channel_id)
+            if last is not None and key in asked:
+                answer[key] = now - as_utc(last) <= timedelta(hours=asked[key])
     return answer
 
 

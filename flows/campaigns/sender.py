@@ -50,7 +50,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, bindparam, select, tuple_, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
@@ -67,7 +67,7 @@ from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message, MessageStatus, PendingReceipt
 from hub.conversations.service import apply_pending_receipts
-from hub.db import session_scope, utcnow
+from hub.db import rows_by_pairs, session_scope, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -304,20 +304,22 @@ def _conversations(session: Session, pairs: set[tuple[int, int]], now: datetime)
     """Each (contact, channel)'s conversation, created `resolved` where missing (see the module docstring)."""
     if not pairs:
         return {}
-    c = CONVERSATIONS.c
 
     def load() -> dict[tuple[int, int], int]:
-        return {(row.contact_id, row.channel_id): row.id for row in session.execute(
-            select(c.id, c.contact_id, c.channel_id).where(tuple_(c.contact_id, c.channel_id).in_(sorted(pairs))))}
+        return {(row.contact_id, row.channel_id): row.id for row in rows_by_pairs(
+            session, CONVERSATIONS, "contact_id", "channel_id", pairs, ("id", "contact_id", "channel_id"))}
 
     found = load()
     missing = sorted(pairs - set(found))
     if missing:
-        session.execute(_insert(session, CONVERSATIONS).on_conflict_do_nothing(
-            index_elements=["contact_id", "channel_id"]),
+        created = session.execute(_insert(session, CONVERSATIONS).on_conflict_do_nothing(
+            index_elements=["contact_id", "channel_id"]).returning(
+            CONVERSATIONS.c.id, CONVERSATIONS.c.contact_id, CONVERSATIONS.c.channel_id),
             [{"contact_id": contact_id, "channel_id": channel_id, "status": "resolved", "resolved_at": now,
               "unread_count": 0, "last_activity_at": now, "created_at": now} for contact_id, channel_id in missing])
-        found = load()
+        found.update(((row.contact_id, row.channel_id), row.id) for row in created)
+        if len(found) < len(pairs):  # another worker created some first
+            found = load()
     return found
 
 
@@ -327,14 +329,15 @@ def _insert_messages(session: Session, new: dict[int, _NewMessage]) -> None:
         return
     columns = ("conversation_id", "channel_id", "direction", "kind", "text", "payload", "status", "client_key",
                "attempts", "lease_until", "created_at")
-    session.execute(_insert(session, MESSAGES).on_conflict_do_nothing(index_elements=["conversation_id", "client_key"]),
-                    [{name: getattr(message, name) for name in columns} for message in new.values()])
-    ids = {key: (mid, cid) for mid, key, cid in session.execute(select(
-        MESSAGES.c.id, MESSAGES.c.client_key, MESSAGES.c.conversation_id).where(
-        MESSAGES.c.client_key.in_([m.client_key for m in new.values()]),
-        MESSAGES.c.conversation_id.in_({m.conversation_id for m in new.values()})))}
+    ids = {key: mid for key, mid in session.execute(
+        _insert(session, MESSAGES).on_conflict_do_nothing(index_elements=["conversation_id", "client_key"])
+        .returning(MESSAGES.c.client_key, MESSAGES.c.id),
+        [{name: getattr(message, name) for name in columns} for message in new.values()])}
+    stored_before = [(m.conversation_id, m.client_key) for m in new.values() if m.client_key not in ids]
+    ids.update((row.client_key, row.id) for row in rows_by_pairs(  # a re-run: the message of the first run
+        session, MESSAGES, "conversation_id", "client_key", stored_before, ("client_key", "id")))
     for message in new.values():
-        message.id = ids[message.client_key][0]
+        message.id = ids[message.client_key]
     _set_by_id(session, RECIPIENTS, "message_id", {rid: m.id for rid, m in new.items()})
 
 

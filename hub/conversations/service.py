@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, tuple_, update
+from sqlalchemy import bindparam, case, func, update
 from sqlalchemy import select as sql_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -19,7 +19,7 @@ from hub.conversations.models import (
     MessageStatus,
     PendingReceipt,
 )
-from hub.db import as_utc, utcnow
+from hub.db import as_utc, rows_by_pairs, utcnow
 
 FORWARD_FROM: dict[str, tuple[str, ...]] = {
     "sent": ("queued", "sending"),
@@ -141,13 +141,14 @@ def apply_receipts(*, session: Session, receipts: list[tuple[int, StatusUpdate]]
     batch writes every changed message, and one INSERT the kept receipts."""
     if not receipts:
         return 0
-    keys = sorted({(channel_id, receipt.provider_message_id) for channel_id, receipt in receipts})
+    keys = {(channel_id, receipt.provider_message_id) for channel_id, receipt in receipts}
+    ids = sorted(row.id for row in rows_by_pairs(
+        session, Message.__table__, "channel_id", "provider_message_id", keys, ("id",)))  # type: ignore[attr-defined]
     current: dict[tuple[int, str], Any] = {}
-    for start in range(0, len(keys), 1000):
+    for start in range(0, len(ids), 1000):  # read again under lock, by primary key, in id order
         query = (sql_select(col(Message.id), col(Message.channel_id), col(Message.provider_message_id),
-                        col(Message.conversation_id), col(Message.status))
-                 .where(tuple_(col(Message.channel_id), col(Message.provider_message_id)).in_(keys[start:start + 1000]))
-                 .order_by(col(Message.id)))
+                            col(Message.conversation_id), col(Message.status))
+                 .where(col(Message.id).in_(ids[start:start + 1000])).order_by(col(Message.id)))
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
         for found in session.execute(query):

@@ -11,14 +11,14 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, select, text, tuple_, update
+from sqlalchemy import Table, bindparam, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
 from channels import InboundMessage
 from hub import events
 from hub.contacts.identities import StoredIdentity, stored
-from hub.db import as_utc, utcnow
+from hub.db import as_utc, rows_by_pairs, utcnow
 
 Key = tuple[str, str]
 
@@ -77,9 +77,8 @@ class Known:
 def _lookup(session: Session, arrivals: list[Arrival]) -> Known:
     identity = _table("channel_identity")
     keys = {(ref.kind, ref.value) for arrival in arrivals for ref in arrival.identities}
-    exact = {(row.kind, row.value): row.contact_id for row in session.execute(
-        select(identity.c.kind, identity.c.value, identity.c.contact_id)
-        .where(tuple_(identity.c.kind, identity.c.value).in_(sorted(keys))))}
+    exact = {(row.kind, row.value): row.contact_id
+             for row in rows_by_pairs(session, identity, "kind", "value", keys, ("kind", "value", "contact_id"))}
     phones = {ref.phone for arrival in arrivals for ref in arrival.identities
               if ref.phone and (ref.kind, ref.value) not in exact}
     by_phone: dict[str, int] = {}
@@ -194,9 +193,8 @@ def _conversations(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[
     conversation = _table("conversation")
 
     def load() -> dict[tuple[int, int], tuple[int, str]]:
-        return {(row.contact_id, row.channel_id): (row.id, row.status) for row in session.execute(
-            select(conversation.c.id, conversation.c.contact_id, conversation.c.channel_id, conversation.c.status)
-            .where(tuple_(conversation.c.contact_id, conversation.c.channel_id).in_(sorted(pairs))))}
+        return {(row.contact_id, row.channel_id): (row.id, row.status) for row in rows_by_pairs(
+            session, conversation, "contact_id", "channel_id", pairs, ("id", "contact_id", "channel_id", "status"))}
 
     found = load()
     missing = sorted(pairs - set(found))
