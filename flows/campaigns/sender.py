@@ -12,11 +12,11 @@ One batch (`send_batch`):
    conversation and their outbound Message (client key `broadcast:{recipient id}`: a re-run finds the
    same one), all in a few set-based statements.
 3. Send in chunks (at most CHUNK, and at most one second of the channel's rate): take tokens from the
-   channel's bucket in Redis; then, in one transaction, check that the campaign still runs (else the
-   rest of the batch is released to `pending`), claim the chunk's messages `queued` → `sending`,
-   renew the lease of the batch's other recipients once a third of LEASE has gone by, and commit; send
-   concurrently; record the chunk's results in one transaction (the common case, all sent, is one
-   UPDATE per table). A transient error (429, 5xx, network)
+   channel's bucket in Redis; then, in one transaction, write the previous chunk's results (the common
+   case, all sent, is one UPDATE per table; before a throttle wait they are written on their own),
+   check that the campaign still runs (else the rest of the batch is released to `pending`), claim the
+   chunk's messages `queued` → `sending`, renew the lease of the batch's other recipients once a third
+   of LEASE has gone by, and commit; send concurrently. A transient error (429, 5xx, network)
    puts the message back to `queued` and the recipient to `pending` with a backoff `due_at`; a
    permanent one fails both with the provider's code and reason.
 
@@ -405,13 +405,18 @@ async def _send_all(campaign: Campaign, ready: list[Ready], result: BatchResult,
         size = min(CHUNK, throttle.burst_for(rate))
         chunks += [(channel, rate, items[i:i + size]) for i in range(0, len(items), size)]
     assert campaign.id is not None
-    lease = _Lease(leased_at)
-    async with http.pooled(connections=CHUNK):  # keep-alive connections for the whole batch
-        for index, (channel, rate, items) in enumerate(chunks):
-            waiting = [i.recipient_id for _, _, rest in chunks[index:] for i in rest]
-            if not await _send_chunk(campaign.id, channel, rate, items, waiting, lease, result):
-                result.counts["released"] += _release([i for _, _, rest in chunks[index:] for i in rest])
-                return
+    lease, held = _Lease(leased_at), _Held()
+    try:
+        async with http.pooled(connections=CHUNK):  # keep-alive connections for the whole batch
+            for index, (channel, rate, items) in enumerate(chunks):
+                waiting = [i.recipient_id for _, _, rest in chunks[index:] for i in rest]
+                if not await _send_chunk(campaign.id, channel, rate, items, waiting, lease, result, held):
+                    result.counts["released"] += _release([i for _, _, rest in chunks[index:] for i in rest])
+                    return
+    finally:
+        if held.outcomes:  # the last chunk's answers (or, after an error, whatever was not written yet)
+            with session_scope() as session:
+                held.write(session, result)
 
 
 @dataclass
@@ -422,6 +427,20 @@ class _Lease:
 
     def due(self, now: datetime) -> bool:
         return now - self.renewed_at >= LEASE / 3
+
+
+@dataclass
+class _Held:
+    """The answers of the chunk sent last, not written yet: they go into the next chunk's claim transaction
+    (one commit per chunk instead of two), or on their own before a throttle wait or at the batch's end, so
+    they are never held back longer than it takes to claim the next chunk."""
+
+    channel_id: int = 0
+    outcomes: list[tuple[Ready, SendResult]] = field(default_factory=list)
+
+    def write(self, session: Session, result: BatchResult) -> None:
+        if self.outcomes:
+            record(session, self.channel_id, self.outcomes, result)
 
 
 def _release(items: list[Ready]) -> int:
@@ -435,28 +454,38 @@ def _release(items: list[Ready]) -> int:
 
 
 async def _send_chunk(campaign_id: int, channel: Channel, rate: float, items: list[Ready], waiting: list[int],
-                      lease: _Lease, result: BatchResult) -> bool:
-    """Tokens first (the wait must not eat the lease), then the claim, the calls and their results.
-    False, with nothing claimed or sent, when the campaign is no longer running."""
+                      lease: _Lease, result: BatchResult, held: _Held) -> bool:
+    """Tokens first (the wait must not eat the lease), then one transaction that writes the previous chunk's
+    answers and claims this one, then the calls, whose answers are left in `held`. False, with nothing of
+    this chunk claimed or sent, when the campaign is no longer running."""
     assert channel.id is not None
     wait = throttle.take(channel.id, len(items), rate)
     if wait > 0:
+        if held.outcomes:
+            with session_scope() as session:
+                held.write(session, result)
+            held.outcomes = []
         await asyncio.sleep(wait)
     now = utcnow()
     with session_scope() as session:  # the commit after which a provider call is allowed, once
+        held.write(session, result)
         status = session.execute(select(col(Campaign.status)).where(col(Campaign.id) == campaign_id)).scalar()
-        if status != CampaignStatus.running.value:
-            return False
-        claimed = set(session.execute(
-            update(MESSAGES).where(MESSAGES.c.id.in_([i.message_id for i in items]),
-                                   MESSAGES.c.status == MessageStatus.queued.value)
-            .values(status=MessageStatus.sending.value, lease_until=now + LEASE, attempts=MESSAGES.c.attempts + 1)
-            .returning(MESSAGES.c.id)).scalars())
-        if lease.due(now):  # the rest of the batch is still held (at full speed a batch ends long before)
-            session.execute(update(RECIPIENTS).where(RECIPIENTS.c.id.in_(waiting),
-                                                     RECIPIENTS.c.state == RecipientState.sending.value)
-                            .values(lease_until=now + LEASE))
-            lease.renewed_at = now
+        claimed: set[int] = set()
+        if status == CampaignStatus.running.value:
+            claimed = set(session.execute(
+                update(MESSAGES).where(MESSAGES.c.id.in_([i.message_id for i in items]),
+                                       MESSAGES.c.status == MessageStatus.queued.value)
+                .values(status=MessageStatus.sending.value, lease_until=now + LEASE,
+                        attempts=MESSAGES.c.attempts + 1)
+                .returning(MESSAGES.c.id)).scalars())
+            if lease.due(now):  # the rest of the batch is still held (at full speed a batch ends long before)
+                session.execute(update(RECIPIENTS).where(RECIPIENTS.c.id.in_(waiting),
+                                                         RECIPIENTS.c.state == RecipientState.sending.value)
+                                .values(lease_until=now + LEASE))
+                lease.renewed_at = now
+    held.outcomes = []
+    if status != CampaignStatus.running.value:
+        return False
     items = [i for i in items if i.message_id in claimed]
     if not items:
         return True
@@ -470,8 +499,7 @@ async def _send_chunk(campaign_id: int, channel: Channel, rate: float, items: li
             return SendResult(ok=False, error_code="error", error_reason=str(error)[:300], permanent=True)
 
     answers = await asyncio.gather(*(one(item) for item in items))
-    with session_scope() as session:
-        record(session, channel.id, list(zip(items, answers, strict=True)), result)
+    held.channel_id, held.outcomes = channel.id, list(zip(items, answers, strict=True))
     return True
 
 

@@ -53,11 +53,14 @@ def retrain() -> str:
     return tagger.version
 
 
+def retrain_key(moment: datetime) -> str:
+    """The lock of the nightly retrain whose day `moment` falls in (days start at RETRAIN_HOUR_UTC)."""
+    return broker.key("tagging", "retrain", (moment - timedelta(hours=RETRAIN_HOUR_UTC)).date().isoformat())
+
+
 def schedule_retrain(now: datetime | None = None) -> bool:
     """Enqueue the nightly retrain once a day, whichever worker's sweeper gets there first (a SET NX per day)."""
-    moment = now or utcnow()
-    period = (moment - timedelta(hours=RETRAIN_HOUR_UTC)).date().isoformat()
-    if broker.connection().set(broker.key("tagging", "retrain", period), 1, nx=True, ex=3 * 86400):
+    if broker.connection().set(retrain_key(now or utcnow()), 1, nx=True, ex=3 * 86400):
         broker.queue(RETRAIN_QUEUE).enqueue(retrain, job_timeout=3600)
         return True
     return False
