@@ -95,8 +95,10 @@ def session_scope() -> Iterator[Session]:
 
 
 def rows_by_pairs(session: Session, table: Any, first: str, second: str, pairs: Iterable[tuple[Any, Any]],
-                  columns: Sequence[str]) -> list[Any]:
+                  columns: Sequence[str], *, lock: bool = False) -> list[Any]:
     """The rows of `table` whose (`first`, `second`), a unique key, is one of `pairs`: `columns` of each.
+    `lock`: also lock them FOR UPDATE, in the order of the sorted pairs (so two callers cannot deadlock
+    on each other); SQLite needs no row locks, its writer lock is held already.
 
     On PostgreSQL each pair is one probe of the key's index: a LATERAL subquery with LIMIT 1, which the
     planner cannot flatten into a join, so a table that grew since it was last analysed is never scanned
@@ -116,7 +118,7 @@ def rows_by_pairs(session: Session, table: Any, first: str, second: str, pairs: 
         chosen = ", ".join(f"t.{name}" for name in columns)
         statement = (f"SELECT {chosen} FROM unnest(CAST(:a AS {kinds[0]}[]), CAST(:b AS {kinds[1]}[])) AS k(a, b) "  # noqa: S608 (our own names only)
                      f"CROSS JOIN LATERAL (SELECT * FROM {table.name} WHERE {first} = k.a AND {second} = k.b "
-                     f"LIMIT 1) AS t")
+                     f"LIMIT 1{' FOR UPDATE' if lock else ''}) AS t")
         found += session.execute(sql_text(statement), {"a": [a for a, _ in part], "b": [b for _, b in part]}).all()
     return found
 

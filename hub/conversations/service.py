@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, update
-from sqlalchemy import select as sql_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -134,7 +133,7 @@ def apply_receipts(*, session: Session, receipts: list[tuple[int, StatusUpdate]]
     """`apply_receipt` for a drained batch, in order, with a few set-based statements instead of one or
     two per receipt. How many messages changed status.
 
-    The batch's messages are read once (locked in id order on PostgreSQL; SQLite's writer lock is held
+    The batch's messages are read once (locked in key order on PostgreSQL; SQLite's writer lock is held
     already) and each receipt is played in order against that state exactly as `apply_receipt` would:
     a move forward stamps its moment (COALESCE: the first stamp stays) and emits MESSAGE_STATUS; a late
     delivered or read only stamps; an unknown message keeps its receipt for later. Then one UPDATE per
@@ -142,17 +141,10 @@ def apply_receipts(*, session: Session, receipts: list[tuple[int, StatusUpdate]]
     if not receipts:
         return 0
     keys = {(channel_id, receipt.provider_message_id) for channel_id, receipt in receipts}
-    ids = sorted(row.id for row in rows_by_pairs(
-        session, Message.__table__, "channel_id", "provider_message_id", keys, ("id",)))  # type: ignore[attr-defined]
-    current: dict[tuple[int, str], Any] = {}
-    for start in range(0, len(ids), 1000):  # read again under lock, by primary key, in id order
-        query = (sql_select(col(Message.id), col(Message.channel_id), col(Message.provider_message_id),
-                            col(Message.conversation_id), col(Message.status))
-                 .where(col(Message.id).in_(ids[start:start + 1000])).order_by(col(Message.id)))
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update()
-        for found in session.execute(query):
-            current[(found.channel_id, found.provider_message_id)] = found
+    current: dict[tuple[int, str], Any] = {
+        (found.channel_id, found.provider_message_id): found for found in rows_by_pairs(
+            session, Message.__table__, "channel_id", "provider_message_id", keys,  # type: ignore[attr-defined]
+            ("id", "channel_id", "provider_message_id", "conversation_id", "status"), lock=True)}
     status: dict[int, str] = {found.id: found.status for found in current.values()}
     changes: dict[int, dict[str, Any]] = {}
     pending: list[PendingReceipt] = []

@@ -90,46 +90,49 @@ def receive(*, session: Session, channel_id: int, inbound: InboundMessage) -> Me
     return session.get(Message, new[0].message_id) if new else None
 
 
-def parse(*, session: Session, event: WebhookEvent) -> tuple[Channel, ParsedEvents]:
+@dataclass(frozen=True, slots=True)
+class ClaimedEvent:
+    """What processing needs of a claimed webhook event (the claim returns it: no second read)."""
+
+    id: int
+    channel_id: int
+    endpoint: str
+    body: bytes
+    attempts: int
+
+
+def parse(*, session: Session, event: ClaimedEvent) -> tuple[Channel, ParsedEvents]:
     channel = session.get(Channel, event.channel_id)
     if channel is None:
         raise ParseError(f"channel {event.channel_id} no longer exists")
     return channel, adapter_of(channel.kind).parse(as_config(channel), event.body, event.endpoint)
 
 
-def claim(*, session: Session, limit: int = 500) -> list[int]:
-    """Claim unprocessed events for this worker (others skip them) and commit the claim."""
-    now = utcnow()
-    query = (
-        select(WebhookEvent.id)
-        .where(col(WebhookEvent.processed_at).is_(None))
-        .where((col(WebhookEvent.claimed_until).is_(None)) | (col(WebhookEvent.claimed_until) < now))
-        .order_by(col(WebhookEvent.id))
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    ids = [int(row) for row in session.exec(query).all() if row is not None]
-    if ids:
-        session.execute(
-            update(WebhookEvent)
-            .where(col(WebhookEvent.id).in_(ids))
-            .values(claimed_until=now + LEASE, attempts=col(WebhookEvent.attempts) + 1)
-        )
+def claim(*, session: Session, limit: int = 500) -> list[ClaimedEvent]:
+    """Claim unprocessed events for this worker (others skip them) and commit the claim, in one statement.
+
+    The attempt is counted and committed before the work, so an event that kills its worker every time
+    still runs out of attempts."""
+    now, table = utcnow(), WebhookEvent.__table__  # type: ignore[attr-defined]
+    due = (select(table.c.id).where(table.c.processed_at.is_(None),
+                                    table.c.claimed_until.is_(None) | (table.c.claimed_until < now))
+           .order_by(table.c.id).limit(limit).with_for_update(skip_locked=True))
+    rows = session.execute(
+        update(table).where(table.c.id.in_(due))
+        .values(claimed_until=now + LEASE, attempts=table.c.attempts + 1)
+        .returning(table.c.id, table.c.channel_id, table.c.endpoint, table.c.body, table.c.attempts)).all()
     session.commit()
-    return ids
+    return sorted((ClaimedEvent(row.id, row.channel_id, row.endpoint, bytes(row.body), row.attempts)
+                   for row in rows), key=lambda event: event.id)
 
 
-def process_claimed(*, session: Session, event_ids: list[int]) -> tuple[int, int]:
+def process_claimed(*, session: Session, events: list[ClaimedEvent]) -> tuple[int, int]:
     """Process claimed events as one batch; if the batch fails, one by one to isolate the culprit.
 
     Returns (done, failed).
     """
-    rows = list(session.exec(select(WebhookEvent).where(col(WebhookEvent.id).in_(event_ids),
-                                                        col(WebhookEvent.processed_at).is_(None))
-                             .order_by(col(WebhookEvent.id))))
     work, parsed_ok, failed = Work(), [], 0
-    for event in rows:
+    for event in events:
         try:
             channel, parsed = parse(session=session, event=event)
         except Exception as error:  # a body this code cannot read: dead at once, kept for admins
@@ -163,13 +166,13 @@ def process_claimed(*, session: Session, event_ids: list[int]) -> tuple[int, int
     return done, failed
 
 
-def _done(session: Session, events: list[WebhookEvent]) -> None:
+def _done(session: Session, events: list[ClaimedEvent]) -> None:
     if events:
         session.execute(update(WebhookEvent).where(col(WebhookEvent.id).in_([e.id for e in events]))
                         .values(processed_at=utcnow(), error=None))
 
 
-def _failed(session: Session, event: WebhookEvent, error: Exception, final: bool) -> None:
+def _failed(session: Session, event: ClaimedEvent, error: Exception, final: bool) -> None:
     session.execute(update(WebhookEvent).where(col(WebhookEvent.id) == event.id).values(
         error=f"{type(error).__name__}: {error}"[:1000],
         processed_at=utcnow() if final else None,  # dead events stay visible with their error

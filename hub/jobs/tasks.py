@@ -45,10 +45,10 @@ def drain_inbound(max_batches: int = 50) -> int:
     started = time.perf_counter()
     for _ in range(max_batches):
         with session_scope() as session:
-            ids = ingest.claim(session=session)
-            if not ids:
+            claimed = ingest.claim(session=session)
+            if not claimed:
                 break
-            done, _failed = ingest.process_claimed(session=session, event_ids=ids)
+            done, _failed = ingest.process_claimed(session=session, events=claimed)
             total += done
     else:
         schedule_drain()
