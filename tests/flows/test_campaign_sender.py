@@ -18,7 +18,7 @@ from sqlmodel import col
 
 from channels.sandbox import SandboxState
 from channels.sandbox.serve import RunningSandbox, serve_sandbox
-from flows.campaigns import jobs, sender, service, throttle
+from flows.campaigns import jobs, prepare, sender, service, throttle
 from flows.campaigns.models import Campaign, CampaignStatus, Recipient
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.contacts.service import record_consent
@@ -270,7 +270,7 @@ def test_a_worker_killed_at_random_points_never_calls_anyone_twice(pg_backend, s
     # "interrupted" is the recipient's reason when the sender settles it, and the message's error code
     # either way (the sweeper may fail the message first; tracking then copies its longer sentence)
     interrupted = [row for row in rows if row.state == "failed"
-                   and (row.reason == sender.INTERRUPTED or row.error_code == sender.INTERRUPTED)]
+                   and (row.reason == prepare.INTERRUPTED or row.error_code == prepare.INTERRUPTED)]
     for row in rows:
         called = seen.get(phones[row.contact_id], 0)
         assert (row.state == "sent" and called == 1) or (row in interrupted and called <= 1), row

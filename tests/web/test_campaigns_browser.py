@@ -232,3 +232,51 @@ def test_names_with_markup_are_shown_as_text(new_page, hub_server, page_errors):
     with session_scope() as session:
         assert session.exec(select(Segment.name)).one() == MARKUP
     assert page_errors == []
+
+
+def test_a_segment_with_a_nested_group_counts_saves_and_opens_again(new_page, hub_server, page_errors):
+    shop()
+    with session_scope() as session:  # one of the three VIPs lives in Tokyo
+        yuki = session.exec(select(Contact).where(col(Contact.name) == VIPS[1][0])).one()
+        yuki.custom_fields = {"city": "東京"}
+        session.add(yuki)
+    page = new_page(width=1280, height=900)
+    sign_in(page, "mia@shop.test")
+    ready(page)
+    build_vip_segment(page, "VIPs outside Tokyo")
+    page.locator("#add-segment-condition-type").select_option("group")
+    page.locator("#segment-form > fieldset > .row").get_by_role("button", name="Add a condition").click()
+    group = page.locator("#segment-conditions > li.condition[data-kind=group]")
+    group.get_by_label("Customers who meet").select_option("none")
+    group.get_by_label("Kind of condition").select_option("field")
+    group.get_by_role("button", name="Add a condition").click()
+    group.get_by_label("Field name").fill("city")
+    group.get_by_label("Value").fill("東京")
+    count = page.locator("#segment-count")
+    expect(count).to_have_attribute("data-count", "2")  # VIPs, and none of: city is 東京
+    expect(page.locator("#segment-members")).not_to_contain_text("佐藤由紀")
+    group.get_by_label("Customers who meet").select_option("any")
+    expect(count).to_have_attribute("data-count", "1")  # VIPs, and any of: city is 東京
+    group.get_by_label("Customers who meet").select_option("none")
+    expect(count).to_have_attribute("data-count", "2")
+    if os.environ.get("HUB_SCREENSHOTS"):
+        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+        screenshot(page, "campaign-segment-group.png", "#segments")
+    page.get_by_role("button", name="Save the segment").click()
+
+    def saved() -> object:
+        with session_scope() as session:
+            return session.exec(select(Segment.definition).where(col(Segment.name) == "VIPs outside Tokyo")).one()
+
+    wait_for(lambda: saved() == {"all": [{"tag": "VIP"}, {"not": {"any": [
+        {"field": "city", "op": "eq", "value": "東京"}]}}]}, timeout=10)
+
+    page.get_by_role("button", name="Close").first.click()
+    page.get_by_role("button", name="Edit VIPs outside Tokyo").click()  # the group opens as it was saved
+    group = page.locator("#segment-conditions > li.condition[data-kind=group]")
+    expect(group.get_by_label("Customers who meet")).to_have_value("none")
+    expect(group.get_by_label("Field name")).to_have_value("city")
+    expect(group.get_by_label("Value")).to_have_value("東京")
+    expect(page.locator("#segment-raw")).to_be_hidden()
+    expect(count).to_have_attribute("data-count", "2")
+    assert page_errors == []

@@ -1,11 +1,13 @@
-// The segment builder: a flat list of conditions joined by all / any, a live count with some members
-// (POST /api/v1/segments/preview, debounced), and saving, renaming and deleting segments.
+// The segment builder: conditions joined by all / any, with groups of their own (all, any or none of
+// their conditions) nested inside, a live count with some members (POST /api/v1/segments/preview,
+// debounced), and saving, renaming and deleting segments.
 
 import { call } from "./admin_api.js";
 import { $, clear, debounce, h } from "./dom.js";
 import { t } from "./i18n.js";
 
-const KINDS = ["tag", "has_channel", "field", "consent", "locale", "last_inbound", "orders", "lifecycle"];
+const KINDS = ["tag", "has_channel", "field", "consent", "locale", "last_inbound", "orders", "lifecycle", "group"];
+const MAX_DEPTH = 6; // groups inside groups; the API takes 8 levels
 const FIELD_OPS = ["eq", "ne", "in", "contains", "exists"];
 const ORDER_KEYS = ["count_gte", "count_lte", "total_gte", "total_lte", "last_within_days", "last_before_days"];
 
@@ -42,7 +44,7 @@ function input(value, attrs = {}) {
 
 /* One condition row: its controls and how it reads back to JSON (null while incomplete). */
 
-function conditionRow(kind, value = {}) {
+function conditionRow(kind, value = {}, depth = 0) {
   const fields = h("div", { class: "condition-fields" });
   let read = () => null;
   if (kind === "tag") {
@@ -113,6 +115,10 @@ function conditionRow(kind, value = {}) {
       const cells = checks.filter((c) => c.checked).map((c) => c.value);
       return cells.length ? { lifecycle: cells } : null;
     };
+  } else if (kind === "group") {
+    const group = groupOf(value, depth + 1);
+    fields.append(group.box);
+    read = group.read;
   }
   const row = h("li", { class: "condition", dataset: { kind } },
     h("div", { class: "condition-head" }, h("strong", { text: t(`cmp_cond_${kind}`) }),
@@ -124,7 +130,38 @@ function conditionRow(kind, value = {}) {
   return row;
 }
 
+/* A group: all, any or none of its own conditions, which may be groups again. */
+
+function groupOf(value, depth) {
+  const negated = "not" in value;
+  const inner = negated ? value.not : value;
+  const match = negated ? "none" : ("any" in inner ? "any" : "all");
+  const which = select([["all", t("cmp_group_all")], ["any", t("cmp_group_any")], ["none", t("cmp_group_none")]],
+    match);
+  const list = h("ol", { class: "condition-list nested" });
+  for (const condition of inner.all || inner.any || []) list.append(conditionRow(kindOf(condition), condition, depth));
+  const kinds = select(KINDS.filter((kind) => kind !== "group" || depth < MAX_DEPTH)
+    .map((kind) => [kind, t(`cmp_cond_${kind}`)]), "tag");
+  const add = h("button", { type: "button", class: "btn btn-small", text: t("cmp_add_condition"),
+    onclick: () => {
+      const row = conditionRow(kinds.value, {}, depth);
+      list.append(row);
+      const first = row.querySelector("input, select");
+      if (first) first.focus();
+      changed();
+    } });
+  const box = h("div", { class: "condition-group" }, field(t("cmp_group_match"), which), list,
+    h("div", { class: "row" }, field(t("cmp_condition_kind"), kinds), add));
+  const read = () => {
+    const conditions = [...list.children].map((row) => row.readCondition()).filter(Boolean);
+    if (!conditions.length) return null;
+    return which.value === "none" ? { not: { any: conditions } } : { [which.value]: conditions };
+  };
+  return { box, read };
+}
+
 function kindOf(condition) {
+  if ("all" in condition || "any" in condition || "not" in condition) return "group";
   return KINDS.find((kind) => kind in condition);
 }
 
@@ -136,12 +173,26 @@ export function definition() {
   return { [$("#segment-match").value]: conditions };
 }
 
-/** Whether the builder can show a definition: one all / any group of conditions it knows. */
-function editable(value) {
-  if (!value || typeof value !== "object") return false;
+/** Whether the builder can show a definition: all / any groups (and "none of" = not any) of conditions
+ * it knows, nested at most MAX_DEPTH deep. */
+function editableGroup(value, depth) {
+  if (!value || typeof value !== "object" || Array.isArray(value) || depth > MAX_DEPTH) return false;
   const keys = Object.keys(value);
-  if (keys.length !== 1 || !["all", "any"].includes(keys[0]) || !Array.isArray(value[keys[0]])) return false;
-  return value[keys[0]].every((c) => c && typeof c === "object" && kindOf(c) && !("channel_id" in c && kindOf(c) !== "consent"));
+  if (keys.length !== 1) return false;
+  if (keys[0] === "not") return depth > 0 && editableGroup(value.not, depth) && "any" in value.not;
+  if (!["all", "any"].includes(keys[0]) || !Array.isArray(value[keys[0]])) return false;
+  return value[keys[0]].every((c) => editableItem(c, depth));
+}
+
+function editableItem(condition, depth) {
+  if (!condition || typeof condition !== "object" || Array.isArray(condition)) return false;
+  const kind = kindOf(condition);
+  if (kind === "group") return editableGroup(condition, depth + 1);
+  return Boolean(kind) && !("channel_id" in condition && kind !== "consent");
+}
+
+function editable(value) {
+  return editableGroup(value, 0);
 }
 
 /* The live count */

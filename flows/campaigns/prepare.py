@@ -1,0 +1,320 @@
+"""Claiming and preparing a batch of a campaign's recipients, for `sender` to send.
+
+1. Claim: one statement moves up to `limit` due recipients (`pending` whose `due_at` passed, or
+   `sending` whose lease ran out because a worker died) to `sending` under a lease (`FOR UPDATE SKIP
+   LOCKED` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` serialises writers).
+2. Prepare, in the same transaction: a recipient whose message already left `queued` is settled from
+   it (sent, failed, or `failed: interrupted`); an opted-out contact (the newest consent on the channel,
+   so a STOP that arrived mid-campaign counts) is `skipped: opted out`; a contact inside the quiet hours
+   (their own time zone, else the shop's) goes back to `pending`, due when they end; the others get their
+   conversation and their outbound Message (client key `broadcast:{recipient id}`: a re-run finds the
+   same one), all in a few set-based statements.
+
+Broadcast messages stay out of the per-reply machinery: they are inserted without MESSAGE_CREATED (so
+no `send_message` job exists for them), and while `queued` their `lease_until` is PARKED, far in the
+future, so neither the sweeper's re-enqueue nor `outbound.claim_for_sending` can take them; only `sender`
+claims them, by id. The sweeper does see them once `sending`: a lapsed lease there means a dead
+worker, and it marks them `failed: interrupted`, as this module would. New conversations are created
+`resolved` and without CONVERSATION_OPENED: a broadcast is no work for an agent; the customer's answer
+reopens (and assigns) the conversation as any inbound message does.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from channels import IdentityRef, OutboundMessage
+from channels.base import Adapter
+from flows.campaigns import personalise, service
+from flows.campaigns.models import Campaign, Recipient, RecipientState
+from hub.channel_records.models import Channel
+from hub.channel_records.service import adapter_of
+from hub.contacts.models import ChannelIdentity, Consent, Contact
+from hub.conversations import outbound
+from hub.conversations.models import Conversation, Message, MessageStatus
+from hub.db import rows_by_pairs, utcnow
+
+LEASE = timedelta(seconds=30)  # of a claimed recipient and of a message being sent; each chunk renews it
+PARKED = datetime(2999, 1, 1, tzinfo=UTC)  # a queued broadcast message: out of reach of send_message
+INTERRUPTED = "interrupted"
+RECIPIENTS = Recipient.__table__  # type: ignore[attr-defined]
+MESSAGES = Message.__table__  # type: ignore[attr-defined]
+CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A recipient whose message is stored and addressed, waiting for its chunk."""
+
+    recipient_id: int
+    message_id: int
+    conversation_id: int
+    channel_id: int
+    attempts: int
+    outbound: OutboundMessage
+
+
+def claim(session: Session, campaign_id: int, limit: int) -> list[Row[Any]]:
+    """Move up to `limit` due recipients (lapsed leases first) to `sending` under a lease."""
+    now, r = utcnow(), RECIPIENTS.c
+    rows: list[Row[Any]] = []
+    for due in ((r.state == RecipientState.sending.value) & (r.lease_until < now),
+                (r.state == RecipientState.pending.value) & (r.due_at.is_(None) | (r.due_at <= now))):
+        if len(rows) >= limit:
+            break
+        ids = (select(r.id).where(r.campaign_id == campaign_id, due).limit(limit - len(rows))
+               .with_for_update(skip_locked=True))
+        rows += session.execute(
+            update(RECIPIENTS).where(r.id.in_(ids))
+            .values(state=RecipientState.sending.value, lease_until=now + LEASE, attempts=r.attempts + 1)
+            .returning(r.id, r.contact_id, r.channel_id, r.message_id, r.attempts)).all()
+    return rows
+
+
+def prepare(session: Session, campaign: Campaign, rows: Sequence[Row[Any]]) -> tuple[list[Ready], Counter[str]]:
+    """Settle, skip, defer or fail what cannot be sent now; store and address the messages of the rest."""
+    outcome = _Outcome()
+    if not rows:
+        return [], outcome.counts
+    now = utcnow()
+    recipients = by_id(session, Recipient, [row.id for row in rows])
+    messages = by_id(session, Message, [row.message_id for row in rows if row.message_id])
+    live = []
+    for row in rows:
+        message = messages.get(row.message_id)
+        if message is not None and message.status != MessageStatus.queued.value:
+            outcome.settle(row, message)
+        elif row.channel_id is None:
+            outcome.fail(row, "no channel to send on")
+        else:
+            live.append(row)
+    contacts = by_id(session, Contact, [row.contact_id for row in live])
+    channels = by_id(session, Channel, [row.channel_id for row in live])
+    consent = _latest_consent(session, live)
+    identities = _identities(session, [row.contact_id for row in live])
+    fallback = service.zone_of(service.shop_zone(session)) or ZoneInfo("UTC")
+    addressed: list[tuple[Row[Any], IdentityRef]] = []
+    for row in live:
+        channel = channels[row.channel_id]
+        ref = _address(adapter_of(channel.kind), identities.get(row.contact_id, []))
+        zone = service.zone_of(contacts[row.contact_id].timezone) or fallback
+        due = service.out_of_quiet_hours(now, zone, campaign.quiet_start, campaign.quiet_end)
+        if consent.get((row.contact_id, row.channel_id)) == "opted_out":
+            outcome.skip(row, service.SKIP_OPTED_OUT, messages.get(row.message_id))
+        elif due > now:
+            outcome.defer(row, due)
+        elif ref is None:
+            outcome.fail(row, f"the contact has no address this {channel.kind} channel can send to")
+        else:
+            addressed.append((row, ref))
+    fresh = [row for row, _ in addressed if row.message_id not in messages]
+    conversations = _conversations(session, {(row.contact_id, row.channel_id) for row in fresh}, now)
+    windows = personalise.open_windows(session, [(row.contact_id, channels[row.channel_id]) for row in fresh])
+    new: dict[int, _NewMessage] = {}
+    for row in fresh:
+        try:
+            kind, text, payload = personalise.message_for(
+                session, campaign, recipients[row.id], contacts[row.contact_id], channels[row.channel_id],
+                window=windows[(row.contact_id, row.channel_id)])
+        except Exception as error:  # the personaliser's word: this recipient cannot be sent to
+            outcome.fail(row, str(getattr(error, "reason", "") or error or type(error).__name__))
+            continue
+        new[row.id] = _NewMessage(conversation_id=conversations[(row.contact_id, row.channel_id)],
+                                  channel_id=row.channel_id, kind=kind, text=text, payload=payload,
+                                  client_key=f"broadcast:{row.id}", created_at=now)
+    _insert_messages(session, new)
+    ready = [Ready(row.id, message.id, message.conversation_id, row.channel_id, row.attempts,
+                   outbound.as_outbound(message, ref))  # type: ignore[arg-type]
+             for row, ref in addressed if (message := messages.get(row.message_id) or new.get(row.id)) is not None
+             and message.id is not None]
+    outcome.apply(session, now)
+    return ready, outcome.counts
+
+
+@dataclass
+class _NewMessage:
+    """A broadcast message about to be inserted: what `outbound.as_outbound` reads of a Message, without
+    building an ORM object per recipient."""
+
+    conversation_id: int
+    channel_id: int
+    kind: str
+    text: str | None
+    payload: dict[str, Any]
+    client_key: str
+    created_at: datetime
+    direction: str = "outbound"
+    status: str = MessageStatus.queued.value
+    attempts: int = 0
+    lease_until: datetime = PARKED
+    id: int | None = None
+
+
+class _Outcome:
+    """What prepare decided for recipients that are not sent now, written in a few statements."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.rows: dict[str, list[dict[str, Any]]] = {"sent": [], "failed": [], "skipped": [], "deferred": []}
+        self.messages_failed: list[dict[str, Any]] = []
+
+    def settle(self, row: Row[Any], message: Message) -> None:
+        if message.status in (MessageStatus.sent.value, MessageStatus.delivered.value, MessageStatus.read.value):
+            self._add("sent", row, at=message.sent_at or utcnow())
+            return
+        if message.status == MessageStatus.sending.value:  # its worker died holding it
+            self.messages_failed.append({"b_mid": message.id, "b_code": INTERRUPTED, "b_reason": INTERRUPTED})
+        reason = INTERRUPTED if message.status == MessageStatus.sending.value or message.error_code == INTERRUPTED \
+            else (message.error_reason or "failed")
+        self._add("failed", row, reason=reason)
+
+    def fail(self, row: Row[Any], reason: str) -> None:
+        self._add("failed", row, reason=reason[:300])
+
+    def skip(self, row: Row[Any], reason: str, message: Message | None) -> None:
+        if message is not None:
+            self.messages_failed.append({"b_mid": message.id, "b_code": "opted_out", "b_reason": reason})
+        self._add("skipped", row, reason=reason)
+
+    def defer(self, row: Row[Any], due: datetime) -> None:
+        self._add("deferred", row, at=due)
+
+    def _add(self, what: str, row: Row[Any], reason: str | None = None, at: datetime | None = None) -> None:
+        self.rows[what].append({"b_rid": row.id, "b_reason": reason, "b_at": at})
+        self.counts[what] += 1
+
+    def apply(self, session: Session, now: datetime) -> None:
+        r, m = RECIPIENTS.c, MESSAGES.c
+        by_id = r.id == bindparam("b_rid")
+        values: dict[str, dict[str, Any]] = {
+            "sent": {"state": RecipientState.sent.value, "sent_at": bindparam("b_at"), "reason": None},
+            "failed": {"state": RecipientState.failed.value, "failed_at": now, "reason": bindparam("b_reason")},
+            "skipped": {"state": RecipientState.skipped.value, "reason": bindparam("b_reason")},
+            "deferred": {"state": RecipientState.pending.value, "due_at": bindparam("b_at"),
+                         "attempts": r.attempts - 1},
+        }
+        for what, rows in self.rows.items():
+            if rows:
+                session.execute(update(RECIPIENTS).where(by_id).values(lease_until=None, **values[what]), rows)
+        if self.messages_failed:
+            session.execute(update(MESSAGES).where(m.id == bindparam("b_mid"), m.status.in_(
+                [MessageStatus.queued.value, MessageStatus.sending.value])).values(
+                status=MessageStatus.failed.value, failed_at=now, lease_until=None,
+                error_code=bindparam("b_code"), error_reason=bindparam("b_reason")), self.messages_failed)
+
+
+def by_id(session: Session, model: Any, ids: list[int]) -> dict[Any, Any]:
+    if not ids:
+        return {}
+    return {item.id: item for item in session.execute(select(model).where(model.id.in_(set(ids)))).scalars()}
+
+
+def _latest_consent(session: Session, rows: list[Row[Any]]) -> dict[tuple[int, int], str]:
+    """The newest consent of each (contact, channel) of the batch."""
+    if not rows:
+        return {}
+    latest: dict[tuple[int, int], str] = {}
+    for contact_id, channel_id, status in session.execute(
+            select(col(Consent.contact_id), col(Consent.channel_id), col(Consent.status))
+            .where(col(Consent.contact_id).in_({row.contact_id for row in rows}),
+                   col(Consent.channel_id).in_({row.channel_id for row in rows}))
+            .order_by(col(Consent.created_at), col(Consent.id))):
+        latest[(contact_id, channel_id)] = status
+    return latest
+
+
+def _identities(session: Session, contact_ids: list[int]) -> dict[int, list[ChannelIdentity]]:
+    found: dict[int, list[ChannelIdentity]] = {}
+    if contact_ids:
+        for identity in session.execute(select(ChannelIdentity).where(
+                ChannelIdentity.contact_id.in_(set(contact_ids))).order_by(ChannelIdentity.id)).scalars():  # type: ignore[attr-defined,arg-type]
+            found.setdefault(identity.contact_id, []).append(identity)
+    return found
+
+
+def _address(adapter: Adapter, identities: list[ChannelIdentity]) -> IdentityRef | None:
+    """Where to send, by the rule of `outbound.build_outbound` (the number written from on this kind first)."""
+    for kind in adapter.identity_kinds:
+        if kind == "phone":
+            phones = [i for i in identities if i.kind == adapter.phone_identity and i.phone]
+            phones += [i for i in identities if i.phone and i not in phones]
+            if phones:
+                return IdentityRef(kind="phone", value=phones[0].phone or "")
+            continue
+        for identity in identities:
+            if identity.kind == kind:
+                return IdentityRef(kind=kind, value=identity.value)  # type: ignore[arg-type]
+    return None
+
+
+def _insert(session: Session, table: Any) -> Any:
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def _conversations(session: Session, pairs: set[tuple[int, int]], now: datetime) -> dict[tuple[int, int], int]:
+    """Each (contact, channel)'s conversation, created `resolved` where missing (see the module docstring)."""
+    if not pairs:
+        return {}
+
+    def load() -> dict[tuple[int, int], int]:
+        return {(row.contact_id, row.channel_id): row.id for row in rows_by_pairs(
+            session, CONVERSATIONS, "contact_id", "channel_id", pairs, ("id", "contact_id", "channel_id"))}
+
+    found = load()
+    missing = sorted(pairs - set(found))
+    if missing:
+        created = session.execute(_insert(session, CONVERSATIONS).on_conflict_do_nothing(
+            index_elements=["contact_id", "channel_id"]).returning(
+            CONVERSATIONS.c.id, CONVERSATIONS.c.contact_id, CONVERSATIONS.c.channel_id),
+            [{"contact_id": contact_id, "channel_id": channel_id, "status": "resolved", "resolved_at": now,
+              "unread_count": 0, "last_activity_at": now, "created_at": now} for contact_id, channel_id in missing])
+        found.update(((row.contact_id, row.channel_id), row.id) for row in created)
+        if len(found) < len(pairs):  # another worker created some first
+            found = load()
+    return found
+
+
+def _insert_messages(session: Session, new: dict[int, _NewMessage]) -> None:
+    """Insert the batch's messages (a key already stored is read back) and link each recipient to its own."""
+    if not new:
+        return
+    columns = ("conversation_id", "channel_id", "direction", "kind", "text", "payload", "status", "client_key",
+               "attempts", "lease_until", "created_at")
+    ids = {key: mid for key, mid in session.execute(
+        _insert(session, MESSAGES).on_conflict_do_nothing(index_elements=["conversation_id", "client_key"])
+        .returning(MESSAGES.c.client_key, MESSAGES.c.id),
+        [{name: getattr(message, name) for name in columns} for message in new.values()])}
+    stored_before = [(m.conversation_id, m.client_key) for m in new.values() if m.client_key not in ids]
+    ids.update((row.client_key, row.id) for row in rows_by_pairs(  # a re-run: the message of the first run
+        session, MESSAGES, "conversation_id", "client_key", stored_before, ("client_key", "id")))
+    for message in new.values():
+        message.id = ids[message.client_key]
+    set_by_id(session, RECIPIENTS, "message_id", {rid: m.id for rid, m in new.items()})
+
+
+def set_by_id(session: Session, table: Any, column: str, values: dict[int, Any], **constant: Any) -> None:
+    """Set `column` of each row id to its own value (and `constant` columns alike) in one statement on
+    PostgreSQL (UPDATE … FROM unnest of two arrays), as an executemany elsewhere."""
+    if not values:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        kind = "bigint" if column.endswith("_id") and column != "provider_message_id" else "text"
+        extra = "".join(f", {name} = :c_{name}" for name in constant)
+        statement = (f"UPDATE {table.name} AS t SET {column} = u.v{extra} "  # noqa: S608 (our own names only)
+                     f"FROM unnest(CAST(:ids AS bigint[]), CAST(:vals AS {kind}[])) AS u(id, v) WHERE t.id = u.id")
+        session.execute(sql_text(statement),
+            {"ids": list(values), "vals": list(values.values()), **{f"c_{k}": v for k, v in constant.items()}})
+        return
+    session.execute(update(table).where(table.c.id == bindparam("b_id"))
+                    .values(**{column: bindparam("b_v")}, **constant),
+                    [{"b_id": key, "b_v": value} for key, value in values.items()])
