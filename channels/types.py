@@ -97,6 +97,7 @@ class StatusUpdate:
     at: datetime
     error_code: str | None = None
     error_reason: str | None = None
+    reference: str | None = None  # the `OutboundMessage.reference` the provider echoed, if it does
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,10 @@ class OutboundMessage:
     template_language: str | None = None
     template_params: tuple[str, ...] = ()
     payload: dict[str, Any] = field(default_factory=dict)
+    # Hub's own name for the message ("hub:{id}"). A provider that can carries it and gives it back on the
+    # message's receipts (Meta: biz_opaque_callback_data), so a receipt finds a message whose provider id
+    # was never stored because its worker died between the provider's answer and the commit.
+    reference: str | None = None
 
 
 @dataclass(frozen=True)

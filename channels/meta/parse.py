@@ -115,6 +115,7 @@ def parse_status(raw: Json) -> StatusUpdate | None:
         at=unix_time(raw.get("timestamp")),
         error_code=code,
         error_reason=reason,
+        reference=_text(raw.get("biz_opaque_callback_data")),
     )
 
 

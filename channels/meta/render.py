@@ -54,6 +54,8 @@ def render(message: OutboundMessage) -> Json:
     body: Json = {"messaging_product": "whatsapp", "recipient_type": "individual"}
     body.update(recipient_fields(message))
     body.update(_content(message))
+    if message.reference:  # echoed on every status webhook of this message
+        body["biz_opaque_callback_data"] = message.reference[:512]
     return body
 
 

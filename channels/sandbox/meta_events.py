@@ -61,6 +61,9 @@ def status_value(channel: ChannelConfig, record: Record, status: str) -> Json:
         entry["recipient_user_id"] = record.customer
     else:
         entry["recipient_id"] = record.customer.lstrip("+")
+    opaque = record.wire.get("biz_opaque_callback_data") if isinstance(record.wire, dict) else None
+    if isinstance(opaque, str) and opaque:  # Graph echoes it on every status of the message
+        entry["biz_opaque_callback_data"] = opaque
     if status in ("sent", "delivered"):
         category = "utility" if record.kind == "template" else "service"
         conversation_key = f"{channel.id}:{record.customer}".encode()

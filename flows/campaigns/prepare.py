@@ -42,11 +42,11 @@ from hub.channel_records.service import adapter_of
 from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message, MessageStatus
+from hub.conversations.service import INTERRUPTED
 from hub.db import rows_by_pairs, utcnow
 
 LEASE = timedelta(seconds=30)  # of a claimed recipient and of a message being sent; each chunk renews it
 PARKED = datetime(2999, 1, 1, tzinfo=UTC)  # a queued broadcast message: out of reach of send_message
-INTERRUPTED = "interrupted"
 RECIPIENTS = Recipient.__table__  # type: ignore[attr-defined]
 MESSAGES = Message.__table__  # type: ignore[attr-defined]
 CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
@@ -207,8 +207,9 @@ class _Outcome:
             if rows:
                 session.execute(update(RECIPIENTS).where(by_id).values(lease_until=None, **values[what]), rows)
         if self.messages_failed:
-            session.execute(update(MESSAGES).where(m.id == bindparam("b_mid"), m.status.in_(
-                [MessageStatus.queued.value, MessageStatus.sending.value])).values(
+            session.execute(update(MESSAGES).where(  # no IN here: an executemany cannot expand a list
+                m.id == bindparam("b_mid"),
+                (m.status == MessageStatus.queued.value) | (m.status == MessageStatus.sending.value)).values(
                 status=MessageStatus.failed.value, failed_at=now, lease_until=None,
                 error_code=bindparam("b_code"), error_reason=bindparam("b_reason")), self.messages_failed)
 

@@ -20,9 +20,13 @@ message leaves `sending` only through a recorded result or, after its lease, `fa
 which nothing resends automatically. A transient error is retried on the same message, and only when
 the provider said it did not take it; a timeout says no such thing, so it fails instead.
 
-The honest limit: a worker killed after the provider accepted a chunk but before its results were
-committed leaves those recipients `failed: interrupted` although the customers got the message. A worker
-holds at most one chunk in `sending` at a time, so one kill costs at most CHUNK such recipients.
+The honest limit: a worker killed while a chunk is in flight leaves at most CHUNK messages whose fate it
+did not write down; they end `failed: interrupted`, never resent automatically, since only the provider
+knows whether it took them. Where the provider says so, that is repaired: every message carries Hub's
+reference (`OutboundMessage.reference`), WhatsApp echoes it on the message's status webhooks, and a
+receipt naming an interrupted message gives it its wamid and turns the recipient back into `sent`
+(`hub.conversations.service._adopt`, `tracking.apply_statuses`). What stays `failed: interrupted` after
+that on WhatsApp most likely never left; on Twilio and Telegram, which echo nothing, it is unknown.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from flows.campaigns.models import Campaign, CampaignStatus, Recipient, Recipien
 from flows.campaigns.personalise import safe_url
 from flows.campaigns.service import SKIP_OPTED_OUT, opted_out
 from hub.conversations.models import Conversation, Message
+from hub.conversations.service import INTERRUPTED
 from hub.db import as_utc, utcnow
 
 ACTIVE = (CampaignStatus.scheduled.value, CampaignStatus.running.value, CampaignStatus.paused.value)
@@ -68,9 +69,17 @@ def apply_statuses(session: Session, receipts: list[tuple[int, str, str | None]]
         elif status == "failed":
             failures.setdefault(message_id, error_reason)
     changed = 0
+    # A recipient failed as `interrupted` (its worker died mid-send) whose message the provider did take,
+    # as its receipts now show: sent after all.
+    interrupted = (col(Recipient.state) == RecipientState.failed.value) & (col(Recipient.reason) == INTERRUPTED)
     for rank in range(len(REACHED)):
         ids = sorted(mid for mid, reached in furthest.items() if reached == rank)
-        values: dict[str, Any] = {"sent_at": func.coalesce(col(Recipient.sent_at), _message(col(Message.sent_at)), now)}
+        values: dict[str, Any] = {
+            "sent_at": func.coalesce(col(Recipient.sent_at), _message(col(Message.sent_at)), now),
+            "state": case((interrupted, RecipientState.sent.value), else_=col(Recipient.state)),
+            "reason": case((interrupted, None), else_=col(Recipient.reason)),
+            "failed_at": case((interrupted, None), else_=col(Recipient.failed_at)),
+        }
         if rank >= 1:
             values["delivered_at"] = func.coalesce(col(Recipient.delivered_at), _message(col(Message.delivered_at)),
                                                    _message(col(Message.read_at)), now)

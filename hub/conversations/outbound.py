@@ -16,7 +16,7 @@ from hub.channel_records.service import adapter_of
 from hub.contacts.models import ChannelIdentity
 from hub.contacts.service import consent_status
 from hub.conversations.models import Conversation, Message, MessageStatus
-from hub.conversations.service import apply_pending_receipts
+from hub.conversations.service import apply_pending_receipts, reference_of
 from hub.db import as_utc, utcnow
 
 SEND_LEASE = timedelta(seconds=120)
@@ -144,7 +144,9 @@ def as_outbound(message: Message, to: IdentityRef) -> OutboundMessage:
         list_button=payload.pop("list_button", None), template_name=payload.pop("template_name", None),
         template_language=payload.pop("template_language", None),
         template_params=tuple(payload.pop("template_params", ())), payload=payload,
+        reference=reference_of(message.id) if message.id is not None else None,
     )
+
 
 
 def record_result(

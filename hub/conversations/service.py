@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, update
+from sqlalchemy import and_, bindparam, case, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -27,6 +28,8 @@ FORWARD_FROM: dict[str, tuple[str, ...]] = {
     "failed": ("queued", "sending", "sent"),
 }
 """The statuses each receipt may move a message from: never backwards, and never out of `failed`."""
+INTERRUPTED = "interrupted"
+"""The error code of a message whose worker died while sending it: it may or may not have gone out."""
 
 
 def get(*, session: Session, conversation_id: int) -> Conversation | None:
@@ -98,6 +101,17 @@ def store_inbound(*, session: Session, conversation: Conversation, inbound: Inbo
     return message
 
 
+def reference_of(message_id: int) -> str:
+    """The reference a provider echoes on receipts (`OutboundMessage.reference`)."""
+    return f"hub:{message_id}"
+
+
+def message_id_of(reference: str | None) -> int | None:
+    """The message id in a reference Hub wrote; None for anything else."""
+    if reference and reference.startswith("hub:") and reference[4:].isdigit() and len(reference) < 24:
+        return int(reference[4:])
+    return None
+
 def apply_receipt(*, session: Session, channel_id: int, receipt: StatusUpdate) -> bool:
     """Move a sent message's status forward. A receipt for an unknown message is kept for later.
 
@@ -145,6 +159,7 @@ def apply_receipts(*, session: Session, receipts: list[tuple[int, StatusUpdate]]
         (found.channel_id, found.provider_message_id): found for found in rows_by_pairs(
             session, Message.__table__, "channel_id", "provider_message_id", keys,  # type: ignore[attr-defined]
             ("id", "channel_id", "provider_message_id", "conversation_id", "status"), lock=True)}
+    adopted = _adopt(session, receipts, current)
     status: dict[int, str] = {found.id: found.status for found in current.values()}
     changes: dict[int, dict[str, Any]] = {}
     pending: list[PendingReceipt] = []
@@ -185,7 +200,57 @@ def apply_receipts(*, session: Session, receipts: list[tuple[int, StatusUpdate]]
             **{stamp: func.coalesce(m[stamp], bindparam(f"b_{stamp}")) for stamp in STAMPS}), written)
     if pending:
         session.add_all(pending)
+    for message_id in adopted:  # receipts kept while its worker still held it
+        message = session.get(Message, message_id)
+        if message is not None:
+            apply_pending_receipts(session=session, message=message)
     return len(moved)
+
+
+@dataclass(frozen=True)
+class _Found:
+    id: int
+    channel_id: int
+    provider_message_id: str
+    conversation_id: int
+    status: str
+
+
+def _adopt(session: Session, receipts: list[tuple[int, StatusUpdate]], current: dict[tuple[int, str], Any]
+           ) -> list[int]:
+    """Receipts for an unknown provider id that name, by reference, a message whose worker died between
+    the provider's answer and storing it (still `sending` past its lease, or already `failed:
+    interrupted`): the provider says it took the message, so the message takes the provider id and goes
+    back to `sending`, and the receipts play on it like any other. A message whose worker may still record
+    it (its lease runs) is left alone: its receipts wait as before. The adopted ids."""
+    wanted: dict[int, tuple[int, str]] = {}
+    for channel_id, receipt in receipts:
+        message_id = message_id_of(receipt.reference)
+        if message_id is not None and (channel_id, receipt.provider_message_id) not in current:
+            wanted.setdefault(message_id, (channel_id, receipt.provider_message_id))
+    if not wanted:
+        return []
+    now = utcnow()
+    query = (select(col(Message.id), col(Message.channel_id), col(Message.conversation_id))
+             .where(col(Message.id).in_(sorted(wanted)), col(Message.provider_message_id).is_(None),
+                    or_(and_(col(Message.status) == MessageStatus.sending.value, col(Message.lease_until) < now),
+                        and_(col(Message.status) == MessageStatus.failed.value,
+                             col(Message.error_code) == INTERRUPTED)))
+             .order_by(col(Message.id)))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    adopted = []
+    for row in session.execute(query).all():
+        channel_id, provider_id = wanted[row.id]
+        if row.channel_id != channel_id:
+            continue
+        session.execute(update(Message).where(col(Message.id) == row.id).values(
+            provider_message_id=provider_id, status=MessageStatus.sending.value, lease_until=None,
+            error_code=None, error_reason=None, failed_at=None))
+        current[(channel_id, provider_id)] = _Found(row.id, channel_id, provider_id, row.conversation_id,
+                                                    MessageStatus.sending.value)
+        adopted.append(row.id)
+    return adopted
 
 
 def _stage_values(status: str, at: datetime, error_code: str | None, error_reason: str | None) -> dict[str, Any]:

@@ -153,3 +153,14 @@ def test_other_fields_and_objects_give_no_events(fixture_bytes: Any) -> None:
 def test_malformed_bodies_raise_parse_error(body: bytes) -> None:
     with pytest.raises(ParseError):
         ADAPTER.parse(CHANNEL, body, "")
+
+
+def test_a_status_gives_back_the_reference_hub_sent() -> None:
+    body = (b'{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":'
+            b'{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"1"},'
+            b'"statuses":[{"id":"wamid.X","status":"delivered","timestamp":"1763830000","recipient_id":"85291234567",'
+            b'"biz_opaque_callback_data":"hub:42"},'
+            b'{"id":"wamid.Y","status":"read","timestamp":"1763830001","recipient_id":"85291234567"}]}}]}]}')
+    with_reference, without = ADAPTER.parse(CHANNEL, body, "").statuses
+    assert (with_reference.provider_message_id, with_reference.reference) == ("wamid.X", "hub:42")
+    assert without.reference is None

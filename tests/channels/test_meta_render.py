@@ -211,3 +211,9 @@ def test_product_and_product_list() -> None:
 def test_messages_that_cannot_be_rendered(message: OutboundMessage) -> None:
     with pytest.raises(RenderError):
         render(message)
+
+
+def test_hubs_reference_rides_along_for_the_receipts() -> None:
+    body = render(OutboundMessage(to=TO, text="你好", reference="hub:42"))
+    assert body["biz_opaque_callback_data"] == "hub:42" and body["text"] == {"body": "你好", "preview_url": False}
+    assert "biz_opaque_callback_data" not in render(OutboundMessage(to=TO, text="hi"))

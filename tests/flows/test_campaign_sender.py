@@ -11,20 +11,31 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, update
 from sqlmodel import col
 
+from channels import StatusUpdate
 from channels.sandbox import SandboxState
+from channels.sandbox.meta_events import envelope, status_value
 from channels.sandbox.serve import RunningSandbox, serve_sandbox
-from flows.campaigns import jobs, prepare, sender, service, throttle
+from channels.sandbox.webhooks import meta_webhook
+from flows.campaigns import jobs, prepare, sender, service, stats, throttle
 from flows.campaigns.models import Campaign, CampaignStatus, Recipient
+from hub import broker
+from hub.api.app import create_app
+from hub.channel_records.models import Channel
+from hub.channel_records.service import as_config
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.contacts.service import record_consent
-from hub.conversations.models import Message
+from hub.conversations import service as conversations
+from hub.conversations.models import Message, PendingReceipt
 from hub.db import session_scope, utcnow
 from hub.jobs import tasks
+from hub.jobs.worker import HubWorker
 from tests.conftest import start_process, wait_for
 from tests.factories import make_channel
 
@@ -276,3 +287,72 @@ def test_a_worker_killed_at_random_points_never_calls_anyone_twice(pg_backend, s
         assert (row.state == "sent" and called == 1) or (row in interrupted and called <= 1), row
     assert len(interrupted) <= kills * sender.CHUNK
     print(f"kills={kills} interrupted={len(interrupted)} sent={len(rows) - len(interrupted)}")
+
+
+def test_receipts_bring_back_a_chunk_whose_worker_died_before_recording_it(backend, sandbox, monkeypatch):
+    """The provider took the chunk, the worker died before writing that down: the recipients end up `failed:
+    interrupted`. Graph's receipts carry the reference Hub sent (biz_opaque_callback_data), so when they come
+    the messages take their wamids and the recipients count as sent, delivered and read after all."""
+    campaign_id, channel_id = make_campaign(sandbox, 3)
+
+    def dies(*_args: object) -> None:
+        raise RuntimeError("the worker died here")
+
+    monkeypatch.setattr(sender, "record", dies)
+    with pytest.raises(RuntimeError):
+        sender.send_batch(campaign_id)
+    monkeypatch.undo()
+    assert len(calls(sandbox, channel_id)) == 3  # the provider took all three
+    past = utcnow() - timedelta(minutes=1)
+    with session_scope() as session:  # the dead worker's leases run out
+        session.execute(update(Recipient).where(col(Recipient.campaign_id) == campaign_id).values(lease_until=past))
+        session.execute(update(Message).where(col(Message.channel_id) == channel_id).values(lease_until=past))
+    sender.send_batch(campaign_id)
+    assert states(campaign_id) == {"failed": 3}
+    with session_scope() as session:
+        assert stats.counts(session, campaign_id)["failed"] == 3
+        config = as_config(session.get(Channel, channel_id))
+
+    with TestClient(create_app()) as client:
+        for record in sandbox.state.messages(channel_id, direction="out"):
+            for status in ("sent", "delivered", "read"):
+                webhook = meta_webhook(config, envelope(config, status_value(config, record, status)))
+                assert client.post(urlsplit(webhook.url).path, content=webhook.body,
+                                   headers=webhook.headers).status_code == 200
+    HubWorker([broker.queue(name) for name in broker.QUEUES], connection=broker.connection()).work(burst=True)
+
+    assert states(campaign_id) == {"sent": 3}
+    with session_scope() as session:
+        numbers = stats.counts(session, campaign_id)
+        messages = session.execute(select(Message.status, Message.provider_message_id, Message.error_code)
+                                   .where(col(Message.channel_id) == channel_id)).all()
+    assert (numbers["sent"], numbers["delivered"], numbers["read"], numbers["failed"]) == (3, 3, 3, 0)
+    wamids = {record.provider_message_id for record in sandbox.state.messages(channel_id, direction="out")}
+    assert {(m.status, m.error_code) for m in messages} == {("read", None)}
+    assert {m.provider_message_id for m in messages} == wamids
+    assert max(calls(sandbox, channel_id).values()) == 1  # and nobody was sent it again
+
+
+def test_a_receipt_never_takes_a_message_its_worker_may_still_record(backend, sandbox):
+    """While the sending worker's lease runs, a receipt that names the message waits, as any early receipt."""
+    campaign_id, channel_id = make_campaign(sandbox, 1)
+    with session_scope() as session:
+        rows = prepare.claim(session, campaign_id, 10)
+        campaign = session.get(Campaign, campaign_id)
+        ready, _ = prepare.prepare(session, campaign, rows)
+        message_id = ready[0].message_id
+        session.execute(update(Message).where(col(Message.id) == message_id).values(
+            status="sending", lease_until=utcnow() + timedelta(seconds=30)))
+    receipt = StatusUpdate(provider_message_id="wamid.early", status="delivered", at=utcnow(),
+                           reference=conversations.reference_of(message_id))
+    with session_scope() as session:
+        conversations.apply_receipts(session=session, receipts=[(channel_id, receipt)])
+    with session_scope() as session:
+        message = session.get(Message, message_id)
+        assert (message.status, message.provider_message_id) == ("sending", None)
+        assert session.execute(select(func.count()).select_from(PendingReceipt)).scalar_one() == 1
+        other = StatusUpdate(provider_message_id="wamid.other", status="delivered", at=utcnow(),
+                             reference=conversations.reference_of(message_id + 999))
+        conversations.apply_receipts(session=session, receipts=[(channel_id, other)])  # no such message: kept
+    with session_scope() as session:
+        assert session.execute(select(func.count()).select_from(PendingReceipt)).scalar_one() == 2
