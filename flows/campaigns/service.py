@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, insert, literal, not_, or_, select, update
+from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, insert, literal, not_, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -24,7 +24,8 @@ from flows.segments.compile import field_text
 from hub.audit import service as audit
 from hub.channel_records.models import Channel
 from hub.contacts.models import ChannelIdentity, Consent, Contact
-from hub.conversations.models import Conversation
+from hub.conversations.models import Conversation, Message
+from hub.conversations.service import INTERRUPTED
 from hub.db import as_utc, utcnow
 from hub.tagging.models import BusinessHours
 from hub.tags.models import ContactTag, Tag
@@ -408,6 +409,29 @@ def cancel(*, session: Session, campaign_id: int, now: datetime | None = None) -
     session.execute(update(Recipient).where(col(Recipient.campaign_id) == campaign_id, col(Recipient.state) == PENDING)
                     .values(state=RecipientState.skipped.value, reason=SKIP_CANCELLED))
     return campaign
+
+
+def resend_interrupted(*, session: Session, campaign_id: int, now: datetime | None = None) -> tuple[Campaign, int]:
+    """Send again to the recipients left `failed: interrupted`: their worker died with the message in flight
+    and the provider never said it took it (WhatsApp's receipts would have; see `sender`). The marketer's
+    call, since some may have it already. Each goes back to `pending` with a new message (the old one
+    stays in the thread, failed, under a renamed key); a done campaign runs again. (campaign, how many)."""
+    campaign = get(session=session, campaign_id=campaign_id)
+    if campaign.status not in (*ACTIVE, CampaignStatus.done.value):
+        raise CampaignError(f"the campaign is {campaign.status}; only a launched campaign can send again")
+    mine = (col(Recipient.campaign_id) == campaign_id, col(Recipient.state) == RecipientState.failed.value,
+            col(Recipient.reason) == INTERRUPTED)
+    message_ids = [mid for mid in session.execute(select(col(Recipient.message_id)).where(*mine)).scalars() if mid]
+    if message_ids:  # `broadcast:{recipient id}` is free again for the new message
+        session.execute(update(Message).where(col(Message.id).in_(message_ids))
+                        .values(client_key=col(Message.client_key) + ":interrupted:" + cast(col(Message.id), String)))
+    count = session.execute(update(Recipient).where(*mine).values(
+        state=PENDING, reason=None, failed_at=None, message_id=None, lease_until=None, attempts=0,
+        due_at=as_utc(now or utcnow()))).rowcount  # type: ignore[attr-defined]
+    if count and campaign.status == CampaignStatus.done.value:
+        _move(session, campaign_id, (CampaignStatus.done.value,), CampaignStatus.running.value, finished_at=None)
+    session.refresh(campaign)
+    return campaign, int(count)
 
 
 def activate_scheduled(session: Session, now: datetime | None = None) -> int:

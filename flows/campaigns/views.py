@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from channels import Button, IdentityRef, OutboundMessage
 from flows.campaigns import jobs as campaign_jobs
 from flows.campaigns import service, stats
-from flows.campaigns.models import Campaign
+from flows.campaigns.models import Campaign, CampaignStatus
 from flows.campaigns.personalise import ContactFields, compose, compose_template
 from hub.agents.models import Role, User
 from hub.api.deps import CurrentUser, DbSession
@@ -207,6 +207,22 @@ def _lifecycle(name: str) -> Any:
 
 for _name in ("pause", "resume", "cancel"):
     router.add_api_route(f"/{{campaign_id}}/{_name}", _lifecycle(_name), methods=["POST"], response_model=CampaignOut)
+
+
+@router.post("/{campaign_id}/resend-interrupted")
+def resend_interrupted(campaign_id: Id, session: DbSession, _: MarketerUser) -> dict[str, Any]:
+    """Send again to the recipients `failed: interrupted` (a worker died with their message in flight and the
+    provider never confirmed it; some may have it already). `resent`: how many."""
+    try:
+        campaign, resent = service.resend_interrupted(session=session, campaign_id=campaign_id)
+    except service.NotFound as error:
+        raise HTTPException(404, str(error)) from None
+    except service.CampaignError as error:
+        raise HTTPException(409, str(error)) from None
+    session.commit()
+    if resent and campaign.status == CampaignStatus.running.value:
+        campaign_jobs.kick(campaign_id)
+    return {"campaign_id": campaign.id, "status": campaign.status, "resent": resent}
 
 
 @router.get("/{campaign_id}/stats")

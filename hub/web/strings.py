@@ -188,6 +188,9 @@ CAMPAIGN_STRINGS = {
     "cmp_number": N_("Number"), "cmp_currency": N_("Currency"), "cmp_lifecycle_cells": N_("Lifecycle cells"),
     "cmp_remove": N_("Remove"), "cmp_remove_condition": N_("Remove the condition {kind}"),
     "cmp_segment_count": N_("{count} customers match"),
+    "cmp_interrupted_notice": N_("{count} recipients were interrupted: a worker stopped while their message was on "
+                                 "its way and the provider never confirmed it, so some of them may have it already."),
+    "cmp_resent": N_("Sending again to {count} recipients."),
     "cmp_delete_segment_confirm": N_("Delete the segment {name}? Campaigns using it keep their recipients."),
     "cmp_delete": N_("Delete"), "cmp_keep": N_("Keep it"), "cmp_edit": N_("Edit"), "cmp_edit_named": N_("Edit {name}"),
     "cmp_delete_named": N_("Delete {name}"), "cmp_no_segments": N_("No segments yet."),

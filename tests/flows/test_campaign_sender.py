@@ -369,3 +369,36 @@ def test_a_receipt_never_takes_a_message_its_worker_may_still_record(backend, sa
         conversations.apply_receipts(session=session, receipts=[(channel_id, other)])  # no such message: kept
     with session_scope() as session:
         assert session.execute(select(func.count()).select_from(PendingReceipt)).scalar_one() == 2
+
+
+def test_interrupted_recipients_the_provider_never_got_can_be_sent_again(backend, sandbox, monkeypatch):
+    """The worker dies after claiming a chunk and before any call left: nobody has the message, no receipt
+    will come. The marketer sends to them again: each gets it once, and the campaign ends done."""
+    campaign_id, channel_id = make_campaign(sandbox, 3)
+
+    async def dies_before_calling(*_args: object) -> None:
+        raise SystemExit("the worker died here")
+
+    monkeypatch.setattr("channels.meta.adapter.MetaWhatsApp.send", dies_before_calling)
+    with pytest.raises(SystemExit):
+        sender.send_batch(campaign_id)
+    monkeypatch.undo()
+    past = utcnow() - timedelta(minutes=1)
+    with session_scope() as session:
+        session.execute(update(Recipient).where(col(Recipient.campaign_id) == campaign_id).values(lease_until=past))
+        session.execute(update(Message).where(col(Message.channel_id) == channel_id).values(lease_until=past))
+    sender.send_batch(campaign_id)
+    assert states(campaign_id) == {"failed": 3} and len(calls(sandbox, channel_id)) == 0
+    assert campaign_status(campaign_id) == CampaignStatus.done.value
+    with session_scope() as session:
+        assert stats.report(session, campaign_id)["interrupted"] == 3
+        campaign, resent = service.resend_interrupted(session=session, campaign_id=campaign_id)
+    assert resent == 3 and campaign.status == CampaignStatus.running.value
+    run_until_done(campaign_id)
+    assert states(campaign_id) == {"sent": 3}
+    assert sorted(calls(sandbox, channel_id).values()) == [1, 1, 1]
+    with session_scope() as session:
+        assert stats.report(session, campaign_id)["interrupted"] == 0
+        keys = sorted(session.execute(select(Message.client_key).where(col(Message.channel_id) == channel_id))
+                      .scalars())
+    assert len(keys) == 6 and sum(":interrupted:" in key for key in keys) == 3  # the failed ones stay, renamed

@@ -41,6 +41,7 @@ def test_agents_are_refused(client: Any) -> None:
     agent = token_for(client, "ann@shop.test")
     for method, path in [("get", ""), ("post", ""), ("get", "/1"), ("patch", "/1"), ("post", "/1/launch"),
                          ("post", "/1/pause"), ("post", "/1/cancel"), ("get", "/1/stats"),
+                         ("post", "/1/resend-interrupted"),
                          ("get", "/1/recipients.csv"), ("post", "/1/preview")]:
         answer = client.request(method, f"/api/v1/campaigns{path}", json={}, headers=agent)
         assert answer.status_code == 403, (method, path)
@@ -104,4 +105,7 @@ def test_a_campaign_from_draft_to_csv(client: Any) -> None:
     after = client.get(f"{path}/stats", headers=marketer).json()
     assert (after["skipped"], after["queued"]) == (5, 0)
     assert client.post(f"{path}/resume", headers=marketer).status_code == 409
+    assert after["interrupted"] == 0
+    assert client.post(f"{path}/resend-interrupted", headers=marketer).status_code == 409  # cancelled
+    assert client.post("/api/v1/campaigns/999999/resend-interrupted", headers=marketer).status_code == 404
     assert [c["id"] for c in client.get("/api/v1/campaigns", headers=marketer).json()] == [campaign["id"]]

@@ -185,6 +185,36 @@ def test_a_running_campaign_can_be_paused_and_resumed(new_page, hub_server, page
     assert page_errors == []
 
 
+
+def test_interrupted_recipients_are_shown_and_can_be_sent_again(new_page, hub_server, page_errors):
+    channels = shop()
+    with session_scope() as session:
+        campaign = Campaign(name="Flash sale", status="done", launched_at=utcnow(), finished_at=utcnow(),
+                            channel_ids=[channels["whatsapp"]], variants=[{"name": "A", "weight": 100, "text": "Hi"}])
+        session.add(campaign)
+        session.flush()
+        for contact_id in session.exec(select(Contact.id)).all()[:2]:  # their worker died mid-send
+            session.add(Recipient(campaign_id=campaign.id or 0, contact_id=contact_id or 0,
+                                  channel_id=channels["whatsapp"], state="failed", reason="interrupted",
+                                  failed_at=utcnow()))
+        campaign_id = campaign.id
+    page = new_page()
+    sign_in(page, "mia@shop.test")
+    ready(page)
+    page.get_by_role("button", name="Report of Flash sale").click()
+    notice = page.locator("#report-interrupted")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("2 recipients were interrupted")
+    page.get_by_role("button", name="Send to them again").click()
+    expect(page.locator("#saved")).to_contain_text("Sending again to 2 recipients.")
+    expect(notice).to_be_hidden()
+    expect(page.locator("#report-status")).to_have_text("Sending")
+    with session_scope() as session:
+        states = set(session.exec(select(Recipient.state).where(col(Recipient.campaign_id) == campaign_id)).all())
+    assert "failed" not in states and states <= {"pending", "sending", "sent"}  # a worker may be on it already
+    assert page_errors == []
+
+
 def test_agents_are_refused_and_marketers_land_on_campaigns(new_page, hub_server, page_errors):
     shop()
     with session_scope() as session:

@@ -92,12 +92,35 @@ async function refresh() {
     drawNumbers(stats);
     drawFunnel(stats);
     drawAb(stats);
+    drawInterrupted(stats);
     $("#campaign-report").dataset.status = stats.status;
     if (before !== stats.status) afterChange();
   } catch (error) {
     $("#report-error").textContent = error.message;
   }
   schedule();
+}
+
+/* Recipients whose worker died with their message in flight, never confirmed by the provider: the marketer
+ * may send to them again (POST /api/v1/campaigns/{id}/resend-interrupted). */
+function drawInterrupted(stats) {
+  const count = stats.interrupted || 0;
+  const box = $("#report-interrupted");
+  box.hidden = count === 0 || stats.status === "cancelled";
+  $("#report-interrupted-text").textContent = t("cmp_interrupted_notice", { count });
+}
+
+async function resend() {
+  if (!state.campaign) return;
+  try {
+    const answer = await call(`/api/v1/campaigns/${state.campaign.id}/resend-interrupted`, { method: "POST" });
+    state.campaign.status = answer.status;
+    notify(t("cmp_resent", { count: answer.resent }));
+    afterChange();
+    await refresh();
+  } catch (error) {
+    $("#report-error").textContent = error.message;
+  }
 }
 
 function schedule() {
@@ -127,6 +150,7 @@ export function openReport(campaign) {
   clear($("#report-numbers"));
   clear($("#report-funnel"));
   clear($("#report-ab"));
+  $("#report-interrupted").hidden = true;
   refresh();
 }
 
@@ -142,4 +166,5 @@ export function setupReport(options) {
   $("#report-resume").addEventListener("click", () => move("resume"));
   $("#report-cancel").addEventListener("click", () => move("cancel"));
   $("#report-close").addEventListener("click", closeReport);
+  $("#report-resend").addEventListener("click", resend);
 }
