@@ -411,6 +411,14 @@ def cancel(*, session: Session, campaign_id: int, now: datetime | None = None) -
     return campaign
 
 
+def interrupted(campaign_id: int) -> ColumnElement[bool]:
+    """The campaign's recipients failed because a worker died with their message in flight: the sender
+    settled them (`interrupted`), or the sweeper failed the message first (its error code says so)."""
+    by_message = exists().where(col(Message.id) == col(Recipient.message_id), col(Message.error_code) == INTERRUPTED)
+    return and_(col(Recipient.campaign_id) == campaign_id, col(Recipient.state) == RecipientState.failed.value,
+                or_(col(Recipient.reason) == INTERRUPTED, by_message))
+
+
 def resend_interrupted(*, session: Session, campaign_id: int, now: datetime | None = None) -> tuple[Campaign, int]:
     """Send again to the recipients left `failed: interrupted`: their worker died with the message in flight
     and the provider never said it took it (WhatsApp's receipts would have; see `sender`). The marketer's
@@ -419,8 +427,7 @@ def resend_interrupted(*, session: Session, campaign_id: int, now: datetime | No
     campaign = get(session=session, campaign_id=campaign_id)
     if campaign.status not in (*ACTIVE, CampaignStatus.done.value):
         raise CampaignError(f"the campaign is {campaign.status}; only a launched campaign can send again")
-    mine = (col(Recipient.campaign_id) == campaign_id, col(Recipient.state) == RecipientState.failed.value,
-            col(Recipient.reason) == INTERRUPTED)
+    mine = (interrupted(campaign_id),)
     message_ids = [mid for mid in session.execute(select(col(Recipient.message_id)).where(*mine)).scalars() if mid]
     if message_ids:  # `broadcast:{recipient id}` is free again for the new message
         session.execute(update(Message).where(col(Message.id).in_(message_ids))

@@ -17,10 +17,10 @@ from sqlalchemy import Integer, case, cast, func, select
 from sqlmodel import Session, col
 
 from catalog.csv_io import neutralise
+from flows.campaigns import service
 from flows.campaigns.models import Recipient, RecipientState
 from hub.channel_records.models import Channel
 from hub.contacts.models import Contact
-from hub.conversations.service import INTERRUPTED
 
 COUNTS = ("recipients", "skipped", "queued", "sent", "delivered", "read", "failed", "replied", "clicked", "converted")
 FUNNEL = ("sent", "delivered", "read", "clicked", "replied", "converted")
@@ -115,9 +115,8 @@ def report(session: Session, campaign_id: int) -> dict[str, Any]:
     """Everything the stats endpoint answers: the contract's numbers at the top level, then the detail."""
     numbers = counts(session, campaign_id)
     variants = by_variant(session, campaign_id)
-    interrupted = session.execute(select(func.count()).where(  # failed, and may be sent again by hand
-        col(Recipient.campaign_id) == campaign_id, col(Recipient.state) == RecipientState.failed.value,
-        col(Recipient.reason) == INTERRUPTED)).scalar_one()
+    interrupted = session.execute(select(func.count()).select_from(Recipient).where(  # may be sent again by hand
+        service.interrupted(campaign_id))).scalar_one()
     return {**numbers, "interrupted": int(interrupted), "variants": variants, "ab_test": ab_comparison(variants),
             "funnel": funnel(numbers)}
 

@@ -17,7 +17,6 @@ from flows.campaigns.models import Campaign, CampaignStatus, Recipient, Recipien
 from flows.campaigns.personalise import safe_url
 from flows.campaigns.service import SKIP_OPTED_OUT, opted_out
 from hub.conversations.models import Conversation, Message
-from hub.conversations.service import INTERRUPTED
 from hub.db import as_utc, utcnow
 
 ACTIVE = (CampaignStatus.scheduled.value, CampaignStatus.running.value, CampaignStatus.paused.value)
@@ -69,9 +68,11 @@ def apply_statuses(session: Session, receipts: list[tuple[int, str, str | None]]
         elif status == "failed":
             failures.setdefault(message_id, error_reason)
     changed = 0
-    # A recipient failed as `interrupted` (its worker died mid-send) whose message the provider did take,
-    # as its receipts now show: sent after all.
-    interrupted = (col(Recipient.state) == RecipientState.failed.value) & (col(Recipient.reason) == INTERRUPTED)
+    # A recipient failed because its worker died mid-send (its reason is `interrupted`, or the sweeper's
+    # longer sentence) whose message the provider did take, as its receipts now show: sent after all. Only
+    # such a message leaves `failed` (see `conversations.service._adopt`), so its status now says which.
+    interrupted = (col(Recipient.state) == RecipientState.failed.value) & \
+        _message(col(Message.status)).in_(REACHED)
     for rank in range(len(REACHED)):
         ids = sorted(mid for mid, reached in furthest.items() if reached == rank)
         values: dict[str, Any] = {

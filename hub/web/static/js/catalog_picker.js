@@ -59,6 +59,9 @@ export class ProductPicker {
       this.search.value = "";
     }
     this.conversationId = conversationId;
+    // The last search's rows go at once: their ticks may be from a choice already sent (and cleared), and a
+    // box shown ticked but not chosen would be left out of the next message.
+    clear(this.results).append(h("li", { class: "picker-empty", text: t("product_searching") }));
     this.root.hidden = false;
     this.opener.setAttribute("aria-expanded", "true");
     this.onOpenChange(true);
@@ -171,6 +174,7 @@ export class ProductPicker {
       this.chosen.clear();
       this.key = newKey();
       this.search.value = "";
+      clear(this.results);
       this.close();
       this.onSent(id);
     } catch (error) {
