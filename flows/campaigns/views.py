@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, status
+from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -14,8 +14,7 @@ from flows.campaigns import jobs as campaign_jobs
 from flows.campaigns import service, stats
 from flows.campaigns.models import Campaign, CampaignStatus
 from flows.campaigns.personalise import ContactFields, compose, compose_template
-from hub.agents.models import Role, User
-from hub.api.deps import CurrentUser, DbSession
+from hub.api.deps import DbSession, MarketerUser
 from hub.channel_records.models import Channel
 from hub.contacts.models import Contact
 
@@ -23,15 +22,6 @@ router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
 
 Id = Annotated[int, Path(ge=1)]
 SAMPLE = ContactFields(name="陳大文 Tai Man Chan", custom={"city": "香港"}, coupon="SAMPLE123")
-
-
-def marketer_user(user: CurrentUser) -> User:
-    if user.role not in (Role.marketer, Role.admin):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only marketers and admins run campaigns")
-    return user
-
-
-MarketerUser = Annotated[User, Depends(marketer_user)]
 
 
 class ButtonIn(BaseModel):

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.segments import service
 from flows.segments.models import Segment
-from hub.agents.models import Role, User
-from hub.api.deps import CurrentUser, DbSession
+from hub.api.deps import DbSession, MarketerUser
 
 router = APIRouter(prefix="/api/v1/segments", tags=["segments"])
 
@@ -19,15 +18,6 @@ Id = Annotated[int, Path(ge=1)]
 Definition = Annotated[dict[str, Any], Field(
     examples=[{"all": [{"tag": "VIP"}, {"consent": "not_opted_out"}, {"lifecycle": ["loyal sleeping"]}]}],
     description="nestable all / any / not groups of conditions (see flows.segments.compile)")]
-
-
-def marketer_user(user: CurrentUser) -> User:
-    if user.role not in (Role.marketer, Role.admin):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only marketers and admins work with segments")
-    return user
-
-
-MarketerUser = Annotated[User, Depends(marketer_user)]
 
 
 class SegmentIn(BaseModel):

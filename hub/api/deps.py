@@ -54,3 +54,13 @@ def staff_user(user: CurrentUser) -> User:
 
 StaffUser = Annotated[User, Depends(staff_user)]
 """Agents and admins: who may answer, assign, tag or close a conversation."""
+
+
+def marketer_user(user: CurrentUser) -> User:
+    if user.role not in (Role.marketer, Role.admin):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only marketers and admins work with segments and campaigns")
+    return user
+
+
+MarketerUser = Annotated[User, Depends(marketer_user)]
+"""Marketers and admins: who may build segments and run campaigns."""

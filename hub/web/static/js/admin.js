@@ -5,28 +5,11 @@ import { call } from "./admin_api.js";
 import { Assignment } from "./admin_assign.js";
 import { fillTimeZones, showHours } from "./admin_hours.js";
 import { Rules } from "./admin_rules.js";
-import { $, clear, h } from "./dom.js";
+import { $, clear, h, notify } from "./dom.js";
 import { t } from "./i18n.js";
 
 const boot = JSON.parse($("#hub-boot").textContent);
-let savedTimer = null;
 let shopHours = null;
-
-/** A short "Saved." in the status line, or an error in the alert bar. */
-function notify(message, isError = false) {
-  const flash = $("#flash");
-  const saved = $("#saved");
-  clearTimeout(savedTimer);
-  if (isError) {
-    flash.textContent = message;
-    flash.hidden = false;
-    saved.textContent = "";
-    return;
-  }
-  flash.hidden = true;
-  saved.textContent = message;
-  savedTimer = setTimeout(() => { saved.textContent = ""; }, 4000);
-}
 
 function thresholdText(value) {
   return value === null || value === undefined ? "" : String(value);

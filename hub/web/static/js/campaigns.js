@@ -5,26 +5,11 @@ import { call } from "./admin_api.js";
 import { closeEditor, drawSegmentChoices, openEditor, setupEditor } from "./campaigns_editor.js";
 import { closeReport, openReport, setupReport } from "./campaigns_report.js";
 import { loadSegments, segments, setupSegments } from "./campaigns_segments.js";
-import { $, clear, h } from "./dom.js";
+import { $, clear, h, notify } from "./dom.js";
 import { full, t } from "./i18n.js";
 
 const boot = JSON.parse($("#hub-boot").textContent);
-let savedTimer = null;
 let campaigns = [];
-
-function notify(message, isError = false) {
-  const flash = $("#flash");
-  const saved = $("#saved");
-  clearTimeout(savedTimer);
-  if (isError) {
-    flash.textContent = message;
-    flash.hidden = false;
-    return;
-  }
-  flash.hidden = true;
-  saved.textContent = message;
-  savedTimer = setTimeout(() => { saved.textContent = ""; }, 4000);
-}
 
 function campaignRow(campaign) {
   const draft = campaign.status === "draft";

@@ -4,7 +4,7 @@
 import { call, reason } from "./admin_api.js";
 import { ApiError } from "./api.js";
 import { PriceError, places, priceIn, productTitle, toMajorText, toMinor } from "./catalog_money.js";
-import { $, clear, h } from "./dom.js";
+import { $, clear, h, notify } from "./dom.js";
 import { t } from "./i18n.js";
 
 const boot = JSON.parse($("#hub-boot").textContent);
@@ -13,21 +13,6 @@ const LOCALES = boot.locales || ["en", "zh_Hant", "ja"];
 const meta = document.querySelector('meta[name="csrf-token"]');
 const csrf = meta ? meta.getAttribute("content") : "";
 const state = { products: [], afterId: null, editing: null, variantSerial: 0 };
-let savedTimer = null;
-
-function notify(message, isError = false) {
-  const flash = $("#flash");
-  const saved = $("#saved");
-  clearTimeout(savedTimer);
-  if (isError) {
-    flash.textContent = message;
-    flash.hidden = false;
-    return;
-  }
-  flash.hidden = true;
-  saved.textContent = message;
-  savedTimer = setTimeout(() => { saved.textContent = ""; }, 4000);
-}
 
 /* The list */
 

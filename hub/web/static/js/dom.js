@@ -41,3 +41,20 @@ export function debounce(fn, wait) {
     timer = setTimeout(() => fn(...args), wait);
   };
 }
+
+let savedTimer = null;
+
+/** A staff page's message: an error stays in #flash; anything else shows in #saved for 4 seconds. */
+export function notify(message, isError = false) {
+  const flash = $("#flash");
+  const saved = $("#saved");
+  clearTimeout(savedTimer);
+  if (isError) {
+    flash.textContent = message;
+    flash.hidden = false;
+    return;
+  }
+  flash.hidden = true;
+  saved.textContent = message;
+  savedTimer = setTimeout(() => { saved.textContent = ""; }, 4000);
+}
