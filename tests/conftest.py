@@ -27,7 +27,8 @@ from hub.settings import get_settings
 
 PG_BASE = os.environ.get("HUB_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_BASE = os.environ.get("HUB_TEST_REDIS", "redis://127.0.0.1:6379")
-REDIS_TEST_DB = 13
+# Two suites on one machine (a second checkout, a helper) each set their own pair of Redis databases.
+REDIS_TEST_DB = int(os.environ.get("HUB_TEST_REDIS_DB", "13"))
 SCHEMA = f"t_{uuid.uuid4().hex[:10]}"
 
 

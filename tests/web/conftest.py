@@ -25,7 +25,7 @@ from hub.settings import get_settings
 from tests.conftest import REDIS_BASE, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
-BROWSER_REDIS_DB = 12
+BROWSER_REDIS_DB = int(os.environ.get("HUB_TEST_BROWSER_REDIS_DB", "12"))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
