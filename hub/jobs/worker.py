@@ -27,6 +27,7 @@ from hub.webchat.fanout import install_publisher
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 10
+COMMAND_POLL_SECONDS = 1.0
 
 
 class HubWorker(SimpleWorker):
@@ -34,6 +35,21 @@ class HubWorker(SimpleWorker):
 
     Jobs open their own sessions and keep no state between runs, so no fork is needed to isolate them.
     """
+
+    def subscribe(self) -> None:
+        """Listen for RQ's worker commands, waking every second instead of RQ's sixty.
+
+        RQ runs this listener with `pubsub.run_in_thread(sleep_time=60)`. Since redis-py 8.2 the
+        teardown's `PubSubWorkerThread.stop()` waits for that thread, which can be asleep in
+        `get_message` for the whole minute after the unsubscribe: a stop (SIGTERM, Ctrl-C, the end
+        of a burst) then hung for up to 61 s, past Kubernetes' 30 s grace. A one-second wait keeps
+        commands as prompt (a message wakes it at once) and bounds the stop, whatever the versions.
+        """
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment, unused-ignore]
+            sleep_time=COMMAND_POLL_SECONDS, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
 
     def _set_ip_address(self, connection: Any) -> None:
         # The embedded server reports client addresses in a form redis-py cannot parse.

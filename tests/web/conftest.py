@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -61,24 +62,40 @@ def quick_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class ThreadWorker(hub_worker.HubWorker):
-    """The real worker, in a thread: signals belong to the main thread, so job timeouts use a timer."""
+    """The real worker, in a thread, for the whole test: it takes each job the moment it is enqueued.
+
+    Signals belong to the main thread, so job timeouts use a timer and the test stops it through `stopping`:
+    between jobs it waits at most a second on the queues before it looks again.
+    """
 
     death_penalty_class = TimerDeathPenalty
 
+    def __init__(self, *args: Any, stopping: threading.Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stopping = stopping
+
     def _install_signal_handlers(self) -> None:
         pass
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None) -> Any:
+        while not self.stopping.is_set():
+            found = super().dequeue_job_and_maintain_ttl(1, max_idle_time=1)  # a job wakes it at once
+            if found is not None:
+                return found
+        return None  # work() ends its loop and tears down: deregistered, listener stopped
 
 
 def _work(stop: threading.Event) -> None:
     hub_worker.register_listeners()
     while not stop.is_set():
         try:
-            worker = ThreadWorker([broker.queue(name) for name in broker.QUEUES], connection=broker.connection())
-            worker.work(burst=True, logging_level="WARNING")
+            worker = ThreadWorker([broker.queue(name) for name in broker.QUEUES], connection=broker.connection(),
+                                  stopping=stop)
+            worker.work(logging_level="WARNING")
         except Exception:  # the test is ending and Redis went away
             if stop.is_set():
                 return
-        stop.wait(0.05)
+        stop.wait(0.5)  # only after a crash: RQ logs a job's own failure and goes on
 
 
 @dataclass
@@ -118,7 +135,8 @@ def hub_server(backend, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningHub]
     finally:
         stop.set()
         server.should_exit = True
-        working.join(10)
+        working.join(15)
+        assert not working.is_alive(), "the test's worker did not stop"
         serving.join(10)
 
 
