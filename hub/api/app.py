@@ -19,6 +19,7 @@ from catalog.payments.webhook import router as stripe_webhook_router
 from channels.sandbox import SandboxState, make_router
 from flows.campaigns import listeners as flows_listeners
 from flows.campaigns.links import router as campaign_links_router
+from flows.campaigns.page import router as campaigns_page_router
 from flows.campaigns.views import router as campaigns_router
 from flows.segments.views import router as segments_router
 from hub import broker, logs, schema
@@ -99,7 +100,7 @@ def create_app() -> FastAPI:
                    catalog_router, catalog_chat_router,
                    stripe_webhook_router, stripe_sandbox_router,
                    admin_router, media_router, webchat_router, assignment_router, tagging_router,
-                   segments_router, campaigns_router, campaign_links_router):
+                   segments_router, campaigns_router, campaign_links_router, campaigns_page_router):
         app.include_router(router)
     for router in (inbox_actions_router, inbox_api_router, live_router, account_router, account_api_router,
                    staff_router):

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import col, select
 
 from channels import ADAPTERS
-from flows.segments.definition import CELL_NAMES, CHANNEL_KINDS
 from hub.agents.models import Role, User
 from hub.api.deps import DbSession
-from hub.channel_records.models import Channel
 from hub.conversations import queries
 from hub.web import i18n, render, strings
 
@@ -24,14 +21,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
-def _to_login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-
-
 def _inbox(request: Request, session: DbSession, open_id: int | None) -> Response:
     user = render.signed_in(request, session)
     if user is None:
-        return _to_login(request)
+        return render.to_login(request)
     locale = user.locale
     if open_id is not None and queries.visible(session=session, user=user, conversation_id=open_id) is None:
         _ = i18n.gettext_for(locale).gettext
@@ -60,7 +53,7 @@ def inbox_at(conversation_id: int, request: Request, session: DbSession) -> Resp
 def account(request: Request, session: DbSession) -> Response:
     user = render.signed_in(request, session)
     if user is None:
-        return _to_login(request)
+        return render.to_login(request)
     return render.page(request, "account.html", locale=user.locale, user=user,
                        notice=_notice(request, user.locale))
 
@@ -70,7 +63,7 @@ def admin(request: Request, session: DbSession) -> Response:
     """Settings for tagging and assignment (admins only)."""
     user = render.signed_in(request, session)
     if user is None:
-        return _to_login(request)
+        return render.to_login(request)
     locale = user.locale
     if user.role != Role.admin:
         _ = i18n.gettext_for(locale).gettext
@@ -88,7 +81,7 @@ def admin_catalog(request: Request, session: DbSession) -> Response:
     """The product catalog: search, create and edit products, import and export CSV (admins only)."""
     user = render.signed_in(request, session)
     if user is None:
-        return _to_login(request)
+        return render.to_login(request)
     locale = user.locale
     if user.role != Role.admin:
         _ = i18n.gettext_for(locale).gettext
@@ -97,27 +90,6 @@ def admin_catalog(request: Request, session: DbSession) -> Response:
     boot = {"user_id": user.id, "currencies": ["HKD", "JPY", "USD"], "locales": ["en", "zh_Hant", "ja"]}
     return render.page(request, "admin_catalog.html", locale=locale, user=user, strings=strings.for_locale(locale),
                        boot=boot)
-
-
-@router.get("/campaigns")
-def campaigns(request: Request, session: DbSession) -> Response:
-    """Segments and campaigns: the builder with its live count, the editor with per-channel previews, the live
-    report (marketers and admins)."""
-    user = render.signed_in(request, session)
-    if user is None:
-        return _to_login(request)
-    locale = user.locale
-    if user.role not in (Role.marketer, Role.admin):
-        _ = i18n.gettext_for(locale).gettext
-        return render.error_page(request, locale=locale, status=403, title=_("Not allowed"),
-                                 detail=_("Only marketers and admins can work with segments and campaigns."))
-    channels = session.exec(select(Channel).where(col(Channel.is_active).is_(True)).order_by(col(Channel.id))).all()
-    boot = {"user_id": user.id, "role": user.role,
-            "channels": [{"id": c.id, "kind": c.kind, "name": c.name} for c in channels if c.kind in ADAPTERS],
-            "lifecycle_cells": list(CELL_NAMES), "channel_kinds": list(CHANNEL_KINDS)}
-    inbox_link = user.role == Role.admin or user.reads_transcripts
-    return render.page(request, "campaigns.html", locale=locale, user=user, strings=strings.for_locale(locale),
-                       boot=boot, inbox_link=inbox_link)
 
 
 def _notice(request: Request, locale: str) -> str | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
 
@@ -30,6 +31,11 @@ def environment() -> Environment:
 
 def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE) or None
+
+
+def to_login(request: Request) -> RedirectResponse:
+    """Send someone who is not signed in to the login page, and back here afterwards."""
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
 def signed_in(request: Request, session: Session) -> User | None:

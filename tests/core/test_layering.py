@@ -1,0 +1,20 @@
+"""The layering contracts in pyproject.toml only see regular packages: a folder of modules without an
+__init__.py is invisible to import-linter, and an import across the layers from it goes unnoticed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("hub", "channels", "flows", "catalog")
+
+
+def test_every_folder_of_modules_is_a_regular_package():
+    missing = [
+        str(folder.relative_to(ROOT))
+        for top in PACKAGES
+        for folder in [ROOT / top, *(ROOT / top).rglob("*")]
+        if folder.is_dir() and "__pycache__" not in folder.parts and any(folder.glob("*.py"))
+        and not (folder / "__init__.py").exists()
+    ]
+    assert missing == []
