@@ -27,6 +27,9 @@ from tests.conftest import REDIS_BASE, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_REDIS_DB = int(os.environ.get("HUB_TEST_BROWSER_REDIS_DB", "12"))
+# Room for a slow, busy 2-core machine in every wait for a job's effect (a webhook drained, a message sent,
+# a tag applied). A wait on a condition ends as soon as it holds, so this costs nothing when all is well.
+JOB_WAIT = 60.0
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -47,7 +50,7 @@ def chromium() -> Iterator[object]:
         pytest.skip(f"{CHROMIUM} is missing")
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=15_000)  # a loaded 2-core CI machine: the worker may take seconds per job
+    expect.set_options(timeout=int(JOB_WAIT * 1000))  # what a page shows after a job: see JOB_WAIT
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser

@@ -17,6 +17,7 @@ from hub.db import session_scope
 from hub.tags.models import ConversationTag, Tag
 from tests.conftest import wait_for
 from tests.factories import make_channel, make_team, make_user
+from tests.web.conftest import JOB_WAIT
 from tests.web.test_inbox_browser import sign_in, webhook
 
 pytestmark = pytest.mark.browser
@@ -78,7 +79,7 @@ def test_a_keyword_rule_made_in_the_ui_tags_the_next_message(new_page, hub_serve
     expect(page.locator("#tag-list")).to_contain_text("refund")  # the rule made the tag: its threshold can be set
 
     webhook(hub_server.url, channel_id, 4001, text=REFUND_QUESTION)
-    assert wait_for(lambda: tags_of(channel_id), timeout=30) == ["refund"]
+    assert wait_for(lambda: tags_of(channel_id), timeout=JOB_WAIT) == ["refund"]
     page.goto("/")
     row = page.locator("#conversation-list li.conv")
     expect(row).to_contain_text("返金はいつ")

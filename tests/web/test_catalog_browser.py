@@ -18,6 +18,7 @@ from hub.db import session_scope
 from tests.catalog.factories import make_product
 from tests.conftest import wait_for
 from tests.factories import make_channel, make_team, make_user
+from tests.web.conftest import JOB_WAIT
 from tests.web.test_inbox_browser import sign_in, webhook
 
 pytestmark = pytest.mark.browser
@@ -42,7 +43,7 @@ def a_customer(url: str) -> tuple[int, int]:
         with session_scope() as session:
             return session.exec(select(Conversation.id).where(Conversation.channel_id == channel.id)).first()
 
-    return channel.id, wait_for(conversation, timeout=20)
+    return channel.id, wait_for(conversation, timeout=JOB_WAIT)
 
 
 def open_first_conversation(page):  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ from hub.conversations.service import apply_receipt
 from hub.db import session_scope, utcnow
 from tests.conftest import wait_for
 from tests.factories import PASSWORD, make_channel, make_team, make_user, telegram_headers, telegram_update
+from tests.web.conftest import JOB_WAIT
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +68,7 @@ def test_a_conversation_arrives_live_and_the_reply_ticks_to_delivered(new_page, 
             row = session.exec(select(Message).where(Message.direction == "outbound")).first()
             return row.provider_message_id if row and row.status == "sent" else None
 
-    provider_id = wait_for(sent_id, timeout=10)
+    provider_id = wait_for(sent_id, timeout=JOB_WAIT)
     with session_scope() as session:
         apply_receipt(session=session, channel_id=channel_id,
                       receipt=StatusUpdate(provider_message_id=provider_id, status="delivered", at=utcnow()))
@@ -88,7 +89,7 @@ def test_an_agent_cannot_open_another_teams_conversation(new_page, hub_server, p
         with session_scope() as session:
             return session.exec(select(Conversation.id).where(Conversation.channel_id == channel_id)).first()
 
-    wait_for(lambda: conversation_of(channel_a) and conversation_of(channel_b), timeout=10)
+    wait_for(lambda: conversation_of(channel_a) and conversation_of(channel_b), timeout=JOB_WAIT)
     theirs = conversation_of(channel_b)
     page = new_page()
     sign_in(page, "yuki@shop.test")
@@ -115,7 +116,7 @@ def test_customer_markup_is_shown_as_text_and_never_runs(new_page, hub_server, p
             query = select(Conversation.id).where(Conversation.channel_id == channel_id)
             return session.exec(query).first() is not None
 
-    wait_for(stored, timeout=20)  # a busy CI machine may take a while; the live path is tested above
+    wait_for(stored, timeout=JOB_WAIT)
     page = new_page()
     sign_in(page, "yuki@shop.test")
     row = page.locator("#conversation-list li.conv")
@@ -148,7 +149,7 @@ def test_a_marketer_allowed_to_read_transcripts_reads_but_cannot_answer(new_page
             query = select(Conversation.id).where(Conversation.channel_id == channel_id)
             return session.exec(query).first() is not None
 
-    wait_for(stored, timeout=20)
+    wait_for(stored, timeout=JOB_WAIT)
     page = new_page()
     sign_in(page, "ads@shop.test")
     row = page.locator("#conversation-list li.conv")
