@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
 from channels import ADAPTERS, ChannelConfig
@@ -108,3 +109,16 @@ def cached_config(session_factory: Any, channel_id: int) -> ChannelConfig | None
 
 def forget_cache() -> None:
     _cache.clear()
+
+
+def reseal_all(*, session: Session) -> int:
+    """Seal every channel's secrets again with the current key (plain ones from before sealing, and those
+    sealed by a key now in HUB_SECRET_KEY_OLD). Returns how many channels were written; safe to repeat."""
+    count = 0
+    for channel in session.exec(select(Channel).order_by(col(Channel.id))):
+        flag_modified(channel, "config")  # the column type seals on write, so a write is the re-seal
+        session.add(channel)
+        count += 1
+    session.flush()
+    forget_cache()
+    return count
