@@ -20,6 +20,8 @@ class Channel(SQLModel, table=True):
     name: str = Field(max_length=200)
     config: dict[str, Any] = Field(default_factory=dict, sa_column=Column(SealedConfig(), nullable=False))
     is_active: bool = Field(default=True)
+    # may a broadcast go to a contact without a marketing opt-in here? None: the default of the kind
+    marketing_consent_required: bool | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
     def __repr__(self) -> str:  # the config holds secrets: never print it

@@ -47,7 +47,7 @@ class ContactOut(BaseModel):
 
 
 def _visible_query(session: Session, user: User) -> Any:
-    query = select(Contact)
+    query = select(Contact).where(col(Contact.erased_at).is_(None))
     if user.role != Role.admin:
         seen = select(Conversation.contact_id).where(can_see_conversations(session, user))
         query = query.where(col(Contact.id).in_(seen))

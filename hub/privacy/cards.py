@@ -32,7 +32,7 @@ def luhn_valid(digits: str) -> bool:
 def _replace(match: regex.Match[str]) -> str:
     digits = "".join(str(unicodedata.digit(c)) for c in match.group() if c.isdigit())
     if not 13 <= len(digits) <= 19 or not luhn_valid(digits):
-        return match.group()
+        return str(match.group())
     return f"[card ****{digits[-4:]}]"
 
 
@@ -40,7 +40,7 @@ def mask_cards(text: str) -> str:
     """The text with every Luhn-valid card number replaced by `[card ****` + its last four digits + `]`."""
     if sum(c.isdigit() for c in text) < 13:  # most messages: no work
         return text
-    return CANDIDATE.sub(_replace, text)
+    return str(CANDIDATE.sub(_replace, text))
 
 
 class MaskedText(TypeDecorator[str]):
