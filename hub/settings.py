@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     media_max_bytes: int = Field(16 * 1024 * 1024, validation_alias="HUB_MEDIA_MAX_BYTES", gt=0)
     webhook_retention_days: int = Field(30, validation_alias="HUB_WEBHOOK_RETENTION_DAYS", ge=0)
     media_retention_days: int = Field(30, validation_alias="HUB_MEDIA_RETENTION_DAYS", ge=0)
+    optout_all_channels: bool = Field(False, validation_alias="HUB_OPTOUT_ALL_CHANNELS")
     shop_name: str = Field("Hub demo shop", validation_alias="HUB_SHOP_NAME", min_length=1, max_length=80)
     stripe_secret_key: str | None = Field(None, validation_alias=AliasChoices("STRIPE_SECRET_KEY"))
     stripe_webhook_secret: str | None = Field(None, validation_alias=AliasChoices("STRIPE_WEBHOOK_SECRET"))

@@ -33,6 +33,7 @@ from hub.api.middleware import RequestContext
 from hub.assignment.views import router as assignment_router
 from hub.channel_records.service import cached_config
 from hub.channel_records.views import router as channels_router
+from hub.consent.views import router as consent_router
 from hub.contacts.views import router as contacts_router
 from hub.conversations.actions_views import router as inbox_actions_router
 from hub.conversations.views import router as conversations_router
@@ -98,7 +99,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Hub", version="0.1.0", lifespan=lifespan,
                   description="Conversational commerce messaging hub: shared inbox, channels, catalog, broadcasts.")
     app.include_router(web_router)  # first: the inbox is the front door at "/"
-    for router in (health_router, auth_router, channels_router, conversations_router, contacts_router,
+    for router in (health_router, auth_router, channels_router, conversations_router, consent_router, contacts_router,
                    catalog_router, catalog_chat_router,
                    stripe_webhook_router, stripe_sandbox_router,
                    admin_router, media_router, privacy_router, webchat_router, assignment_router, tagging_router,
