@@ -16,7 +16,7 @@ from hub.audit.service import record
 from hub.channel_records.models import Channel
 from hub.contacts import service
 from hub.contacts.models import ChannelIdentity, Contact
-from hub.contacts.views import _visible_query
+from hub.contacts.views import visible_query
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
 TRUE, FALSE = {"yes", "y", "true", "1", "granted", "opted_in"}, {"no", "n", "false", "0", "withdrawn", "opted_out"}
@@ -54,7 +54,7 @@ def _channel(session: Session, channel_id: int) -> Channel:
 @router.post("/{contact_id}/consents", status_code=201, response_model=ConsentRecorded)
 def record_consent(contact_id: int, body: ConsentIn, session: DbSession, user: CurrentUser) -> ConsentRecorded:
     """Record a contact's opt-in (`granted: true`) or opt-out on a channel, with where it came from."""
-    contact = session.exec(_visible_query(session, user).where(col(Contact.id) == contact_id)).first()
+    contact = session.exec(visible_query(session, user).where(col(Contact.id) == contact_id)).first()
     if contact is None:
         raise HTTPException(404, "no such contact")
     _channel(session, body.channel_id)

@@ -60,7 +60,8 @@ def test_whatsapp_broadcasts_reach_only_contacts_who_opted_in(api):
     answer = client.post(f"/api/v1/contacts/{by_api}/consents", headers=admin, json={
         "channel_id": whatsapp, "purpose": "marketing", "granted": True, "source": "checkout form"})
     assert answer.status_code == 201 and answer.json()["status"] == "opted_in"
-    csv = f"phone,channel_id,granted,source\n+852 9100 0002,{whatsapp},yes,in-store sign-up\n+85299999999,{whatsapp},yes,x\n"
+    csv = (f"phone,channel_id,granted,source\n+852 9100 0002,{whatsapp},yes,in-store sign-up\n"
+           f"+85299999999,{whatsapp},yes,x\n")
     imported = client.post("/api/v1/contacts/consents/import", headers=admin,
                            files={"file": ("consent.csv", csv.encode(), "text/csv")})
     assert imported.json()["recorded"] == 1 and "line 3" in imported.json()["errors"][0]
