@@ -8,6 +8,8 @@ from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
 from catalog.models import Cart, Order, OrderEvent, OrderLine
+from catalog.payments.models import StripeCheckout, StripeEvent
+from hub.privacy.erasure import delete_bodies_containing
 from hub.privacy.hooks import Section
 from hub.privacy.hooks import register as register_section
 
@@ -27,9 +29,15 @@ def export(session: Session, contact_id: int) -> list[dict[str, Any]]:
 
 
 def erase(session: Session, contact_id: int) -> None:
-    """Carts deleted; orders keep currency, total, status and dates (the shop's books), nothing else."""
+    """Carts, checkouts and Stripe's events about them deleted; orders keep currency, total, status and dates
+    (the shop's books), nothing else."""
     session.execute(delete(Cart).where(col(Cart.contact_id) == contact_id))
     mine = select(col(Order.id)).where(col(Order.contact_id) == contact_id)
+    checkouts = session.execute(select(StripeCheckout).where(col(StripeCheckout.order_id).in_(mine))).scalars().all()
+    refs = {value.encode() for c in checkouts for value in (c.session_id, c.payment_intent) if value}
+    # Stripe's events about these checkouts carry the customer's email and name
+    delete_bodies_containing(session, StripeEvent.__table__, refs)  # type: ignore[attr-defined]
+    session.execute(delete(StripeCheckout).where(col(StripeCheckout.order_id).in_(mine)))
     session.execute(delete(OrderLine).where(col(OrderLine.order_id).in_(mine)))
     session.execute(delete(OrderEvent).where(col(OrderEvent.order_id).in_(mine)))
     session.execute(update(Order).where(col(Order.contact_id) == contact_id).values(

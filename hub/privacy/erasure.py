@@ -78,13 +78,15 @@ def needles(identities: list[ChannelIdentity]) -> set[bytes]:
 def _delete_raw_bodies(session: Session, identities: list[ChannelIdentity]) -> int:
     """Delete every stored webhook body that carries one of the addresses (bodies are kept only for
     processing and retention; a body of someone else's that happens to contain the same digits goes too)."""
-    table = WebhookEvent.__table__  # type: ignore[attr-defined]
+    return delete_bodies_containing(session, WebhookEvent.__table__, needles(identities))  # type: ignore[attr-defined]
+
+
+def delete_bodies_containing(session: Session, table: Any, found_in_body: set[bytes]) -> int:
+    """Delete the rows of `table` whose `body` (bytes) contains any of these; how many went."""
     where = "position(:needle in body) > 0" if session.get_bind().dialect.name == "postgresql" \
         else "instr(body, :needle) > 0"
-    total = 0
-    for needle in needles(identities):
-        total += _delete(session, delete(table).where(text(where).bindparams(needle=needle)))
-    return total
+    return sum(_delete(session, delete(table).where(text(where).bindparams(needle=needle)))
+               for needle in found_in_body if needle)
 
 
 def _delete_unshared_files(session: Session, keys: set[str]) -> int:

@@ -12,10 +12,11 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from catalog.models import Order
+from catalog.payments.models import StripeCheckout, StripeEvent
 from hub.api.app import create_app
 from hub.audit.models import AuditEntry
 from hub.conversations.models import Conversation, Message
-from hub.db import get_engine, session_scope
+from hub.db import get_engine, session_scope, utcnow
 from hub.ingest.service import receive
 from hub.media import service as media
 from hub.webhooks.models import WebhookEvent
@@ -48,6 +49,13 @@ def shop(backend):
         contact_id = session.get(Conversation, mine.conversation_id).contact_id
     variant = make_product()["SHIRT-M"]
     order_id = order_from_cart(Customer(contact_id, mine.conversation_id, channel.id), {variant: 2})
+    with session_scope() as session:  # paid through Stripe: its events name the customer
+        session.add(StripeCheckout(order_id=order_id, session_id="cs_test_chan", url="https://pay.test/1",
+                                   success_url="https://shop.test/ok", cancel_url="https://shop.test/no",
+                                   expires_at=utcnow()))
+        session.add(StripeEvent(event_id="evt_1", type="checkout.session.completed",
+                                body=b'{"id": "cs_test_chan", "customer_details": {"email": "chan@mail.test"}}'))
+        session.add(StripeEvent(event_id="evt_2", type="checkout.session.completed", body=b'{"id": "cs_test_lee"}'))
     with TestClient(create_app()) as client:
         yield {"client": client, "contact_id": contact_id, "order_id": order_id, "key": key,
                "admin": token_for(client, "boss@shop.test"), "agent": token_for(client, "a@shop.test")}
@@ -89,10 +97,12 @@ def test_erasure_leaves_nothing_that_names_the_contact(shop):
         names = [row[0] for row in conn.execute(text("SELECT name FROM contact"))]
         phones = [row[0] for row in conn.execute(text("SELECT value FROM channel_identity"))]
         lines = conn.execute(text("SELECT count(*) FROM order_line")).scalar_one()
+        stripe = [row[0] for row in conn.execute(text("SELECT event_id FROM stripe_event"))]
     assert texts == ["我的地址是九龍塘另一條路"]
     assert len(bodies) == 1 and PHONE[1:].encode() not in bodies[0] and OTHER[1:].encode() in bodies[0]
     assert "陳大文" not in names and phones == [OTHER]
     assert not media.path_for(shop["key"]).exists()
+    assert stripe == ["evt_2"]
     with session_scope() as session:
         order = session.get(Order, shop["order_id"])
         assert order is not None and order.total_minor == 2 * 12850 and order.currency == "HKD"
