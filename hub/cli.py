@@ -1,4 +1,4 @@
-"""The `hub` command: serve, worker, migrate, demo, create-user, run."""
+"""The `hub` command: serve, worker, migrate, rotate-secrets, demo, create-user, run."""
 
 from __future__ import annotations
 
@@ -38,6 +38,17 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
     schema.upgrade()
     print("database is at the latest schema")
+    cmd_rotate_secrets(_)  # channels stored before sealing existed (or under an old key) are sealed now
+    return 0
+
+
+def cmd_rotate_secrets(_: argparse.Namespace) -> int:
+    from hub.channel_records import service
+    from hub.db import session_scope
+
+    with session_scope() as session:
+        count = service.reseal_all(session=session)
+    print(f"channel secrets sealed with the current HUB_SECRET_KEY ({count} channels)")
     return 0
 
 
@@ -173,6 +184,8 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument("--queues", nargs="+", default=["inbound", "outbound", "bulk"])
     worker.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     add("migrate", cmd_migrate, "upgrade the database to the latest schema (alembic upgrade head)")
+    add("rotate-secrets", cmd_rotate_secrets,
+        "seal every channel's secrets again with HUB_SECRET_KEY (after a change; old keys in HUB_SECRET_KEY_OLD)")
     add("demo", cmd_demo, "load demo data (safe to run again)")
     user = add("create-user", cmd_create_user, "create a user who can sign in")
     user.add_argument("--email", required=True)

@@ -27,10 +27,14 @@ class Settings(BaseSettings):
     public_url: str = Field("http://127.0.0.1:8000", validation_alias="HUB_PUBLIC_URL")
     env: Literal["development", "test", "production"] = Field("development", validation_alias="HUB_ENV")
     secret_key: str | None = Field(None, validation_alias="HUB_SECRET_KEY")
+    secret_key_old: str = Field("", validation_alias="HUB_SECRET_KEY_OLD")
     var_dir: Path = Field(VAR_DIR, validation_alias="HUB_VAR_DIR")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias="HUB_LOG_LEVEL")
     redis_prefix: str = Field("hub", validation_alias="HUB_REDIS_PREFIX")
     media_max_bytes: int = Field(16 * 1024 * 1024, validation_alias="HUB_MEDIA_MAX_BYTES", gt=0)
+    webhook_retention_days: int = Field(30, validation_alias="HUB_WEBHOOK_RETENTION_DAYS", ge=0)
+    media_retention_days: int = Field(30, validation_alias="HUB_MEDIA_RETENTION_DAYS", ge=0)
+    optout_all_channels: bool = Field(False, validation_alias="HUB_OPTOUT_ALL_CHANNELS")
     shop_name: str = Field("Hub demo shop", validation_alias="HUB_SHOP_NAME", min_length=1, max_length=80)
     stripe_secret_key: str | None = Field(None, validation_alias=AliasChoices("STRIPE_SECRET_KEY"))
     stripe_webhook_secret: str | None = Field(None, validation_alias=AliasChoices("STRIPE_WEBHOOK_SECRET"))
@@ -70,6 +74,11 @@ class Settings(BaseSettings):
         if self.secret_key.startswith(("change", "dev", "secret")):
             raise ValueError("HUB_SECRET_KEY is a default value; set a random one in production")
         return self
+
+    @property
+    def old_secret_keys(self) -> list[str]:
+        """Earlier values of HUB_SECRET_KEY (comma-separated): they still open sealed channel secrets."""
+        return [key.strip() for key in self.secret_key_old.split(",") if key.strip()]
 
     @property
     def is_sqlite(self) -> bool:

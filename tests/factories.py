@@ -19,9 +19,10 @@ PASSWORD = "correct horse battery"
 
 
 def make_channel(kind: str = "telegram", name: str = "Test channel", team_ids: list[int] | None = None,
-                 config: dict[str, Any] | None = None) -> Channel:
+                 config: dict[str, Any] | None = None, marketing_consent_required: bool | None = None) -> Channel:
     with session_scope() as session:
-        return channels.create(session=session, kind=kind, name=name, config=config or {}, team_ids=team_ids)
+        return channels.create(session=session, kind=kind, name=name, config=config or {}, team_ids=team_ids,
+                               marketing_consent_required=marketing_consent_required)
 
 
 def make_user(email: str, role: str = "agent", team_ids: list[int] | None = None) -> User:

@@ -5,8 +5,9 @@
    LOCKED` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` serialises writers).
 2. Prepare, in the same transaction: a recipient whose message already left `queued` is settled from
    it (sent, failed, or `failed: interrupted`); an opted-out contact (the newest consent on the channel,
-   so a STOP that arrived mid-campaign counts) is `skipped: opted out`; a contact inside the quiet hours
-   (their own time zone, else the shop's) goes back to `pending`, due when they end; the others get their
+   so a STOP that arrived mid-campaign counts) is `skipped: opted out`, and one without an opt-in on a channel
+   that requires it is skipped too; a contact inside the quiet hours (their own time zone; unknown: the
+   shop's and their phone's, see `consent`) goes back to `pending`, due when they end; the others get their
    conversation and their outbound Message (client key `broadcast:{recipient id}`: a re-run finds the
    same one), all in a few set-based statements.
 
@@ -36,6 +37,7 @@ from sqlmodel import Session, col
 from channels import IdentityRef, OutboundMessage
 from channels.base import Adapter
 from flows.campaigns import personalise, service
+from flows.campaigns.consent import SKIP_NO_CONSENT, consent_required, phone_zones_of, safe_moment
 from flows.campaigns.models import Campaign, Recipient, RecipientState
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of
@@ -107,10 +109,17 @@ def prepare(session: Session, campaign: Campaign, rows: Sequence[Row[Any]]) -> t
     for row in live:
         channel = channels[row.channel_id]
         ref = _address(adapter_of(channel.kind), identities.get(row.contact_id, []))
-        zone = service.zone_of(contacts[row.contact_id].timezone) or fallback
-        due = service.out_of_quiet_hours(now, zone, campaign.quiet_start, campaign.quiet_end)
-        if consent.get((row.contact_id, row.channel_id)) == "opted_out":
+        zone = service.zone_of(contacts[row.contact_id].timezone)
+        if zone is not None:
+            due = service.out_of_quiet_hours(now, zone, campaign.quiet_start, campaign.quiet_end)
+        else:  # unknown: daytime in the shop's zone and all of their phone's (see `consent`)
+            phone = next((i.phone for i in identities.get(row.contact_id, []) if i.phone), None)
+            due = safe_moment(now, [fallback, *phone_zones_of(phone)], campaign.quiet_start, campaign.quiet_end)
+        latest = consent.get((row.contact_id, row.channel_id))
+        if latest == "opted_out":
             outcome.skip(row, service.SKIP_OPTED_OUT, messages.get(row.message_id))
+        elif latest != "opted_in" and consent_required(channel):
+            outcome.skip(row, SKIP_NO_CONSENT, messages.get(row.message_id))
         elif due > now:
             outcome.defer(row, due)
         elif ref is None:

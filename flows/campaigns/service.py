@@ -17,6 +17,14 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from channels.registry import ADAPTERS
+from flows.campaigns.consent import (
+    SKIP_NO_CONSENT,
+    consent_required,
+    may_market,
+    newest_is,
+    phone_zones_of,
+    safe_moment,
+)
 from flows.campaigns.models import Campaign, CampaignStatus, Recipient, RecipientState
 from flows.campaigns.personalise import TemplateInvalid, check_campaign_templates
 from flows.segments import service as segments
@@ -30,7 +38,8 @@ from hub.db import as_utc, utcnow
 from hub.tagging.models import BusinessHours
 from hub.tags.models import ContactTag, Tag
 
-__all__ = ["CampaignError", "NotFound", "SKIP_CANCELLED", "SKIP_DUPLICATE", "SKIP_INVALID_PHONE", "SKIP_OPTED_OUT",
+__all__ = ["CampaignError", "NotFound", "SKIP_CANCELLED", "SKIP_DUPLICATE", "SKIP_INVALID_PHONE", "SKIP_NO_CONSENT",
+           "SKIP_OPTED_OUT",
            "SKIP_SUPPRESSED", "SKIP_UNREACHABLE", "activate_scheduled", "cancel", "create", "finish_if_done", "get",
            "launch", "list_campaigns", "pause", "resume", "update_draft"]
 
@@ -228,12 +237,12 @@ def _choose_channels(session: Session, campaign: Campaign) -> None:
                   .limit(1).scalar_subquery())
         session.execute(update(Recipient).where(
             col(Recipient.campaign_id) == campaign.id, col(Recipient.channel_id).is_(None), latest == channel.id,
-            reachable(channel, contact), ~opted_out(channel.id, contact)).values(channel_id=channel.id))
+            reachable(channel, contact), may_market(channel, contact)).values(channel_id=channel.id))
     for strict in (True, False):
         for channel in channels:
             conditions = [reachable(channel, contact)]
             if strict:
-                conditions.append(~opted_out(channel.id, contact))
+                conditions.append(may_market(channel, contact))
             session.execute(update(Recipient).where(col(Recipient.campaign_id) == campaign.id,
                                                     col(Recipient.channel_id).is_(None), *conditions)
                             .values(channel_id=channel.id))
@@ -254,7 +263,8 @@ def _skip(session: Session, campaign: Campaign, reason: str, *conditions: Column
 
 
 def _skip_unsendable(session: Session, campaign: Campaign) -> None:
-    """Skip, in this order: suppressed, unreachable, invalid phone, opted out, duplicate address."""
+    """Skip, in this order: suppressed, unreachable, invalid phone, opted out, no marketing consent (where the
+    channel requires it), duplicate address."""
     dialect = session.get_bind().dialect.name
     contact = col(Recipient.contact_id)
     tagged = exists().where(col(ContactTag.contact_id) == contact, col(ContactTag.tag_id) == col(Tag.id),
@@ -274,6 +284,8 @@ def _skip_unsendable(session: Session, campaign: Campaign) -> None:
                                                            valid_phone(dialect))))
             _skip(session, campaign, SKIP_INVALID_PHONE, on_channel, ~usable)
         _skip(session, campaign, SKIP_OPTED_OUT, on_channel, opted_out(channel.id, contact))
+        if consent_required(channel):
+            _skip(session, campaign, SKIP_NO_CONSENT, on_channel, ~newest_is("opted_in", channel.id, contact))
     _skip_duplicates(session, campaign)
 
 
@@ -372,9 +384,27 @@ def _schedule(session: Session, campaign: Campaign, now: datetime) -> None:
         assert zone is not None
         session.execute(update(Recipient).where(_mine(campaign), zone_column == name)
                         .values(due_at=due_in(campaign, zone, now)))
+    _schedule_unknown_zones(session, campaign, now)
+
+
+def _schedule_unknown_zones(session: Session, campaign: Campaign, now: datetime) -> None:
+    """Recipients without a known zone: due when it is daytime in the shop's zone and in every zone of their
+    phone's country (`consent.safe_moment`), one UPDATE per distinct answer."""
     fallback = zone_of(shop_zone(session)) or ZoneInfo("UTC")
-    session.execute(update(Recipient).where(_mine(campaign), col(Recipient.due_at).is_(None))
-                    .values(due_at=due_in(campaign, fallback, now)))
+    phone = (select(col(ChannelIdentity.phone)).where(col(ChannelIdentity.contact_id) == col(Recipient.contact_id),
+                                                       col(ChannelIdentity.phone).is_not(None))
+             .order_by(col(ChannelIdentity.id)).limit(1).scalar_subquery())
+    due_of: dict[datetime, list[int]] = {}
+    start = due_in(campaign, fallback, now)
+    for recipient_id, number in session.execute(
+            select(col(Recipient.id), phone).where(_mine(campaign), col(Recipient.due_at).is_(None))):
+        zones = [fallback, *phone_zones_of(number)]
+        due_of.setdefault(as_utc(safe_moment(start, zones, campaign.quiet_start, campaign.quiet_end)),
+                          []).append(recipient_id)
+    for due, ids in due_of.items():
+        for chunk in range(0, len(ids), 1000):
+            session.execute(update(Recipient).where(col(Recipient.id).in_(ids[chunk:chunk + 1000]))
+                            .values(due_at=due))
 
 
 # --- pause / resume / cancel / finish ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from catalog import jobs as catalog_jobs
+from catalog import privacy as catalog_privacy
 from catalog import router as catalog_router
 from catalog.chat_views import router as catalog_chat_router
 from catalog.payments.sandbox import router as stripe_sandbox_router
@@ -33,12 +34,14 @@ from hub.api.middleware import RequestContext
 from hub.assignment.views import router as assignment_router
 from hub.channel_records.service import cached_config
 from hub.channel_records.views import router as channels_router
+from hub.consent.views import router as consent_router
 from hub.contacts.views import router as contacts_router
 from hub.conversations.actions_views import router as inbox_actions_router
 from hub.conversations.views import router as conversations_router
 from hub.db import get_engine, session_scope
 from hub.jobs import listeners
 from hub.media.views import router as media_router
+from hub.privacy.views import router as privacy_router
 from hub.realtime.live import LiveHub
 from hub.realtime.routes import router as live_router
 from hub.settings import get_settings
@@ -93,13 +96,14 @@ def create_app() -> FastAPI:
     settings = get_settings()
     logs.configure(settings.log_level)
     schema.target_metadata()  # every package's tables, so that foreign keys resolve
+    catalog_privacy.register()  # a contact's export and erasure cover their orders
     app = FastAPI(title="Hub", version="0.1.0", lifespan=lifespan,
                   description="Conversational commerce messaging hub: shared inbox, channels, catalog, broadcasts.")
     app.include_router(web_router)  # first: the inbox is the front door at "/"
-    for router in (health_router, auth_router, channels_router, conversations_router, contacts_router,
+    for router in (health_router, auth_router, channels_router, conversations_router, consent_router, contacts_router,
                    catalog_router, catalog_chat_router,
                    stripe_webhook_router, stripe_sandbox_router,
-                   admin_router, media_router, webchat_router, assignment_router, tagging_router,
+                   admin_router, media_router, privacy_router, webchat_router, assignment_router, tagging_router,
                    segments_router, campaigns_router, campaign_links_router, campaigns_page_router):
         app.include_router(router)
     for router in (inbox_actions_router, inbox_api_router, live_router, account_router, account_api_router,

@@ -1,4 +1,4 @@
-"""Channel records: one per number, bot or web chat widget. `config` holds secrets."""
+"""Channel records: one per number, bot or web chat widget. `config` holds secrets, sealed at rest (see `sealing`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
+from hub.channel_records.sealing import SealedConfig
 from hub.db import utcnow
-from hub.types import JsonType
 
 
 class Channel(SQLModel, table=True):
@@ -18,8 +18,10 @@ class Channel(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)
     name: str = Field(max_length=200)
-    config: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonType, nullable=False))
+    config: dict[str, Any] = Field(default_factory=dict, sa_column=Column(SealedConfig(), nullable=False))
     is_active: bool = Field(default=True)
+    # may a broadcast go to a contact without a marketing opt-in here? None: the default of the kind
+    marketing_consent_required: bool | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
     def __repr__(self) -> str:  # the config holds secrets: never print it

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
 from channels import ADAPTERS, ChannelConfig
@@ -28,21 +29,40 @@ def adapter_of(kind: str) -> Adapter:
         raise UnknownKind(f"unknown channel kind {kind!r}; known kinds: {known}") from None
 
 
-def create(*, session: Session, kind: str, name: str, config: dict[str, Any], team_ids: list[int] | None = None
-           ) -> Channel:
+def create(*, session: Session, kind: str, name: str, config: dict[str, Any], team_ids: list[int] | None = None,
+           marketing_consent_required: bool | None = None) -> Channel:
     adapter = adapter_of(kind)
     stored = adapter.validate_config(config)
     settings = get_settings()
     probe = ChannelConfig(id=0, kind=kind, config=stored, public_url=settings.public_url)
     if not settings.sandbox_allowed and adapter.uses_sandbox(probe):
         raise ValueError(f"{kind} needs its provider credentials in production (the sandbox is for development)")
-    channel = Channel(kind=kind, name=name.strip() or kind, config=stored)
+    channel = Channel(kind=kind, name=name.strip() or kind, config=stored,
+                      marketing_consent_required=marketing_consent_required)
     session.add(channel)
     session.flush()
     assert channel.id is not None
     for team_id in team_ids or []:
         session.add(TeamChannel(team_id=team_id, channel_id=channel.id))
     return channel
+
+
+MARKETING_CONSENT_BY_DEFAULT = frozenset({"whatsapp_meta", "whatsapp_twilio"})
+"""Kinds on which a broadcast needs the contact's marketing opt-in unless the shop's policy says otherwise."""
+
+
+def marketing_consent_required(channel: Channel) -> bool:
+    """The channel's policy, else the default of its kind (WhatsApp: required, as Meta's policy demands)."""
+    if channel.marketing_consent_required is not None:
+        return channel.marketing_consent_required
+    return channel.kind in MARKETING_CONSENT_BY_DEFAULT
+
+
+def set_marketing_policy(*, session: Session, channel: Channel, required: bool | None) -> None:
+    """Set (or, with None, return to the kind's default) whether broadcasts here need an opt-in."""
+    channel.marketing_consent_required = required
+    session.add(channel)
+    session.flush()
 
 
 def list_all(*, session: Session) -> list[Channel]:
@@ -72,6 +92,7 @@ def public_view(channel: Channel) -> dict[str, Any]:
         "name": channel.name,
         "config": adapter.public_config(channel.config),
         "sandbox": adapter.uses_sandbox(as_config(channel)),
+        "marketing_consent_required": marketing_consent_required(channel),
         "webhook_url": urls.get("default") or urls.get("inbound"),
         "webhook_urls": urls,
         "created_at": channel.created_at,
@@ -108,3 +129,16 @@ def cached_config(session_factory: Any, channel_id: int) -> ChannelConfig | None
 
 def forget_cache() -> None:
     _cache.clear()
+
+
+def reseal_all(*, session: Session) -> int:
+    """Seal every channel's secrets again with the current key (plain ones from before sealing, and those
+    sealed by a key now in HUB_SECRET_KEY_OLD). Returns how many channels were written; safe to repeat."""
+    count = 0
+    for channel in session.exec(select(Channel).order_by(col(Channel.id))):
+        flag_modified(channel, "config")  # the column type seals on write, so a write is the re-seal
+        session.add(channel)
+        count += 1
+    session.flush()
+    forget_cache()
+    return count

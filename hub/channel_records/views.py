@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from hub.api.deps import AdminUser, DbSession
 from hub.audit.service import record
 from hub.channel_records import service
+from hub.channel_records.models import Channel
 
 router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
 
@@ -19,6 +20,15 @@ class ChannelCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     config: dict[str, Any] = Field(default_factory=dict)
     team_ids: list[int] = Field(default_factory=list)
+    marketing_consent_required: bool | None = Field(
+        default=None, description="Broadcasts only to contacts who opted in here. Unset: required on WhatsApp "
+                                  "(Meta's policy), not on SMS, Telegram and web chat.")
+
+
+class ChannelPolicy(BaseModel):
+    marketing_consent_required: bool | None = Field(
+        description="true: broadcasts only to contacts with a marketing opt-in on this channel; false: to everyone "
+                    "not opted out; null: the default of the kind (required on WhatsApp)")
 
 
 @router.post("", status_code=201)
@@ -26,7 +36,7 @@ def create_channel(body: ChannelCreate, session: DbSession, admin: AdminUser) ->
     """Connect a number, bot or widget. With no credentials it talks to Hub's sandbox."""
     try:
         channel = service.create(session=session, kind=body.kind, name=body.name, config=body.config,
-                                 team_ids=body.team_ids)
+                                 team_ids=body.team_ids, marketing_consent_required=body.marketing_consent_required)
     except ValueError as error:
         raise HTTPException(422, str(error)) from None
     record(session=session, actor_id=admin.id, action="channel.create", target_type="channel",
@@ -38,3 +48,17 @@ def create_channel(body: ChannelCreate, session: DbSession, admin: AdminUser) ->
 @router.get("")
 def list_channels(session: DbSession, admin: AdminUser) -> list[dict[str, Any]]:
     return [service.public_view(channel) for channel in service.list_all(session=session)]
+
+
+@router.put("/{channel_id}/marketing-policy")
+def set_marketing_policy(channel_id: int, body: ChannelPolicy, session: DbSession, admin: AdminUser
+                         ) -> dict[str, Any]:
+    """Whether a broadcast on this channel needs the contact's marketing opt-in."""
+    channel = session.get(Channel, channel_id)
+    if channel is None:
+        raise HTTPException(404, "no such channel")
+    service.set_marketing_policy(session=session, channel=channel, required=body.marketing_consent_required)
+    record(session=session, actor_id=admin.id, action="channel.marketing_policy", target_type="channel",
+           target_id=channel_id, details={"marketing_consent_required": body.marketing_consent_required})
+    session.commit()
+    return service.public_view(channel)

@@ -22,6 +22,7 @@ class Contact(SQLModel, table=True):
     custom_fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonType, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    erased_at: datetime | None = None  # erased on request: an empty row kept only because orders point at it
 
 
 class ChannelIdentity(SQLModel, table=True):
@@ -52,5 +53,6 @@ class Consent(SQLModel, table=True):
     contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
     channel_id: int = Field(foreign_key="channel.id", ondelete="CASCADE")
     status: str = Field(max_length=20)  # opted_in | opted_out
+    purpose: str = Field(default="marketing", max_length=20)
     source: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow)

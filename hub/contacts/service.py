@@ -9,9 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hub import events
+from hub.channel_records.models import Channel
 from hub.contacts.identities import StoredIdentity
 from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.db import utcnow
+from hub.settings import get_settings
 
 
 class InvalidPhone(ValueError):
@@ -137,11 +139,21 @@ def consent_status(*, session: Session, contact_id: int, channel_id: int) -> str
     return row.status if row else None
 
 
-def record_consent(*, session: Session, contact_id: int, channel_id: int, status: str, source: str) -> Consent:
+def record_consent(*, session: Session, contact_id: int, channel_id: int, status: str, source: str,
+                   purpose: str = "marketing") -> Consent:
+    """Record an opt-in or opt-out (the newest record wins). With HUB_OPTOUT_ALL_CHANNELS an opt-out is
+    recorded on every channel, so it stops broadcasts and replies everywhere."""
     if status not in ("opted_in", "opted_out"):
         raise ValueError("consent status must be opted_in or opted_out")
-    consent = Consent(contact_id=contact_id, channel_id=channel_id, status=status, source=source)
+    consent = Consent(contact_id=contact_id, channel_id=channel_id, status=status, source=source[:200],
+                      purpose=purpose)
     session.add(consent)
+    if status == "opted_out" and get_settings().optout_all_channels:
+        others = session.exec(select(col(Channel.id)).where(col(Channel.id) != channel_id))
+        for other in others:
+            assert other is not None
+            session.add(Consent(contact_id=contact_id, channel_id=other, status=status, purpose=purpose,
+                                source=f"{source[:150]} (on channel {channel_id}, applies to all)"))
     session.flush()
     events.emit(session, events.CONTACT_UPDATED, contact_id=contact_id)
     return consent

@@ -46,8 +46,9 @@ class ContactOut(BaseModel):
     created_at: datetime
 
 
-def _visible_query(session: Session, user: User) -> Any:
-    query = select(Contact)
+def visible_query(session: Session, user: User) -> Any:
+    """Contacts this user may see (admins: all but erased ones; others: those of conversations they see)."""
+    query = select(Contact).where(col(Contact.erased_at).is_(None))
     if user.role != Role.admin:
         seen = select(Conversation.contact_id).where(can_see_conversations(session, user))
         query = query.where(col(Contact.id).in_(seen))
@@ -72,7 +73,7 @@ def contact_out(session: Session, contact: Contact) -> ContactOut:
 @router.get("", response_model=list[ContactOut])
 def list_contacts(session: DbSession, user: CurrentUser, after_id: int | None = None,
                   limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[ContactOut]:
-    query = _visible_query(session, user)
+    query = visible_query(session, user)
     if after_id is not None:
         query = query.where(col(Contact.id) > after_id)
     rows = session.exec(query.order_by(col(Contact.id)).limit(limit))
@@ -81,7 +82,7 @@ def list_contacts(session: DbSession, user: CurrentUser, after_id: int | None = 
 
 @router.get("/{contact_id}", response_model=ContactOut)
 def get_contact(contact_id: int, session: DbSession, user: CurrentUser) -> ContactOut:
-    contact = session.exec(_visible_query(session, user).where(col(Contact.id) == contact_id)).first()
+    contact = session.exec(visible_query(session, user).where(col(Contact.id) == contact_id)).first()
     if contact is None:
         raise HTTPException(404, "no such contact")
     return contact_out(session, contact)

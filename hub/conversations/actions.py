@@ -19,6 +19,7 @@ from hub.channel_records.models import Channel
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, ConversationStatus, Message, MessageStatus
 from hub.db import as_utc, utcnow
+from hub.privacy.cards import mask_cards
 from hub.tags.models import ConversationTag, Tag
 
 NOTE_KIND = "note"
@@ -127,7 +128,7 @@ def add_note(*, session: Session, conversation: Conversation, author_id: int | N
     assert conversation.id is not None
     now = utcnow()
     note = Message(conversation_id=conversation.id, channel_id=conversation.channel_id, direction="outbound",
-                   kind=NOTE_KIND, text=text, payload={"private": True}, status=MessageStatus.sent.value,
+                   kind=NOTE_KIND, text=mask_cards(text), payload={"private": True}, status=MessageStatus.sent.value,
                    author_id=author_id, sent_at=now)
     session.add(note)
     session.flush()

@@ -6,10 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hub.db import utcnow
+from hub.privacy.cards import MaskedText
 from hub.types import JsonType
 
 
@@ -77,7 +78,7 @@ class Message(SQLModel, table=True):
     channel_id: int = Field(foreign_key="channel.id", ondelete="CASCADE")
     direction: str = Field(max_length=10)  # inbound | outbound
     kind: str = Field(default="text", max_length=20)
-    text: str | None = Field(default=None, sa_column=Column(Text))
+    text: str | None = Field(default=None, sa_column=Column(MaskedText()))  # card numbers masked
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonType, nullable=False))
     provider_message_id: str | None = Field(default=None, max_length=200)
     status: str = Field(default=MessageStatus.queued.value, max_length=20)

@@ -18,6 +18,7 @@ from hub.contacts.service import consent_status
 from hub.conversations.models import Conversation, Message, MessageStatus
 from hub.conversations.service import apply_pending_receipts, reference_of
 from hub.db import as_utc, utcnow
+from hub.privacy.cards import mask_cards
 
 SEND_LEASE = timedelta(seconds=120)
 MAX_SEND_ATTEMPTS = 6
@@ -76,7 +77,8 @@ def queue_reply(
     assert conversation.id is not None
     message = Message(
         conversation_id=conversation.id, channel_id=conversation.channel_id, direction="outbound", kind=kind,
-        text=text, payload=payload or {}, status=MessageStatus.queued.value, author_id=author_id,
+        text=None if text is None else mask_cards(text),  # as stored: what is sent is what the row says
+        payload=payload or {}, status=MessageStatus.queued.value, author_id=author_id,
         client_key=client_key,
     )
     try:

@@ -21,6 +21,7 @@ from flows.campaigns import listeners as flows_listeners
 from hub import broker, schema
 from hub.assignment import jobs as assignment
 from hub.jobs import listeners, tasks
+from hub.privacy import retention
 from hub.tagging import jobs as tagging
 from hub.webchat.fanout import install_publisher
 
@@ -70,6 +71,7 @@ def _sweeper(stop: threading.Event) -> None:
                 broker.queue("inbound").enqueue(payment_jobs.sweep, job_timeout=120)  # Stripe events whose job was lost
                 catalog_jobs.schedule_nightly()  # behaviour tags: time moves customers across the matrix
                 broker.queue("bulk").enqueue(campaign_jobs.tick, job_timeout=60)  # broadcasts: start due batches
+                retention.schedule()  # raw webhook bodies and media past their retention, hourly
         except Exception as error:
             log.warning("sweeper could not reach Redis: %s", error)
 

@@ -81,7 +81,9 @@ def save(content: bytes) -> str:
     """Store the bytes (once per content) and return their key."""
     key = hashlib.sha256(content).hexdigest()
     path = path_for(key)
-    if not path.exists():
+    if path.exists():
+        path.touch()  # received again: its retention starts over
+    else:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".part")
         partial.write_bytes(content)

@@ -54,7 +54,9 @@ def phone(n: int) -> str:
 
 def make_campaign(sandbox: RunningSandbox, n: int, throttle_per_second: float | None = 1000.0) -> tuple[int, int]:
     """A running WhatsApp campaign (a template: no 24-hour window needed) to `n` new contacts."""
-    channel = make_channel("whatsapp_meta", config={"api_base": sandbox.api_base("meta")})
+    # the sending engine, not consent (tests/flows/test_marketing_consent.py): no opt-in needed here
+    channel = make_channel("whatsapp_meta", config={"api_base": sandbox.api_base("meta")},
+                           marketing_consent_required=False)
     now = utcnow()
     with session_scope() as session:
         campaign = Campaign(name="Spring sale", status=CampaignStatus.running.value, channel_ids=[channel.id],

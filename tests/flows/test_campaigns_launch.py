@@ -41,7 +41,7 @@ def make_campaign(session: Session, channel_ids: list[int], **extra: object) -> 
 
 
 def test_snapshot_with_skip_reasons_and_idempotent_launch(backend: object) -> None:
-    channel = make_channel(kind="whatsapp_meta", name="WA")
+    channel = make_channel(kind="whatsapp_meta", name="WA", marketing_consent_required=False)  # opt-ins: own tests
     cid = channel.id or 0
     with session_scope() as session:
         for n in range(5):

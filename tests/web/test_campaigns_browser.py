@@ -17,7 +17,7 @@ from flows.campaigns import jobs as campaign_jobs
 from flows.campaigns.models import Campaign, Recipient
 from flows.segments.models import Segment
 from hub.agents.models import User
-from hub.contacts.models import ChannelIdentity, Contact
+from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.db import session_scope, utcnow
 from hub.tags.models import ContactTag, Tag
 from tests.conftest import wait_for
@@ -44,10 +44,14 @@ def shop() -> dict[str, int]:
         session.add(vip)
         session.flush()
         for name, phone in VIPS + OTHERS:
-            contact = Contact(name=name)
+            # a known zone: with no quiet hours they are sent at once (an unknown zone waits for daytime)
+            contact = Contact(name=name, timezone="Asia/Hong_Kong")
             session.add(contact)
             session.flush()
             session.add(ChannelIdentity(contact_id=contact.id or 0, kind="whatsapp", value=phone, phone=phone))
+            for channel in (whatsapp, sms):  # WhatsApp broadcasts need the customer's opt-in
+                session.add(Consent(contact_id=contact.id or 0, channel_id=channel.id or 0, status="opted_in",
+                                    source="test: signed up in the shop"))
             if (name, phone) in VIPS:
                 session.add(ContactTag(contact_id=contact.id or 0, tag_id=vip.id or 0))
     assert whatsapp.id is not None and sms.id is not None
