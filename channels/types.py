@@ -116,6 +116,8 @@ class ParsedEvents:
     messages: tuple[InboundMessage, ...] = ()
     statuses: tuple[StatusUpdate, ...] = ()
     profiles: tuple[ProfileUpdate, ...] = ()
+    foreign: int = 0
+    """Parts addressed to another number or account of the same provider app, left out (never stored here)."""
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,12 @@ class MetaWhatsApp(Adapter):
         return hashlib.sha256(request.body).hexdigest()
 
     def parse(self, channel: ChannelConfig, body: bytes, endpoint: str) -> ParsedEvents:
-        return parse_body(body)
+        """The body's events for this channel's number; other numbers' changes are left out and counted.
+
+        A sandbox channel has no number to hold to (its secret derives from its id anyway).
+        """
+        number = channel.get("phone_number_id")
+        return parse_body(body, phone_number_id=str(number) if number else None)
 
     def api_base(self, channel: ChannelConfig) -> str:
         """Where sends go: `api_base`, the sandbox for a sandbox channel, or the provider's API."""

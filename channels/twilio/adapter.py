@@ -88,7 +88,14 @@ class TwilioAdapter(Adapter):
         return f"{key}:{fields['ErrorCode']}" if fields.get("ErrorCode") else key
 
     def parse(self, channel: ChannelConfig, body: bytes, endpoint: str) -> ParsedEvents:
-        return parse_form(body, endpoint)
+        """The post's event if it is for this channel's account (and, for a message, its number).
+
+        A Messaging Service sends from a pool of numbers, so only the account is held to then.
+        """
+        account = channel.get("account_sid")
+        number = None if channel.get("messaging_service_sid") else channel.get("from_number")
+        return parse_form(body, endpoint, account_sid=str(account) if account else None,
+                          number=str(number) if number else None)
 
     def ack_body(self, endpoint: str) -> tuple[bytes, str]:
         """Empty TwiML: Hub replies later through the API, never in the webhook answer."""
