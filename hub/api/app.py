@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from catalog import jobs as catalog_jobs
 from catalog import router as catalog_router
+from catalog import views as catalog_views
 from catalog.chat_views import router as catalog_chat_router
 from catalog.payments.sandbox import router as stripe_sandbox_router
 from catalog.payments.webhook import router as stripe_webhook_router
@@ -27,6 +28,7 @@ from hub.agents.admin_views import router as staff_router
 from hub.agents.views import router as auth_router
 from hub.agents.web_views import api_router as account_api_router
 from hub.agents.web_views import router as account_router
+from hub.api.body_limit import DEFAULT_LIMIT, BodyLimit
 from hub.api.health import router as health_router
 from hub.api.middleware import RequestContext
 from hub.assignment.views import router as assignment_router
@@ -123,6 +125,8 @@ def create_app() -> FastAPI:
                            prefix="/sandbox")
     app.add_middleware(CsrfProtection)
     app.add_middleware(WebhookFastPath)
+    # Every body is capped before auth, CSRF, routing and parsing; only the product CSV import takes more.
+    app.add_middleware(BodyLimit, larger={"/api/v1/products/import": catalog_views.MAX_UPLOAD + DEFAULT_LIMIT})
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
     return app
