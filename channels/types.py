@@ -39,6 +39,8 @@ class ChannelConfig:
     kind: str
     config: dict[str, Any]
     public_url: str = "http://127.0.0.1:8000"
+    allow_private_urls: bool = False
+    """The operator's `HUB_ALLOW_PRIVATE_URLS`: fetches and sends may reach loopback and private addresses."""
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.config.get(key, default)
