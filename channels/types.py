@@ -39,6 +39,8 @@ class ChannelConfig:
     kind: str
     config: dict[str, Any]
     public_url: str = "http://127.0.0.1:8000"
+    allow_private_urls: bool = False
+    """The operator's `HUB_ALLOW_PRIVATE_URLS`: fetches and sends may reach loopback and private addresses."""
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.config.get(key, default)
@@ -116,6 +118,8 @@ class ParsedEvents:
     messages: tuple[InboundMessage, ...] = ()
     statuses: tuple[StatusUpdate, ...] = ()
     profiles: tuple[ProfileUpdate, ...] = ()
+    foreign: int = 0
+    """Parts addressed to another number or account of the same provider app, left out (never stored here)."""
 
 
 @dataclass(frozen=True)

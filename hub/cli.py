@@ -57,6 +57,10 @@ def cmd_demo(_: argparse.Namespace) -> int:
     from hub import demo
     from hub.db import session_scope
 
+    if not get_settings().sandbox_allowed:
+        print("the demo's channels talk to the provider sandbox: use `hub run`, or set HUB_SANDBOX=true",
+              file=sys.stderr)
+        return 2
     created = demo.load()
     print("demo data loaded" if created else "demo data already present")
     with session_scope() as session:  # the composition root: the core's demo knows nothing of the catalog
@@ -105,6 +109,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Everything on the embedded default, for a laptop: migrate, demo, API, worker; Ctrl-C stops all."""
     from hub import broker, embedded
 
+    if get_settings().env != "production":  # the only thing that turns the sandbox on: this laptop's own loop
+        os.environ.setdefault("HUB_SANDBOX", "true")
+        os.environ.setdefault("HUB_ALLOW_PRIVATE_URLS", "true")  # the sandbox and its callbacks are on loopback
+        get_settings.cache_clear()
     settings = get_settings()
     cmd_migrate(args)
     cmd_demo(args)

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     stripe_secret_key: str | None = Field(None, validation_alias=AliasChoices("STRIPE_SECRET_KEY"))
     stripe_webhook_secret: str | None = Field(None, validation_alias=AliasChoices("STRIPE_WEBHOOK_SECRET"))
     stripe_api_base: str = Field("https://api.stripe.com", validation_alias=AliasChoices("STRIPE_API_BASE"))
+    sandbox: bool = Field(False, validation_alias="HUB_SANDBOX")
+    allow_private_urls: bool = Field(False, validation_alias="HUB_ALLOW_PRIVATE_URLS")
 
     @field_validator("database_url")
     @classmethod
@@ -69,6 +71,10 @@ class Settings(BaseSettings):
     def _production_has_real_secrets(self) -> Settings:
         if self.env != "production":
             return self
+        if self.sandbox:
+            raise ValueError("HUB_SANDBOX cannot be on in production: sandbox secrets derive from channel ids")
+        if self.allow_private_urls:
+            raise ValueError("HUB_ALLOW_PRIVATE_URLS cannot be on in production: it lets fetches reach internal hosts")
         if not self.secret_key or len(self.secret_key) < MIN_SECRET_LENGTH:
             raise ValueError(f"HUB_SECRET_KEY must be set to at least {MIN_SECRET_LENGTH} characters in production")
         if self.secret_key.startswith(("change", "dev", "secret")):
@@ -86,7 +92,11 @@ class Settings(BaseSettings):
 
     @property
     def sandbox_allowed(self) -> bool:
-        return self.env != "production"
+        """The provider sandbox and sandbox channels: only when `HUB_SANDBOX` is on (`hub run` turns it on).
+
+        A sandbox channel's secret derives from its id, so anyone could sign its webhooks: off by default.
+        """
+        return self.sandbox and self.env != "production"
 
     def resolved_secret_key(self) -> str:
         """The secret key, generated into `var/` on first run outside production."""

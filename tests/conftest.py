@@ -122,6 +122,8 @@ def _configure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: st
     monkeypatch.setenv("HUB_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
     monkeypatch.setenv("HUB_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("HUB_PUBLIC_URL", "https://hub.example.test")
+    monkeypatch.setenv("HUB_SANDBOX", "true")  # sandbox channels and provider fakes, as `hub run` has them
+    monkeypatch.setenv("HUB_ALLOW_PRIVATE_URLS", "true")  # the provider fakes listen on 127.0.0.1
     get_settings.cache_clear()
     db.reset_engines()
     broker.reset()

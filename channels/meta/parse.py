@@ -34,17 +34,27 @@ def load_body(body: bytes) -> Json:
     return data
 
 
-def parse_body(body: bytes) -> ParsedEvents:
-    """Every message and status of a webhook body, in the order Meta sent them."""
+def parse_body(body: bytes, *, phone_number_id: str | None = None) -> ParsedEvents:
+    """Every message and status of a webhook body, in the order Meta sent them.
+
+    One Meta app (one app secret) often serves several numbers, so a correctly signed body may be
+    another channel's: with `phone_number_id`, a change whose `metadata.phone_number_id` differs is
+    left out and counted in `foreign`, never read as this channel's.
+    """
     data = load_body(body)
     if data.get("object") != "whatsapp_business_account":
         return ParsedEvents()
     messages: list[InboundMessage] = []
     statuses: list[StatusUpdate] = []
+    foreign = 0
     for entry in _objects(data.get("entry")):
         for change in _objects(entry.get("changes")):
             value = change.get("value")
             if change.get("field") != "messages" or not isinstance(value, dict):
+                continue
+            if phone_number_id is not None and _text(_dict(value.get("metadata")).get("phone_number_id")) \
+                    != phone_number_id:
+                foreign += 1
                 continue
             contacts = list(_objects(value.get("contacts")))
             for raw in _objects(value.get("messages")):
@@ -55,7 +65,7 @@ def parse_body(body: bytes) -> ParsedEvents:
                 status = parse_status(raw)
                 if status is not None:
                     statuses.append(status)
-    return ParsedEvents(messages=tuple(messages), statuses=tuple(statuses))
+    return ParsedEvents(messages=tuple(messages), statuses=tuple(statuses), foreign=foreign)
 
 
 def parse_message(raw: Json, contacts: list[Json]) -> InboundMessage | None:

@@ -7,6 +7,7 @@ from typing import Any
 import aiohttp
 
 from channels import http
+from channels.netguard import BlockedDestination, blocked_reason, check_url, guarded_session
 from channels.retry import is_transient_http_status, parse_retry_after
 from channels.types import SendResult
 
@@ -37,27 +38,37 @@ TEMPLATE_REASON = "WhatsApp rejected the template"
 TOKEN_INVALID = "access token invalid"  # noqa: S105 (a reason, not a secret)
 
 
-async def post_message(url: str, token: str, body: dict[str, Any]) -> SendResult:
-    """Send one request body; network trouble and timeouts come back as retryable results."""
+async def post_message(url: str, token: str, body: dict[str, Any], *, allow_private: bool = False) -> SendResult:
+    """Send one request body; network trouble and timeouts come back as retryable results.
+
+    A URL on a non-public address (unless allowed) is a permanent failure: the token is never sent there.
+    """
     headers = {"Authorization": f"Bearer {token}"}
     timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT_SECONDS)
     try:
-        pooled = http.shared()
+        check_url(url, allow_private=allow_private)
+        pooled = http.shared(allow_private)
         if pooled is not None:  # a broadcast's chunk: keep-alive connections shared by its sends
             status, retry_after, answer = await _post(pooled, url, body, headers, timeout)
         else:
-            async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with guarded_session(allow_private=allow_private, timeout=timeout) as session:
                 status, retry_after, answer = await _post(session, url, body, headers, timeout)
+    except BlockedDestination as exc:
+        return SendResult(ok=False, error_code="blocked", error_reason=f"refused to send: {exc}", permanent=True)
     except TimeoutError:
         return SendResult(ok=False, error_code="timeout", error_reason="WhatsApp did not answer in time")
     except aiohttp.ClientError as exc:
+        reason = blocked_reason(exc)
+        if reason:
+            return SendResult(ok=False, error_code="blocked", error_reason=f"refused to send: {reason}",
+                              permanent=True)
         return SendResult(ok=False, error_code="network", error_reason=f"could not reach WhatsApp: {exc}")
     return result_from_answer(status, answer, retry_after)
 
 
 async def _post(session: aiohttp.ClientSession, url: str, body: dict[str, Any], headers: dict[str, str],
                 timeout: aiohttp.ClientTimeout) -> tuple[int, float | None, Any]:
-    async with session.post(url, json=body, headers=headers, timeout=timeout) as response:
+    async with session.post(url, json=body, headers=headers, timeout=timeout, allow_redirects=False) as response:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         try:
             answer = await response.json(content_type=None)

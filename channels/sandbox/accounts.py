@@ -67,8 +67,9 @@ class Accounts:
         registered = self.state.registered_channel(channel_id)
         if registered is not None:
             return registered
-        if self.lookup is not None:
-            return await self._lookup(channel_id)
+        if self.lookup is not None:  # Hub's channels: sandbox ones only (never sign with real credentials)
+            found = await self._lookup(channel_id)
+            return found if found is not None and provider_of(found) is not None and is_sandbox(found) else None
         return self.state.remembered(channel_id)
 
     async def meta(self, token: str, phone_number_id: str, request: Request) -> tuple[ChannelConfig | None, bool]:

@@ -76,7 +76,8 @@ class Telegram(Adapter):
         declared = payload.get("mime_type") or ("image/jpeg" if "width" in payload and "media_type" not in payload
                                                 else None)
         return await fetch_file(token=self.bot_token(channel), api_base=self.api_base(channel), file_id=file_id,
-                                max_bytes=max_bytes, declared_type=declared, filename=payload.get("file_name"))
+                                max_bytes=max_bytes, declared_type=declared, filename=payload.get("file_name"),
+                                allow_private=channel.allow_private_urls)
 
     async def send(self, channel: ChannelConfig, message: OutboundMessage) -> SendResult:
         """One attempt through python-telegram-bot; errors come back as values."""
@@ -84,7 +85,8 @@ class Telegram(Adapter):
             call = render(message, provider_token=self.payment_provider_token(channel))
         except RenderError as exc:
             return SendResult(ok=False, error_code="render", error_reason=str(exc), permanent=True)
-        return await call_bot(token=self.bot_token(channel), api_base=self.api_base(channel), call=call)
+        return await call_bot(token=self.bot_token(channel), api_base=self.api_base(channel), call=call,
+                              allow_private=channel.allow_private_urls)
 
     def payment_provider_token(self, channel: ChannelConfig) -> str | None:
         """Telegram Payments: the token BotFather gives for a payment provider (a test token on the sandbox)."""
@@ -100,4 +102,5 @@ class Telegram(Adapter):
         if not ok:
             arguments["error_message"] = error_message or "Sorry, this order cannot be paid now."
         return await call_bot(token=self.bot_token(channel), api_base=self.api_base(channel),
-                              call=BotCall("answer_pre_checkout_query", arguments))
+                              call=BotCall("answer_pre_checkout_query", arguments),
+                              allow_private=channel.allow_private_urls)

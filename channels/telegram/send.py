@@ -24,6 +24,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from channels.netguard import BlockedDestination, check_destination
 from channels.telegram.render import BotCall
 from channels.types import SendResult
 
@@ -38,8 +39,16 @@ def bot_urls(api_base: str) -> tuple[str, str]:
     return f"{root}/bot", f"{root}/file/bot"
 
 
-async def call_bot(*, token: str, api_base: str, call: BotCall) -> SendResult:
-    """Run `call` on a Bot pointed at `api_base`; errors come back as values."""
+async def call_bot(*, token: str, api_base: str, call: BotCall, allow_private: bool = False) -> SendResult:
+    """Run `call` on a Bot pointed at `api_base`; errors come back as values.
+
+    PTB's HTTP client is its own, so `api_base` is resolved and checked first: the bot token (in the URL)
+    never goes to a non-public address unless `allow_private`.
+    """
+    try:
+        await check_destination(api_base, allow_private=allow_private)
+    except BlockedDestination as exc:
+        return SendResult(ok=False, error_code="blocked", error_reason=f"refused to send: {exc}", permanent=True)
     request = HTTPXRequest(
         connection_pool_size=1,
         connect_timeout=SEND_TIMEOUT_SECONDS,

@@ -12,6 +12,7 @@ from twilio.request_validator import RequestValidator
 from channels.base import Adapter, require
 from channels.config import check_api_base, check_required, resolve_api_base
 from channels.media import FetchedMedia, download
+from channels.netguard import host_of
 from channels.sandbox_secrets import sandbox_account_sid, sandbox_secret
 from channels.twilio.parse import form_fields, form_pairs, message_sid, parse_form
 from channels.twilio.render import RenderError, create_arguments
@@ -26,6 +27,8 @@ from channels.types import (
 )
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
+MEDIA_HOSTS = ("api.twilio.com",)
+"""Where Twilio's `MediaUrl`s live; their redirects to storage get no credentials."""
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
@@ -88,7 +91,14 @@ class TwilioAdapter(Adapter):
         return f"{key}:{fields['ErrorCode']}" if fields.get("ErrorCode") else key
 
     def parse(self, channel: ChannelConfig, body: bytes, endpoint: str) -> ParsedEvents:
-        return parse_form(body, endpoint)
+        """The post's event if it is for this channel's account (and, for a message, its number).
+
+        A Messaging Service sends from a pool of numbers, so only the account is held to then.
+        """
+        account = channel.get("account_sid")
+        number = None if channel.get("messaging_service_sid") else channel.get("from_number")
+        return parse_form(body, endpoint, account_sid=str(account) if account else None,
+                          number=str(number) if number else None)
 
     def ack_body(self, endpoint: str) -> tuple[bytes, str]:
         """Empty TwiML: Hub replies later through the API, never in the webhook answer."""
@@ -106,8 +116,10 @@ class TwilioAdapter(Adapter):
         if index >= len(media) or not media[index].get("url"):
             return FetchedMedia(ok=False, error="the message has no such media", permanent=True)
         account = str(channel.get("account_sid") or sandbox_account_sid(channel))
-        auth = aiohttp.BasicAuth(account, self.auth_token(channel))
-        return await download(str(media[index]["url"]), max_bytes=max_bytes, auth=auth,
+        auth = aiohttp.BasicAuth(account, self.auth_token(channel)).encode()
+        hosts = (*MEDIA_HOSTS, host_of(self.api_base(channel)))  # the account's auth goes nowhere else
+        return await download(str(media[index]["url"]), max_bytes=max_bytes, allow_private=channel.allow_private_urls,
+                              credentials={"Authorization": auth}, credential_hosts=hosts,
                               declared_type=media[index].get("content_type"))
 
     async def send(self, channel: ChannelConfig, message: OutboundMessage) -> SendResult:
@@ -121,6 +133,7 @@ class TwilioAdapter(Adapter):
             auth_token=self.auth_token(channel),
             api_base=self.api_base(channel),
             arguments=arguments,
+            allow_private=channel.allow_private_urls,
         )
 
 

@@ -55,9 +55,16 @@ def message_sid(fields: dict[str, str]) -> str:
     return sid
 
 
-def parse_form(body: bytes, endpoint: str, *, now: datetime | None = None) -> ParsedEvents:
-    """The events of one Twilio webhook: a message on `inbound`, a receipt on `status`."""
+def parse_form(body: bytes, endpoint: str, *, now: datetime | None = None, account_sid: str | None = None,
+               number: str | None = None) -> ParsedEvents:
+    """The events of one Twilio webhook: a message on `inbound`, a receipt on `status`.
+
+    With `account_sid` (and `number`, the channel's own sender), a post for another account (or a
+    message to another number) is left out and counted in `foreign`, never read as this channel's.
+    """
     fields = form_fields(body)
+    if not addressed_to(fields, endpoint, account_sid=account_sid, number=number):
+        return ParsedEvents(foreign=1)
     at = now or datetime.now(UTC)
     if endpoint == "status":
         status = parse_status(fields, at)
@@ -66,6 +73,19 @@ def parse_form(body: bytes, endpoint: str, *, now: datetime | None = None) -> Pa
         message = parse_inbound(fields, at)
         return ParsedEvents(messages=(message,) if message else ())
     raise ParseError(f"unknown Twilio endpoint {endpoint!r}")
+
+
+def addressed_to(fields: dict[str, str], endpoint: str, *, account_sid: str | None, number: str | None) -> bool:
+    """True unless the post names another account, or (a message) was sent to another number than ours."""
+    if account_sid and fields.get("AccountSid") != account_sid:
+        return False
+    if number and endpoint == "inbound":
+        return _address(fields.get("To", "")) == _address(number)
+    return True
+
+
+def _address(value: str) -> str:
+    return value.removeprefix(WHATSAPP_PREFIX).replace(" ", "").strip()
 
 
 def sender_identities(fields: dict[str, str]) -> tuple[IdentityRef, ...]:

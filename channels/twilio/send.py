@@ -18,6 +18,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from channels.netguard import BlockedDestination, blocked_reason, check_url, guarded_session
 from channels.retry import is_transient_http_status, parse_retry_after
 from channels.twilio.errors import RETRYABLE_CODES, reason_for
 from channels.types import SendResult
@@ -69,10 +70,20 @@ def _form_pairs(data: dict[str, object] | None) -> list[tuple[str, str]] | None:
 
 
 async def create_message(
-    *, account_sid: str, auth_token: str, api_base: str, arguments: dict[str, Any]
+    *, account_sid: str, auth_token: str, api_base: str, arguments: dict[str, Any], allow_private: bool = False
 ) -> SendResult:
-    """`client.messages.create_async(**arguments)` against `api_base`, errors as values."""
-    http_client = _HttpClient(pool_connections=True)
+    """`client.messages.create_async(**arguments)` against `api_base`, errors as values.
+
+    The SDK's requests go through a guarded session (`channels.netguard`): the account's credentials
+    never reach a non-public address unless `allow_private`.
+    """
+    try:
+        check_url(api_base, allow_private=allow_private)
+    except BlockedDestination as exc:
+        return SendResult(ok=False, error_code="blocked", error_reason=f"refused to send: {exc}", permanent=True)
+    http_client = _HttpClient(pool_connections=False)
+    http_client.session = guarded_session(allow_private=allow_private,
+                                          timeout=aiohttp.ClientTimeout(total=SEND_TIMEOUT_SECONDS))
     try:
         client = Client(account_sid, auth_token, http_client=http_client)
         client.edge = None  # TWILIO_EDGE / TWILIO_REGION in the environment must not move the host
@@ -89,6 +100,10 @@ async def create_message(
     except TimeoutError:
         return SendResult(ok=False, error_code="timeout", error_reason="Twilio did not answer in time")
     except aiohttp.ClientError as exc:
+        reason = blocked_reason(exc)
+        if reason:
+            return SendResult(ok=False, error_code="blocked", error_reason=f"refused to send: {reason}",
+                              permanent=True)
         return SendResult(ok=False, error_code="network", error_reason=f"could not reach Twilio: {exc}")
     except TwilioException as exc:
         reason = str(exc) or "Twilio refused the message"

@@ -54,6 +54,7 @@ from hub.conversations import outbound
 from hub.conversations.models import Message, MessageStatus, PendingReceipt
 from hub.conversations.service import apply_pending_receipts
 from hub.db import session_scope, utcnow
+from hub.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,8 @@ async def _send_all(campaign: Campaign, ready: list[Ready], result: BatchResult,
     assert campaign.id is not None
     lease, held = _Lease(leased_at), _Held()
     try:
-        async with http.pooled(connections=CHUNK):  # keep-alive connections for the whole batch
+        # keep-alive connections for the whole batch, under the same address policy as every channel's sends
+        async with http.pooled(connections=CHUNK, allow_private=get_settings().allow_private_urls):
             for index, (channel, rate, items) in enumerate(chunks):
                 waiting = [i.recipient_id for _, _, rest in chunks[index:] for i in rest]
                 if not await _send_chunk(campaign.id, channel, rate, items, waiting, lease, result, held):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,9 +13,11 @@ from fastapi.responses import JSONResponse
 from catalog import jobs as catalog_jobs
 from catalog import privacy as catalog_privacy
 from catalog import router as catalog_router
+from catalog import views as catalog_views
 from catalog.chat_views import router as catalog_chat_router
 from catalog.payments.sandbox import router as stripe_sandbox_router
 from catalog.payments.webhook import router as stripe_webhook_router
+from channels import ChannelConfig
 from channels.sandbox import SandboxState, make_router
 from flows.campaigns import listeners as flows_listeners
 from flows.campaigns.links import router as campaign_links_router
@@ -29,10 +30,11 @@ from hub.agents.admin_views import router as staff_router
 from hub.agents.views import router as auth_router
 from hub.agents.web_views import api_router as account_api_router
 from hub.agents.web_views import router as account_router
+from hub.api.body_limit import DEFAULT_LIMIT, BodyLimit
 from hub.api.health import router as health_router
 from hub.api.middleware import RequestContext
 from hub.assignment.views import router as assignment_router
-from hub.channel_records.service import cached_config
+from hub.channel_records.service import adapter_of, cached_config
 from hub.channel_records.views import router as channels_router
 from hub.consent.views import router as consent_router
 from hub.contacts.views import router as contacts_router
@@ -84,6 +86,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.live.close()
 
 
+def sandbox_channel(channel_id: int) -> ChannelConfig | None:
+    """The sandbox's view of Hub's channels: sandbox channels only, so it never signs with real credentials."""
+    config = cached_config(session_scope, channel_id)
+    if config is None or not adapter_of(config.kind).uses_sandbox(config):
+        return None
+    return config
+
+
 def readable(error: RequestValidationError) -> str:
     parts = []
     for item in error.errors():
@@ -114,12 +124,14 @@ def create_app() -> FastAPI:
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": readable(error)}, status_code=422)
 
-    if settings.sandbox_allowed:  # a sandbox channel's secrets derive from its id: never in production
+    if settings.sandbox_allowed:  # HUB_SANDBOX (set by `hub run`): a sandbox channel's secrets derive from its id
         app.state.sandbox = SandboxState()
-        lookup = partial(cached_config, session_scope)
-        app.include_router(make_router(app.state.sandbox, settings.public_url, lookup=lookup), prefix="/sandbox")
+        app.include_router(make_router(app.state.sandbox, settings.public_url, lookup=sandbox_channel),
+                           prefix="/sandbox")
     app.add_middleware(CsrfProtection)
     app.add_middleware(WebhookFastPath)
+    # Every body is capped before auth, CSRF, routing and parsing; only the product CSV import takes more.
+    app.add_middleware(BodyLimit, larger={"/api/v1/products/import": catalog_views.MAX_UPLOAD + DEFAULT_LIMIT})
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
     return app

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from channels import ADAPTERS, ChannelConfig
 from channels.base import Adapter
+from channels.netguard import BlockedDestination, check_destination_sync
 from hub.channel_records.models import Channel, TeamChannel
 from hub.settings import get_settings
 
@@ -36,7 +37,14 @@ def create(*, session: Session, kind: str, name: str, config: dict[str, Any], te
     settings = get_settings()
     probe = ChannelConfig(id=0, kind=kind, config=stored, public_url=settings.public_url)
     if not settings.sandbox_allowed and adapter.uses_sandbox(probe):
-        raise ValueError(f"{kind} needs its provider credentials in production (the sandbox is for development)")
+        raise ValueError(f"{kind} needs its provider credentials: a sandbox channel needs HUB_SANDBOX=true "
+                         "(`hub run` sets it; never in production)")
+    if stored.get("api_base"):  # the SDKs send credentials there: a public address only, unless allowed
+        try:
+            check_destination_sync(str(stored["api_base"]), allow_private=settings.allow_private_urls)
+        except BlockedDestination as error:
+            raise ValueError(f"api_base is refused: {error} (HUB_ALLOW_PRIVATE_URLS allows it outside production)"
+                             ) from None
     channel = Channel(kind=kind, name=name.strip() or kind, config=stored,
                       marketing_consent_required=marketing_consent_required)
     session.add(channel)
@@ -71,8 +79,9 @@ def list_all(*, session: Session) -> list[Channel]:
 
 def as_config(channel: Channel) -> ChannelConfig:
     assert channel.id is not None
+    settings = get_settings()
     return ChannelConfig(id=channel.id, kind=channel.kind, config=dict(channel.config),
-                         public_url=get_settings().public_url)
+                         public_url=settings.public_url, allow_private_urls=settings.allow_private_urls)
 
 
 def webhook_urls(channel: Channel) -> dict[str, str]:

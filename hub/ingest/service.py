@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from channels import InboundMessage, ParsedEvents, ProfileUpdate, StatusUpdate
 from channels.types import ParseError
+from hub import metrics
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of, as_config
 from hub.consent import keywords
@@ -105,7 +106,13 @@ def parse(*, session: Session, event: ClaimedEvent) -> tuple[Channel, ParsedEven
     channel = session.get(Channel, event.channel_id)
     if channel is None:
         raise ParseError(f"channel {event.channel_id} no longer exists")
-    return channel, adapter_of(channel.kind).parse(as_config(channel), event.body, event.endpoint)
+    adapter = adapter_of(channel.kind)
+    parsed = adapter.parse(as_config(channel), event.body, event.endpoint)
+    if parsed.foreign:  # signed with a shared app secret, but for another channel: never stored as this one's
+        metrics.FOREIGN_ENTRIES.labels(adapter.provider).inc(parsed.foreign)
+        log.warning("webhook event %s on channel %s: %d part(s) for another %s number or account ignored",
+                    event.id, channel.id, parsed.foreign, adapter.provider)
+    return channel, parsed
 
 
 def claim(*, session: Session, limit: int = 500) -> list[ClaimedEvent]:

@@ -159,10 +159,13 @@ def test_without_a_key_the_checkout_is_the_sandbox_page_and_production_refuses_i
     ids = make_product(variants={"JACKET-M": {"JPY": 4800}})
     order_id = order_from_cart(make_customer(locale="ja"), {ids["JACKET-M"]: 1}, "JPY")
     monkeypatch.setenv("HUB_ENV", "production")
+    for development_only in ("HUB_SANDBOX", "HUB_ALLOW_PRIVATE_URLS"):  # refused in production
+        monkeypatch.delenv(development_only)
     get_settings.cache_clear()
     with session_scope() as session, pytest.raises(PaymentError, match="STRIPE_SECRET_KEY"):
         create_checkout(session=session, order_id=order_id, success_url=SUCCESS, cancel_url=CANCEL)
     monkeypatch.setenv("HUB_ENV", "test")
+    monkeypatch.setenv("HUB_SANDBOX", "true")
     get_settings.cache_clear()
     with session_scope() as session:
         link = create_checkout(session=session, order_id=order_id, success_url=SUCCESS, cancel_url=CANCEL)

@@ -109,6 +109,8 @@ def test_cancel_leaves_the_order_pending_and_production_has_no_sandbox_page(back
         assert answer.status_code == 200 and "付款已取消" in answer.text
     assert stock_of(variant_id) == (3, 2)
     monkeypatch.setenv("HUB_ENV", "production")
+    for development_only in ("HUB_SANDBOX", "HUB_ALLOW_PRIVATE_URLS"):  # refused in production
+        monkeypatch.delenv(development_only)
     get_settings.cache_clear()
     with TestClient(create_app()) as client:
         assert client.get(path).status_code == 404

@@ -23,7 +23,7 @@ def channel(url: str, **extra: str) -> ChannelConfig:
         "api_base": url,
         **extra,
     }
-    return ChannelConfig(id=7, kind="whatsapp_meta", config=config)
+    return ChannelConfig(allow_private_urls=True, id=7, kind="whatsapp_meta", config=config)
 
 
 async def test_text_goes_to_graph_messages_with_bearer_token(provider_server: Any, fixture: Any) -> None:
@@ -167,7 +167,8 @@ async def test_unrenderable_message_fails_permanently_without_a_request(provider
 
 async def test_sandbox_channel_sends_to_hub_sandbox_with_sandbox_token(provider_server: Any, fixture: Any) -> None:
     provider_server.answer(200, fixture("meta", "send_response.json"))
-    sandbox = ChannelConfig(id=3, kind="whatsapp_meta", config={}, public_url=provider_server.url)
+    sandbox = ChannelConfig(allow_private_urls=True, id=3, kind="whatsapp_meta", config={},
+                            public_url=provider_server.url)
 
     result = await ADAPTER.send(sandbox, OutboundMessage(to=CUSTOMER, text="hi"))
 

@@ -33,12 +33,13 @@ def fresh(sandbox: RunningSandbox) -> None:
 
 def sandbox_channel(sandbox: RunningSandbox, channel_id: int = 11) -> ChannelConfig:
     """No credentials: the adapter sends to `{public_url}/sandbox/meta` with the sandbox secret."""
-    return ChannelConfig(id=channel_id, kind="whatsapp_meta", config={}, public_url=sandbox.url)
+    return ChannelConfig(allow_private_urls=True, id=channel_id, kind="whatsapp_meta", config={},
+                         public_url=sandbox.url)
 
 
 def real_channel(sandbox: RunningSandbox, **overrides: str) -> ChannelConfig:
     config = {**REAL, "api_base": sandbox.api_base("meta"), **overrides}
-    return ChannelConfig(id=12, kind="whatsapp_meta", config=config, public_url=sandbox.url)
+    return ChannelConfig(allow_private_urls=True, id=12, kind="whatsapp_meta", config=config, public_url=sandbox.url)
 
 
 async def test_text_is_accepted_and_recorded_in_graphs_format(sandbox: RunningSandbox) -> None:

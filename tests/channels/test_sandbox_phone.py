@@ -37,7 +37,7 @@ def fresh(sandbox: RunningSandbox) -> None:
 
 
 def add(sandbox: RunningSandbox, channel_id: int, kind: str, **config: str) -> ChannelConfig:
-    channel = ChannelConfig(id=channel_id, kind=kind, config=config, public_url=sandbox.url)
+    channel = ChannelConfig(allow_private_urls=True, id=channel_id, kind=kind, config=config, public_url=sandbox.url)
     sandbox.state.add_channel(channel)
     return channel
 
@@ -213,4 +213,5 @@ def test_a_lookup_decides_which_channels_exist() -> None:
         assert post(62) == 401  # it has credentials: its sandbox secret is no credential at all
         assert post(63) == 401  # no such channel
         assert httpx.get(f"{running.url}/sandbox/phone/61").status_code == 200
+        assert httpx.get(f"{running.url}/sandbox/phone/62").status_code == 404  # never posts as a real channel
         assert httpx.get(f"{running.url}/sandbox/phone/63").status_code == 404

@@ -25,7 +25,7 @@ HOSTILE = '<img src=x onerror="document.title=1">確認訂單？'
 async def test_the_phone_page_in_chromium() -> None:
     playwright_api = pytest.importorskip("playwright.async_api")
     with serve_sandbox(SandboxState(receipts="off")) as sandbox:
-        channel = ChannelConfig(id=71, kind="whatsapp_meta", config={}, public_url=sandbox.url)
+        channel = ChannelConfig(allow_private_urls=True, id=71, kind="whatsapp_meta", config={}, public_url=sandbox.url)
         sandbox.state.add_channel(channel)
         await META.send(channel, OutboundMessage(to=CUSTOMER, kind="buttons", text=HOSTILE, header="訂單 #1234",
                                                  buttons=(Button("確認", id="confirm"), Button("取消", id="cancel"))))

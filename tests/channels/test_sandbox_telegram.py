@@ -32,12 +32,12 @@ def fresh(sandbox: RunningSandbox) -> None:
 
 
 def sandbox_bot(sandbox: RunningSandbox, channel_id: int = 31) -> ChannelConfig:
-    return ChannelConfig(id=channel_id, kind="telegram", config={}, public_url=sandbox.url)
+    return ChannelConfig(allow_private_urls=True, id=channel_id, kind="telegram", config={}, public_url=sandbox.url)
 
 
 def real_bot(sandbox: RunningSandbox, token: str = TOKEN) -> ChannelConfig:
     config = {"bot_token": token, "secret_token": "webhook-secret", "api_base": sandbox.api_base("telegram")}
-    return ChannelConfig(id=32, kind="telegram", config=config, public_url=sandbox.url)
+    return ChannelConfig(allow_private_urls=True, id=32, kind="telegram", config=config, public_url=sandbox.url)
 
 
 def bot_url(sandbox: RunningSandbox, method: str, token: str = "sandbox:31") -> str:

@@ -19,7 +19,7 @@ CUSTOMER = IdentityRef("telegram", "7012345678")
 
 def channel(url: str) -> ChannelConfig:
     config = {"bot_token": TOKEN, "secret_token": "webhook-secret", "api_base": url}
-    return ChannelConfig(id=9, kind="telegram", config=config)
+    return ChannelConfig(allow_private_urls=True, id=9, kind="telegram", config=config)
 
 
 def form(request: Any) -> dict[str, str]:
@@ -171,7 +171,7 @@ def test_bot_urls_follow_ptb_token_appending() -> None:
 
 async def test_sandbox_channel_sends_to_hub_sandbox(provider_server: Any, fixture: Any) -> None:
     provider_server.answer(200, fixture("telegram", "send_message_response.json"))
-    sandbox = ChannelConfig(id=9, kind="telegram", config={}, public_url=provider_server.url)
+    sandbox = ChannelConfig(allow_private_urls=True, id=9, kind="telegram", config={}, public_url=provider_server.url)
 
     result = await ADAPTER.send(sandbox, OutboundMessage(to=CUSTOMER, text="hi"))
 
@@ -184,7 +184,7 @@ async def test_an_invoice_is_send_invoice_with_the_channels_provider_token(provi
     answer["result"]["invoice"] = {"title": "ご注文 HX7K", "description": "シャツ × 1", "start_parameter": "",
                                    "currency": "JPY", "total_amount": 4800}
     provider_server.answer(200, answer)
-    config = ChannelConfig(id=9, kind="telegram", config={
+    config = ChannelConfig(allow_private_urls=True, id=9, kind="telegram", config={
         "bot_token": TOKEN, "secret_token": "webhook-secret", "api_base": provider_server.url,
         "payment_provider_token": "284685063:TEST:secret"})
     invoice = {"title": "ご注文 HX7K", "description": "シャツ × 1", "payload": "order:7", "currency": "JPY",

@@ -27,7 +27,7 @@ def sms_channel(url: str, **extra: str) -> ChannelConfig:
         "api_base": url,
         **extra,
     }
-    return ChannelConfig(id=5, kind="sms_twilio", config=config, public_url=PUBLIC_URL)
+    return ChannelConfig(allow_private_urls=True, id=5, kind="sms_twilio", config=config, public_url=PUBLIC_URL)
 
 
 def whatsapp_channel(url: str) -> ChannelConfig:
@@ -37,7 +37,7 @@ def whatsapp_channel(url: str) -> ChannelConfig:
         "from_number": "whatsapp:+14155238886",
         "api_base": url,
     }
-    return ChannelConfig(id=6, kind="whatsapp_twilio", config=config, public_url=PUBLIC_URL)
+    return ChannelConfig(allow_private_urls=True, id=6, kind="whatsapp_twilio", config=config, public_url=PUBLIC_URL)
 
 
 async def test_sms_is_the_sdks_form_post_with_basic_auth(provider_server: Any, fixture: Any) -> None:
@@ -209,7 +209,7 @@ async def test_problem_details_errors_are_mapped_too(provider_server: Any) -> No
 
 async def test_sandbox_channel_sends_to_hub_sandbox(provider_server: Any, fixture: Any) -> None:
     provider_server.answer(201, fixture("twilio", "message_create_response.json"))
-    sandbox = ChannelConfig(
+    sandbox = ChannelConfig(allow_private_urls=True,
         id=5, kind="sms_twilio", config={"from_number": "+14155552345"}, public_url=provider_server.url
     )
 

@@ -158,6 +158,8 @@ def test_production_refuses_sandbox_channels(client, backend, monkeypatch):
     make_user("boss@shop.test", role="admin")
     admin = token_for(client, "boss@shop.test")
     monkeypatch.setenv("HUB_ENV", "production")
+    for development_only in ("HUB_SANDBOX", "HUB_ALLOW_PRIVATE_URLS"):  # refused in production
+        monkeypatch.delenv(development_only)
     get_settings.cache_clear()
     answer = client.post("/api/v1/channels", headers=admin, json={"kind": "telegram", "name": "bot"})
     assert answer.status_code == 422 and "credentials" in answer.json()["detail"]

@@ -78,7 +78,8 @@ def attachments(message_id: int) -> list[dict]:
 def test_media_is_fetched_checked_and_served_only_to_allowed_agents(backend, media_host):
     team = make_team("HK")
     channel = make_channel("sms_twilio", config={"account_sid": ACCOUNT, "auth_token": TOKEN,
-                                                 "from_number": "+15550001111"}, team_ids=[team])
+                                                 "api_base": media_host.url, "from_number": "+15550001111"},
+                           team_ids=[team])
     make_user("mei@shop.test", team_ids=[team])
     make_user("other@shop.test", team_ids=[make_team("JP")])
     message_id = mms(channel.id, media_host, ["/photo.png", "/fake.jpg"])
@@ -104,7 +105,7 @@ def test_files_over_the_size_limit_are_refused(backend, media_host, monkeypatch)
     monkeypatch.setenv("HUB_MEDIA_MAX_BYTES", "1024")
     get_settings.cache_clear()
     channel = make_channel("sms_twilio", config={"account_sid": ACCOUNT, "auth_token": TOKEN,
-                                                 "from_number": "+15550001111"})
+                                                 "api_base": media_host.url, "from_number": "+15550001111"})
     message_id = mms(channel.id, media_host, ["/big.png"])
     fetch_media(message_id)
     [entry] = attachments(message_id)

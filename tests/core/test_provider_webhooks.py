@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 from sqlmodel import select
 from twilio.request_validator import RequestValidator
 
@@ -22,7 +23,8 @@ from hub.webhooks.models import WebhookEvent
 from tests.factories import make_channel
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-APP_SECRET, AUTH_TOKEN, ACCOUNT = "meta-app-secret", "twilio-token", "AC" + "0" * 32
+APP_SECRET, AUTH_TOKEN = "meta-app-secret", "twilio-token"
+ACCOUNT, TWILIO_NUMBER = "AC9af211329b2fc82e5efe906062c73008", "+12025550143"  # as in the recorded posts
 PUBLIC = "https://hub.example.test"
 
 
@@ -36,8 +38,8 @@ def client(backend):
         yield test_client
 
 
-def meta_channel() -> int:
-    return make_channel("whatsapp_meta", config={"phone_number_id": "106540352242922", "access_token": "EAAG",
+def meta_channel(phone_number_id: str = "106540352242922") -> int:
+    return make_channel("whatsapp_meta", config={"phone_number_id": phone_number_id, "access_token": "EAAG",
                                                  "app_secret": APP_SECRET, "verify_token": "vt"}).id
 
 
@@ -118,9 +120,51 @@ def test_meta_signatures_are_checked_over_the_raw_body(client, mutate):
     assert events_stored() == 0
 
 
-def twilio_channel(kind: str = "sms_twilio") -> int:
-    number = "whatsapp:+14155238886" if kind == "whatsapp_twilio" else "+15550001111"
-    return make_channel(kind, config={"account_sid": ACCOUNT, "auth_token": AUTH_TOKEN, "from_number": number}).id
+def twilio_channel(kind: str = "sms_twilio", account: str = ACCOUNT, number: str = TWILIO_NUMBER) -> int:
+    number = f"whatsapp:{number}" if kind == "whatsapp_twilio" else number
+    return make_channel(kind, config={"account_sid": account, "auth_token": AUTH_TOKEN, "from_number": number}).id
+
+
+def foreign_count(provider: str) -> float:
+    return REGISTRY.get_sample_value("hub_webhook_foreign_entries_total", {"provider": provider}) or 0.0
+
+
+def test_a_meta_body_for_another_number_of_the_same_app_is_not_stored_on_this_channel(client):
+    shop_a, shop_b = meta_channel("111000111000111"), meta_channel("106540352242922")
+    before = foreign_count("meta")
+    body = fixture("meta", "text.json")  # metadata.phone_number_id is shop B's; the app secret is shared
+    assert meta_post(client, shop_a, body).status_code == 200  # signed correctly: acknowledged, then ignored
+    drain_inbound()
+    assert messages() == []
+    assert foreign_count("meta") == before + 1
+    assert meta_post(client, shop_b, body).status_code == 200
+    drain_inbound()
+    assert [m.channel_id for m in messages()] == [shop_b]
+
+
+def test_a_meta_body_mixing_two_numbers_keeps_only_this_channels_part(client):
+    shop_a = meta_channel("111000111000111")
+    envelope = json.loads(fixture("meta", "text.json"))
+    theirs = envelope["entry"][0]
+    ours = json.loads(json.dumps(theirs))
+    ours["changes"][0]["value"]["metadata"]["phone_number_id"] = "111000111000111"
+    ours["changes"][0]["value"]["messages"][0]["id"] = "wamid.ours"
+    envelope["entry"] = [theirs, ours]
+    assert meta_post(client, shop_a, json.dumps(envelope).encode()).status_code == 200
+    drain_inbound()
+    assert [m.provider_message_id for m in messages()] == ["wamid.ours"]
+
+
+@pytest.mark.parametrize("other", ["account", "number"])
+def test_a_twilio_post_for_another_account_or_number_is_not_stored_on_this_channel(client, other):
+    channel_id = (twilio_channel(account="AC" + "1" * 32) if other == "account"
+                  else twilio_channel(number="+15550001111"))
+    before = foreign_count("twilio")
+    fields = json.loads(fixture("twilio", "sms_inbound.json"))
+    assert twilio_post(client, channel_id, fields).status_code == 200
+    drain_inbound()
+    assert messages() == []
+    assert foreign_count("twilio") == before + 1
 
 
 def test_twilio_requests_signed_by_the_official_validator_pass_and_others_get_403(client):
