@@ -29,6 +29,7 @@ from hub.agents.web_views import api_router as account_api_router
 from hub.agents.web_views import router as account_router
 from hub.api.health import router as health_router
 from hub.api.middleware import RequestContext
+from hub.api.nul_guard import RefuseNul
 from hub.assignment.views import router as assignment_router
 from hub.channel_records.service import cached_config
 from hub.channel_records.views import router as channels_router
@@ -113,6 +114,7 @@ def create_app() -> FastAPI:
         app.state.sandbox = SandboxState()
         lookup = partial(cached_config, session_scope)
         app.include_router(make_router(app.state.sandbox, settings.public_url, lookup=lookup), prefix="/sandbox")
+    app.add_middleware(RefuseNul)
     app.add_middleware(CsrfProtection)
     app.add_middleware(WebhookFastPath)
     app.add_middleware(SecurityHeaders)

@@ -20,6 +20,7 @@ from hub.conversations import service as conversations
 from hub.conversations.models import Conversation, Message
 from hub.db import utcnow
 from hub.ingest import batch
+from hub.ingest.clean import may_hold_nul, without_nul
 from hub.webhooks.models import WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def receive(*, session: Session, channel_id: int, inbound: InboundMessage) -> Me
     channel = session.get(Channel, channel_id)
     assert channel is not None
     work = Work()
-    work.add(channel, ParsedEvents(messages=(inbound,)))
+    work.add(channel, ParsedEvents(messages=(without_nul(inbound),)))
     new = apply(session=session, work=work)
     return session.get(Message, new[0].message_id) if new else None
 
@@ -105,7 +106,8 @@ def parse(*, session: Session, event: ClaimedEvent) -> tuple[Channel, ParsedEven
     channel = session.get(Channel, event.channel_id)
     if channel is None:
         raise ParseError(f"channel {event.channel_id} no longer exists")
-    return channel, adapter_of(channel.kind).parse(as_config(channel), event.body, event.endpoint)
+    parsed = adapter_of(channel.kind).parse(as_config(channel), event.body, event.endpoint)
+    return channel, without_nul(parsed) if may_hold_nul(event.body) else parsed
 
 
 def claim(*, session: Session, limit: int = 500) -> list[ClaimedEvent]:
