@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     redis_prefix: str = Field("hub", validation_alias="HUB_REDIS_PREFIX")
     media_max_bytes: int = Field(16 * 1024 * 1024, validation_alias="HUB_MEDIA_MAX_BYTES", gt=0)
     shop_name: str = Field("Hub demo shop", validation_alias="HUB_SHOP_NAME", min_length=1, max_length=80)
+    db_timeout: float = Field(4.0, validation_alias="HUB_DB_TIMEOUT", gt=0, le=5)
     keyword_replies_per_day: int = Field(3, validation_alias="HUB_KEYWORD_REPLIES_PER_DAY", ge=0)
     stop_confirmations_per_day: int = Field(1, validation_alias="HUB_STOP_CONFIRMATIONS_PER_DAY", ge=0)
     checkouts_per_hour: int = Field(5, validation_alias="HUB_CHECKOUTS_PER_HOUR", ge=0)

@@ -10,6 +10,8 @@ from functools import partial
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from catalog import jobs as catalog_jobs
 from catalog import router as catalog_router
@@ -109,6 +111,13 @@ def create_app() -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": readable(error)}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def database_down(request: Request, error: Exception) -> JSONResponse:
+        # PostgreSQL unreachable: the pool gave up within HUB_DB_TIMEOUT; the client may retry
+        return JSONResponse({"detail": "the database is unreachable; retry later"}, status_code=503,
+                            headers={"Retry-After": "5"})
 
     if settings.sandbox_allowed:  # a sandbox channel's secrets derive from its id: never in production
         app.state.sandbox = SandboxState()
