@@ -15,9 +15,10 @@ from __future__ import annotations
 import importlib
 import logging
 import re
+from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from catalog import carts, chat, money, orders, telegram_pay
 from catalog.errors import CatalogError, OutOfStock
@@ -29,7 +30,7 @@ from hub import broker, events
 from hub.contacts.models import Contact
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope
+from hub.db import session_scope, utcnow
 from hub.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,9 @@ def answer(*, session: Session, message_id: int) -> str:
     assert conversation is not None
     contact = session.get(Contact, conversation.contact_id)
     locale = contact.locale if contact else None
+    if command == chat.CHECKOUT and checkouts_capped(session=session, conversation_id=message.conversation_id):
+        log.info("checkout in conversation %s not answered: the hourly cap is reached", message.conversation_id)
+        return "not answered: checkouts capped"  # quiet: no stock held, nothing sent
     if message.kind == "order":
         kind, text, payload = whatsapp_order(session=session, conversation=conversation, order=message.payload,
                                              locale=locale)
@@ -93,6 +97,15 @@ def answer(*, session: Session, message_id: int) -> str:
         session.rollback()
         return "answered already"
     return f"{command} answered"
+
+
+def checkouts_capped(*, session: Session, conversation_id: int) -> bool:
+    """True when the conversation had `HUB_CHECKOUTS_PER_HOUR` orders (checkouts, payment links) in the last
+    hour: each holds stock, so a loop or a prankster tapping Checkout must not empty the shelves."""
+    since = utcnow() - timedelta(hours=1)
+    made = session.exec(select(func.count()).select_from(Order).where(
+        Order.conversation_id == conversation_id, col(Order.created_at) >= since)).one()
+    return int(made) >= get_settings().checkouts_per_hour
 
 
 def command_of(*, session: Session, message: Message) -> str | None:

@@ -123,6 +123,10 @@ def send_payment_link(
         if sent is not None:
             return message_out(sent)
     assert conversation.id is not None
+    if chat_replies.checkouts_capped(session=session, conversation_id=conversation.id):
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                            "this conversation had as many checkouts in the last hour as HUB_CHECKOUTS_PER_HOUR "
+                            "allows; try again later", headers={"Retry-After": "3600"})
     try:
         if body.items:
             adding = carts.open_cart(session=session, contact_id=conversation.contact_id,

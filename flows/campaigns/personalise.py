@@ -4,8 +4,11 @@ and WhatsApp's 24-hour rule answered with the campaign's template.
 Fields a message may use: `{{ contact.name }}`, `{{ contact.first_name }}`, `{{ contact.custom.<key> }}`,
 `{{ coupon }}` and `{{ shop }}`. A field the contact lacks takes `campaign.defaults[<field>]` (keys
 `name`, `first_name`, `custom.<key>`, `coupon`, `shop`; a `contact.` prefix is accepted too), else "".
-Rendering never raises while sending: templates are checked when the campaign is saved
-(`check_template`), and anything that still goes wrong renders the text with its fields removed.
+Placeholders follow canned replies' rules (`hub.placeholders`: values and a few filters, no loops,
+calls or arithmetic), checked when the campaign is saved (`check_template`) and again whenever a
+message is rendered, in a preview and a send alike; a rendered field is cut at MAX_RENDERED
+characters. Rendering never raises while sending: anything that goes wrong (a campaign stored before
+these rules) renders the text with its fields removed.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import ChainableUndefined, Template, TemplateSyntaxError
+from jinja2 import ChainableUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 from sqlmodel import Session, select
 
 from channels.registry import ADAPTERS
 from flows.campaigns.models import Campaign, Recipient, TrackedLink
+from hub import placeholders
 from hub.channel_records.models import Channel
 from hub.contacts.models import Contact
 from hub.conversations.models import Conversation
@@ -32,6 +36,8 @@ from hub.db import as_utc, rows_by_pairs, utcnow
 from hub.settings import get_settings
 
 OUTSIDE_WINDOW_REASON = "outside the 24-hour window and no template"
+MAX_RENDERED = 4096
+"""Characters of one rendered text, button or parameter (WhatsApp's longest text body)."""
 FIELD_PATTERN = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 
 
@@ -66,9 +72,9 @@ def check_template(source: str | None, where: str = "text") -> None:
     if not source:
         return
     try:
-        ENV.parse(source)
-    except TemplateSyntaxError as error:
-        raise TemplateInvalid(f"{where}: {error.message} (line {error.lineno})") from None
+        placeholders.check(ENV, source)
+    except placeholders.PlaceholderRefused as refused:
+        raise TemplateInvalid(f"{where}: {refused}") from None
 
 
 def check_campaign_templates(variants: list[dict[str, Any]], template: dict[str, Any] | None) -> None:
@@ -85,7 +91,8 @@ def check_campaign_templates(variants: list[dict[str, Any]], template: dict[str,
 
 @lru_cache(maxsize=512)
 def _compiled(source: str) -> Template:
-    """A campaign's few sources are compiled once per process, not once per recipient."""
+    """A campaign's few sources are checked and compiled once per process, not once per recipient."""
+    placeholders.check(ENV, source)
     return ENV.from_string(source)
 
 
@@ -94,9 +101,9 @@ def render(source: str | None, context: dict[str, Any]) -> str:
     if not source:
         return ""
     try:
-        return _compiled(source).render(context)
+        return placeholders.fill(_compiled(source), context, max_chars=MAX_RENDERED)
     except Exception:  # a send must not die on a field; the check at save time catches the rest
-        return FIELD_PATTERN.sub("", source)
+        return FIELD_PATTERN.sub("", source)[:MAX_RENDERED]
 
 
 @dataclass(frozen=True)

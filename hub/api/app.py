@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from catalog import jobs as catalog_jobs
 from catalog import privacy as catalog_privacy
@@ -33,6 +35,7 @@ from hub.agents.web_views import router as account_router
 from hub.api.body_limit import DEFAULT_LIMIT, BodyLimit
 from hub.api.health import router as health_router
 from hub.api.middleware import RequestContext
+from hub.api.nul_guard import RefuseNul
 from hub.assignment.views import router as assignment_router
 from hub.channel_records.service import adapter_of, cached_config
 from hub.channel_records.views import router as channels_router
@@ -124,10 +127,18 @@ def create_app() -> FastAPI:
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": readable(error)}, status_code=422)
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def database_down(request: Request, error: Exception) -> JSONResponse:
+        # PostgreSQL unreachable: the pool gave up within HUB_DB_TIMEOUT; the client may retry
+        return JSONResponse({"detail": "the database is unreachable; retry later"}, status_code=503,
+                            headers={"Retry-After": "5"})
+
     if settings.sandbox_allowed:  # HUB_SANDBOX (set by `hub run`): a sandbox channel's secrets derive from its id
         app.state.sandbox = SandboxState()
         app.include_router(make_router(app.state.sandbox, settings.public_url, lookup=sandbox_channel),
                            prefix="/sandbox")
+    app.add_middleware(RefuseNul)
     app.add_middleware(CsrfProtection)
     app.add_middleware(WebhookFastPath)
     # Every body is capped before auth, CSRF, routing and parsing; only the product CSV import takes more.

@@ -1,8 +1,15 @@
-"""STOP / START / HELP: consent recorded per channel, and one confirmation sent back."""
+"""STOP / START / HELP: consent recorded per channel, and one confirmation sent back.
+
+Confirmations are capped per contact and keyword over 24 hours (`HUB_STOP_CONFIRMATIONS_PER_DAY`,
+`HUB_KEYWORD_REPLIES_PER_DAY`); past the cap the consent is still recorded, and nothing is sent.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import logging
+from datetime import timedelta
+
+from sqlmodel import Session, col, func, select
 
 from channels.optout import classify_keyword
 from hub.channel_records.models import Channel
@@ -10,7 +17,10 @@ from hub.contacts import service as contacts
 from hub.contacts.models import Contact
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
+from hub.db import utcnow
 from hub.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 SYSTEM_KEY = "system"
 
@@ -51,6 +61,20 @@ def classify(text: str | None, kind: str) -> str | None:
     return classify_keyword(text, kind)
 
 
+def _allowed(keyword: str) -> int:
+    settings = get_settings()
+    return settings.stop_confirmations_per_day if keyword == "stop" else settings.keyword_replies_per_day
+
+
+def answered_today(*, session: Session, contact_id: int, keyword: str) -> int:
+    """How many `keyword` confirmations this contact was sent in the last 24 hours, on any channel."""
+    since = utcnow() - timedelta(days=1)
+    mine = select(Conversation.id).where(Conversation.contact_id == contact_id)
+    return int(session.exec(select(func.count()).select_from(Message).where(
+        col(Message.conversation_id).in_(mine), col(Message.created_at) >= since,
+        col(Message.client_key).like(f"consent-{keyword}-%"))).one())
+
+
 def handle(*, session: Session, channel: Channel, conversation: Conversation, message: Message) -> str | None:
     """If the message is a consent keyword: record it and queue one confirmation. The keyword, or None."""
     keyword = classify_keyword(message.text, channel.kind)
@@ -61,11 +85,15 @@ def handle(*, session: Session, channel: Channel, conversation: Conversation, me
         contacts.record_consent(session=session, contact_id=conversation.contact_id, channel_id=channel.id,
                                 status="opted_out" if keyword == "stop" else "opted_in",
                                 source=f"keyword:{(message.text or '').strip()[:50]}")
+    if answered_today(session=session, contact_id=conversation.contact_id, keyword=keyword) >= _allowed(keyword):
+        # quiet: a loop with another bot, or someone sending HELP 25 times, gets no more answers today
+        log.info("no %s confirmation for contact %s: the daily cap is reached", keyword, conversation.contact_id)
+        return keyword
     contact = session.get(Contact, conversation.contact_id)
     language = language_of(message.text or "", contact.locale if contact else None)
     text = REPLIES[keyword][language].format(shop=get_settings().shop_name)
     outbound.queue_reply(session=session, conversation=conversation, author_id=None, text=text,
-                         payload={SYSTEM_KEY: f"consent_{keyword}"}, client_key=f"consent-{message.id}")
+                         payload={SYSTEM_KEY: f"consent_{keyword}"}, client_key=f"consent-{keyword}-{message.id}")
     return keyword
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateError, nodes
+from jinja2 import ChainableUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from hub import placeholders
 from hub.agents.models import Role, User
 from hub.agents.service import team_ids_of
 from hub.contacts.models import ChannelIdentity, Contact
@@ -26,9 +27,6 @@ from hub.db import utcnow
 from hub.settings import get_settings
 
 SHORTCUT = re.compile(r"^[\w-]{1,50}$")
-SIMPLE_NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Getattr, nodes.Getitem,
-                nodes.Const, nodes.Filter)
-SIMPLE_FILTERS = frozenset({"default", "upper", "lower", "title", "capitalize", "trim"})
 MAX_TEXT = 4096
 _env = SandboxedEnvironment(undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=True)
 
@@ -65,14 +63,10 @@ def _check(shortcut: str, text: str) -> None:
     if not text.strip() or len(text) > MAX_TEXT:
         raise ActionRefused(f"the text must have 1 to {MAX_TEXT} characters")
     try:
-        tree = _env.parse(text)
-    except TemplateError as error:
-        raise ActionRefused(f"a placeholder is not written right: {error}") from None
-    for node in tree.find_all(nodes.Node):
-        # Values and a few filters only: no loops, calls or arithmetic (`{{ 'x' * 10**9 }}` would eat memory).
-        if not isinstance(node, SIMPLE_NODES) or (isinstance(node, nodes.Filter) and node.name not in SIMPLE_FILTERS):
-            raise ActionRefused("placeholders may only name values, like {{contact.first_name}}, "
-                                "with an optional filter such as |default('…')")
+        # values and a few filters only: no loops, calls or arithmetic (`{{ 'x' * 10**9 }}` would eat memory)
+        placeholders.check(_env, text)
+    except placeholders.PlaceholderRefused as refused:
+        raise ActionRefused(str(refused)) from None
 
 
 def _team_for(session: Session, user: User, team_id: int | None) -> int | None:
@@ -167,6 +161,6 @@ def context_for(*, session: Session, conversation: Conversation, agent: User) ->
 def render(text: str, context: dict[str, Any]) -> str:
     """The text with its placeholders filled in; missing values become empty."""
     try:
-        return _env.from_string(text).render(context)[:MAX_TEXT]
+        return placeholders.render(_env, text, context, max_chars=MAX_TEXT)
     except Exception as error:  # the sandbox's SecurityError, a range too big, a filter given a wrong value
         raise ActionRefused(f"the canned reply could not be filled in: {error}") from None

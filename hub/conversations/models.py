@@ -71,6 +71,7 @@ class Message(SQLModel, table=True):
         UniqueConstraint("channel_id", "provider_message_id", name="uq_message_channel_provider_id"),
         UniqueConstraint("conversation_id", "client_key", name="uq_message_conversation_client_key"),
         Index("ix_message_conversation_id", "conversation_id", "id"),
+        Index("ix_message_conversation_occurred", "conversation_id", "occurred_at", "id"),  # the thread's order
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -89,6 +90,9 @@ class Message(SQLModel, table=True):
     attempts: int = Field(default=0)
     lease_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    occurred_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"default": utcnow})
+    """When it happened for the customer: the provider's timestamp of an inbound message (never later than
+    its arrival), the moment an outbound one was queued. Threads are in this order, ties by arrival (id)."""
     sent_at: datetime | None = None
     delivered_at: datetime | None = None
     read_at: datetime | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
@@ -65,12 +66,22 @@ def list_conversations(
     return list(session.exec(query))
 
 
-def thread(*, session: Session, conversation: Conversation, limit: int = 50, before_id: int | None = None
-           ) -> list[Message]:
-    """The latest `limit` messages (older ones with `before_id`), oldest first."""
-    query = select(Message).where(Message.conversation_id == conversation.id)
+def in_thread_order(session: Session, query: Any, before_id: int | None, limit: int) -> list[Message]:
+    """The latest `limit` messages of `query` in the customer's order (`occurred_at`, ties by arrival),
+    those before message `before_id` in that order when it is given; oldest first."""
     if before_id is not None:
-        query = query.where(col(Message.id) < before_id)
-    rows = list(session.exec(query.order_by(col(Message.id).desc()).limit(limit)))
+        anchor = session.get(Message, before_id)
+        if anchor is None:
+            return []
+        moment = as_utc(anchor.occurred_at)
+        query = query.where(tuple_(col(Message.occurred_at), col(Message.id)) < tuple_(moment, before_id))
+    rows = list(session.exec(query.order_by(col(Message.occurred_at).desc(), col(Message.id).desc()).limit(limit)))
     rows.reverse()
     return rows
+
+
+def thread(*, session: Session, conversation: Conversation, limit: int = 50, before_id: int | None = None
+           ) -> list[Message]:
+    """The latest `limit` messages (older ones with `before_id`), oldest first, in the customer's order."""
+    query = select(Message).where(Message.conversation_id == conversation.id)
+    return in_thread_order(session, query, before_id, limit)

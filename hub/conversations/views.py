@@ -51,6 +51,7 @@ class MessageOut(BaseModel):
     error_reason: str | None
     author_id: int | None
     created_at: datetime
+    occurred_at: datetime
     sent_at: datetime | None
     delivered_at: datetime | None
     read_at: datetime | None

@@ -259,7 +259,8 @@ def store(session: Session, arrivals: list[Arrival]) -> list[Stored]:
         rows.append({"conversation_id": found[(contact_id, arrival.channel_id)][0], "channel_id": arrival.channel_id,
                      "direction": "inbound", "kind": inbound.kind, "text": inbound.text, "payload": payload,
                      "provider_message_id": inbound.provider_message_id, "status": "received", "attempts": 0,
-                     "created_at": now})
+                     # the customer's order: the provider's clock, but a skewed one never files it ahead of now
+                     "created_at": now, "occurred_at": min(as_utc(inbound.sent_at), now)})
     if not rows:
         return []
     inserted = session.execute(

@@ -21,6 +21,7 @@ from hub.conversations import service as conversations
 from hub.conversations.models import Conversation, Message
 from hub.db import utcnow
 from hub.ingest import batch
+from hub.ingest.clean import may_hold_nul, without_nul
 from hub.webhooks.models import WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def receive(*, session: Session, channel_id: int, inbound: InboundMessage) -> Me
     channel = session.get(Channel, channel_id)
     assert channel is not None
     work = Work()
-    work.add(channel, ParsedEvents(messages=(inbound,)))
+    work.add(channel, ParsedEvents(messages=(without_nul(inbound),)))
     new = apply(session=session, work=work)
     return session.get(Message, new[0].message_id) if new else None
 
@@ -112,7 +113,7 @@ def parse(*, session: Session, event: ClaimedEvent) -> tuple[Channel, ParsedEven
         metrics.FOREIGN_ENTRIES.labels(adapter.provider).inc(parsed.foreign)
         log.warning("webhook event %s on channel %s: %d part(s) for another %s number or account ignored",
                     event.id, channel.id, parsed.foreign, adapter.provider)
-    return channel, parsed
+    return channel, without_nul(parsed) if may_hold_nul(event.body) else parsed
 
 
 def claim(*, session: Session, limit: int = 500) -> list[ClaimedEvent]:

@@ -16,6 +16,7 @@ from hub.channel_records.service import adapter_of
 from hub.contacts.models import Contact
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
+from hub.conversations.queries import in_thread_order
 from hub.conversations.views import conversation_out, message_out
 from hub.db import as_utc
 from hub.media import service as media
@@ -119,10 +120,7 @@ def history(session: Session, user: User, conversation: Conversation, before_id:
     visible = contact_conversations(session, user, conversation.contact_id)
     ids = [c.id for c in visible]
     query = select(Message).where(col(Message.conversation_id).in_(ids))
-    if before_id is not None:
-        query = query.where(col(Message.id) < before_id)
-    rows = list(session.exec(query.order_by(col(Message.id).desc()).limit(limit)))
-    rows.reverse()
+    rows = in_thread_order(session, query, before_id, limit)
     channels = channels_by_id(session, {row.channel_id for row in rows})
     authors = _names(session, User, {row.author_id for row in rows if row.author_id})
     out = []

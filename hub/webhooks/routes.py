@@ -29,10 +29,18 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 
 
+RETRY_AFTER = "5"
+"""Seconds a provider is asked to wait after a 503 (the database was unreachable)."""
+
+
 class Refused(Exception):
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
         self.status, self.detail = status, detail
+
+    def response(self) -> JSONResponse:
+        headers = {"Retry-After": RETRY_AFTER} if self.status == 503 else None
+        return JSONResponse({"detail": self.detail}, status_code=self.status, headers=headers)
 
 
 @lru_cache(maxsize=256)
@@ -60,7 +68,11 @@ async def find_channel(provider: str, channel_id: str) -> ChannelConfig:
         raise Refused(404, "no such channel")
     known, config, stale = peek_config(int(channel_id))
     if not known:
-        config = await run_in_threadpool(cached_config, session_scope, int(channel_id))
+        try:
+            config = await run_in_threadpool(cached_config, session_scope, int(channel_id))
+        except Exception:
+            log.exception("could not look up channel %s", channel_id)
+            raise Refused(503, "the database is unreachable; retry later") from None
     elif stale:  # answer from the cache; refresh it in the background (a changed secret applies in ~2 s)
         refresh(int(channel_id))
     if config is None or adapter_of(config.kind).provider != provider:
@@ -105,7 +117,7 @@ async def verify_subscription(request: Request) -> Response:
         params = request.path_params
         channel = await find_channel(params["provider"], params["channel_id"])
     except Refused as refused:
-        return JSONResponse({"detail": refused.detail}, status_code=refused.status)
+        return refused.response()
     answer = adapter_of(channel.kind).challenge(channel, dict(request.query_params))
     if answer is None:
         return JSONResponse({"detail": "the verify token does not match"}, status_code=403)
@@ -117,7 +129,7 @@ async def receive(request: Request) -> Response:
     try:
         return await _receive(params["provider"], params["channel_id"], params.get("endpoint", ""), request)
     except Refused as refused:
-        return JSONResponse({"detail": refused.detail}, status_code=refused.status)
+        return refused.response()
 
 
 async def _receive(provider: str, channel_id: str, endpoint: str, request: Request) -> Response:

@@ -6,6 +6,7 @@ see PERFORMANCE.md); SQLite goes through SQLAlchemy Core in a thread.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -34,12 +35,17 @@ class RawEventStore(Protocol):
 
 
 class PostgresEventStore:
-    def __init__(self, sqlalchemy_url: str, max_size: int = 16) -> None:
+    """The psycopg pool, bounded in time: a webhook waits at most `timeout` seconds for PostgreSQL (the pool's
+    default 30 s is past Twilio's 15 s), then the route answers 503 and the provider retries."""
+
+    def __init__(self, sqlalchemy_url: str, max_size: int = 16, timeout: float = 4.0) -> None:
         from psycopg_pool import AsyncConnectionPool
 
         conninfo = sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        self._timeout = timeout
         self._pool = AsyncConnectionPool(
-            conninfo, min_size=2, max_size=max_size, open=False, kwargs={"autocommit": True}
+            conninfo, min_size=2, max_size=max_size, open=False, timeout=timeout, reconnect_timeout=timeout,
+            kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout))},
         )
         self._sql = INSERT.format(p="%s")
 
@@ -47,10 +53,24 @@ class PostgresEventStore:
         await self._pool.open(wait=False)
 
     async def add(self, provider: str, channel_id: int, endpoint: str, event_id: str, body: bytes) -> int | None:
-        async with self._pool.connection() as conn:
-            cursor = await conn.execute(self._sql, (provider, channel_id, endpoint, event_id, body, utcnow()))
-            row = await cursor.fetchone()
-        return int(row[0]) if row else None
+        return await asyncio.wait_for(self._add((provider, channel_id, endpoint, event_id, body, utcnow())),
+                                      self._timeout)
+
+    async def _add(self, values: tuple[object, ...]) -> int | None:
+        import psycopg
+
+        for attempt in (1, 2):
+            try:
+                async with self._pool.connection() as conn:
+                    cursor = await conn.execute(self._sql, values)
+                    row = await cursor.fetchone()
+                return int(row[0]) if row else None
+            except psycopg.OperationalError:
+                # a pooled connection that died with a restarted server fails once; the pool drops it
+                # and a fresh one is tried (the insert is idempotent: ON CONFLICT DO NOTHING)
+                if attempt == 2:
+                    raise
+        return None
 
     async def close(self) -> None:
         await self._pool.close()
@@ -86,5 +106,7 @@ class SqlEventStore:
 
 def store_for(url: str, engine: Engine) -> RawEventStore:
     if url.startswith("postgresql"):
-        return PostgresEventStore(url)
+        from hub.settings import get_settings
+
+        return PostgresEventStore(url, timeout=get_settings().db_timeout)
     return SqlEventStore(engine)

@@ -109,3 +109,23 @@ def test_a_campaign_from_draft_to_csv(client: Any) -> None:
     assert client.post(f"{path}/resend-interrupted", headers=marketer).status_code == 409  # cancelled
     assert client.post("/api/v1/campaigns/999999/resend-interrupted", headers=marketer).status_code == 404
     assert [c["id"] for c in client.get("/api/v1/campaigns", headers=marketer).json()] == [campaign["id"]]
+
+
+def test_a_template_that_would_exhaust_a_worker_is_refused_on_save_and_previewed_inert(client: Any) -> None:
+    marketer = token_for(client, "mika@shop.test")
+    channel_id = make_channel(kind="telegram", name="TG").id or 0
+    bomb = [{"name": "A", "text": "{{ 'ab' * 50000000 }}"}]
+    refused = client.post("/api/v1/campaigns", json=body(channel_id, variants=bomb), headers=marketer)
+    assert refused.status_code == 422 and "variant A text" in refused.text
+    created = client.post("/api/v1/campaigns", json=body(channel_id), headers=marketer).json()
+    assert client.patch(f"/api/v1/campaigns/{created['id']}", json={"variants": bomb},
+                        headers=marketer).status_code == 422
+    from flows.campaigns.models import Campaign
+
+    with session_scope() as session:  # as if stored before the rule existed
+        stored = session.get(Campaign, created["id"])
+        assert stored is not None
+        stored.variants = [{"name": "A", "text": "Hi {{ 'ab' * 50000000 }}"}]
+        session.add(stored)
+    preview = client.post(f"/api/v1/campaigns/{created['id']}/preview", json={"variant": "A"}, headers=marketer)
+    assert preview.status_code == 200 and preview.json()["previews"][0]["text"] == "Hi "

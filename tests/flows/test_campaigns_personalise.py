@@ -138,3 +138,25 @@ def test_outside_the_window_without_template_is_refused(backend: object) -> None
 def test_channels_without_a_window_always_get_free_form(backend: object) -> None:
     ids = _setup("telegram", None)
     assert _message(*ids)[0] == "buttons"
+
+
+BOMBS = ["{{ 'ab' * 50000000 }}",
+         "{% for i in range(2000) %}{% for j in range(2000) %}x{% endfor %}{% endfor %}",
+         "{{ contact.name|center(80000000) }}", "{% set s = 'x' %}{{ s ~ s ~ s }}"]
+
+
+@pytest.mark.parametrize("bomb", BOMBS)
+def test_templates_that_would_exhaust_a_worker_are_refused_and_never_rendered(bomb: str) -> None:
+    with pytest.raises(TemplateInvalid, match="only name values"):
+        check_template(f"Hi {bomb}", "variant A text")
+    # a campaign stored before the rule: its message goes out with the field removed, never expanded
+    c = campaign(variants=[{"name": "A", "text": f"Hi {bomb}!", "buttons": [{"title": bomb}]}])
+    kind, text, payload = compose(c, "A", ContactFields(name="Ann"))
+    assert text is not None and text.startswith("Hi ") and text.endswith("!") and len(text) < 10
+    assert len(payload["buttons"][0]["title"]) < 10
+
+
+def test_a_huge_field_value_is_cut_at_the_cap() -> None:
+    c = campaign(variants=[{"name": "A", "text": "{{ contact.custom.note }}{{ contact.custom.note }}"}])
+    _, text, _ = compose(c, "A", ContactFields(name="Ann", custom={"note": "長" * 3000}))
+    assert text == "長" * 4096  # WhatsApp's longest text body

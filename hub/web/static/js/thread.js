@@ -99,9 +99,10 @@ export function renderThread(container, messages, onRetry) {
   }
   let lastDay = null;
   for (const message of messages) {
-    const thisDay = new Date(message.created_at).toDateString();
+    const at = message.occurred_at || message.created_at;  // the customer's order, as the server sorted it
+    const thisDay = new Date(at).toDateString();
     if (thisDay !== lastDay) {
-      container.append(h("div", { class: "day", role: "separator", text: day(message.created_at) }));
+      container.append(h("div", { class: "day", role: "separator", text: day(at) }));
       lastDay = thisDay;
     }
     container.append(messageElement(message, onRetry));
