@@ -81,14 +81,14 @@ class Settings(BaseSettings):
     def _production_has_real_secrets(self) -> Settings:
         if self.env != "production":
             return self
-        if not self.public_url.startswith("https://"):
-            raise ValueError("HUB_PUBLIC_URL must be https:// in production (cookies and provider callbacks)")
-        if self.stripe_secret_key and not self.stripe_webhook_secret:
-            raise ValueError("STRIPE_WEBHOOK_SECRET must be set in production when STRIPE_SECRET_KEY is")
         if not self.secret_key or len(self.secret_key) < MIN_SECRET_LENGTH:
             raise ValueError(f"HUB_SECRET_KEY must be set to at least {MIN_SECRET_LENGTH} characters in production")
         if self.secret_key.startswith(("change", "dev", "secret")):
             raise ValueError("HUB_SECRET_KEY is a default value; set a random one in production")
+        if not self.public_url.startswith("https://"):
+            raise ValueError("HUB_PUBLIC_URL must be https:// in production (cookies and provider callbacks)")
+        if self.stripe_secret_key and not self.stripe_webhook_secret:
+            raise ValueError("STRIPE_WEBHOOK_SECRET must be set in production when STRIPE_SECRET_KEY is")
         return self
 
     @property

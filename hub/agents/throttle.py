@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -27,7 +28,10 @@ MAX_WAIT = 15 * 60
 PAIR_WINDOW = 60 * 60
 ADDRESS_FAILURES = 20
 ADDRESS_WINDOW = 15 * 60
+RECHECK_REDIS = 10.0
+"""After Redis failed, count in-process this long before trying it again (each try can take seconds)."""
 T = TypeVar("T")
+_redis_down_until = 0.0
 
 
 def _pair(email: str, address: str) -> str:
@@ -41,11 +45,14 @@ def _keys(email: str, address: str) -> tuple[str, str, str]:
 
 def _either(shared: Callable[[redis.Redis], T], local: Callable[[LocalCounts], T]) -> T:
     """`shared` on Redis; `local` on this process's counts when Redis cannot be reached."""
-    try:
-        return shared(broker.connection())
-    except (redis.RedisError, OSError) as error:
-        log.warning("login throttle counting in this process, Redis unavailable: %s", error)
-        return local(COUNTS)
+    global _redis_down_until
+    if time.monotonic() >= _redis_down_until:
+        try:
+            return shared(broker.connection())
+        except (redis.RedisError, OSError) as error:
+            _redis_down_until = time.monotonic() + RECHECK_REDIS
+            log.warning("login throttle counting in this process, Redis unavailable: %s", error)
+    return local(COUNTS)
 
 
 def wait_for(failures: int) -> int:
