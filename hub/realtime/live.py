@@ -117,7 +117,7 @@ class LiveHub:
                 pause = min(pause * 2, 10.0)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed or not depending on import order
                 with contextlib.suppress(Exception):
                     await connection.aclose()
 

@@ -166,7 +166,7 @@ class Fanout:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
         with contextlib.suppress(Exception):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed or not depending on import order
         with contextlib.suppress(Exception):
             await self._redis.aclose()
 

@@ -4,7 +4,6 @@ from hub import broker, db
 from hub.api.app import create_app
 from hub.settings import get_settings
 
-
 METRICS_TOKEN = "metrics-token-for-the-scraper-0123"
 
 

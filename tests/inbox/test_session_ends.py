@@ -7,8 +7,8 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
 from sqlmodel import select
+from starlette.websockets import WebSocketDisconnect
 
 from hub.api.app import create_app
 from hub.conversations.models import Message
