@@ -20,7 +20,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     get_settings()
     uvicorn.run("hub.api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="warning", proxy_headers=True)
+                log_level="warning", proxy_headers=False)  # hub.api.proxies trusts HUB_TRUSTED_PROXIES only
     return 0
 
 

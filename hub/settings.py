@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +46,11 @@ class Settings(BaseSettings):
     stripe_api_base: str = Field("https://api.stripe.com", validation_alias=AliasChoices("STRIPE_API_BASE"))
     sandbox: bool = Field(False, validation_alias="HUB_SANDBOX")
     allow_private_urls: bool = Field(False, validation_alias="HUB_ALLOW_PRIVATE_URLS")
+    trusted_proxies: str = Field("", validation_alias="HUB_TRUSTED_PROXIES")
+    """Comma-separated addresses or CIDRs whose X-Forwarded-For / X-Forwarded-Proto are believed."""
+    metrics_token: str | None = Field(None, validation_alias="HUB_METRICS_TOKEN", min_length=16)
+    public_metrics: bool = Field(False, validation_alias="HUB_PUBLIC_METRICS")
+    public_docs: bool = Field(False, validation_alias="HUB_PUBLIC_DOCS")
 
     @field_validator("database_url")
     @classmethod
@@ -71,6 +77,16 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not an address or a CIDR range") from None
+        return value
+
     @model_validator(mode="after")
     def _production_has_real_secrets(self) -> Settings:
         if self.env != "production":
@@ -83,6 +99,10 @@ class Settings(BaseSettings):
             raise ValueError(f"HUB_SECRET_KEY must be set to at least {MIN_SECRET_LENGTH} characters in production")
         if self.secret_key.startswith(("change", "dev", "secret")):
             raise ValueError("HUB_SECRET_KEY is a default value; set a random one in production")
+        if not self.public_url.startswith("https://"):
+            raise ValueError("HUB_PUBLIC_URL must be https:// in production (cookies and provider callbacks)")
+        if self.stripe_secret_key and not self.stripe_webhook_secret:
+            raise ValueError("STRIPE_WEBHOOK_SECRET must be set in production when STRIPE_SECRET_KEY is")
         return self
 
     @property

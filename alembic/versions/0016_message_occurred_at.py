@@ -2,7 +2,7 @@
 with the conversation for the thread
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0014
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0016'
-down_revision: str | Sequence[str] | None = '0013'
+down_revision: str | Sequence[str] | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,6 +14,7 @@ from flows.campaigns import jobs as campaign_jobs
 from flows.campaigns import service, stats
 from flows.campaigns.models import Campaign, CampaignStatus
 from flows.campaigns.personalise import ContactFields, compose, compose_template
+from flows.campaigns.preview_fields import in_audience, preview_fields
 from hub.api.deps import DbSession, MarketerUser
 from hub.channel_records.models import Channel
 from hub.contacts.models import Contact
@@ -252,14 +253,17 @@ def _rendered(channel: Channel, kind: str, text: str | None, payload: dict[str, 
 
 @router.post("/{campaign_id}/preview")
 def preview_campaign(campaign_id: Id, body: PreviewIn, session: DbSession, _: MarketerUser) -> dict[str, Any]:
-    """The message as a sample (or given) contact would get it on each of the campaign's channels."""
+    """The message as a sample (or given) contact would get it on each of the campaign's channels.
+
+    A given contact must be one the campaign reaches (its segment's member; 404 otherwise), and the
+    preview fills in only the fields the campaign's templates name."""
     campaign = _found(session, campaign_id)
     fields = SAMPLE
-    if body.contact_id is not None:
+    if body.contact_id is not None:  # a real contact: only one the campaign reaches, only the fields it uses
         contact = session.get(Contact, body.contact_id)
-        if contact is None:
-            raise HTTPException(404, "no contact with that id")
-        fields = ContactFields.of(contact, SAMPLE.coupon)
+        if contact is None or not in_audience(session, campaign, body.contact_id, datetime.now(UTC)):
+            raise HTTPException(404, "no contact with that id in the campaign's segment")
+        fields = preview_fields(campaign, contact, SAMPLE.coupon)
     previews = []
     for channel_id in campaign.channel_ids:
         channel = session.get(Channel, channel_id)

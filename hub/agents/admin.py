@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
-from hub.agents import service
+from hub.agents import service, tokens
 from hub.agents.models import Role, Team, TeamMember, User
 from hub.audit.service import record
 from hub.channel_records.models import Channel, TeamChannel
@@ -91,6 +91,7 @@ def change_user(*, session: Session, actor: User, user_id: int, values: dict[str
         set_teams(session=session, user_id=user_id, team_ids=values["team_ids"])
     if ENDS_SESSIONS & {k for k, v in values.items() if v is not None}:
         user.session_version += 1
+        tokens.revoke_all(session=session, user_id=user_id)  # their open sockets close too
     session.add(user)
     record(session=session, actor_id=actor.id, action="user.changed", target_type="user", target_id=user_id,
            details={k: v for k, v in values.items() if k != "password" and v is not None})

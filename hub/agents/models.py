@@ -46,3 +46,20 @@ class TeamMember(SQLModel, table=True):
 
     team_id: int = Field(foreign_key="team.id", primary_key=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE", index=True)
+
+
+class UserSession(SQLModel, table=True):
+    """One sign-in: a browser's cookie or an API client's bearer token. Revoking it ends that token
+    at once (sign-out, an admin's revoke); the token itself carries only this row's id, signed."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    kind: str = Field(default="bearer", max_length=10)
+    """`cookie` (the web UI) or `bearer` (the API)."""
+    address: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = Field(default=None)

@@ -1,19 +1,16 @@
-"""Users, teams, passwords and bearer tokens."""
+"""Users, teams and passwords (tokens: `hub.agents.tokens`)."""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import Session, col, select
 
 from hub.agents.models import Role, Team, TeamMember, User
 from hub.channel_records.models import TeamChannel
 from hub.conversations.models import Conversation
-from hub.settings import get_settings
 
-TOKEN_MAX_AGE = 60 * 60 * 24 * 7
 _hasher = PasswordHasher()
 # Verifying against this when the account does not exist keeps the timing the same.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -56,26 +53,6 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
         session.add(user)
-    return user
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(get_settings().resolved_secret_key(), salt="hub-token")
-
-
-def issue_token(user: User) -> str:
-    return _serializer().dumps({"uid": user.id, "sv": user.session_version})
-
-
-def user_for_token(*, session: Session, token: str) -> User | None:
-    """The user a token belongs to; None when it is forged, expired, or sessions were ended."""
-    try:
-        data = _serializer().loads(token, max_age=TOKEN_MAX_AGE)
-    except (BadSignature, SignatureExpired):
-        return None
-    user = session.get(User, int(data.get("uid", 0)))
-    if user is None or not user.is_active or user.session_version != data.get("sv"):
-        return None
     return user
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from hub.agents import service, sessions
+from hub.agents import service, throttle, tokens
 from hub.api.deps import CurrentUser, DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -31,18 +31,20 @@ class Me(BaseModel):
 @router.post("/auth/token", response_model=Token)
 def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: DbSession) -> Token:
     """Exchange an email (as `username`) and password for a bearer token. Failed attempts are
-    throttled per account and per address (429 with Retry-After)."""
+    slowed down per account and address, and per address (429 with Retry-After)."""
     address = request.client.host if request.client else "unknown"
-    wait = sessions.retry_after(form.username, address)
+    wait = throttle.retry_after(form.username, address)
     if wait is not None:
         raise HTTPException(429, "too many failed sign-ins; try again later", headers={"Retry-After": str(wait)})
     user = service.authenticate(session=session, email=form.username, password=form.password)
     if user is None:
-        sessions.record_failure(form.username, address)
+        throttle.record_failure(form.username, address)
         raise HTTPException(401, "wrong email or password", headers={"WWW-Authenticate": "Bearer"})
+    token = tokens.issue(session=session, user=user, kind="bearer", address=address,
+                         user_agent=request.headers.get("user-agent", ""))
     session.commit()
-    sessions.record_success(form.username)
-    return Token(access_token=service.issue_token(user))
+    throttle.record_success(form.username, address)
+    return Token(access_token=token)
 
 
 @router.get("/me", response_model=Me)

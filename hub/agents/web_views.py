@@ -13,8 +13,8 @@ from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from hub.agents import service, sessions
-from hub.agents.models import User
+from hub.agents import service, sessions, throttle, tokens
+from hub.agents.models import User, UserSession
 from hub.api.deps import CurrentUser, DbSession
 from hub.settings import get_settings
 from hub.web import i18n, render
@@ -44,9 +44,12 @@ def same_origin(request: Request) -> bool:
     return origin in {f"{public.scheme}://{public.netloc}", f"http://{host}", f"https://{host}"}
 
 
-def set_session(response: Response, user: User) -> None:
+def set_session(request: Request, response: Response, session: DbSession, user: User) -> None:
+    """A new session row for this browser, and its cookie (the caller commits)."""
+    token = tokens.issue(session=session, user=user, kind="cookie", address=_address(request),
+                         user_agent=request.headers.get("user-agent", ""))
     spec = sessions.cookie_spec()
-    response.set_cookie(spec.name, service.issue_token(user), max_age=spec.max_age, path=spec.path,
+    response.set_cookie(spec.name, token, max_age=spec.max_age, path=spec.path,
                         secure=spec.secure, httponly=spec.httponly, samesite="lax")
 
 
@@ -84,7 +87,7 @@ def login(request: Request, session: DbSession, email: Annotated[str, Form(max_l
     _ = i18n.gettext_for(_login_locale(request)).gettext
     if not same_origin(request):
         return _login_page(request, status=403, error=_("This sign-in form was sent from another site."))
-    wait = sessions.retry_after(email, _address(request))
+    wait = throttle.retry_after(email, _address(request))
     if wait is not None:
         response = _login_page(request, status=429, email=email, next_path=next_path, error=_(
             "Too many failed sign-ins. Try again in {minutes} minutes.").format(minutes=max(1, (wait + 59) // 60)))
@@ -92,18 +95,25 @@ def login(request: Request, session: DbSession, email: Annotated[str, Form(max_l
         return response
     user = service.authenticate(session=session, email=email, password=password)
     if user is None:
-        sessions.record_failure(email, _address(request))
+        throttle.record_failure(email, _address(request))
         return _login_page(request, status=401, email=email, next_path=next_path,
                            error=_("The email or the password is not right."))
-    session.commit()
-    sessions.record_success(email)
     response = RedirectResponse(_safe_next(next_path), status_code=303)
-    set_session(response, user)
+    set_session(request, response, session, user)
+    session.commit()
+    throttle.record_success(email, _address(request))
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, session: DbSession) -> Response:
+    """Sign out: this browser's session is revoked on the server, not only its cookie dropped."""
+    token = tokens.session_token_in(request.headers.get("cookie"))
+    sid = tokens.session_id_of(token)
+    row = session.get(UserSession, sid) if sid is not None else None
+    if row is not None:
+        tokens.revoke(session=session, row=row)
+        session.commit()
     response = RedirectResponse("/login?done=out", status_code=303)
     clear_session(response)
     return response

@@ -29,13 +29,16 @@ from flows.segments.views import router as segments_router
 from hub import broker, logs, schema
 from hub.admin.views import router as admin_router
 from hub.agents.admin_views import router as staff_router
+from hub.agents.session_views import router as sessions_router
 from hub.agents.views import router as auth_router
 from hub.agents.web_views import api_router as account_api_router
 from hub.agents.web_views import router as account_router
+from hub.api import docs
 from hub.api.body_limit import DEFAULT_LIMIT, BodyLimit
 from hub.api.health import router as health_router
 from hub.api.middleware import RequestContext
 from hub.api.nul_guard import RefuseNul
+from hub.api.proxies import TrustedProxies
 from hub.assignment.views import router as assignment_router
 from hub.channel_records.service import adapter_of, cached_config
 from hub.channel_records.views import router as channels_router
@@ -110,8 +113,10 @@ def create_app() -> FastAPI:
     logs.configure(settings.log_level)
     schema.target_metadata()  # every package's tables, so that foreign keys resolve
     catalog_privacy.register()  # a contact's export and erasure cover their orders
-    app = FastAPI(title="Hub", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="Hub", version="0.1.0", lifespan=lifespan, **docs.app_options(settings.public_docs),
                   description="Conversational commerce messaging hub: shared inbox, channels, catalog, broadcasts.")
+    if not settings.public_docs:
+        app.include_router(docs.guarded_router(app))
     app.include_router(web_router)  # first: the inbox is the front door at "/"
     for router in (health_router, auth_router, channels_router, conversations_router, consent_router, contacts_router,
                    catalog_router, catalog_chat_router,
@@ -120,7 +125,7 @@ def create_app() -> FastAPI:
                    segments_router, campaigns_router, campaign_links_router, campaigns_page_router):
         app.include_router(router)
     for router in (inbox_actions_router, inbox_api_router, live_router, account_router, account_api_router,
-                   staff_router):
+                   staff_router, sessions_router):
         app.include_router(router)
 
     @app.exception_handler(RequestValidationError)
@@ -145,4 +150,5 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimit, larger={"/api/v1/products/import": catalog_views.MAX_UPLOAD + DEFAULT_LIMIT})
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
+    app.add_middleware(TrustedProxies)  # outermost: every layer sees the client's real address
     return app

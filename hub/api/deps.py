@@ -10,11 +10,12 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from hub.agents import service as agents
+from hub.agents import tokens
 from hub.agents.models import Role, User
+from hub.agents.sessions import CSRF_CHECKED, UNSAFE_METHODS
 from hub.db import get_engine
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
-SESSION_COOKIE = "hub_session"
 
 
 def session_dependency() -> Iterator[Session]:
@@ -25,9 +26,20 @@ def session_dependency() -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(session_dependency)]
 
 
-def current_user(request: Request, session: DbSession, token: Annotated[str | None, Depends(oauth2)]) -> User:
-    token = token or request.cookies.get(SESSION_COOKIE)
-    user = agents.user_for_token(session=session, token=token) if token else None
+def current_user(request: Request, session: DbSession, bearer: Annotated[str | None, Depends(oauth2)]) -> User:
+    """The user of the bearer token, else of the session cookie.
+
+    A cookie is sent by the browser on its own, so a change it authenticates must have passed the
+    CSRF check: whatever the middleware thought of the request, no cookie changes state unchecked.
+    """
+    if bearer:  # another site cannot make a browser send it
+        user = tokens.user_for_token(session=session, token=bearer)
+    else:
+        cookie = tokens.session_token_in(request.headers.get("cookie"))
+        user = tokens.user_for_token(session=session, token=cookie) if cookie else None
+        if user is not None and request.method in UNSAFE_METHODS and not request.scope.get(CSRF_CHECKED):
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                "this request needs the page's CSRF token: reload the page and try again")
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in first: a valid bearer token or session is needed",
                             headers={"WWW-Authenticate": "Bearer"})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -12,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hub import broker, metrics
 from hub.db import get_engine
+from hub.settings import get_settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
@@ -42,8 +44,27 @@ async def readyz() -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
+def metrics_refusal(request: Request) -> JSONResponse | None:
+    """None when this request may read /metrics: with HUB_METRICS_TOKEN as a bearer token, or when
+    HUB_PUBLIC_METRICS says anyone may (queue depths and routes are not for strangers by default)."""
+    settings = get_settings()
+    if settings.metrics_token:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").removeprefix("bearer ")
+        if hmac.compare_digest(given.encode(), settings.metrics_token.encode()):
+            return None
+        return JSONResponse({"detail": "send HUB_METRICS_TOKEN as a bearer token to read the metrics"},
+                            status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    if settings.public_metrics:
+        return None
+    return JSONResponse({"detail": "metrics are off: set HUB_METRICS_TOKEN (or HUB_PUBLIC_METRICS=true)"},
+                        status_code=404)
+
+
 @router.get("/metrics", include_in_schema=False)
-async def prometheus() -> Response:
+async def prometheus(request: Request) -> Response:
+    refusal = metrics_refusal(request)
+    if refusal is not None:
+        return refusal
     try:
         for name, depth in (await run_in_threadpool(broker.queue_depths)).items():
             metrics.QUEUE_DEPTH.labels(name).set(depth)

@@ -18,6 +18,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from hub import broker
+from hub.agents.tokens import SESSIONS_ENDED
 from hub.realtime.access import Visibility
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 200
 Frame = dict[str, Any]
 RESYNC: Frame = {"type": "resync"}
+ENDED: Frame = {"type": "session_ended"}
+"""Put on a client's queue when its session was revoked: the socket closes with 4401."""
 
 
 @dataclass(eq=False)
@@ -32,6 +35,7 @@ class Client:
     """One open socket; `queue` gets frames, or None when the socket should close (it fell behind)."""
 
     user_id: int
+    session_id: int | None = None
     queue: asyncio.Queue[Frame | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
 
     def offer(self, frame: Frame) -> None:
@@ -44,6 +48,12 @@ class Client:
         while not self.queue.empty():
             self.queue.get_nowait()
         self.queue.put_nowait(None)
+
+    def end(self) -> None:
+        """The session was revoked (sign-out, deactivation, a new password): nothing more is sent."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(ENDED)
 
 
 def target_of(data: dict[str, Any]) -> dict[str, int]:
@@ -67,9 +77,9 @@ class LiveHub:
     def clients(self) -> int:
         return len(self._clients)
 
-    async def join(self, user_id: int) -> Client:
+    async def join(self, user_id: int, session_id: int | None = None) -> Client:
         """A new client; the subscription is started (and confirmed) before this returns."""
-        client = Client(user_id)
+        client = Client(user_id, session_id)
         self._clients.add(client)
         if self._reader is None or self._reader.done():
             self._ready.clear()
@@ -119,6 +129,9 @@ class LiveHub:
             log.warning("an event on the live channel is not JSON")
             return
         clients = list(self._clients)
+        if name == SESSIONS_ENDED:
+            self._end_sessions(clients, data)
+            return
         target = target_of(data)
         if not clients or not target:
             return
@@ -132,6 +145,13 @@ class LiveHub:
         for client in clients:
             if client.user_id in allowed:
                 client.offer(frame)
+
+    @staticmethod
+    def _end_sessions(clients: list[Client], data: dict[str, Any]) -> None:
+        user_id, session_id = data.get("user_id"), data.get("session_id")
+        for client in clients:
+            if client.user_id == user_id and session_id in (None, client.session_id):
+                client.end()
 
     async def close(self) -> None:
         if self._reader is not None:

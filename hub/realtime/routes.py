@@ -2,7 +2,8 @@
 
 Auth: the session cookie (then the page's Origin must be Hub's own) or `?token=<bearer token>`.
 Refusals close right after the handshake with a code the client can read: 4401 (sign in again),
-4403 (wrong origin). Protocol (JSON text frames):
+4403 (wrong origin). A session revoked while the socket is open (sign-out, deactivation, a new
+password) closes it at once with 4401. Protocol (JSON text frames):
 
 - server → `{"type": "hello", "user_id": n}` once; `{"type": "event", "event": name, "data": {...}}`
   for each committed event about a conversation the user may see; `{"type": "resync"}` when events
@@ -23,12 +24,11 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from hub.agents import service as agents
+from hub.agents import tokens
 from hub.agents.models import User
-from hub.agents.sessions import SESSION_COOKIE
 from hub.db import get_engine
 from hub.realtime.catch_up import BadSince, catch_up, parse_since
-from hub.realtime.live import Client, LiveHub
+from hub.realtime.live import ENDED, Client, LiveHub
 from hub.settings import get_settings
 
 router = APIRouter(tags=["live"])
@@ -51,7 +51,7 @@ def origin_allowed(origin: str | None, host: str | None) -> bool:
 
 def _user_for(token: str) -> User | None:
     with Session(get_engine()) as session:
-        return agents.user_for_token(session=session, token=token)
+        return tokens.user_for_token(session=session, token=token)
 
 
 def _catch_up(user_id: int, since: Any) -> dict[str, Any]:
@@ -70,7 +70,7 @@ async def inbox_socket(websocket: WebSocket) -> None:
     token = websocket.query_params.get("token")
     by_cookie = not token
     if by_cookie:
-        token = websocket.cookies.get(SESSION_COOKIE)
+        token = tokens.session_token_in(websocket.headers.get("cookie"))
     await websocket.accept()
     if not token:
         await websocket.close(4401, "sign in first")
@@ -83,7 +83,7 @@ async def inbox_socket(websocket: WebSocket) -> None:
         await websocket.close(4401, "sign in first")
         return
     live: LiveHub = websocket.app.state.live
-    client = await live.join(user.id)
+    client = await live.join(user.id, tokens.session_id_of(token))
     try:
         await websocket.send_json({"type": "hello", "user_id": user.id})
         await _serve(websocket, client, token or "")
@@ -131,6 +131,9 @@ async def _write(websocket: WebSocket, client: Client, token: str, reader: async
         frame = getter.result() if getter in done else {"type": "ping"}
         if frame is None:
             await websocket.close(4408, "fell behind; reconnect and catch up")
+            return
+        if frame is ENDED:  # revoked: signed out, deactivated, or a new password
+            await websocket.close(4401, "the session ended")
             return
         if loop.time() - checked > RECHECK_SECONDS:  # a password change or deactivation ends live sessions too
             checked = loop.time()

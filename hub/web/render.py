@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
 
-from hub.agents import service as agents
+from hub.agents import tokens
 from hub.agents.models import User
-from hub.agents.sessions import SESSION_COOKIE, csrf_token_for
+from hub.agents.sessions import csrf_token_for
 from hub.settings import get_settings
 from hub.web import i18n
 
@@ -30,7 +30,7 @@ def environment() -> Environment:
 
 
 def session_token(request: Request) -> str | None:
-    return request.cookies.get(SESSION_COOKIE) or None
+    return tokens.session_token_in(request.headers.get("cookie"))
 
 
 def to_login(request: Request) -> RedirectResponse:
@@ -41,7 +41,7 @@ def to_login(request: Request) -> RedirectResponse:
 def signed_in(request: Request, session: Session) -> User | None:
     """The agent whose session cookie came with this page request, if it is still valid."""
     token = session_token(request)
-    return agents.user_for_token(session=session, token=token) if token else None
+    return tokens.user_for_token(session=session, token=token) if token else None
 
 
 def page(request: Request, name: str, *, locale: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -9,19 +9,18 @@ cannot be forged by another site, so they pass; so do the provider webhooks and 
 from __future__ import annotations
 
 import json
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.agents.sessions import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, csrf_valid
+from hub.agents.sessions import CSRF_CHECKED, CSRF_FIELD, CSRF_HEADER, UNSAFE_METHODS, csrf_valid
+from hub.agents.tokens import session_token_in
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
        "object-src 'none'")
 DOCS_PATHS = ("/docs", "/redoc")
 """FastAPI's API explorers load their own scripts and styles: they get the headers but not the CSP."""
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_EXEMPT_PREFIXES = ("/webhooks/", "/sandbox/", "/webchat/")
 CSRF_EXEMPT_PATHS = frozenset({"/api/v1/auth/token", "/login"})
 """Signing in authenticates with a password, not the cookie (the login form checks its Origin)."""
@@ -61,15 +60,8 @@ def _header(scope: Scope, name: bytes) -> str:
 
 
 def session_cookie(scope: Scope) -> str | None:
-    raw = _header(scope, b"cookie")
-    if SESSION_COOKIE not in raw:
-        return None
-    try:
-        jar = SimpleCookie(raw)
-    except CookieError:
-        return None
-    morsel = jar.get(SESSION_COOKIE)
-    return morsel.value if morsel is not None and morsel.value else None
+    """The session cookie, read by the same parser as sign-in (`hub.agents.tokens.session_token_in`)."""
+    return session_token_in(_header(scope, b"cookie"))
 
 
 def needs_csrf(scope: Scope) -> str | None:
@@ -90,15 +82,18 @@ class CsrfProtection:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = needs_csrf(scope)
-        if token is None or csrf_valid(token, _header(scope, CSRF_HEADER.encode())):
+        if token is None:
             await self.app(scope, receive, send)
+            return
+        if csrf_valid(token, _header(scope, CSRF_HEADER.encode())):
+            await self.app({**scope, CSRF_CHECKED: True}, receive, send)
             return
         if _header(scope, b"content-type").startswith("application/x-www-form-urlencoded"):
             body = await _read(receive)
             if body is not None:
                 field = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD, [""])[0]
                 if csrf_valid(token, field):
-                    await self.app(scope, _replay(body, receive), send)
+                    await self.app({**scope, CSRF_CHECKED: True}, _replay(body, receive), send)
                     return
         await _refuse(send)
 

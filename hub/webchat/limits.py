@@ -2,7 +2,7 @@
 
 Fixed one-minute windows: cheap (one INCR), and a burst at a window's edge is at most twice the
 limit, which is fine for keeping one address from flooding the inbox. When Redis cannot be
-reached the limits are not enforced: visitors should not lose their chat to a rate counter.
+reached each API process counts on its own (`hub.local_counts`): cutting Redis must not lift the limits.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import time
 import redis.asyncio as aioredis
 
 from hub import broker
+from hub.local_counts import COUNTS
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ async def allow(redis: aioredis.Redis, what: str, address: str, limit: int) -> b
         pipe.incr(key)
         pipe.expire(key, 120)
         count, _ = await pipe.execute()
-    except Exception as error:  # fail open, see the module docstring
-        log.warning("web chat rate limit unavailable: %s", error)
-        return True
+    except Exception as error:  # count in this process, see the module docstring
+        log.warning("web chat rate limit counting in this process, Redis unavailable: %s", error)
+        count = COUNTS.incr(key, 120)
     return int(count) <= limit

@@ -2,6 +2,7 @@ import subprocess
 import sys
 
 import pytest
+from pydantic import ValidationError
 
 from hub.settings import Settings, SettingsError, get_settings
 
@@ -39,6 +40,23 @@ def test_production_refuses_a_missing_or_default_secret(monkeypatch):
     with pytest.raises(SettingsError, match="default"):
         get_settings()
     get_settings.cache_clear()
+
+
+def test_production_refuses_plain_http_and_stripe_without_its_webhook_secret():
+    real = {"HUB_ENV": "production", "HUB_SECRET_KEY": "k" * 48, "HUB_PUBLIC_URL": "https://hub.shop.example"}
+    assert Settings(**real).public_url == "https://hub.shop.example"
+    with pytest.raises(ValidationError, match="https"):
+        Settings(**{**real, "HUB_PUBLIC_URL": "http://hub.shop.example"})
+    with pytest.raises(ValidationError, match="STRIPE_WEBHOOK_SECRET"):
+        Settings(**real, STRIPE_SECRET_KEY="sk_live_x")
+    assert Settings(**real, STRIPE_SECRET_KEY="sk_live_x", STRIPE_WEBHOOK_SECRET="whsec_x").stripe_webhook_secret
+    assert Settings(HUB_ENV="development", HUB_PUBLIC_URL="http://127.0.0.1:8000")  # fine outside production
+
+
+def test_trusted_proxies_are_addresses_or_cidrs():
+    assert Settings(HUB_TRUSTED_PROXIES="10.0.0.0/8, 192.0.2.7,::1").trusted_proxies
+    with pytest.raises(ValidationError, match="not an address"):
+        Settings(HUB_TRUSTED_PROXIES="10.0.0.0/8, proxy.internal")
 
 
 def test_the_secret_key_is_generated_once_outside_production(tmp_path):

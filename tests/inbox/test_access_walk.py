@@ -79,6 +79,14 @@ def bodies(app) -> dict[tuple[str, str], Any]:
     return found
 
 
+def session_of(bearer: dict[str, str]) -> int:
+    from hub.agents.tokens import session_id_of
+
+    sid = session_id_of(bearer["Authorization"].split(" ", 1)[1])
+    assert sid is not None
+    return sid
+
+
 def test_no_route_answers_team_a_with_team_bs_objects(backend, world):
     app = create_app()
     product_id, order_id = team_b_order(world)
@@ -93,6 +101,7 @@ def test_no_route_answers_team_a_with_team_bs_objects(backend, world):
     walked, wrong = [], []
     with TestClient(app, base_url=ORIGIN, follow_redirects=False) as client:
         headers = token_for(client, "a@shop.test")
+        ids["session_id"] = session_of(token_for(client, "b@shop.test"))  # agent B's own sign-in
         assert client.post("/login", data={"email": "a@shop.test", "password": PASSWORD},
                            headers={"Origin": ORIGIN}).status_code == 303  # pages go by the cookie
         for context in iter_route_contexts(app.routes):

@@ -40,3 +40,22 @@ def test_too_many_messages_from_one_address_are_refused(client, monkeypatch):
             receive(ws)
     assert closed.value.code == 4429
     assert len(events()) == 2
+
+
+def test_the_limits_still_hold_when_redis_is_down():
+    """Issue 12, item 15: an attacker who cuts Redis does not lift the limit (each process counts)."""
+    import asyncio
+
+    import redis.asyncio as aioredis
+
+    from hub.local_counts import COUNTS
+
+    async def tries() -> list[bool]:
+        dead = aioredis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5, retry_on_error=[])
+        try:
+            return [await limits.allow(dead, "message", "203.0.113.80", 3) for _ in range(5)]
+        finally:
+            await dead.aclose()
+
+    COUNTS._values.clear()
+    assert asyncio.run(tries()) == [True, True, True, False, False]
