@@ -24,6 +24,7 @@ from catalog.models import Order, OrderEvent, OrderStatus, Product, Variant
 from catalog.payments.models import StripeCheckout, StripePaymentLink
 from catalog.payments.wording import stripe_locale
 from catalog.products import price_of, variant_label
+from channels.netguard import BlockedDestination, check_destination_sync
 from hub.contacts.models import Contact
 from hub.db import as_utc, utcnow
 from hub.settings import get_settings
@@ -53,6 +54,11 @@ def client() -> stripe.StripeClient | None:
     settings = get_settings()
     if not settings.stripe_secret_key:
         return None
+    try:  # the SDK sends the secret key to this address: a public one only, unless private ones are allowed
+        check_destination_sync(settings.stripe_api_base, allow_private=settings.allow_private_urls)
+    except BlockedDestination as error:
+        raise PaymentError(f"STRIPE_API_BASE is refused: {error} (HUB_ALLOW_PRIVATE_URLS allows it outside "
+                           "production)") from None
     return stripe.StripeClient(settings.stripe_secret_key, base_addresses={"api": settings.stripe_api_base},
                                max_network_retries=2)
 

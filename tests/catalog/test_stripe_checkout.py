@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
+from sqlmodel import select
 
 from catalog.models import Order
 from catalog.payments.models import StripeCheckout
@@ -172,3 +173,17 @@ def test_without_a_key_the_checkout_is_the_sandbox_page_and_production_refuses_i
     assert link.sandbox and link.url.startswith("https://hub.example.test/sandbox/checkout/")
     with session_scope() as session, pytest.raises(PaymentError, match="STRIPE_SECRET_KEY"):
         payment_link_for(session=session, variant_id=ids["JACKET-M"], currency="JPY")
+
+
+def test_the_secret_key_never_goes_to_a_local_stripe_api_base(backend, fake_stripe, monkeypatch):
+    ids = make_product(variants={"JACKET-M": {"JPY": 4800}})
+    order_id = order_from_cart(make_customer(locale="ja"), {ids["JACKET-M"]: 1}, "JPY")
+    monkeypatch.delenv("HUB_ALLOW_PRIVATE_URLS")  # STRIPE_API_BASE is the fake on 127.0.0.1
+    get_settings.cache_clear()
+    with session_scope() as session, pytest.raises(PaymentError, match="STRIPE_API_BASE is refused"):
+        create_checkout(session=session, order_id=order_id, success_url=SUCCESS, cancel_url=CANCEL)
+    with session_scope() as session, pytest.raises(PaymentError, match="STRIPE_API_BASE is refused"):
+        payment_link_for(session=session, variant_id=ids["JACKET-M"], currency="JPY")
+    assert fake_stripe.requests == []
+    with session_scope() as session:
+        assert session.exec(select(StripeCheckout)).all() == []
