@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from catalog import jobs as catalog_jobs
@@ -131,6 +131,12 @@ def create_app() -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": readable(error)}, status_code=422)
+
+    @app.exception_handler(DataError)
+    async def value_out_of_range(request: Request, error: DataError) -> JSONResponse:
+        # PostgreSQL refused a value its column cannot hold (an id past 2**31 - 1, say): the caller's input
+        return JSONResponse({"detail": "a number or value is out of range for its field (ids fit in 32 bits)"},
+                            status_code=422)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)

@@ -106,6 +106,8 @@ def create(*, session: Session, user: User, shortcut: str, text: str, title: str
 def update(*, session: Session, user: User, reply: CannedReply, values: dict[str, Any]) -> CannedReply:
     if not may_edit(session=session, user=user, reply=reply):
         raise ActionRefused("only an admin or the reply's team may change it", 403)
+    # null for a text field means "leave it" (team_id null is meaningful: shared with everyone)
+    values = {key: value for key, value in values.items() if value is not None or key == "team_id"}
     shortcut, text = values.get("shortcut", reply.shortcut), values.get("text", reply.text)
     _check(shortcut, text)
     if "team_id" in values:
