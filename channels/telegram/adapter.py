@@ -95,6 +95,15 @@ class Telegram(Adapter):
             return token
         return "sandbox-payments" if self.uses_sandbox(channel) else None
 
+    async def acknowledge(self, channel: ChannelConfig, payload: dict[str, Any]) -> SendResult | None:
+        """`answerCallbackQuery` for a tap on an inline button: the customer's client stops its spinner."""
+        query_id = payload.get("callback_query_id")
+        if not query_id:
+            return None
+        return await call_bot(token=self.bot_token(channel), api_base=self.api_base(channel),
+                              call=BotCall("answer_callback_query", {"callback_query_id": str(query_id)}),
+                              allow_private=channel.allow_private_urls)
+
     async def answer_pre_checkout(self, channel: ChannelConfig, query_id: str, ok: bool,
                                   error_message: str | None = None) -> SendResult:
         """`answerPreCheckoutQuery`: Telegram waits at most 10 seconds for it, then cancels the payment."""
