@@ -83,6 +83,26 @@ async def test_telegram_caption_is_cut_to_1024_characters(provider_server: Any, 
     assert len(caption) == 1024 and caption.endswith("…")
 
 
+async def test_a_picture_telegram_cannot_fetch_still_sends_the_card_as_text(provider_server: Any,
+                                                                            fixture: Any) -> None:
+    refused = {"ok": False, "error_code": 400, "description": "Bad Request: failed to get HTTP URL content"}
+    sent = fixture("telegram", "send_message_response.json")
+    reply = type(provider_server.reply)  # the fake server's answer type
+    provider_server.respond = lambda request: reply(400, refused) if request.path.endswith("/sendPhoto") \
+        else reply(200, sent)
+
+    result = await Telegram().send(telegram_channel(provider_server.url),
+                                   product_card(IdentityRef("telegram", "7012345678")))
+
+    assert result.ok
+    photo, text = provider_server.requests
+    assert photo.path.endswith("/sendPhoto") and text.path == f"/bot{TOKEN}/sendMessage"
+    params = bot_params(text)
+    assert params["text"] == "Silk dress (M)\n\nHK$680.00\nMulberry silk, lined."
+    assert [key["callback_data"] for key in params["reply_markup"]["inline_keyboard"][0]] == ["cart:add:12",
+                                                                                             "cart:view"]
+
+
 async def test_telegram_tap_is_answered_with_answer_callback_query(provider_server: Any) -> None:
     provider_server.answer(200, {"ok": True, "result": True})
 
