@@ -23,6 +23,7 @@ LANGUAGES = ("en", "zh_Hant", "ja")
 CONTENT_SECURITY_POLICY = "default-src 'none'; img-src https: http:; style-src 'unsafe-inline'; base-uri 'none'"
 
 router = APIRouter(tags=["catalog"])
+VariantId = Annotated[int, Path(ge=1, le=2_147_483_647, examples=[12], description="the variant's id")]
 
 
 def page_locale(accept_language: str | None) -> str:
@@ -65,7 +66,7 @@ def _page(variant_id: int, locale: str) -> str:
 
 @router.get(PRODUCT_PATH, response_class=HTMLResponse, summary="A product's public page (the short link sent by SMS)",
             responses={404: {"description": "no such product, or it is not on sale"}})
-async def product_page(variant_id: Annotated[int, Path(ge=1, le=2_147_483_647)], request: Request) -> HTMLResponse:
+async def product_page(variant_id: VariantId, request: Request) -> HTMLResponse:
     """The variant's picture, title, price and description, in the browser's language (en, zh-Hant or ja)."""
     html = await run_in_threadpool(_page, variant_id, page_locale(request.headers.get("accept-language")))
     return HTMLResponse(html, headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY,
