@@ -19,6 +19,7 @@ from catalog import views as catalog_views
 from catalog.chat_views import router as catalog_chat_router
 from catalog.payments.sandbox import router as stripe_sandbox_router
 from catalog.payments.webhook import router as stripe_webhook_router
+from catalog.product_page import router as product_page_router
 from channels import ChannelConfig
 from channels.sandbox import SandboxState, make_router
 from flows.campaigns import listeners as flows_listeners
@@ -119,7 +120,7 @@ def create_app() -> FastAPI:
         app.include_router(docs.guarded_router(app))
     app.include_router(web_router)  # first: the inbox is the front door at "/"
     for router in (health_router, auth_router, channels_router, conversations_router, consent_router, contacts_router,
-                   catalog_router, catalog_chat_router,
+                   catalog_router, catalog_chat_router, product_page_router,
                    stripe_webhook_router, stripe_sandbox_router,
                    admin_router, media_router, privacy_router, webchat_router, assignment_router, tagging_router,
                    segments_router, campaigns_router, campaign_links_router, campaigns_page_router):
