@@ -121,3 +121,31 @@ def test_admin_screens_are_for_admins_and_docs_load_nothing_from_outside(backend
         script = client.get("/docs/assets/swagger-ui-bundle.js")
         assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
         assert client.get("/docs/assets/../../etc/passwd").status_code == 404
+
+
+def test_the_contacts_search_filters_by_channel_tag_and_opt_out(backend):
+    bot, sms = make_channel("telegram", "Bot"), make_channel("sms_twilio", "SMS")
+    assert bot.id is not None and sms.id is not None
+    a, b, _, _ = two_contacts(bot.id)  # b is tagged vip (on its conversation) and opted out on the bot
+    from hub.contacts import manage
+    from hub.tags.models import ContactTag, Tag
+
+    with session_scope() as session:
+        c = contacts.resolve(session=session, identities=[StoredIdentity("sms", "+819012345678", "+819012345678")],
+                             profile_name="鈴木花子")
+        open_for(session=session, contact_id=c.id or 0, channel_id=sms.id)
+        tag = Tag(name="wholesale")
+        session.add(tag)
+        session.flush()
+        session.add(ContactTag(contact_id=c.id or 0, tag_id=tag.id or 0))
+        contacts.record_consent(session=session, contact_id=a, channel_id=bot.id, status="opted_out", source="STOP")
+        contacts.record_consent(session=session, contact_id=a, channel_id=bot.id, status="opted_in", source="START")
+
+        def ids(**filters: object) -> list[int]:
+            return [row.id or 0 for row in manage.search(session=session, **filters)]  # type: ignore[arg-type]
+
+        assert ids(q="大文") == [b, a]
+        assert ids(q="+8190") == [c.id]  # an address
+        assert ids(channel_id=sms.id) == [c.id]
+        assert ids(tag="wholesale") == [c.id]
+        assert ids(opted_out=True) == [b]  # a opted back in: the newest record wins
