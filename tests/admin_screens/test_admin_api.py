@@ -149,3 +149,33 @@ def test_the_contacts_search_filters_by_channel_tag_and_opt_out(backend):
         assert ids(channel_id=sms.id) == [c.id]
         assert ids(tag="wholesale") == [c.id]
         assert ids(opted_out=True) == [b]  # a opted back in: the newest record wins
+
+
+def test_the_channel_screen_shows_each_providers_webhook_urls_and_never_a_secret(backend):
+    from hub.settings import get_settings
+    from tests.factories import PASSWORD
+
+    meta = make_channel("whatsapp_meta", "WhatsApp", config={"phone_number_id": "1055", "access_token": "EAAG-SECRET",
+                                                              "app_secret": "app-SECRET", "verify_token": "vt-SECRET"})
+    twilio = make_channel("sms_twilio", "SMS", config={"account_sid": "AC123", "auth_token": "tw-SECRET",
+                                                       "from_number": "+15005550006"})
+    make_user("boss@shop.test", role="admin")
+    base = get_settings().public_url
+    with TestClient(create_app(), base_url=base) as client:  # the session cookie is Secure on https
+        client.post("/login", data={"email": "boss@shop.test", "password": PASSWORD})
+        page = client.get("/admin/channels")
+        assert page.status_code == 200
+        for url in (f"{base}/webhooks/meta/{meta.id}", f"{base}/webhooks/twilio/{twilio.id}/inbound",
+                    f"{base}/webhooks/twilio/{twilio.id}/status"):
+            assert f'value="{url}"' in page.text, url
+        assert "SECRET" not in page.text
+        form = client.get("/admin/channels?kind=whatsapp_meta").text
+        assert 'name="config.app_secret" class="input" type="password"' in form
+        csrf = page.text.split('name="csrf-token" content="')[1].split('"')[0]
+        refused = client.post("/admin/channels", data={"kind": "telegram", "name": "Bot"})  # no CSRF token
+        assert refused.status_code == 403
+        made = client.post("/admin/channels", data={"kind": "telegram", "name": "Bot", "csrf_token": csrf,
+                                                    "config.bot_token": "123:BOT-SECRET",
+                                                    "config.secret_token": "st-SECRET"}, follow_redirects=True)
+        assert made.status_code == 200, made.text.split("role=\"alert\">")[-1][:300]
+        assert "Channel created" in made.text and "BOT-SECRET" not in made.text
