@@ -33,6 +33,7 @@ from hub.tags.models import Tag
 from hub.web import i18n, render
 
 router = APIRouter(include_in_schema=False)
+ROLE_LABELS = {"admin": i18n.N_("Admin"), "agent": i18n.N_("Agent"), "marketer": i18n.N_("Marketer")}
 LIST_FIELDS = frozenset({"allowed_origins"})
 """Config keys that hold a list: typed one per line or separated by commas."""
 
@@ -151,7 +152,7 @@ def _users_page(request: Request, session: Session, user: User, *, status: int =
               "channel_ids": staff.channels_of(session=session, team_id=t.id or 0)}
              for t in staff.teams(session=session)]
     return render.page(request, "admin_users.html", locale=user.locale, status=status, user=user, users=users,
-                       teams=teams, channels=channels.list_all(session=session), roles=list(Role.__members__),
+                       teams=teams, channels=channels.list_all(session=session), roles=ROLE_LABELS,
                        error=error, notice=_notice(request, user.locale))
 
 
