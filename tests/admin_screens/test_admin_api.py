@@ -179,3 +179,23 @@ def test_the_channel_screen_shows_each_providers_webhook_urls_and_never_a_secret
                                                     "config.secret_token": "st-SECRET"}, follow_redirects=True)
         assert made.status_code == 200, made.text.split("role=\"alert\">")[-1][:300]
         assert "Channel created" in made.text and "BOT-SECRET" not in made.text
+
+
+def test_a_merge_keeps_the_survivors_open_cart_where_only_one_may_be_open(backend):
+    from catalog.models import Cart
+    from hub.contacts import manage
+
+    channel = make_channel("telegram")
+    assert channel.id is not None
+    a, b, _, _ = two_contacts(channel.id)
+    with session_scope() as session:
+        session.add(Cart(contact_id=a, currency="HKD"))
+        session.add(Cart(contact_id=b, currency="HKD"))
+        session.add(Cart(contact_id=b, currency="HKD", status="paid"))
+        session.flush()
+        survivor, other = session.get(Contact, a), session.get(Contact, b)
+        assert survivor is not None and other is not None
+        manage.merge(session=session, actor_id=None, survivor=survivor, other=other)
+    with session_scope() as session:
+        carts = sorted((c.contact_id, c.status) for c in session.exec(select(Cart)))
+        assert carts == [(a, "open"), (a, "paid")]  # one open cart per contact, the paid one's history kept
