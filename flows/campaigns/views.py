@@ -178,6 +178,23 @@ def launch_campaign(campaign_id: Id, session: DbSession, user: MarketerUser) -> 
     return _out(_found(session, campaign_id))
 
 
+@router.post("/{campaign_id}/launch-check")
+def launch_check(campaign_id: Id, session: DbSession, _: MarketerUser) -> dict[str, Any]:
+    """What launching now would do, without launching: how many people get the message on which channel and
+    how many are skipped and why (the launch itself, rolled back). For the "Send to N people?" question."""
+    campaign = _found(session, campaign_id)
+    if campaign.status != CampaignStatus.draft.value:
+        raise HTTPException(409, f"the campaign is {campaign.status}; only a draft can be launched")
+    try:
+        service.launch(session=session, campaign_id=campaign_id)
+        answer = stats.launch_summary(session, campaign_id)
+    except (service.NotFound, service.CampaignError) as error:
+        raise _refused(error) from None
+    finally:
+        session.rollback()
+    return {"campaign_id": campaign_id, **answer}
+
+
 def _lifecycle(name: str) -> Any:
     def move(campaign_id: Id, session: DbSession, _: MarketerUser) -> CampaignOut:
         try:
