@@ -221,6 +221,18 @@ CAMPAIGN_STRINGS = {
     "cmp_ab_not_significant": N_("{metric}: no significant difference between {b} and {a} yet (p = {p})."),
     "cmp_paused": N_("Paused {name}."), "cmp_resumed": N_("Resumed {name}."), "cmp_cancelled": N_("Cancelled {name}."),
     "cmp_report": N_("Report"), "cmp_report_named": N_("Report of {name}"),
+    "cmp_confirm_title": N_("Send to {count} people on these channels?"),
+    "cmp_confirm_channel": N_("{name} ({kind}): {count}"),
+    "cmp_confirm_skipped": N_("{count} people in the segment will not get it:"),
+    "cmp_reason_count": N_("{state}, {reason}: {count}"),
+    "cmp_reason_opted_out": N_("opted out"),
+    "cmp_reason_no_address_the_channel_can_reach": N_("not on this channel"),
+    "cmp_reason_invalid_phone_number": N_("invalid phone number"),
+    "cmp_reason_suppressed": N_("suppressed"), "cmp_reason_duplicate": N_("same number as another customer"),
+    "cmp_reason_no_marketing_consent_on_this_channel": N_("no marketing consent on this channel"),
+    "cmp_reason_outside_the_24_hour_window_and_no_template": N_("outside the 24-hour window and no template"),
+    "cmp_sms_segments_gsm": N_("{count} characters: {segments} SMS"),
+    "cmp_sms_segments_ucs2": N_("{count} characters (Unicode): {segments} SMS"),
     "cmp_no_campaigns": N_("No campaigns yet."), "cmp_campaign_saved": N_("Saved the draft {name}."),
 }
 STRINGS.update(CAMPAIGN_STRINGS)

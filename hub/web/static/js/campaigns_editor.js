@@ -68,18 +68,53 @@ function renumber() {
 
 /* Variants and buttons */
 
+/* SMS segments: GSM-7 text fits 160 characters in one SMS and 153 per part when split (the extension
+ * characters count twice); anything else (Chinese, Japanese, most emoji) is UCS-2: 70, then 67 per part. */
+const GSM7 = new Set(("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+  + "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà").split(""));
+const GSM7_EXTENSION = new Set("^{}\\[~]|€\f".split(""));
+
+export function smsSegments(text) {
+  const chars = [...(text || "")];
+  const gsm = chars.every((c) => GSM7.has(c) || GSM7_EXTENSION.has(c));
+  const units = gsm ? chars.reduce((n, c) => n + (GSM7_EXTENSION.has(c) ? 2 : 1), 0)
+    : [...(text || "")].reduce((n, c) => n + (c.codePointAt(0) > 0xffff ? 2 : 1), 0);
+  const [single, part] = gsm ? [160, 153] : [70, 67];
+  const segments = units === 0 ? 0 : units <= single ? 1 : Math.ceil(units / part);
+  return { encoding: gsm ? "GSM-7" : "UCS-2", units, segments };
+}
+
+function smsCounter(text, counter) {
+  const { encoding, units, segments } = smsSegments(text.value);
+  counter.textContent = t(encoding === "GSM-7" ? "cmp_sms_segments_gsm" : "cmp_sms_segments_ucs2",
+    { count: units, segments });
+  counter.dataset.segments = segments;
+  counter.dataset.encoding = encoding;
+}
+
 function variantRow(variant) {
   const name = input(variant.name, { maxlength: 20, class: "input narrow" });
   const weight = input(variant.weight ?? 50, { type: "number", min: 0, step: 1, class: "input narrow" });
   const text = h("textarea", { class: "input", rows: 3, maxlength: 4096 });
   text.value = variant.text || "";
+  const counter = h("p", { class: "muted small sms-count", "aria-live": "polite" });
+  text.addEventListener("input", () => smsCounter(text, counter));
+  smsCounter(text, counter);
   const row = h("li", { class: "condition variant-row" });
   row.append(h("div", { class: "condition-fields" },
     labelled(t("cmp_variant_name"), name), labelled(t("cmp_weight"), weight),
     labelled(t("cmp_message_text"), text, "cond-field variant-text"),
-    removeButton(t("cmp_remove_variant"), row)));
+    removeButton(t("cmp_remove_variant"), row)), counter);
   row.readVariant = () => ({ name: name.value.trim(), weight: Number(weight.value || 0), text: text.value || null });
+  row.setWeight = (value) => { weight.value = String(value); };
   return row;
+}
+
+/* A new variant splits the weights evenly (three variants: 34, 33, 33). */
+function evenWeights() {
+  const rows = [...$("#campaign-variants").children];
+  const share = Math.floor(100 / rows.length);
+  rows.forEach((row, index) => row.setWeight(share + (index < 100 - share * rows.length ? 1 : 0)));
 }
 
 function buttonRow(button) {
@@ -296,6 +331,43 @@ async function save() {
   }
 }
 
+function reasonText(reason) {
+  const key = `cmp_reason_${reason.replace(/[^a-z0-9]+/gi, "_").toLowerCase()}`;
+  const known = t(key);
+  return known && known !== key ? known : reason;
+}
+
+export function reasonLine(item) {
+  return t("cmp_reason_count", { state: t(`cmp_stat_${item.state}`), reason: reasonText(item.reason), count: item.count });
+}
+
+/* "Send to N people on these channels?": the launch, rolled back on the server, says who gets what where. */
+async function confirmLaunch(saved) {
+  const check = await call(`/api/v1/campaigns/${saved.id}/launch-check`, { method: "POST" });
+  const dialog = $("#launch-confirm");
+  $("#launch-confirm-title").textContent = t("cmp_confirm_title", { count: check.sending });
+  clear($("#launch-confirm-channels")).append(...check.channels.map((c) => h("li", {
+    dataset: { channel: c.channel_id, count: c.count },
+    text: t("cmp_confirm_channel", { name: c.name || "–", kind: t(`cmp_kind_${channelStyle(c.kind || "")}`), count: c.count }) })));
+  $("#launch-confirm-skipped").textContent = check.skipped ? t("cmp_confirm_skipped", { count: check.skipped }) : "";
+  clear($("#launch-confirm-reasons")).append(...check.reasons.map((item) => h("li", { text: reasonLine(item) })));
+  $("#launch-confirm-send").disabled = check.sending === 0;
+  return new Promise((resolve) => {
+    const done = (answer) => {
+      $("#launch-confirm-send").onclick = null;
+      $("#launch-confirm-cancel").onclick = null;
+      dialog.onclose = null;
+      if (dialog.open) dialog.close();
+      resolve(answer);
+    };
+    $("#launch-confirm-send").onclick = () => done(true);
+    $("#launch-confirm-cancel").onclick = () => done(false);
+    dialog.onclose = () => done(false);
+    dialog.showModal();
+    $("#launch-confirm-cancel").focus();
+  });
+}
+
 async function launch() {
   const saved = await save();
   if (!saved) return;
@@ -304,6 +376,7 @@ async function launch() {
     return;
   }
   try {
+    if (!(await confirmLaunch(saved))) return;
     const launched = await call(`/api/v1/campaigns/${saved.id}/launch`, { method: "POST" });
     notify(t("cmp_launched", { name: launched.name }));
     closeEditor();
@@ -340,7 +413,8 @@ export function setupEditor(options) {
   $("#add-variant").addEventListener("click", () => {
     const taken = new Set([...$("#campaign-variants").children].map((row) => row.readVariant().name));
     const name = "ABCDE".split("").find((letter) => !taken.has(letter)) || "";
-    $("#campaign-variants").append(variantRow({ name, weight: 50 }));
+    $("#campaign-variants").append(variantRow({ name, weight: 0 }));
+    evenWeights();
     renumber();
   });
   $("#add-button").addEventListener("click", () => {
