@@ -8,6 +8,8 @@ What does not fit degrades instead of failing:
 - more than 10 reply buttons or list rows, or reply and URL buttons mixed, or more than one
   URL button, become a numbered text menu with the links written out;
 - exactly one URL button (and no reply buttons) becomes a `cta_url` message.
+
+A reply-button or `cta_url` message with media carries it as its header (image, video or document).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ BODY_TEXT = 1024
 TEXT_BODY = 4096
 DEFAULT_LIST_BUTTON = "Options"
 MEDIA_TYPES = frozenset({"image", "video", "audio", "document"})
+MEDIA_HEADER_TYPES = frozenset({"button", "cta_url"})  # interactive types whose header may be an image
 
 Json = dict[str, Any]
 
@@ -151,6 +154,9 @@ def _interactive(message: OutboundMessage, interactive: Json, *, body_required: 
         raise RenderError("an interactive message needs a text")
     if message.header:
         interactive["header"] = {"type": "text", "text": truncate_chars(message.header, HEADER_TEXT)}
+    elif message.media_url and interactive["type"] in MEDIA_HEADER_TYPES:  # the image stays above the buttons
+        media_type = message.media_type if message.media_type in ("image", "video", "document") else "image"
+        interactive["header"] = {"type": media_type, media_type: {"link": message.media_url}}
     if message.footer:
         interactive["footer"] = {"text": truncate_chars(message.footer, FOOTER_TEXT)}
     order = ("type", "header", "body", "footer", "action")

@@ -9,7 +9,8 @@ from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from channels import Button, IdentityRef, OutboundMessage
+from channels.preview import address_for, seen
+from channels.types import ChannelConfig
 from flows.campaigns import jobs as campaign_jobs
 from flows.campaigns import service, stats
 from flows.campaigns.models import Campaign, CampaignStatus
@@ -17,7 +18,10 @@ from flows.campaigns.personalise import ContactFields, compose, compose_template
 from flows.campaigns.preview_fields import in_audience, preview_fields
 from hub.api.deps import DbSession, MarketerUser
 from hub.channel_records.models import Channel
+from hub.channel_records.service import as_config
 from hub.contacts.models import Contact
+from hub.conversations import outbound
+from hub.conversations.models import Message
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
 
@@ -250,22 +254,22 @@ def recipients_csv(campaign_id: Id, session: DbSession, _: MarketerUser) -> Stre
         "Content-Disposition": f'attachment; filename="campaign-{campaign_id}-recipients.csv"'})
 
 
-def _rendered(channel: Channel, kind: str, text: str | None, payload: dict[str, Any]) -> Any:
-    """What the provider would be sent, for channels whose renderer is a pure function (Meta)."""
-    if channel.kind != "whatsapp_meta":
-        return None
-    from channels.meta.render import render
+STYLE_KINDS = {"whatsapp": "whatsapp_meta", "sms": "sms_twilio", "telegram": "telegram", "webchat": "webchat"}
+"""A channel kind that stands for each style the editor shows, for the styles the campaign does not use."""
 
-    rest = dict(payload)
-    buttons = tuple(Button(**b) for b in rest.pop("buttons", []))
-    try:
-        return render(OutboundMessage(
-            to=IdentityRef(kind="phone", value="+85291234567"), kind=kind, text=text,  # type: ignore[arg-type]
-            buttons=buttons, media_url=rest.get("media_url"), media_type=rest.get("media_type"),
-            template_name=rest.get("template_name"), template_language=rest.get("template_language"),
-            template_params=tuple(rest.get("template_params") or ())))
-    except Exception as error:  # a preview shows the problem instead of failing
-        return {"error": str(error)}
+
+def style_of(kind: str) -> str:
+    return "whatsapp" if kind.startswith("whatsapp") else "sms" if kind.startswith("sms") else kind
+
+
+def _seen(channel: Channel | None, kind: str, message_kind: str, text: str | None,
+          payload: dict[str, Any]) -> dict[str, Any]:
+    """What the customer gets, from the request the sender would make: the message stored as a broadcast is
+    (`outbound.as_outbound`), rendered by the channel's own renderer (`channels.preview.seen`)."""
+    message = Message(conversation_id=0, channel_id=(channel.id or 0) if channel else 0, direction="outbound",
+                      kind=message_kind, text=text, payload=payload)
+    config = as_config(channel) if channel is not None else ChannelConfig(id=0, kind=kind, config={})
+    return seen(kind, outbound.as_outbound(message, address_for(kind)), config)
 
 
 @router.post("/{campaign_id}/preview")
@@ -282,19 +286,22 @@ def preview_campaign(campaign_id: Id, body: PreviewIn, session: DbSession, _: Ma
             raise HTTPException(404, "no contact with that id in the campaign's segment")
         fields = preview_fields(campaign, contact, SAMPLE.coupon)
     previews = []
-    for channel_id in campaign.channel_ids:
-        channel = session.get(Channel, channel_id)
-        if channel is None:
-            continue
-        kind, text, payload = compose(campaign, body.variant, fields)
-        entry: dict[str, Any] = {"channel_id": channel.id, "channel_kind": channel.kind, "kind": kind, "text": text,
-                                 "buttons": payload.get("buttons", []), "media_url": payload.get("media_url"),
-                                 "rendered": _rendered(channel, kind, text, payload)}
-        if campaign.template and channel.kind.startswith("whatsapp"):
-            t_kind, t_text, t_payload = compose_template(campaign, fields)
+    kind, text, payload = compose(campaign, body.variant, fields)
+    template = compose_template(campaign, fields) if campaign.template else None
+    channels = [c for c in (session.get(Channel, i) for i in campaign.channel_ids) if c is not None]
+    styles = {style_of(c.kind) for c in channels}
+    others = [(None, default) for style, default in STYLE_KINDS.items() if style not in styles]
+    for channel, channel_kind in [(c, c.kind) for c in channels] + others:
+        entry: dict[str, Any] = {"channel_id": channel.id if channel else None, "channel_kind": channel_kind,
+                                 "style": style_of(channel_kind), "in_campaign": channel is not None,
+                                 "kind": kind, "text": text, "buttons": payload.get("buttons", []),
+                                 "media_url": payload.get("media_url"),
+                                 "seen": _seen(channel, channel_kind, kind, text, payload)}
+        if template is not None and channel_kind.startswith("whatsapp"):
+            t_kind, t_text, t_payload = template
             entry["outside_window"] = {"kind": t_kind, "template_name": t_payload["template_name"],
                                        "template_language": t_payload["template_language"],
                                        "template_params": t_payload["template_params"],
-                                       "rendered": _rendered(channel, t_kind, t_text, t_payload)}
+                                       "seen": _seen(channel, channel_kind, t_kind, t_text, t_payload)}
         previews.append(entry)
     return {"campaign_id": campaign.id, "previews": previews}

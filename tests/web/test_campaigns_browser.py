@@ -429,3 +429,24 @@ def test_the_report_shows_reasons_and_keeps_counting_after_the_campaign_is_done(
         session.add(first)
     expect(replied).to_have_attribute("data-value", "1", timeout=JOB_WAIT * 1000)
     assert page_errors == []
+
+
+def test_the_whatsapp_preview_shows_what_the_customer_gets_not_buttons_they_do_not(new_page, hub_server,
+                                                                                     page_errors):
+    """Item 13: a link and a quick reply cannot share a WhatsApp interactive message, so the customer gets a
+    numbered text menu; the preview (drawn from the sender's own renderer) shows exactly that."""
+    channels = shop()
+    with session_scope() as session:
+        session.add(Campaign(name="Mixed buttons", channel_ids=[channels["whatsapp"]], variants=[{
+            "name": "A", "weight": 100, "text": "Spring sale!",
+            "buttons": [{"title": "Shop now", "url": "https://shop.example/sale"}, {"title": "Not interested"}]}]))
+    page = new_page(width=1280, height=900)
+    sign_in(page, "mia@shop.test")
+    ready(page)
+    page.locator("#campaign-list li.campaign-row").get_by_role("button", name="Edit").click()
+    whatsapp = page.locator("#campaign-preview .phone-whatsapp").first
+    expect(whatsapp.locator(".bubble-text")).to_contain_text("1. Not interested")
+    expect(whatsapp.locator(".bubble-text")).to_contain_text("Shop now: https://shop.example/sale")
+    expect(whatsapp.locator(".bubble-button")).to_have_count(0)
+    expect(page.locator("#campaign-preview .phone-telegram .bubble-button")).to_have_count(2)  # Telegram can
+    assert page_errors == []

@@ -224,41 +224,35 @@ function fill(campaign) {
 
 /* The preview */
 
-function menuText(text, buttons) {
-  const lines = [];
-  let number = 0;
-  for (const button of buttons) {
-    if (button.url) lines.push(`${button.title}: ${button.url}`);
-    else lines.push(`${++number}. ${button.title}`);
-  }
-  return [text, lines.join("\n")].filter(Boolean).join("\n\n");
-}
-
-function bubble(style, entry) {
+/* Each bubble is drawn from `seen`: what the channel's own renderer asks the provider to deliver (the server
+ * renders the message exactly as the sender will), so buttons appear only where the customer gets buttons. */
+function bubble(style, seen) {
   const parts = [];
-  const media = safeUrl(entry.media_url);
-  if (media && style !== "sms") parts.push(h("img", { class: "bubble-media", src: media, alt: t("cmp_image_alt") }));
-  if (style === "sms") {
-    const extra = media ? `\n${media}` : "";
-    parts.push(h("p", { class: "bubble-text", text: menuText(entry.text, entry.buttons || []) + extra }));
-    return h("div", { class: `bubble bubble-${style}` }, ...parts);
+  const media = safeUrl(seen.media_url);
+  if (media) parts.push(h("img", { class: "bubble-media", src: media, alt: t("cmp_image_alt") }));
+  if (seen.error) parts.push(h("p", { class: "bubble-text error", text: seen.error }));
+  if (seen.template) {
+    const name = seen.template.name || seen.template.content_sid || "";
+    const language = seen.template.language ? ` (${seen.template.language})` : "";
+    parts.push(h("p", { class: "bubble-text", text: `${name}${language}` }));
+    const params = seen.template.params || [];
+    if (params.length) parts.push(h("p", { class: "small muted", text: params.join(" | ") }));
   }
-  if (entry.text) parts.push(h("p", { class: "bubble-text", text: entry.text }));
-  const buttons = (entry.buttons || []).map((button) => h("span", { class: "bubble-button" + (button.url ? " is-link" : ""),
-    text: button.title }));
+  if (seen.text) parts.push(h("p", { class: "bubble-text", text: seen.text }));
   const card = h("div", { class: `bubble bubble-${style}` }, ...parts);
-  if (!buttons.length) return card;
+  if (!seen.native || !(seen.buttons || []).length) return card;
+  const buttons = seen.list_button
+    ? [h("span", { class: "bubble-button is-list", text: seen.list_button, title: seen.buttons.map((b) => b.title).join(" / ") })]
+    : seen.buttons.map((button) => h("span", { class: "bubble-button" + (button.url ? " is-link" : ""), text: button.title }));
   return h("div", { class: "bubble-group" }, card, h("div", { class: `bubble-buttons bubble-buttons-${style}` }, ...buttons));
 }
 
 function drawPreview() {
   const panel = clear($("#campaign-preview"));
-  const entry = state.previews[0];
-  if (!entry) {
+  if (!state.previews.length) {
     panel.append(h("p", { class: "muted", text: state.editing ? t("cmp_preview_none") : t("cmp_preview_save_first") }));
     return;
   }
-  const used = new Set(state.previews.map((p) => channelStyle(p.channel_kind)));
   const variants = (state.editing && state.editing.variants) || [];
   if (variants.length > 1) {
     const choice = h("select", { class: "input" }, ...variants.map((v) => h("option", { value: v.name, text: v.name })));
@@ -266,20 +260,19 @@ function drawPreview() {
     choice.addEventListener("change", () => { state.variant = choice.value; loadPreview(); });
     panel.append(labelled(t("cmp_variant_name"), choice));
   }
-  for (const style of STYLES) {
+  const ordered = [...state.previews].sort((a, b) => STYLES.indexOf(a.style) - STYLES.indexOf(b.style));
+  for (const entry of ordered) {
+    const style = STYLES.includes(entry.style) ? entry.style : "webchat";
     const head = h("div", { class: "phone-head" }, h("strong", { text: t(`cmp_kind_${style}`) }),
-      used.has(style) ? h("span", { class: "badge consent-opted_in", text: t("cmp_in_this_campaign") }) : null);
-    panel.append(h("section", { class: `phone phone-${style}`, dataset: { style }, "aria-label": t("cmp_preview_on", { channel: t(`cmp_kind_${style}`) }) },
-      head, h("div", { class: "phone-screen" }, bubble(style, entry))));
+      entry.in_campaign ? h("span", { class: "badge consent-opted_in", text: t("cmp_in_this_campaign") }) : null);
+    panel.append(h("section", { class: `phone phone-${style}`, dataset: { style, kind: entry.channel_kind }, "aria-label": t("cmp_preview_on", { channel: t(`cmp_kind_${style}`) }) },
+      head, h("div", { class: "phone-screen" }, bubble(style, entry.seen || {}))));
   }
-  const template = state.previews.find((p) => p.outside_window);
+  const template = ordered.find((p) => p.outside_window);
   if (template) {
-    const w = template.outside_window;
     panel.append(h("section", { class: "phone phone-whatsapp", dataset: { style: "whatsapp-template" } },
       h("div", { class: "phone-head" }, h("strong", { text: t("cmp_outside_window") })),
-      h("div", { class: "phone-screen" }, h("div", { class: "bubble bubble-whatsapp" },
-        h("p", { class: "bubble-text", text: `${w.template_name} (${w.template_language})` }),
-        h("p", { class: "small muted", text: (w.template_params || []).join(" | ") })))));
+      h("div", { class: "phone-screen" }, bubble("whatsapp", template.outside_window.seen || {}))));
   }
 }
 
