@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import StreamingResponse
@@ -64,16 +64,28 @@ class CampaignPatch(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     segment_id: int | None = None
-    channel_mode: str | None = Field(default=None, pattern="^(fixed|preferred)$")
-    channel_ids: list[int] | None = None
+    channel_mode: Literal["fixed", "preferred"] | None = Field(default=None, description=(
+        "`fixed`: everyone on the first of `channel_ids`. `preferred`: each customer on the channel of their own "
+        "last inbound message among `channel_ids`, else the first in that order they are reachable on and may "
+        "get marketing. Either way only a channel the customer is on (an identity of its kind; if they wrote "
+        "to a channel of that kind, that one); an opt-out there is skipped, not routed around."))
+    channel_ids: list[int] | None = Field(default=None, examples=[[1, 2]], description=(
+        "the channel, or the fallback order; channels whose `currency` config differs cannot share a campaign "
+        "(one campaign per market: its prices and coupons are in one currency)"))
     variants: list[VariantIn] | None = None
     template: TemplateIn | None = None
-    defaults: dict[str, str] | None = None
+    defaults: dict[str, str] | None = Field(default=None, examples=[
+        {"first_name": "朋友", "custom.city": "香港", "coupon": "SPRING", "shop": "Harbour Goods"}], description=(
+        "what a personal field takes when the contact lacks it: keys `name`, `first_name`, `custom.<key>`, "
+        "`coupon`, `shop` (a `contact.` prefix is accepted); a field without a default renders empty"))
     coupon_prefix: str | None = Field(default=None, max_length=20)
     send_at: datetime | None = None
     local_time: bool | None = None
-    quiet_start: str | None = Field(default=None, max_length=5)
-    quiet_end: str | None = Field(default=None, max_length=5)
+    quiet_start: str | None = Field(default=None, max_length=5, examples=["21:00"], description=(
+        "HH:MM in each recipient's time zone; a new campaign takes 21:00-08:00. Set both to null (or equal) "
+        "to switch them off: recipients with a known time zone are then sent at any hour; those whose zone is "
+        "unknown are still held to 21:00-08:00 in the shop's and their phone country's zones"))
+    quiet_end: str | None = Field(default=None, max_length=5, examples=["08:00"])
     throttle_per_second: float | None = Field(default=None, gt=0)
     attribution_hours: int | None = Field(default=None, ge=1, le=24 * 90)
 
