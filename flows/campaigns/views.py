@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from channels.preview import address_for, seen
 from channels.types import ChannelConfig
 from flows.campaigns import jobs as campaign_jobs
-from flows.campaigns import service, stats
+from flows.campaigns import service, stats, testsend
 from flows.campaigns.models import Campaign, CampaignStatus
 from flows.campaigns.personalise import ContactFields, compose, compose_template
 from flows.campaigns.preview_fields import in_audience, preview_fields
@@ -209,6 +209,31 @@ def launch_check(campaign_id: Id, session: DbSession, _: MarketerUser) -> dict[s
     finally:
         session.rollback()
     return {"campaign_id": campaign_id, **answer}
+
+
+class TestSendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel_id: int = Field(ge=1, description="one of the campaign's channels")
+    to: str = Field(min_length=1, max_length=64, examples=["+85291234567"],
+                    description="your own phone (or the sandbox phone's number), or a Telegram user id")
+    variant: str | None = Field(default=None, max_length=20)
+
+
+@router.post("/{campaign_id}/test-send", status_code=202)
+def test_send(campaign_id: Id, body: TestSendIn, session: DbSession, user: MarketerUser) -> dict[str, Any]:
+    """Send the campaign's message to one address (yours) through the normal send path: the worker sends it
+    like any reply, and it appears in that address's conversation. Outside WhatsApp's 24-hour window the
+    campaign's template is sent, as to a customer; with none, 422 with the reason."""
+    campaign = _found(session, campaign_id)
+    try:
+        message = testsend.test_send(session=session, campaign=campaign, channel_id=body.channel_id, to=body.to,
+                                     variant=body.variant, actor_id=user.id)
+    except service.CampaignError as error:
+        raise _refused(error) from None
+    session.commit()
+    return {"campaign_id": campaign_id, "message_id": message.id, "conversation_id": message.conversation_id,
+            "kind": message.kind, "status": message.status}
 
 
 def _lifecycle(name: str) -> Any:

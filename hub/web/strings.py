@@ -233,6 +233,7 @@ CAMPAIGN_STRINGS = {
     "cmp_reason_outside_the_24_hour_window_and_no_template": N_("outside the 24-hour window and no template"),
     "cmp_sms_segments_gsm": N_("{count} characters: {segments} SMS"),
     "cmp_sms_segments_ucs2": N_("{count} characters (Unicode): {segments} SMS"),
+    "cmp_test_sent": N_("Sent a test to {to}."),
     "cmp_no_campaigns": N_("No campaigns yet."), "cmp_campaign_saved": N_("Saved the draft {name}."),
 }
 STRINGS.update(CAMPAIGN_STRINGS)

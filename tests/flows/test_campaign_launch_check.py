@@ -89,3 +89,32 @@ def test_the_report_lists_reasons_and_stays_live_for_the_attribution_window(clie
         session.execute(update(Campaign).where(col(Campaign.id) == draft["id"]).values(
             finished_at=utcnow() - timedelta(hours=49)))
     assert client.get(f"/api/v1/campaigns/{draft['id']}/stats", headers=marketer).json()["live"] is False
+
+
+def test_a_test_send_goes_to_the_marketers_own_address_through_the_normal_send_path(client: Any) -> None:
+    marketer = token_for(client, "mika@shop.test")
+    telegram = make_channel(kind="telegram", name="TG").id or 0
+    whatsapp = make_channel(kind="whatsapp_meta", name="WA").id or 0
+    draft = client.post("/api/v1/campaigns", headers=marketer, json={
+        "name": "spring", "channel_ids": [telegram, whatsapp], "coupon_prefix": "SP-",
+        "variants": [{"name": "A", "text": "Hi {{ contact.first_name }}, {{ coupon }}"}]}).json()
+    sent = client.post(f"/api/v1/campaigns/{draft['id']}/test-send", headers=marketer,
+                       json={"channel_id": telegram, "to": "700100200"})
+    assert sent.status_code == 202, sent.text
+    with session_scope() as session:
+        from hub.conversations.models import Message
+
+        message = session.get(Message, sent.json()["message_id"])
+        assert message is not None and message.status == "queued" and message.direction == "outbound"
+        assert message.text == "Hi , TEST-0000" and message.payload["campaign_test"] is True
+        assert session.get(Campaign, draft["id"]).status == "draft"  # type: ignore[union-attr]
+    # WhatsApp: the marketer's phone never wrote to the number and the campaign has no template
+    refused = client.post(f"/api/v1/campaigns/{draft['id']}/test-send", headers=marketer,
+                          json={"channel_id": whatsapp, "to": "+852 9123 4567"})
+    assert refused.status_code == 422 and "24-hour window" in refused.json()["detail"]
+    for bad in ({"channel_id": 999, "to": "+85291234567"}, {"channel_id": whatsapp, "to": "not a phone"}):
+        answer = client.post(f"/api/v1/campaigns/{draft['id']}/test-send", headers=marketer, json=bad)
+        assert answer.status_code == 422 and answer.json()["detail"]
+    agent = token_for(client, "ann@shop.test")
+    assert client.post(f"/api/v1/campaigns/{draft['id']}/test-send", headers=agent,
+                       json={"channel_id": telegram, "to": "1"}).status_code == 403

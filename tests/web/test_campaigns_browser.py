@@ -357,6 +357,17 @@ def test_launch_asks_first_with_the_count_the_channels_and_who_is_left_out(new_p
     page.locator("#campaign-variants textarea").nth(1).fill("Spring: 10% off")
     page.locator("#quiet-start").fill("")
     page.locator("#quiet-end").fill("")
+    page.locator("#test-to").fill("+85298765432")  # the marketer's own phone has not written: no window
+    page.get_by_role("button", name="Send a test").click()
+    expect(page.locator("#campaign-error")).to_contain_text("24-hour window")
+    page.locator("#template-name").fill("spring_sale")
+    page.get_by_role("button", name="Send a test").click()
+    expect(page.locator("#saved")).to_contain_text("Sent a test to +85298765432.")
+    with session_scope() as session:
+        from hub.conversations.models import Message
+
+        test = session.exec(select(Message).where(Message.direction == "outbound")).one()
+        assert test.kind == "template" and test.payload["campaign_test"] is True
 
     page.get_by_role("button", name="Launch").click()
     confirm = page.get_by_role("dialog")
@@ -380,7 +391,7 @@ def test_launch_asks_first_with_the_count_the_channels_and_who_is_left_out(new_p
     with session_scope() as session:
         variants = [r.variant for r in session.exec(select(Recipient).where(Recipient.state != "skipped")).all()]
         assert sorted(variants) == ["A", "A", "B"] or sorted(variants) == ["A", "B", "B"]
-    assert page_errors == []
+    assert [e for e in page_errors if "status of 422" not in e] == []  # the refused test send, shown above
 
 
 def build_vip_segment_of(page, name: str, count: int) -> None:  # type: ignore[no-untyped-def]

@@ -379,6 +379,21 @@ async function launch() {
   }
 }
 
+/* A test send to the marketer's own phone (or the sandbox phone) on the campaign's first channel. */
+async function testSend() {
+  const to = $("#test-to").value.trim();
+  if (!to) { $("#test-to").focus(); return; }
+  const saved = await save();
+  if (!saved) return;
+  try {
+    await call(`/api/v1/campaigns/${saved.id}/test-send`, { method: "POST",
+      body: { channel_id: saved.channel_ids[0], to, variant: state.variant } });
+    notify(t("cmp_test_sent", { to }));
+  } catch (problem) {
+    $("#campaign-error").textContent = problem.message;
+  }
+}
+
 export function openEditor(campaign) {
   state.editing = campaign;
   state.variant = null;
@@ -418,5 +433,6 @@ export function setupEditor(options) {
   $("#campaign-send-at").addEventListener("input", () => { $("#when-later").checked = true; });
   $("#campaign-form").addEventListener("submit", (event) => { event.preventDefault(); save(); });
   $("#campaign-launch").addEventListener("click", launch);
+  $("#test-send").addEventListener("click", testSend);
   $("#campaign-close").addEventListener("click", closeEditor);
 }
