@@ -223,7 +223,7 @@ CAMPAIGN_STRINGS = {
     "cmp_report": N_("Report"), "cmp_report_named": N_("Report of {name}"),
     "cmp_confirm_title": N_("Send to {count} people on these channels?"),
     "cmp_confirm_channel": N_("{name} ({kind}): {count}"),
-    "cmp_confirm_skipped": N_("{count} people in the segment will not get it:"),
+    "cmp_confirm_skipped": N_("Not sent to {count} in the segment:"),
     "cmp_reason_count": N_("{state}, {reason}: {count}"),
     "cmp_reason_opted_out": N_("opted out"),
     "cmp_reason_no_address_the_channel_can_reach": N_("not on this channel"),

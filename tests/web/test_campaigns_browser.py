@@ -374,7 +374,7 @@ def test_launch_asks_first_with_the_count_the_channels_and_who_is_left_out(new_p
     expect(confirm).to_be_visible()
     expect(confirm.get_by_role("heading")).to_have_text(f"Send to {len(VIPS)} people on these channels?")
     expect(confirm.locator("#launch-confirm-channels li")).to_have_text([f"WhatsApp HK (WhatsApp): {len(VIPS)}"])
-    expect(confirm).to_contain_text("1 people in the segment will not get it:")
+    expect(confirm).to_contain_text("Not sent to 1 in the segment:")
     expect(confirm).to_contain_text("Skipped, not on this channel: 1")
     if os.environ.get("HUB_SCREENSHOTS"):
         DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
