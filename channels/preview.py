@@ -57,8 +57,12 @@ def _meta(message: OutboundMessage) -> dict[str, Any]:
         out["text"] = body["text"]["body"]
     elif kind == "template":
         template = body["template"]
-        params = [p.get("text") for c in template.get("components", []) for p in c.get("parameters", [])]
+        components = template.get("components", [])
+        params = [p.get("text") for c in components if c.get("type") == "body" for p in c.get("parameters", [])]
         out["template"] = {"name": template["name"], "language": template["language"]["code"], "params": params}
+        out["buttons"] = [{"title": f"/l/{p.get('text')}", "url": f"/l/{p.get('text')}"}
+                          for c in components if c.get("type") == "button" for p in c.get("parameters", [])]
+        out["native"] = bool(out["buttons"])
     elif kind == "interactive":
         interactive = body["interactive"]
         out["text"] = interactive.get("body", {}).get("text")

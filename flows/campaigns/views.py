@@ -54,6 +54,11 @@ class TemplateIn(BaseModel):
     name: str = Field(min_length=1, max_length=512)
     language: str = Field(default="en_US", max_length=20)
     params: list[str] = Field(default_factory=list, max_length=20)
+    button_url: str | None = Field(default=None, max_length=2000, examples=["https://shop.example/sale"],
+                                   description=(
+        "the address behind the approved template's first button, a dynamic URL button approved as "
+        "`{HUB_PUBLIC_URL}/l/{{1}}`: each recipient's tracked-link token is its parameter, so the customer "
+        "gets a native button and the click is counted"))
 
 
 class CampaignPatch(BaseModel):

@@ -76,3 +76,41 @@ def test_the_preview_is_the_sent_request() -> None:
     message = Message(conversation_id=1, channel_id=1, direction="outbound", kind=kind, text=text, payload=payload)
     sent = render(outbound.as_outbound(message, address_for("whatsapp_meta")))
     assert sent["interactive"]["action"]["buttons"][0]["reply"] == {"id": "campaign:5:0", "title": "OK"}
+
+
+def test_outside_the_window_the_template_carries_a_tracked_native_url_button(backend: Any) -> None:
+    """A WhatsApp customer outside the 24-hour window gets the approved template; its dynamic URL button's
+    parameter is their tracked-link token, so the click counts (and the preview shows the button)."""
+    from sqlmodel import select
+
+    from channels.preview import seen
+    from channels.types import ChannelConfig
+    from flows.campaigns.models import Campaign, Recipient, TrackedLink
+    from flows.campaigns.personalise import message_for
+    from hub.contacts.models import Contact
+    from hub.db import session_scope
+
+    whatsapp = make_channel("whatsapp_meta", "WA")
+    with session_scope() as session:
+        contact = Contact(name="Ann Lee")
+        campaign = Campaign(name="spring", channel_ids=[whatsapp.id], variants=[{"name": "A", "text": "Hi"}],
+                            template={"name": "spring_sale", "language": "en", "params": ["{{ contact.first_name }}"],
+                                      "button_url": "https://shop.example/sale"})
+        session.add(contact)
+        session.add(campaign)
+        session.flush()
+        recipient = Recipient(campaign_id=campaign.id or 0, contact_id=contact.id or 0, channel_id=whatsapp.id)
+        session.add(recipient)
+        session.flush()
+        kind, text, payload = message_for(session, campaign, recipient, contact, whatsapp, window=False)
+        link = session.exec(select(TrackedLink).where(TrackedLink.recipient_id == recipient.id)).one()
+        assert link.url == "https://shop.example/sale"
+        message = Message(conversation_id=1, channel_id=whatsapp.id or 0, direction="outbound", kind=kind, text=text,
+                          payload=payload)
+        body = render(outbound.as_outbound(message, address_for("whatsapp_meta")))
+        assert body["template"]["components"] == [
+            {"type": "body", "parameters": [{"type": "text", "text": "Ann"}]},
+            {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": link.token}]}]
+        shown = seen("whatsapp_meta", outbound.as_outbound(message, address_for("whatsapp_meta")),
+                     ChannelConfig(id=1, kind="whatsapp_meta", config={}))
+        assert shown["native"] is True and shown["template"]["params"] == ["Ann"]

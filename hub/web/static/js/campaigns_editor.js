@@ -173,7 +173,8 @@ function body() {
     variants,
     template: templateName ? {
       name: templateName, language: $("#template-language").value.trim() || "en_US",
-      params: $("#template-params").value.split("\n").map((p) => p.trim()).filter(Boolean) } : null,
+      params: $("#template-params").value.split("\n").map((p) => p.trim()).filter(Boolean),
+      button_url: $("#template-button-url").value.trim() || null } : null,
     defaults: firstName ? { first_name: firstName } : {},
     coupon_prefix: $("#campaign-coupon").value.trim() || null,
     send_at: sendAt,
@@ -211,6 +212,7 @@ function fill(campaign) {
   $("#template-name").value = template.name || "";
   $("#template-language").value = template.language || "";
   $("#template-params").value = (template.params || []).join("\n");
+  $("#template-button-url").value = template.button_url || "";
   $("#when-later").checked = Boolean(c.send_at);
   $("#when-now").checked = !c.send_at;
   $("#campaign-send-at").value = localInputValue(c.send_at, c.local_time);
