@@ -30,6 +30,8 @@ def test_send(*, session: Session, campaign: Campaign, channel_id: int, to: str,
     channel = session.get(Channel, channel_id)
     if channel is None or channel_id not in campaign.channel_ids:
         raise CampaignError(f"channel_id: {channel_id} is not one of this campaign's channels")
+    if not to.strip():
+        raise CampaignError("to: an address is needed (a phone number or a Telegram user id)")
     adapter = adapter_of(channel.kind)
     if "phone" in adapter.identity_kinds:
         try:
