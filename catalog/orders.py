@@ -11,6 +11,7 @@ delivered after that commit.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -33,6 +34,10 @@ conversation_id, status."""
 ORDER_PAID = "order.paid"
 """An order was paid (once per order): data order_id, contact_id, conversation_id, status."""
 
+ATTRIBUTION: list[Callable[[Session, int, datetime], int | None]] = []
+"""Who else may claim an order at checkout: each is called with (session, contact id, now) and answers a
+campaign id or None. `flows.campaigns` registers the broadcast the customer answered or clicked within its
+window, so the order (and its Stripe Checkout Session's metadata) names the campaign from the start."""
 HOLD = timedelta(hours=1)  # as long as the Stripe Checkout Session it pays through
 """How long a pending order holds its stock before it may expire."""
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read out over a chat or a phone
@@ -129,6 +134,9 @@ def checkout(*, session: Session, cart: Cart, agent_id: int | None = None, campa
             lines.append(OrderLine(order_id=0, variant_id=variant.id, sku=variant.sku,
                                    title=variant_label(product, variant, locale)[:500], quantity=item.quantity,
                                    unit_minor=unit, currency=locked.currency))
+        if campaign_id is None:
+            campaign_id = next((found for claim in ATTRIBUTION
+                                if (found := claim(session, locked.contact_id, now)) is not None), None)
         order = Order(number=_number(), contact_id=locked.contact_id, conversation_id=locked.conversation_id,
                       channel_id=conversation.channel_id if conversation else None, agent_id=agent_id,
                       campaign_id=campaign_id, currency=locked.currency,

@@ -9,9 +9,9 @@ What does not fit degrades instead of failing:
   URL button, become a numbered text menu with the links written out;
 - exactly one URL button (and no reply buttons) becomes a `cta_url` message.
 
-An image (`media_type` "image") on a buttons message becomes the image header of the reply-button
-or `cta_url` message, and the text header then leads the body. List messages take only a text
-header, so a list keeps its text header and leaves the image out.
+A reply-button or `cta_url` message with media carries it as its header (image, video or document),
+and the text header then leads the body. List messages take only a text header, so a list keeps its
+text header and leaves the media out.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ BODY_TEXT = 1024
 TEXT_BODY = 4096
 DEFAULT_LIST_BUTTON = "Options"
 MEDIA_TYPES = frozenset({"image", "video", "audio", "document"})
-IMAGE_HEADER = frozenset({"button", "cta_url"})
-"""Interactive types whose header may be an image (Meta: list headers are text only)."""
+MEDIA_HEADER_TYPES = frozenset({"button", "cta_url"})
+"""Interactive types whose header may be media (Meta: list headers are text only)."""
+HEADER_MEDIA = frozenset({"image", "video", "document"})
 
 Json = dict[str, Any]
 
@@ -155,9 +156,9 @@ def _interactive(message: OutboundMessage, interactive: Json, *, body_required: 
         interactive["body"] = {"text": truncate_chars(body_text, BODY_TEXT)}
     elif body_required:
         raise RenderError("an interactive message needs a text")
-    image = message.media_url if message.media_type == "image" and interactive["type"] in IMAGE_HEADER else None
-    if image:
-        interactive["header"] = {"type": "image", "image": {"link": image}}
+    header_media = (message.media_type or "image") if message.media_url else None
+    if header_media in HEADER_MEDIA and interactive["type"] in MEDIA_HEADER_TYPES:
+        interactive["header"] = {"type": header_media, header_media: {"link": message.media_url}}
         if message.header:  # the title leads the body, in bold, rather than being lost
             lead = f"*{truncate_chars(message.header, HEADER_TEXT)}*"
             interactive["body"] = {"text": truncate_chars("\n".join(p for p in (lead, body_text) if p), BODY_TEXT)}

@@ -4,6 +4,7 @@ deadlocks the transaction that emitted the event. `register()` is called by the 
 
 from __future__ import annotations
 
+from catalog import orders
 from catalog.orders import ORDER_PAID
 from flows.campaigns import tracking
 from hub import broker, events
@@ -73,3 +74,5 @@ def register() -> None:
     events.subscribe(events.MESSAGE_RECEIVED, on_received)
     events.subscribe(events.CONTACT_UPDATED, on_contact_updated)
     events.subscribe(ORDER_PAID, on_order_paid)
+    if tracking.engaged_campaign not in orders.ATTRIBUTION:  # the order names its campaign at checkout
+        orders.ATTRIBUTION.append(tracking.engaged_campaign)

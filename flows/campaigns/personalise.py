@@ -87,6 +87,7 @@ def check_campaign_templates(variants: list[dict[str, Any]], template: dict[str,
             check_template(button.get("url"), f"variant {name} button {number + 1} url")
     for number, param in enumerate((template or {}).get("params") or []):
         check_template(str(param), f"template parameter {number + 1}")
+    check_template((template or {}).get("button_url"), "template button_url")
 
 
 @lru_cache(maxsize=512)
@@ -208,15 +209,32 @@ def compose(
     return "text", text, payload
 
 
-def compose_template(campaign: Campaign, fields: ContactFields) -> tuple[str, str | None, dict[str, Any]]:
-    """The campaign's WhatsApp template message with its parameters filled in."""
+def compose_template(
+    campaign: Campaign, fields: ContactFields, *, session: Session | None = None, recipient_id: int | None = None,
+) -> tuple[str, str | None, dict[str, Any]]:
+    """The campaign's WhatsApp template message with its parameters filled in.
+
+    With a `button_url`, the approved template's first button is a dynamic URL button (approved as
+    `{HUB_PUBLIC_URL}/l/{{1}}`): its parameter is the recipient's tracked-link token, so the customer gets a
+    native button and the click is counted; a preview (no recipient) shows the token `SAMPLE`."""
     template = campaign.template or {}
     context = context_for(campaign, fields)
     params = [render(str(param), context) for param in template.get("params") or []]
-    payload = {
+    payload: dict[str, Any] = {
         "campaign_id": campaign.id, "template_name": template.get("name"),
         "template_language": template.get("language") or "en_US", "template_params": params,
     }
+    button_url = render(template.get("button_url"), context).strip() if template.get("button_url") else ""
+    if button_url and safe_url(button_url):
+        token = "SAMPLE"
+        if session is not None and recipient_id is not None:
+            token = tracked_url(session, recipient_id, button_url).rsplit("/", 1)[-1]
+        components: list[dict[str, Any]] = []
+        if params:
+            components.append({"type": "body", "parameters": [{"type": "text", "text": p} for p in params]})
+        components.append({"type": "button", "sub_type": "url", "index": "0",
+                           "parameters": [{"type": "text", "text": token}]})
+        payload["components"] = components
     return "template", f"[template {template.get('name')}] " + " | ".join(params), payload
 
 
@@ -271,5 +289,5 @@ def message_for(
     if not window:
         if not (campaign.template or {}).get("name"):
             raise OutsideWindow()
-        return compose_template(campaign, fields)
+        return compose_template(campaign, fields, session=session, recipient_id=recipient.id)
     return compose(campaign, recipient.variant, fields, session=session, recipient_id=recipient.id)

@@ -7,12 +7,13 @@ A/B variants, hand out coupons and set each `due_at` (per time zone, out of quie
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, insert, literal, not_, or_, select, update
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, insert, literal, not_, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -80,10 +81,17 @@ def validate(session: Session, campaign: Campaign) -> None:
     """Raise CampaignError (templates, channels, variants, times) before anything is stored."""
     if campaign.channel_mode not in ("fixed", "preferred"):
         raise CampaignError("channel_mode: fixed or preferred")
+    currencies: dict[str, str] = {}
     for channel_id in campaign.channel_ids:
         channel = session.get(Channel, channel_id)
         if channel is None or channel.kind not in ADAPTERS:
             raise CampaignError(f"channel_ids: no channel {channel_id}")
+        if (channel.config or {}).get("currency"):
+            currencies.setdefault(str(channel.config["currency"]).upper(), channel.name)
+    if len(currencies) > 1:  # one message, one market: its prices and coupons are in one currency
+        raise CampaignError("channel_ids: these channels sell in " + " and ".join(
+            f"{code} ({name})" for code, name in sorted(currencies.items()))
+            + "; a campaign's message is in one currency, so make one campaign per market")
     if not campaign.variants:
         raise CampaignError("variants: a campaign needs at least one message variant")
     names = [str(v.get("name") or "") for v in campaign.variants]
@@ -193,12 +201,27 @@ def _snapshot(session: Session, campaign: Campaign, now: datetime) -> None:
 
 
 def reachable(channel: Channel, contact_id: Any) -> ColumnElement[bool]:
-    """The contact has an identity this kind of channel can send to."""
-    kinds = ADAPTERS[channel.kind].identity_kinds
-    conditions = [col(ChannelIdentity.kind).in_([k for k in kinds if k != "phone"])]
-    if "phone" in kinds:
-        conditions.append(col(ChannelIdentity.phone).is_not(None))
-    return exists().where(col(ChannelIdentity.contact_id) == contact_id, or_(*conditions))
+    """The contact has an identity of this channel's own kind (an SMS number is no WhatsApp address, a
+    WhatsApp user no SMS one) and, if they ever wrote to a channel of this kind, they wrote to this one:
+    a customer of the Tokyo number is not reached through the Hong Kong one."""
+    adapter = ADAPTERS[channel.kind]
+    kinds = [k for k in adapter.identity_kinds if k != "phone"]
+    conditions: list[ColumnElement[bool]] = [col(ChannelIdentity.kind).in_(kinds)]
+    if "phone" in adapter.identity_kinds:
+        conditions.append(and_(col(ChannelIdentity.kind) == adapter.phone_identity,
+                               col(ChannelIdentity.phone).is_not(None)))
+    has_identity = exists().where(col(ChannelIdentity.contact_id) == contact_id, or_(*conditions))
+    other = aliased(Channel)
+    wrote_elsewhere = exists().where(
+        col(Conversation.contact_id) == contact_id, col(Conversation.last_inbound_at).is_not(None),
+        col(Conversation.channel_id) == col(other.id), col(other.kind) == channel.kind, col(other.id) != channel.id)
+    return and_(has_identity, or_(wrote_here(channel.id, contact_id), ~wrote_elsewhere))
+
+
+def wrote_here(channel_id: Any, contact_id: Any) -> ColumnElement[bool]:
+    """The contact has written to this channel (their conversation on it has an inbound message)."""
+    return exists().where(col(Conversation.contact_id) == contact_id, col(Conversation.channel_id) == channel_id,
+                          col(Conversation.last_inbound_at).is_not(None))
 
 
 def opted_out(channel_id: Any, contact_id: Any) -> ColumnElement[bool]:
@@ -219,9 +242,10 @@ def _channels(session: Session, campaign: Campaign) -> list[Channel]:
 
 
 def _choose_channels(session: Session, campaign: Campaign) -> None:
-    """Fixed: the first channel. Preferred: the channel of the latest conversation among the campaign's,
-    where the contact is reachable and not opted out; else the first such channel in the fallback order;
-    else the first channel they can be reached on (to be skipped as opted out); else none (unreachable)."""
+    """Fixed: the first channel. Preferred: the channel the customer last wrote to (their own last inbound
+    message, not Hub's last send) among the campaign's, where they are reachable; else the first channel in the
+    fallback order where they are reachable and may get marketing; else the first where they are reachable.
+    An opt-out on the chosen channel is not routed around: the recipient is skipped with the reason."""
     channels = _channels(session, campaign)
     if not channels:
         return
@@ -230,14 +254,15 @@ def _choose_channels(session: Session, campaign: Campaign) -> None:
         session.execute(update(Recipient).where(col(Recipient.campaign_id) == campaign.id)
                         .values(channel_id=channels[0].id))
         return
-    for channel in channels:  # mark whose latest conversation is on this channel
+    for channel in channels:  # mark whose last inbound message is on this channel
         latest = (select(col(Conversation.channel_id)).where(col(Conversation.contact_id) == contact,
-                                                              col(Conversation.channel_id).in_(campaign.channel_ids))
-                  .order_by(col(Conversation.last_activity_at).desc(), col(Conversation.id).desc())
+                                                              col(Conversation.channel_id).in_(campaign.channel_ids),
+                                                              col(Conversation.last_inbound_at).is_not(None))
+                  .order_by(col(Conversation.last_inbound_at).desc(), col(Conversation.id).desc())
                   .limit(1).scalar_subquery())
         session.execute(update(Recipient).where(
             col(Recipient.campaign_id) == campaign.id, col(Recipient.channel_id).is_(None), latest == channel.id,
-            reachable(channel, contact), may_market(channel, contact)).values(channel_id=channel.id))
+            reachable(channel, contact)).values(channel_id=channel.id))
     for strict in (True, False):
         for channel in channels:
             conditions = [reachable(channel, contact)]
@@ -301,19 +326,42 @@ def _skip_duplicates(session: Session, campaign: Campaign) -> None:
     _skip(session, campaign, SKIP_DUPLICATE, shared)
 
 
+def variant_order(campaign_id: int, contact_id: int) -> bytes:
+    """A recipient's place in the campaign's shuffled audience: a hash of (campaign, contact), so the same
+    campaign always shuffles the same way (a launch run again assigns the same variants)."""
+    return hashlib.sha256(f"hub-ab:{campaign_id}:{contact_id}".encode()).digest()
+
+
+def split_sizes(weights: list[float], total: int) -> list[int]:
+    """How many of `total` recipients each weight gets: the largest-remainder rounding of the exact shares,
+    so 7 recipients at 50/50 are 4 and 3 (never 7 and 0) and any audience follows the weights."""
+    whole = sum(weights) or 1.0
+    shares = [w * total / whole for w in weights]
+    sizes = [int(share) for share in shares]
+    order = sorted(range(len(weights)), key=lambda i: (-(shares[i] - sizes[i]), i))
+    for index in order[:total - sum(sizes)]:
+        sizes[index] += 1
+    return sizes
+
+
 def _split_variants(session: Session, campaign: Campaign) -> None:
-    """Deterministic A/B split: `id % 100` against the cumulative weights (normalised to 100)."""
+    """The A/B split: the audience shuffled by `variant_order`, then cut by the weights (`split_sizes`)."""
     variants = campaign.variants or [{"name": "A"}]
+    names = [str(v.get("name") or "A") for v in variants]
     weights = [float(v.get("weight", 100 / len(variants))) for v in variants]
-    total = sum(weights) or 1.0
-    bucket = col(Recipient.id) % 100
-    whens, edge = [], 0.0
-    for variant, weight in zip(variants[:-1], weights[:-1], strict=True):
-        edge += weight * 100 / total
-        whens.append((bucket < round(edge), str(variant.get("name") or "A")))
-    last = str(variants[-1].get("name") or "A")
-    value: Any = case(*whens, else_=last) if whens else last
-    session.execute(update(Recipient).where(col(Recipient.campaign_id) == campaign.id).values(variant=value))
+    campaign_id = int(campaign.id or 0)
+    for sendable in (True, False):  # those who will get a message follow the weights among themselves
+        state = col(Recipient.state) == PENDING
+        rows = session.execute(select(col(Recipient.id), col(Recipient.contact_id)).where(
+            col(Recipient.campaign_id) == campaign_id, state if sendable else ~state)).all()
+        shuffled = [row[0] for row in sorted(rows, key=lambda row: (variant_order(campaign_id, row[1]), row[0]))]
+        start = 0
+        for name, size in zip(names, split_sizes(weights, len(shuffled)), strict=True):
+            ids = shuffled[start:start + size]
+            start += size
+            for chunk in range(0, len(ids), 1000):
+                session.execute(update(Recipient).where(col(Recipient.id).in_(ids[chunk:chunk + 1000]))
+                                .values(variant=name))
 
 
 def _hand_out_coupons(session: Session, campaign: Campaign, chunk: int = 1000) -> None:

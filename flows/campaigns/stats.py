@@ -9,7 +9,7 @@ import csv
 import io
 import math
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from scipy.stats import norm
@@ -18,9 +18,10 @@ from sqlmodel import Session, col
 
 from catalog.csv_io import neutralise
 from flows.campaigns import service
-from flows.campaigns.models import Recipient, RecipientState
+from flows.campaigns.models import Campaign, CampaignStatus, Recipient, RecipientState
 from hub.channel_records.models import Channel
 from hub.contacts.models import Contact
+from hub.db import as_utc, utcnow
 
 COUNTS = ("recipients", "skipped", "queued", "sent", "delivered", "read", "failed", "replied", "clicked", "converted")
 FUNNEL = ("sent", "delivered", "read", "clicked", "replied", "converted")
@@ -111,14 +112,54 @@ def funnel(numbers: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"step": step, "count": numbers[step], "rate": numbers[f"{step}_rate"]} for step in FUNNEL]
 
 
+def reasons(session: Session, campaign_id: int) -> list[dict[str, Any]]:
+    """Why recipients were skipped or failed: one row per (state, reason) with its count, most first."""
+    state, reason = col(Recipient.state), col(Recipient.reason)
+    rows = session.execute(select(state, reason, func.count().label("count")).where(
+        col(Recipient.campaign_id) == campaign_id,
+        state.in_((RecipientState.skipped.value, RecipientState.failed.value)))
+        .group_by(state, reason)).all()
+    found = [{"state": row.state, "reason": row.reason or row.state, "count": int(row[-1])} for row in rows]
+    return sorted(found, key=lambda item: (-item["count"], item["state"], item["reason"]))
+
+
+def live_until(campaign: Campaign) -> datetime | None:
+    """Until when the report keeps changing: replies, clicks and purchases are credited to the campaign for
+    `attribution_hours` after it finished (None while it still sends; no end for a draft)."""
+    if campaign.finished_at is None:
+        return None
+    return as_utc(campaign.finished_at) + timedelta(hours=campaign.attribution_hours)
+
+
 def report(session: Session, campaign_id: int) -> dict[str, Any]:
     """Everything the stats endpoint answers: the contract's numbers at the top level, then the detail."""
     numbers = counts(session, campaign_id)
     variants = by_variant(session, campaign_id)
     interrupted = session.execute(select(func.count()).select_from(Recipient).where(  # may be sent again by hand
         service.interrupted(campaign_id))).scalar_one()
+    campaign = service.get(session=session, campaign_id=campaign_id)
+    until = live_until(campaign)
+    live = campaign.status in service.ACTIVE or (until is not None and until > utcnow()
+                                                 and campaign.status == CampaignStatus.done.value)
     return {**numbers, "interrupted": int(interrupted), "variants": variants, "ab_test": ab_comparison(variants),
-            "funnel": funnel(numbers)}
+            "funnel": funnel(numbers), "reasons": reasons(session, campaign_id),
+            "live": live, "live_until": until.isoformat() if until else None}
+
+
+def launch_summary(session: Session, campaign_id: int) -> dict[str, Any]:
+    """Of a just-snapshotted audience: `sending` (how many get a message), `channels` (each channel's count),
+    `skipped` and `reasons` (why the others do not)."""
+    rows = session.execute(select(col(Recipient.channel_id), col(Channel.name), col(Channel.kind),
+                                  func.count().label("count"))
+                           .outerjoin(Channel, col(Channel.id) == col(Recipient.channel_id))
+                           .where(col(Recipient.campaign_id) == campaign_id,
+                                  col(Recipient.state) == RecipientState.pending.value)
+                           .group_by(col(Recipient.channel_id), col(Channel.name), col(Channel.kind))).all()
+    channels = sorted(({"channel_id": row.channel_id, "name": row.name, "kind": row.kind, "count": int(row[-1])}
+                       for row in rows), key=lambda item: -item["count"])
+    why = reasons(session, campaign_id)
+    return {"sending": sum(item["count"] for item in channels), "channels": channels,
+            "skipped": sum(item["count"] for item in why), "reasons": why}
 
 
 def _cell(value: object) -> str:

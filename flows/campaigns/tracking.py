@@ -151,16 +151,28 @@ def click(session: Session, token: str, now: datetime | None = None) -> str | No
     return link.url
 
 
+def _engaged() -> Any:
+    clicked, replied = col(Recipient.clicked_at), col(Recipient.replied_at)
+    return case((clicked.is_(None), replied), (replied.is_(None), clicked), (clicked > replied, clicked),
+                else_=replied)
+
+
+def engaged_campaign(session: Session, contact_id: int, now: datetime) -> int | None:
+    """The campaign whose message the contact most recently answered or clicked within its attribution
+    window (what `convert` will credit when the order is paid), for an order being checked out now."""
+    latest = _latest_in_window(session, contact_id, _engaged(), as_utc(now))
+    if latest is None:
+        return None
+    return int(session.execute(select(col(Recipient.campaign_id)).where(col(Recipient.id) == latest)).scalar_one())
+
+
 def convert(session: Session, order_id: int, contact_id: int, now: datetime | None = None) -> int | None:
     """A paid order: the contact's recipient that most recently replied or clicked within its attribution
     window is converted (once per order), and the order remembers the campaign. The campaign id, or None."""
     now = as_utc(now or utcnow())
     done = session.execute(select(col(Recipient.campaign_id)).where(col(Recipient.order_id) == order_id)).first()
     if done is None:
-        clicked, replied = col(Recipient.clicked_at), col(Recipient.replied_at)
-        engaged = case((clicked.is_(None), replied), (replied.is_(None), clicked), (clicked > replied, clicked),
-                       else_=replied)
-        latest = _latest_in_window(session, contact_id, engaged, now, col(Recipient.converted_at).is_(None))
+        latest = _latest_in_window(session, contact_id, _engaged(), now, col(Recipient.converted_at).is_(None))
         if latest is None:
             return None
         session.execute(update(Recipient).where(col(Recipient.id) == latest, col(Recipient.converted_at).is_(None))

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from channels import Button, IdentityRef, OutboundMessage
+from channels.preview import address_for, seen
+from channels.types import ChannelConfig
 from flows.campaigns import jobs as campaign_jobs
-from flows.campaigns import service, stats
+from flows.campaigns import service, stats, testsend
 from flows.campaigns.models import Campaign, CampaignStatus
 from flows.campaigns.personalise import ContactFields, compose, compose_template
 from flows.campaigns.preview_fields import in_audience, preview_fields
 from hub.api.deps import DbSession, MarketerUser
 from hub.channel_records.models import Channel
+from hub.channel_records.service import as_config
 from hub.contacts.models import Contact
+from hub.conversations import outbound
+from hub.conversations.models import Message
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
 
@@ -50,6 +54,11 @@ class TemplateIn(BaseModel):
     name: str = Field(min_length=1, max_length=512)
     language: str = Field(default="en_US", max_length=20)
     params: list[str] = Field(default_factory=list, max_length=20)
+    button_url: str | None = Field(default=None, max_length=2000, examples=["https://shop.example/sale"],
+                                   description=(
+        "the address behind the approved template's first button, a dynamic URL button approved as "
+        "`{HUB_PUBLIC_URL}/l/{{1}}`: each recipient's tracked-link token is its parameter, so the customer "
+        "gets a native button and the click is counted"))
 
 
 class CampaignPatch(BaseModel):
@@ -60,16 +69,28 @@ class CampaignPatch(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     segment_id: int | None = None
-    channel_mode: str | None = Field(default=None, pattern="^(fixed|preferred)$")
-    channel_ids: list[int] | None = None
+    channel_mode: Literal["fixed", "preferred"] | None = Field(default=None, description=(
+        "`fixed`: everyone on the first of `channel_ids`. `preferred`: each customer on the channel of their own "
+        "last inbound message among `channel_ids`, else the first in that order they are reachable on and may "
+        "get marketing. Either way only a channel the customer is on (an identity of its kind; if they wrote "
+        "to a channel of that kind, that one); an opt-out there is skipped, not routed around."))
+    channel_ids: list[int] | None = Field(default=None, examples=[[1, 2]], description=(
+        "the channel, or the fallback order; channels whose `currency` config differs cannot share a campaign "
+        "(one campaign per market: its prices and coupons are in one currency)"))
     variants: list[VariantIn] | None = None
     template: TemplateIn | None = None
-    defaults: dict[str, str] | None = None
+    defaults: dict[str, str] | None = Field(default=None, examples=[
+        {"first_name": "朋友", "custom.city": "香港", "coupon": "SPRING", "shop": "Harbour Goods"}], description=(
+        "what a personal field takes when the contact lacks it: keys `name`, `first_name`, `custom.<key>`, "
+        "`coupon`, `shop` (a `contact.` prefix is accepted); a field without a default renders empty"))
     coupon_prefix: str | None = Field(default=None, max_length=20)
     send_at: datetime | None = None
     local_time: bool | None = None
-    quiet_start: str | None = Field(default=None, max_length=5)
-    quiet_end: str | None = Field(default=None, max_length=5)
+    quiet_start: str | None = Field(default=None, max_length=5, examples=["21:00"], description=(
+        "HH:MM in each recipient's time zone; a new campaign takes 21:00-08:00. Set both to null (or equal) "
+        "to switch them off: recipients with a known time zone are then sent at any hour; those whose zone is "
+        "unknown are still held to 21:00-08:00 in the shop's and their phone country's zones"))
+    quiet_end: str | None = Field(default=None, max_length=5, examples=["08:00"])
     throttle_per_second: float | None = Field(default=None, gt=0)
     attribution_hours: int | None = Field(default=None, ge=1, le=24 * 90)
 
@@ -178,6 +199,48 @@ def launch_campaign(campaign_id: Id, session: DbSession, user: MarketerUser) -> 
     return _out(_found(session, campaign_id))
 
 
+@router.post("/{campaign_id}/launch-check")
+def launch_check(campaign_id: Id, session: DbSession, _: MarketerUser) -> dict[str, Any]:
+    """What launching now would do, without launching: how many people get the message on which channel and
+    how many are skipped and why (the launch itself, rolled back). For the "Send to N people?" question."""
+    campaign = _found(session, campaign_id)
+    if campaign.status != CampaignStatus.draft.value:
+        raise HTTPException(409, f"the campaign is {campaign.status}; only a draft can be launched")
+    try:
+        service.launch(session=session, campaign_id=campaign_id)
+        answer = stats.launch_summary(session, campaign_id)
+    except (service.NotFound, service.CampaignError) as error:
+        raise _refused(error) from None
+    finally:
+        session.rollback()
+    return {"campaign_id": campaign_id, **answer}
+
+
+class TestSendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel_id: int = Field(ge=1, description="one of the campaign's channels")
+    to: str = Field(min_length=1, max_length=64, examples=["+85291234567"],
+                    description="your own phone (or the sandbox phone's number), or a Telegram user id")
+    variant: str | None = Field(default=None, max_length=20)
+
+
+@router.post("/{campaign_id}/test-send", status_code=202)
+def test_send(campaign_id: Id, body: TestSendIn, session: DbSession, user: MarketerUser) -> dict[str, Any]:
+    """Send the campaign's message to one address (yours) through the normal send path: the worker sends it
+    like any reply, and it appears in that address's conversation. Outside WhatsApp's 24-hour window the
+    campaign's template is sent, as to a customer; with none, 422 with the reason."""
+    campaign = _found(session, campaign_id)
+    try:
+        message = testsend.test_send(session=session, campaign=campaign, channel_id=body.channel_id, to=body.to,
+                                     variant=body.variant, actor_id=user.id)
+    except service.CampaignError as error:
+        raise _refused(error) from None
+    session.commit()
+    return {"campaign_id": campaign_id, "message_id": message.id, "conversation_id": message.conversation_id,
+            "kind": message.kind, "status": message.status}
+
+
 def _lifecycle(name: str) -> Any:
     def move(campaign_id: Id, session: DbSession, _: MarketerUser) -> CampaignOut:
         try:
@@ -233,22 +296,22 @@ def recipients_csv(campaign_id: Id, session: DbSession, _: MarketerUser) -> Stre
         "Content-Disposition": f'attachment; filename="campaign-{campaign_id}-recipients.csv"'})
 
 
-def _rendered(channel: Channel, kind: str, text: str | None, payload: dict[str, Any]) -> Any:
-    """What the provider would be sent, for channels whose renderer is a pure function (Meta)."""
-    if channel.kind != "whatsapp_meta":
-        return None
-    from channels.meta.render import render
+STYLE_KINDS = {"whatsapp": "whatsapp_meta", "sms": "sms_twilio", "telegram": "telegram", "webchat": "webchat"}
+"""A channel kind that stands for each style the editor shows, for the styles the campaign does not use."""
 
-    rest = dict(payload)
-    buttons = tuple(Button(**b) for b in rest.pop("buttons", []))
-    try:
-        return render(OutboundMessage(
-            to=IdentityRef(kind="phone", value="+85291234567"), kind=kind, text=text,  # type: ignore[arg-type]
-            buttons=buttons, media_url=rest.get("media_url"), media_type=rest.get("media_type"),
-            template_name=rest.get("template_name"), template_language=rest.get("template_language"),
-            template_params=tuple(rest.get("template_params") or ())))
-    except Exception as error:  # a preview shows the problem instead of failing
-        return {"error": str(error)}
+
+def style_of(kind: str) -> str:
+    return "whatsapp" if kind.startswith("whatsapp") else "sms" if kind.startswith("sms") else kind
+
+
+def _seen(channel: Channel | None, kind: str, message_kind: str, text: str | None,
+          payload: dict[str, Any]) -> dict[str, Any]:
+    """What the customer gets, from the request the sender would make: the message stored as a broadcast is
+    (`outbound.as_outbound`), rendered by the channel's own renderer (`channels.preview.seen`)."""
+    message = Message(conversation_id=0, channel_id=(channel.id or 0) if channel else 0, direction="outbound",
+                      kind=message_kind, text=text, payload=payload)
+    config = as_config(channel) if channel is not None else ChannelConfig(id=0, kind=kind, config={})
+    return seen(kind, outbound.as_outbound(message, address_for(kind)), config)
 
 
 @router.post("/{campaign_id}/preview")
@@ -265,19 +328,22 @@ def preview_campaign(campaign_id: Id, body: PreviewIn, session: DbSession, _: Ma
             raise HTTPException(404, "no contact with that id in the campaign's segment")
         fields = preview_fields(campaign, contact, SAMPLE.coupon)
     previews = []
-    for channel_id in campaign.channel_ids:
-        channel = session.get(Channel, channel_id)
-        if channel is None:
-            continue
-        kind, text, payload = compose(campaign, body.variant, fields)
-        entry: dict[str, Any] = {"channel_id": channel.id, "channel_kind": channel.kind, "kind": kind, "text": text,
-                                 "buttons": payload.get("buttons", []), "media_url": payload.get("media_url"),
-                                 "rendered": _rendered(channel, kind, text, payload)}
-        if campaign.template and channel.kind.startswith("whatsapp"):
-            t_kind, t_text, t_payload = compose_template(campaign, fields)
+    kind, text, payload = compose(campaign, body.variant, fields)
+    template = compose_template(campaign, fields) if campaign.template else None
+    channels = [c for c in (session.get(Channel, i) for i in campaign.channel_ids) if c is not None]
+    styles = {style_of(c.kind) for c in channels}
+    others = [(None, default) for style, default in STYLE_KINDS.items() if style not in styles]
+    for channel, channel_kind in [(c, c.kind) for c in channels] + others:
+        entry: dict[str, Any] = {"channel_id": channel.id if channel else None, "channel_kind": channel_kind,
+                                 "style": style_of(channel_kind), "in_campaign": channel is not None,
+                                 "kind": kind, "text": text, "buttons": payload.get("buttons", []),
+                                 "media_url": payload.get("media_url"),
+                                 "seen": _seen(channel, channel_kind, kind, text, payload)}
+        if template is not None and channel_kind.startswith("whatsapp"):
+            t_kind, t_text, t_payload = template
             entry["outside_window"] = {"kind": t_kind, "template_name": t_payload["template_name"],
                                        "template_language": t_payload["template_language"],
                                        "template_params": t_payload["template_params"],
-                                       "rendered": _rendered(channel, t_kind, t_text, t_payload)}
+                                       "seen": _seen(channel, channel_kind, t_kind, t_text, t_payload)}
         previews.append(entry)
     return {"campaign_id": campaign.id, "previews": previews}

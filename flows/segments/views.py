@@ -15,9 +15,25 @@ from hub.api.deps import DbSession, MarketerUser
 router = APIRouter(prefix="/api/v1/segments", tags=["segments"])
 
 Id = Annotated[int, Path(ge=1)]
+GRAMMAR = (
+    "A group or a condition. Groups nest (at most 8 deep, 100 conditions): `{\"all\": [...]}`, "
+    "`{\"any\": [...]}`, `{\"not\": {...}}`. Conditions: `{\"tag\": \"VIP\"}`; "
+    "`{\"tag_in\": [\"VIP\", \"新客\"]}`; `{\"has_channel\": \"whatsapp\" | \"sms\" | \"telegram\" | "
+    "\"webchat\"}`; `{\"channel_id\": 3}` (has a conversation there); "
+    "`{\"field\": \"city\", \"op\": \"eq\" | \"ne\" | \"in\" | \"contains\" | \"exists\", "
+    "\"value\": ...}` (a custom field; `exists` takes no value); "
+    "`{\"consent\": \"opted_in\" | \"not_opted_out\", \"channel_id\": 3}` (channel optional); "
+    "`{\"locale\": [\"ja\", \"zh_Hant\"]}`; `{\"last_inbound\": {\"within_days\": 30} | "
+    "{\"not_within_days\": 90}}`; `{\"orders\": {\"count_gte\", \"count_lte\", \"total_gte\", "
+    "\"total_lte\" (minor units, with \"currency\"), \"last_within_days\", \"last_before_days\"}}` "
+    "(paid orders); `{\"lifecycle\": [\"loyal sleeping\", ...]}` (cells: new / repeat / loyal × active / "
+    "sleeping / lost). A wrong definition gets 422 naming where (`all[1].orders: ...`).")
 Definition = Annotated[dict[str, Any], Field(
-    examples=[{"all": [{"tag": "VIP"}, {"consent": "not_opted_out"}, {"lifecycle": ["loyal sleeping"]}]}],
-    description="nestable all / any / not groups of conditions (see flows.segments.compile)")]
+    examples=[{"all": [{"tag": "VIP"}, {"consent": "not_opted_out"}, {"lifecycle": ["loyal sleeping"]}]},
+              {"any": [{"locale": ["ja"]}, {"not": {"last_inbound": {"within_days": 90}}}]},
+              {"all": [{"orders": {"count_gte": 2, "total_gte": 100000, "currency": "HKD"}},
+                       {"field": "city", "op": "in", "value": ["香港", "九龍"]}]}],
+    description=GRAMMAR)]
 
 
 class SegmentIn(BaseModel):

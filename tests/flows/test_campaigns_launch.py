@@ -56,14 +56,14 @@ def test_snapshot_with_skip_reasons_and_idempotent_launch(backend: object) -> No
                             created_at=NOW - timedelta(days=2)))
         add_contact(session, "tg only", [("telegram", "70010", None)])
         add_contact(session, "nobody", [])
-        add_contact(session, "bad phone", [("sms", "12345", "12345")])
+        add_contact(session, "bad phone", [("whatsapp", "12345", "12345")])
         sup = add_contact(session, "suppressed", wa("+85291111113"))
         tag = Tag(name="suppressed")
         session.add(tag)
         session.flush()
         session.add(ContactTag(contact_id=sup, tag_id=tag.id or 0))
         add_contact(session, "flagged", wa("+85291111114"), custom_fields={"suppressed": True})
-        add_contact(session, "twin", [("sms", "+85291000000", "+85291000000")])  # ok0's number again
+        add_contact(session, "twin", [("whatsapp", "twin", "+85291000000")])  # ok0's number again
         campaign_id = make_campaign(session, [cid])
 
     statements: list[str] = []

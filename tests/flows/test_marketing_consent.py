@@ -85,7 +85,8 @@ def test_a_channel_whose_policy_needs_no_opt_in_reaches_everyone_not_opted_out(a
     channels = {c["id"]: c for c in client.get("/api/v1/channels", headers=admin).json()}
     assert channels[sms]["marketing_consent_required"] is False
     with session_scope() as session:
-        add_contact(session, "nobody asked", "+85291000003")
+        contact = add_contact(session, "nobody asked", "+85291000003")
+        session.add(ChannelIdentity(contact_id=contact, kind="sms", value="+85291000003", phone="+85291000003"))
     assert launch([whatsapp])["nobody asked"][0] == "pending"
     assert client.put(f"/api/v1/channels/{sms}/marketing-policy", headers=admin,
                       json={"marketing_consent_required": True}).status_code == 200

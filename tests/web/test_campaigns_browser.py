@@ -144,6 +144,9 @@ def test_a_marketer_segments_previews_launches_and_watches_the_report(new_page, 
         screenshot(page, "campaign-editor.png")
 
     page.get_by_role("button", name="Launch").click()
+    confirm = page.get_by_role("dialog")
+    expect(confirm).to_contain_text(f"Send to {len(VIPS)} people on these channels?")
+    confirm.get_by_role("button", name="Send").click()
     report = page.locator("#campaign-report")
     expect(report).to_be_visible()
     expect(page.locator("#report-title")).to_have_text("Spring sale")
@@ -317,4 +320,144 @@ def test_a_segment_with_a_nested_group_counts_saves_and_opens_again(new_page, hu
     expect(group.get_by_label("Value")).to_have_value("東京")
     expect(page.locator("#segment-raw")).to_be_hidden()
     expect(count).to_have_attribute("data-count", "2")
+    assert page_errors == []
+
+
+def test_launch_asks_first_with_the_count_the_channels_and_who_is_left_out(new_page, hub_server, page_errors):
+    """Item 14: "Send to N people on these channels?" before anything is sent; Not yet sends nothing. The editor
+    counts SMS segments (Japanese is UCS-2: 70 characters, then 67 a part) and a new variant splits the weights."""
+    shop()
+    with session_scope() as session:  # a VIP who only ever texted: not on WhatsApp
+        contact = Contact(name="Kim SMS only", timezone="Asia/Hong_Kong")
+        session.add(contact)
+        session.flush()
+        session.add(ChannelIdentity(contact_id=contact.id or 0, kind="sms", value="+85291230009",
+                                    phone="+85291230009"))
+        vip = session.exec(select(Tag).where(Tag.name == "VIP")).one()
+        session.add(ContactTag(contact_id=contact.id or 0, tag_id=vip.id or 0))
+    page = new_page(width=1280, height=900)
+    sign_in(page, "mia@shop.test")
+    ready(page)
+    build_vip_segment_of(page, "VIP customers", len(VIPS) + 1)
+    page.get_by_role("button", name="Close").first.click()
+    page.get_by_role("button", name="New campaign").click()
+    page.locator("#campaign-name").fill("Spring sale")
+    page.locator("#campaign-segment").select_option(label="VIP customers")
+    text = page.locator("#campaign-variants textarea").first
+    text.fill("春のセール：全品10%オフ。" * 6)  # 84 characters of Japanese
+    counter = page.locator("#campaign-variants .sms-count").first
+    expect(counter).to_have_text("84 characters (Unicode): 2 SMS")
+    text.fill("Spring sale: 10% off everything")
+    expect(counter).to_have_text("31 characters: 1 SMS")
+    page.get_by_role("button", name="Add an A/B variant").click()
+    weights = page.locator("#campaign-variants").get_by_label("Weight")
+    expect(weights).to_have_count(2)
+    expect(weights.nth(0)).to_have_value("50")
+    expect(weights.nth(1)).to_have_value("50")
+    page.locator("#campaign-variants textarea").nth(1).fill("Spring: 10% off")
+    page.locator("#quiet-start").fill("")
+    page.locator("#quiet-end").fill("")
+    page.locator("#test-to").fill("+85298765432")  # the marketer's own phone has not written: no window
+    page.get_by_role("button", name="Send a test").click()
+    expect(page.locator("#campaign-error")).to_contain_text("24-hour window")
+    page.locator("#template-name").fill("spring_sale")
+    page.get_by_role("button", name="Send a test").click()
+    expect(page.locator("#saved")).to_contain_text("Sent a test to +85298765432.")
+    with session_scope() as session:
+        from hub.conversations.models import Message
+
+        test = session.exec(select(Message).where(Message.direction == "outbound")).one()
+        assert test.kind == "template" and test.payload["campaign_test"] is True
+
+    page.get_by_role("button", name="Launch").click()
+    confirm = page.get_by_role("dialog")
+    expect(confirm).to_be_visible()
+    expect(confirm.get_by_role("heading")).to_have_text(f"Send to {len(VIPS)} people on these channels?")
+    expect(confirm.locator("#launch-confirm-channels li")).to_have_text([f"WhatsApp HK (WhatsApp): {len(VIPS)}"])
+    expect(confirm).to_contain_text("Not sent to 1 in the segment:")
+    expect(confirm).to_contain_text("Skipped, not on this channel: 1")
+    if os.environ.get("HUB_SCREENSHOTS"):
+        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_SHOTS / "campaign-confirm.png"))
+    confirm.get_by_role("button", name="Not yet").click()
+    expect(confirm).to_be_hidden()
+    with session_scope() as session:  # asking launched nothing
+        campaign = session.exec(select(Campaign).where(col(Campaign.name) == "Spring sale")).one()
+        assert campaign.status == "draft" and [v["weight"] for v in campaign.variants] == [50, 50]
+        assert session.exec(select(Recipient)).all() == []
+    page.get_by_role("button", name="Launch").click()
+    confirm.get_by_role("button", name="Send").click()
+    expect(page.locator("#campaign-report")).to_be_visible()
+    with session_scope() as session:
+        variants = [r.variant for r in session.exec(select(Recipient).where(Recipient.state != "skipped")).all()]
+        assert sorted(variants) == ["A", "A", "B"] or sorted(variants) == ["A", "B", "B"]
+    assert [e for e in page_errors if "status of 422" not in e] == []  # the refused test send, shown above
+
+
+def build_vip_segment_of(page, name: str, count: int) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_role("button", name="New segment").click()
+    page.locator("#segment-name").fill(name)
+    page.locator("#add-segment-condition-type").select_option("tag")
+    page.get_by_role("button", name="Add a condition").click()
+    page.locator("#segment-conditions").get_by_label("Tag", exact=True).fill("VIP")
+    expect(page.locator("#segment-count")).to_have_attribute("data-count", str(count))
+    page.get_by_role("button", name="Save the segment").click()
+    expect(page.locator("#segment-list li.segment-row")).to_have_count(1)
+
+
+def test_the_report_shows_reasons_and_keeps_counting_after_the_campaign_is_done(new_page, hub_server, page_errors):
+    """Item 12: failure and skip reasons on screen, and a reply arriving after the campaign finished shows up
+    without reopening the report (it stays live for the attribution window)."""
+    channels = shop()
+    with session_scope() as session:
+        campaign = Campaign(name="Flash sale", status="done", launched_at=utcnow(), finished_at=utcnow(),
+                            attribution_hours=72, channel_ids=[channels["whatsapp"]],
+                            variants=[{"name": "A", "weight": 100, "text": "Hi"}])
+        session.add(campaign)
+        session.flush()
+        ids = session.exec(select(Contact.id).order_by(Contact.id)).all()
+        outcomes = [("sent", None), ("sent", None), ("failed", "131026: message undeliverable"),
+                    ("skipped", "opted out"), ("skipped", "opted out")]
+        for contact_id, (state, reason) in zip(ids, outcomes, strict=False):
+            session.add(Recipient(campaign_id=campaign.id or 0, contact_id=contact_id or 0,
+                                  channel_id=channels["whatsapp"], state=state, reason=reason,
+                                  sent_at=utcnow() if state == "sent" else None))
+        campaign_id = campaign.id
+    page = new_page()
+    sign_in(page, "mia@shop.test")
+    ready(page)
+    page.get_by_role("button", name="Report of Flash sale").click()
+    expect(page.locator("#report-status")).to_have_text("Done")
+    reasons = page.locator("#report-reasons li")
+    expect(reasons).to_have_text(["Skipped, opted out: 2", "Failed, 131026: message undeliverable: 1"])
+    replied = page.locator("#campaign-report .number-replied")
+    expect(replied).to_have_attribute("data-value", "0")
+    with session_scope() as session:  # a customer answers after the campaign finished
+        first = session.exec(select(Recipient).where(Recipient.campaign_id == campaign_id,
+                                                     Recipient.state == "sent")).first()
+        assert first is not None
+        first.replied_at = utcnow()
+        session.add(first)
+    expect(replied).to_have_attribute("data-value", "1", timeout=JOB_WAIT * 1000)
+    assert page_errors == []
+
+
+def test_the_whatsapp_preview_shows_what_the_customer_gets_not_buttons_they_do_not(new_page, hub_server,
+                                                                                     page_errors):
+    """Item 13: a link and a quick reply cannot share a WhatsApp interactive message, so the customer gets a
+    numbered text menu; the preview (drawn from the sender's own renderer) shows exactly that."""
+    channels = shop()
+    with session_scope() as session:
+        session.add(Campaign(name="Mixed buttons", channel_ids=[channels["whatsapp"]], variants=[{
+            "name": "A", "weight": 100, "text": "Spring sale!",
+            "buttons": [{"title": "Shop now", "url": "https://shop.example/sale"}, {"title": "Not interested"}]}]))
+    page = new_page(width=1280, height=900)
+    sign_in(page, "mia@shop.test")
+    ready(page)
+    page.locator("#campaign-list li.campaign-row").get_by_role("button", name="Edit").click()
+    whatsapp = page.locator("#campaign-preview .phone-whatsapp").first
+    expect(whatsapp.locator(".bubble-text")).to_contain_text("1. Not interested")
+    expect(whatsapp.locator(".bubble-text")).to_contain_text("Shop now: https://shop.example/sale")
+    expect(whatsapp.locator(".bubble-button")).to_have_count(0)
+    expect(page.locator("#campaign-preview .phone-telegram .bubble-button")).to_have_count(2)  # Telegram can
     assert page_errors == []

@@ -68,18 +68,53 @@ function renumber() {
 
 /* Variants and buttons */
 
+/* SMS segments: GSM-7 text fits 160 characters in one SMS and 153 per part when split (the extension
+ * characters count twice); anything else (Chinese, Japanese, most emoji) is UCS-2: 70, then 67 per part. */
+const GSM7 = new Set(("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+  + "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà").split(""));
+const GSM7_EXTENSION = new Set("^{}\\[~]|€\f".split(""));
+
+export function smsSegments(text) {
+  const chars = [...(text || "")];
+  const gsm = chars.every((c) => GSM7.has(c) || GSM7_EXTENSION.has(c));
+  const units = gsm ? chars.reduce((n, c) => n + (GSM7_EXTENSION.has(c) ? 2 : 1), 0)
+    : [...(text || "")].reduce((n, c) => n + (c.codePointAt(0) > 0xffff ? 2 : 1), 0);
+  const [single, part] = gsm ? [160, 153] : [70, 67];
+  const segments = units === 0 ? 0 : units <= single ? 1 : Math.ceil(units / part);
+  return { encoding: gsm ? "GSM-7" : "UCS-2", units, segments };
+}
+
+function smsCounter(text, counter) {
+  const { encoding, units, segments } = smsSegments(text.value);
+  counter.textContent = t(encoding === "GSM-7" ? "cmp_sms_segments_gsm" : "cmp_sms_segments_ucs2",
+    { count: units, segments });
+  counter.dataset.segments = segments;
+  counter.dataset.encoding = encoding;
+}
+
 function variantRow(variant) {
   const name = input(variant.name, { maxlength: 20, class: "input narrow" });
   const weight = input(variant.weight ?? 50, { type: "number", min: 0, step: 1, class: "input narrow" });
   const text = h("textarea", { class: "input", rows: 3, maxlength: 4096 });
   text.value = variant.text || "";
+  const counter = h("p", { class: "muted small sms-count", "aria-live": "polite" });
+  text.addEventListener("input", () => smsCounter(text, counter));
+  smsCounter(text, counter);
   const row = h("li", { class: "condition variant-row" });
   row.append(h("div", { class: "condition-fields" },
     labelled(t("cmp_variant_name"), name), labelled(t("cmp_weight"), weight),
     labelled(t("cmp_message_text"), text, "cond-field variant-text"),
-    removeButton(t("cmp_remove_variant"), row)));
+    removeButton(t("cmp_remove_variant"), row)), counter);
   row.readVariant = () => ({ name: name.value.trim(), weight: Number(weight.value || 0), text: text.value || null });
+  row.setWeight = (value) => { weight.value = String(value); };
   return row;
+}
+
+/* A new variant splits the weights evenly (three variants: 34, 33, 33). */
+function evenWeights() {
+  const rows = [...$("#campaign-variants").children];
+  const share = Math.floor(100 / rows.length);
+  rows.forEach((row, index) => row.setWeight(share + (index < 100 - share * rows.length ? 1 : 0)));
 }
 
 function buttonRow(button) {
@@ -138,7 +173,8 @@ function body() {
     variants,
     template: templateName ? {
       name: templateName, language: $("#template-language").value.trim() || "en_US",
-      params: $("#template-params").value.split("\n").map((p) => p.trim()).filter(Boolean) } : null,
+      params: $("#template-params").value.split("\n").map((p) => p.trim()).filter(Boolean),
+      button_url: $("#template-button-url").value.trim() || null } : null,
     defaults: firstName ? { first_name: firstName } : {},
     coupon_prefix: $("#campaign-coupon").value.trim() || null,
     send_at: sendAt,
@@ -176,6 +212,7 @@ function fill(campaign) {
   $("#template-name").value = template.name || "";
   $("#template-language").value = template.language || "";
   $("#template-params").value = (template.params || []).join("\n");
+  $("#template-button-url").value = template.button_url || "";
   $("#when-later").checked = Boolean(c.send_at);
   $("#when-now").checked = !c.send_at;
   $("#campaign-send-at").value = localInputValue(c.send_at, c.local_time);
@@ -189,41 +226,35 @@ function fill(campaign) {
 
 /* The preview */
 
-function menuText(text, buttons) {
-  const lines = [];
-  let number = 0;
-  for (const button of buttons) {
-    if (button.url) lines.push(`${button.title}: ${button.url}`);
-    else lines.push(`${++number}. ${button.title}`);
-  }
-  return [text, lines.join("\n")].filter(Boolean).join("\n\n");
-}
-
-function bubble(style, entry) {
+/* Each bubble is drawn from `seen`: what the channel's own renderer asks the provider to deliver (the server
+ * renders the message exactly as the sender will), so buttons appear only where the customer gets buttons. */
+function bubble(style, seen) {
   const parts = [];
-  const media = safeUrl(entry.media_url);
-  if (media && style !== "sms") parts.push(h("img", { class: "bubble-media", src: media, alt: t("cmp_image_alt") }));
-  if (style === "sms") {
-    const extra = media ? `\n${media}` : "";
-    parts.push(h("p", { class: "bubble-text", text: menuText(entry.text, entry.buttons || []) + extra }));
-    return h("div", { class: `bubble bubble-${style}` }, ...parts);
+  const media = safeUrl(seen.media_url);
+  if (media) parts.push(h("img", { class: "bubble-media", src: media, alt: t("cmp_image_alt") }));
+  if (seen.error) parts.push(h("p", { class: "bubble-text error", text: seen.error }));
+  if (seen.template) {
+    const name = seen.template.name || seen.template.content_sid || "";
+    const language = seen.template.language ? ` (${seen.template.language})` : "";
+    parts.push(h("p", { class: "bubble-text", text: `${name}${language}` }));
+    const params = seen.template.params || [];
+    if (params.length) parts.push(h("p", { class: "small muted", text: params.join(" | ") }));
   }
-  if (entry.text) parts.push(h("p", { class: "bubble-text", text: entry.text }));
-  const buttons = (entry.buttons || []).map((button) => h("span", { class: "bubble-button" + (button.url ? " is-link" : ""),
-    text: button.title }));
+  if (seen.text) parts.push(h("p", { class: "bubble-text", text: seen.text }));
   const card = h("div", { class: `bubble bubble-${style}` }, ...parts);
-  if (!buttons.length) return card;
+  if (!seen.native || !(seen.buttons || []).length) return card;
+  const buttons = seen.list_button
+    ? [h("span", { class: "bubble-button is-list", text: seen.list_button, title: seen.buttons.map((b) => b.title).join(" / ") })]
+    : seen.buttons.map((button) => h("span", { class: "bubble-button" + (button.url ? " is-link" : ""), text: button.title }));
   return h("div", { class: "bubble-group" }, card, h("div", { class: `bubble-buttons bubble-buttons-${style}` }, ...buttons));
 }
 
 function drawPreview() {
   const panel = clear($("#campaign-preview"));
-  const entry = state.previews[0];
-  if (!entry) {
+  if (!state.previews.length) {
     panel.append(h("p", { class: "muted", text: state.editing ? t("cmp_preview_none") : t("cmp_preview_save_first") }));
     return;
   }
-  const used = new Set(state.previews.map((p) => channelStyle(p.channel_kind)));
   const variants = (state.editing && state.editing.variants) || [];
   if (variants.length > 1) {
     const choice = h("select", { class: "input" }, ...variants.map((v) => h("option", { value: v.name, text: v.name })));
@@ -231,20 +262,19 @@ function drawPreview() {
     choice.addEventListener("change", () => { state.variant = choice.value; loadPreview(); });
     panel.append(labelled(t("cmp_variant_name"), choice));
   }
-  for (const style of STYLES) {
+  const ordered = [...state.previews].sort((a, b) => STYLES.indexOf(a.style) - STYLES.indexOf(b.style));
+  for (const entry of ordered) {
+    const style = STYLES.includes(entry.style) ? entry.style : "webchat";
     const head = h("div", { class: "phone-head" }, h("strong", { text: t(`cmp_kind_${style}`) }),
-      used.has(style) ? h("span", { class: "badge consent-opted_in", text: t("cmp_in_this_campaign") }) : null);
-    panel.append(h("section", { class: `phone phone-${style}`, dataset: { style }, "aria-label": t("cmp_preview_on", { channel: t(`cmp_kind_${style}`) }) },
-      head, h("div", { class: "phone-screen" }, bubble(style, entry))));
+      entry.in_campaign ? h("span", { class: "badge consent-opted_in", text: t("cmp_in_this_campaign") }) : null);
+    panel.append(h("section", { class: `phone phone-${style}`, dataset: { style, kind: entry.channel_kind }, "aria-label": t("cmp_preview_on", { channel: t(`cmp_kind_${style}`) }) },
+      head, h("div", { class: "phone-screen" }, bubble(style, entry.seen || {}))));
   }
-  const template = state.previews.find((p) => p.outside_window);
+  const template = ordered.find((p) => p.outside_window);
   if (template) {
-    const w = template.outside_window;
     panel.append(h("section", { class: "phone phone-whatsapp", dataset: { style: "whatsapp-template" } },
       h("div", { class: "phone-head" }, h("strong", { text: t("cmp_outside_window") })),
-      h("div", { class: "phone-screen" }, h("div", { class: "bubble bubble-whatsapp" },
-        h("p", { class: "bubble-text", text: `${w.template_name} (${w.template_language})` }),
-        h("p", { class: "small muted", text: (w.template_params || []).join(" | ") })))));
+      h("div", { class: "phone-screen" }, bubble("whatsapp", template.outside_window.seen || {}))));
   }
 }
 
@@ -296,6 +326,43 @@ async function save() {
   }
 }
 
+function reasonText(reason) {
+  const key = `cmp_reason_${reason.replace(/[^a-z0-9]+/gi, "_").toLowerCase()}`;
+  const known = t(key);
+  return known && known !== key ? known : reason;
+}
+
+export function reasonLine(item) {
+  return t("cmp_reason_count", { state: t(`cmp_stat_${item.state}`), reason: reasonText(item.reason), count: item.count });
+}
+
+/* "Send to N people on these channels?": the launch, rolled back on the server, says who gets what where. */
+async function confirmLaunch(saved) {
+  const check = await call(`/api/v1/campaigns/${saved.id}/launch-check`, { method: "POST" });
+  const dialog = $("#launch-confirm");
+  $("#launch-confirm-title").textContent = t("cmp_confirm_title", { count: check.sending });
+  clear($("#launch-confirm-channels")).append(...check.channels.map((c) => h("li", {
+    dataset: { channel: c.channel_id, count: c.count },
+    text: t("cmp_confirm_channel", { name: c.name || "–", kind: t(`cmp_kind_${channelStyle(c.kind || "")}`), count: c.count }) })));
+  $("#launch-confirm-skipped").textContent = check.skipped ? t("cmp_confirm_skipped", { count: check.skipped }) : "";
+  clear($("#launch-confirm-reasons")).append(...check.reasons.map((item) => h("li", { text: reasonLine(item) })));
+  $("#launch-confirm-send").disabled = check.sending === 0;
+  return new Promise((resolve) => {
+    const done = (answer) => {
+      $("#launch-confirm-send").onclick = null;
+      $("#launch-confirm-cancel").onclick = null;
+      dialog.onclose = null;
+      if (dialog.open) dialog.close();
+      resolve(answer);
+    };
+    $("#launch-confirm-send").onclick = () => done(true);
+    $("#launch-confirm-cancel").onclick = () => done(false);
+    dialog.onclose = () => done(false);
+    dialog.showModal();
+    $("#launch-confirm-cancel").focus();
+  });
+}
+
 async function launch() {
   const saved = await save();
   if (!saved) return;
@@ -304,10 +371,26 @@ async function launch() {
     return;
   }
   try {
+    if (!(await confirmLaunch(saved))) return;
     const launched = await call(`/api/v1/campaigns/${saved.id}/launch`, { method: "POST" });
     notify(t("cmp_launched", { name: launched.name }));
     closeEditor();
     afterLaunch(launched);
+  } catch (problem) {
+    $("#campaign-error").textContent = problem.message;
+  }
+}
+
+/* A test send to the marketer's own phone (or the sandbox phone) on the campaign's first channel. */
+async function testSend() {
+  const to = $("#test-to").value.trim();
+  if (!to) { $("#test-to").focus(); return; }
+  const saved = await save();
+  if (!saved) return;
+  try {
+    await call(`/api/v1/campaigns/${saved.id}/test-send`, { method: "POST",
+      body: { channel_id: saved.channel_ids[0], to, variant: state.variant } });
+    notify(t("cmp_test_sent", { to }));
   } catch (problem) {
     $("#campaign-error").textContent = problem.message;
   }
@@ -340,7 +423,8 @@ export function setupEditor(options) {
   $("#add-variant").addEventListener("click", () => {
     const taken = new Set([...$("#campaign-variants").children].map((row) => row.readVariant().name));
     const name = "ABCDE".split("").find((letter) => !taken.has(letter)) || "";
-    $("#campaign-variants").append(variantRow({ name, weight: 50 }));
+    $("#campaign-variants").append(variantRow({ name, weight: 0 }));
+    evenWeights();
     renumber();
   });
   $("#add-button").addEventListener("click", () => {
@@ -351,5 +435,6 @@ export function setupEditor(options) {
   $("#campaign-send-at").addEventListener("input", () => { $("#when-later").checked = true; });
   $("#campaign-form").addEventListener("submit", (event) => { event.preventDefault(); save(); });
   $("#campaign-launch").addEventListener("click", launch);
+  $("#test-send").addEventListener("click", testSend);
   $("#campaign-close").addEventListener("click", closeEditor);
 }

@@ -3,6 +3,7 @@
 
 import { call } from "./admin_api.js";
 import { $, clear, h } from "./dom.js";
+import { reasonLine } from "./campaigns_editor.js";
 import { t } from "./i18n.js";
 
 const COUNTS = ["recipients", "skipped", "queued", "sent", "delivered", "read", "failed", "replied", "clicked", "converted"];
@@ -12,7 +13,7 @@ const DONE = { pause: "cmp_paused", resume: "cmp_resumed", cancel: "cmp_cancelle
 const percent = new Intl.NumberFormat(document.documentElement.lang || "en", { style: "percent", maximumFractionDigits: 1 });
 let notify = () => {};
 let afterChange = () => {};
-const state = { campaign: null, timer: null, asked: 0 };
+const state = { campaign: null, timer: null, asked: 0, live: false };
 
 function rate(value) {
   return percent.format(Number(value) || 0);
@@ -93,6 +94,9 @@ async function refresh() {
     drawFunnel(stats);
     drawAb(stats);
     drawInterrupted(stats);
+    drawReasons(stats);
+    state.live = Boolean(stats.live);
+    $("#campaign-report").dataset.live = state.live ? "yes" : "no";
     $("#campaign-report").dataset.status = stats.status;
     if (before !== stats.status) afterChange();
   } catch (error) {
@@ -110,6 +114,15 @@ function drawInterrupted(stats) {
   $("#report-interrupted-text").textContent = t("cmp_interrupted_notice", { count });
 }
 
+/* Why recipients were skipped or failed, counted by reason (the CSV has each one). */
+function drawReasons(stats) {
+  const items = stats.reasons || [];
+  $("#report-reasons-box").hidden = items.length === 0;
+  clear($("#report-reasons")).append(...items.map((item) => h("li", {
+    class: `reason reason-${item.state}`, dataset: { state: item.state, reason: item.reason, count: item.count },
+    text: reasonLine(item) })));
+}
+
 async function resend() {
   if (!state.campaign) return;
   try {
@@ -125,7 +138,8 @@ async function resend() {
 
 function schedule() {
   clearTimeout(state.timer);
-  if (state.campaign && LIVE.has(state.campaign.status)) state.timer = setTimeout(refresh, REFRESH_MS);
+  // while it sends, and after it is done for its attribution window: replies, clicks and purchases still come
+  if (state.campaign && (LIVE.has(state.campaign.status) || state.live)) state.timer = setTimeout(refresh, REFRESH_MS);
 }
 
 async function move(action) {
@@ -151,6 +165,8 @@ export function openReport(campaign) {
   clear($("#report-funnel"));
   clear($("#report-ab"));
   $("#report-interrupted").hidden = true;
+  $("#report-reasons-box").hidden = true;
+  state.live = false;
   refresh();
 }
 
