@@ -67,7 +67,9 @@ def make_campaign(sandbox: RunningSandbox, n: int, throttle_per_second: float | 
         session.execute(update(Campaign).where(col(Campaign.id) == campaign.id)  # None would take the default
                         .values(quiet_start=None, quiet_end=None))
         first = session.execute(select(func.coalesce(func.max(Contact.id), 0))).scalar_one() + 1
+        # a known zone: with the campaign's quiet hours off nothing waits (an unknown zone waits for daytime)
         session.execute(insert(Contact), [{"id": first + i, "name": f"客人 {i}", "custom_fields": {},
+                                           "timezone": "Asia/Hong_Kong",
                                            "created_at": now, "updated_at": now} for i in range(n)])
         session.execute(insert(ChannelIdentity), [
             {"contact_id": first + i, "kind": "whatsapp", "value": phone(i), "phone": phone(i), "verified": False,
