@@ -16,7 +16,7 @@ from hub import broker
 from hub.agents.models import Role, User
 from hub.api.deps import CurrentUser, DbSession, StaffUser
 from hub.assignment import service as assignment
-from hub.conversations import actions, canned, queries
+from hub.conversations import actions, canned, outbound, queries
 from hub.conversations.actions import ActionRefused
 from hub.conversations.canned_models import CannedReply
 from hub.conversations.models import Conversation
@@ -79,7 +79,7 @@ class RenderOut(BaseModel):
 
 
 def _refused(error: ActionRefused) -> HTTPException:
-    return HTTPException(error.status, str(error))
+    return HTTPException(error.status, str(error), headers={outbound.ERROR_HEADER: error.code} if error.code else None)
 
 
 def _conversation(session: DbSession, user: User, conversation_id: int) -> Conversation:

@@ -65,6 +65,12 @@ class ReplyWindow(BaseModel):
     closes_at: datetime | None
 
 
+class ConsentState(BaseModel):
+    status: Literal["opted_in", "opted_out"] | None
+    blocks_replies: bool
+    """True when this opt-out stops every reply on the channel (STOP on SMS): the composer is disabled."""
+
+
 class OtherConversation(BaseModel):
     id: int
     channel_id: int
@@ -78,6 +84,7 @@ class ConversationDetail(BaseModel):
     contact: ContactOut
     channel: ChannelRef
     reply_window: ReplyWindow
+    consent: ConsentState
     conversations: list[OtherConversation]
     channel_names: dict[int, str]
 
@@ -145,6 +152,7 @@ def conversation_detail(conversation_id: Id, session: DbSession, user: CurrentUs
         "contact": contact_view,
         "channel": {"id": channel.id, "name": channel.name, "kind": channel.kind},
         "reply_window": inbox_data.reply_window(conversation, channel),
+        "consent": inbox_data.consent(session, conversation, channel),
         "conversations": [{"id": c.id, "channel_id": c.channel_id, "channel_name": channels[c.channel_id].name,
                            "channel_kind": channels[c.channel_id].kind, "status": c.status} for c in others],
         "channel_names": {cid: c.name for cid, c in {**channels, **consent_channels}.items()},

@@ -14,6 +14,7 @@ from hub.agents.service import can_see_conversations, team_ids_of
 from hub.channel_records.models import Channel, TeamChannel
 from hub.channel_records.service import adapter_of
 from hub.contacts.models import Contact
+from hub.contacts.service import consent_status
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
 from hub.conversations.queries import in_thread_order
@@ -86,6 +87,13 @@ def reply_window(conversation: Conversation, channel: Channel) -> dict[str, Any]
     if hours is not None and conversation.last_inbound_at is not None:
         closes_at = as_utc(conversation.last_inbound_at) + timedelta(hours=hours)
     return {"hours": hours, "closed": outbound.window_closed(conversation, channel), "closes_at": closes_at}
+
+
+def consent(session: Session, conversation: Conversation, channel: Channel) -> dict[str, Any]:
+    """The contact's consent on this conversation's channel, and whether it stops every reply (STOP on SMS)."""
+    assert channel.id is not None
+    status = consent_status(session=session, contact_id=conversation.contact_id, channel_id=channel.id)
+    return {"status": status, "blocks_replies": status == "opted_out" and adapter_of(channel.kind).optout_blocks_all}
 
 
 def contact_conversations(session: Session, user: User, contact_id: int) -> list[Conversation]:

@@ -203,7 +203,7 @@ async function upload(path, file) {
     throw new ApiError(401, "sign in again");
   }
   const answer = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, reason(answer && answer.detail, response.statusText));
+  if (!response.ok) throw new ApiError(response.status, answer && answer.detail, response.headers.get("X-Hub-Error"));
   return answer;
 }
 
