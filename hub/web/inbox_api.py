@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel
 
+from channels.webchat.identity import handle as webchat_handle
 from hub.api import pagination
 from hub.api.deps import CurrentUser, DbSession
 from hub.channel_records.models import Channel
@@ -146,6 +147,9 @@ def conversation_detail(conversation_id: Id, session: DbSession, user: CurrentUs
     others = inbox_data.contact_conversations(session, user, conversation.contact_id)
     channels = inbox_data.channels_by_id(session, {c.channel_id for c in others})
     contact_view = contact_out(session, contact)
+    for identity in contact_view.identities:  # a web chat session value is the visitor's secret: show the handle
+        if identity.kind == "webchat":
+            identity.value = webchat_handle(identity.value)
     consent_channels = inbox_data.channels_by_id(session, {c.channel_id for c in contact_view.consent})
     return {
         "conversation": inbox_data.list_rows(session, [conversation])[0],

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from channels.webchat.identity import handle as webchat_handle
 from hub.agents.models import Role, Team, TeamMember, User
 from hub.agents.service import can_see_conversations, team_ids_of
 from hub.channel_records.models import Channel, TeamChannel
 from hub.channel_records.service import adapter_of
-from hub.contacts.models import Contact
+from hub.contacts.models import ChannelIdentity, Contact
 from hub.contacts.service import consent_status
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
@@ -31,6 +32,19 @@ def _names(session: Session, model: Any, ids: set[int]) -> dict[int, str]:
         return {}
     return {int(row[0]): str(row[1]) for row in session.execute(
         select(model.id, model.name).where(col(model.id).in_(ids)))}
+
+
+def webchat_handles(session: Session, contact_ids: set[int]) -> dict[int, str]:
+    """A name for nameless web chat visitors: their handle, never the raw session value."""
+    if not contact_ids:
+        return {}
+    rows = session.exec(select(ChannelIdentity.contact_id, ChannelIdentity.value).where(
+        col(ChannelIdentity.contact_id).in_(contact_ids), ChannelIdentity.kind == "webchat")
+        .order_by(col(ChannelIdentity.id)))
+    found: dict[int, str] = {}
+    for contact_id, value in rows:
+        found.setdefault(contact_id, webchat_handle(value))
+    return found
 
 
 def channels_by_id(session: Session, ids: set[int]) -> dict[int, Channel]:
@@ -67,6 +81,7 @@ def list_rows(session: Session, rows: list[Conversation]) -> list[dict[str, Any]
     """Conversations as the list shows them: with contact, channel and assignee names, tags and a preview."""
     ids = [row.id or 0 for row in rows]
     contacts = _names(session, Contact, {row.contact_id for row in rows})
+    contacts.update(webchat_handles(session, {cid for cid, name in contacts.items() if not name}))
     channels = channels_by_id(session, {row.channel_id for row in rows})
     assignees = _names(session, User, {row.assignee_id for row in rows if row.assignee_id})
     tags, last = tags_by_conversation(session, ids), previews(session, ids)

@@ -46,6 +46,11 @@ def sms_customer(channel_id: int, text: str = "Is the jacket back in stock?") ->
         return message.conversation_id
 
 
+def not_favicon(errors: list[str]) -> list[str]:
+    """The demo shop page has no icon: the browser's /favicon.ico 404 is not the widget's."""
+    return [error for error in errors if "status of 404" not in error]
+
+
 def opt_out(conversation_id: int, channel_id: int) -> None:
     with session_scope() as session:
         conversation = session.get(Conversation, conversation_id)
@@ -110,7 +115,7 @@ def test_the_payment_link_button_sends_the_customer_a_checkout_link(new_page, hu
     sign_in(page, "yuki@shop.test")
     page.goto(f"/conversations/{conversation_id}")
     expect(page.locator("#thread .msg-in")).to_have_count(1)
-    page.get_by_role("button", name="支払いリンクを送信").click()
+    page.get_by_role("button", name="支払いリンク", exact=True).click()
     picker = page.locator("#product-picker")
     expect(picker).to_be_visible()
     expect(page.locator("#picker-title")).to_have_text("支払いリンクを送信")
@@ -135,6 +140,70 @@ def test_the_payment_link_button_sends_the_customer_a_checkout_link(new_page, hu
     expect(page.locator("#thread .msg-out")).to_contain_text("HK$699.00")
     expect(page.locator("#thread .msg-out .tick")).to_have_attribute("aria-label", "送信済み")
 
-    page.get_by_role("button", name="支払いリンクを送信").click()  # the cart was checked out: nothing left to pay
+    page.get_by_role("button", name="支払いリンク", exact=True).click()  # the cart was checked out: nothing left to pay
     expect(page.locator("#picker-cart")).to_have_text("未決済のカートはありません。支払う商品を選んでください。")
     assert page_errors == []
+
+
+def test_the_widget_greets_in_the_visitors_language_and_names_the_agent_with_times(new_page, hub_server,
+                                                                                   page_errors):
+    closed_day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[(utcnow().weekday() + 3) % 7]
+    team = make_team("Japan")
+    channel = make_channel("webchat", "Shop widget", team_ids=[team], config={
+        "greeting": {"en": "Hi! How can we help?", "ja": "こんにちは！ご用件をどうぞ。", "zh_Hant": "你好！"},
+        "away_message": {"en": "We are closed now.", "ja": "ただいま営業時間外です。"},
+        "timezone": "Asia/Tokyo", "business_hours": {closed_day: [["09:00", "10:00"]]}}).id or 0
+    agent("yuki@shop.test", team, name="Yuki Sato")
+
+    visitor = new_page(locale="ja-JP")
+    visitor.goto(f"/webchat/{channel}/demo")
+    visitor.get_by_role("button", name="チャットを開く").click()
+    greeting = visitor.locator('[data-hub="greeting"]')
+    expect(greeting).to_have_text("こんにちは！ご用件をどうぞ。")  # in the visitor's language
+    expect(visitor.locator('[data-hub="away"]')).to_have_text("ただいま営業時間外です。")  # outside the hours
+    visitor.get_by_label("メッセージを入力…").fill("Mサイズはありますか")
+    visitor.keyboard.press("Enter")
+    mine = visitor.locator('[data-hub="visitor"]')
+    expect(mine).to_contain_text("Mサイズはありますか")
+    expect(mine.locator("time")).to_have_text(re.compile(r"\d{1,2}:\d{2}"))
+    expect(mine).to_contain_text("✓")
+
+    staff = new_page()
+    sign_in(staff, "yuki@shop.test")
+    row = staff.locator("#conversation-list li.conv")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(re.compile(r"visitor-[0-9a-f]{6}"))  # a handle, never the session token
+    expect(row).not_to_contain_text(f"{channel}:s:")
+    row.locator("a").click()
+    expect(staff.locator("#thread-title")).to_have_text(re.compile(r"^visitor-[0-9a-f]{6}$"))
+    expect(staff.locator("#contact")).not_to_contain_text(f"{channel}:s:")
+    staff.get_by_role("combobox", name="Message").fill("はい、ございます。")
+    staff.get_by_role("button", name="Send", exact=True).click()
+
+    reply = visitor.locator('[data-hub="shop"]').filter(has_text="はい、ございます。")
+    expect(reply).to_have_count(1)
+    expect(reply.locator('[data-hub="author"]')).to_have_text("Yuki Sato")
+    expect(reply.locator("time")).to_have_text(re.compile(r"\d{1,2}:\d{2}"))
+    visitor.reload()  # the catch-up shows the same
+    visitor.get_by_role("button", name="チャットを開く").click()
+    expect(visitor.locator('[data-hub="greeting"]')).to_have_count(1)
+    expect(reply.locator('[data-hub="author"]')).to_have_text("Yuki Sato")
+    assert not_favicon(page_errors) == []
+
+
+def test_widget_away_message_defaults_to_the_visitors_language_and_greeting_without_hours(new_page, hub_server,
+                                                                                          page_errors):
+    closed_day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[(utcnow().weekday() + 3) % 7]
+    open_all = make_channel("webchat", "Open widget", config={"greeting": "Welcome!"}).id or 0
+    closed = make_channel("webchat", "Closed widget", config={
+        "timezone": "Asia/Hong_Kong", "business_hours": {closed_day: [["09:00", "10:00"]]}}).id or 0
+    visitor = new_page(locale="zh-TW")
+    visitor.goto(f"/webchat/{open_all}/demo")
+    visitor.get_by_role("button", name="開啟對話").click()
+    expect(visitor.locator('[data-hub="greeting"]')).to_have_text("Welcome!")  # one text for every language
+    expect(visitor.locator('[data-hub="away"]')).to_have_count(0)  # no hours: never away
+    visitor.goto(f"/webchat/{closed}/demo")
+    visitor.get_by_role("button", name="開啟對話").click()
+    expect(visitor.locator('[data-hub="away"]')).to_have_text("我們暫時不在。請留言，我們回來後會回覆你。")
+    expect(visitor.locator('[data-hub="greeting"]')).to_have_count(0)
+    assert not_favicon(page_errors) == []

@@ -41,6 +41,14 @@
       slow: "訊息太多，請稍候一分鐘。" }
   };
   var words = WORDS[lang.slice(0, 2)] || WORDS.en;
+  var clockFormat = null;
+  try { clockFormat = new Intl.DateTimeFormat(navigator.language || "en", { hour: "2-digit", minute: "2-digit" }); }
+  catch (e) { clockFormat = null; }
+  function clock(iso) {
+    var date = iso ? new Date(iso) : new Date();
+    if (isNaN(date.getTime())) return "";
+    return clockFormat ? clockFormat.format(date) : date.toTimeString().slice(0, 5);
+  }
   var title = script.getAttribute("data-title") || words.title;
 
   // ---- storage: the session token and unsent messages survive reloads (a reload shows the history again) ----
@@ -172,11 +180,15 @@
   function scrollDown() { list.scrollTop = list.scrollHeight; }
 
   // ---- messages ----
-  function visitorBubble(text) {
+  function visitorBubble(text, iso) {
     var row = el("div", { alignSelf: "flex-end", maxWidth: "80%", background: ACCENT, color: "#fff",
       borderRadius: "12px 12px 2px 12px", padding: "8px 10px", whiteSpace: "pre-wrap", overflowWrap: "anywhere" });
+    row.setAttribute("data-hub", "visitor");
     row.appendChild(el("span", null, text));
-    var mark = el("span", { fontSize: "11px", opacity: "0.8", marginLeft: "6px" }, "…");
+    var time = el("time", { fontSize: "11px", opacity: "0.8", marginLeft: "6px" }, clock(iso));
+    row.appendChild(time);
+    row._time = time;
+    var mark = el("span", { fontSize: "11px", opacity: "0.8", marginLeft: "4px" }, "…");
     row.appendChild(mark);
     row._mark = mark;
     return row;
@@ -250,10 +262,16 @@
     return box;
   }
 
-  function shopBubble(card) {
+  function shopBubble(card, author, iso) {
     var row = el("div", { alignSelf: "flex-start", maxWidth: "85%", background: "#fff", borderRadius: "12px 12px 12px 2px",
       padding: "8px 10px", boxShadow: "0 1px 2px rgba(0,0,0,.08)", whiteSpace: "pre-wrap", overflowWrap: "anywhere" });
+    row.setAttribute("data-hub", "shop");
     card = card || {};
+    if (author) {
+      var who = el("div", { fontSize: "12px", fontWeight: "600", color: "#57606a", marginBottom: "2px" }, author);
+      who.setAttribute("data-hub", "author");
+      row.appendChild(who);
+    }
     if (card.header) row.appendChild(el("div", { fontWeight: "600", marginBottom: "4px" }, card.header));
     if (card.media) { var m = media(card.media); if (m) row.appendChild(m); }
     if (card.text) row.appendChild(el("div", null, card.text));
@@ -264,7 +282,26 @@
         card.button_label));
       row.appendChild(buttonsOf(card.buttons));
     }
+    if (iso !== undefined) {
+      var time = el("time", { display: "block", fontSize: "11px", color: "#57606a", marginTop: "4px", textAlign: "right" },
+        clock(iso));
+      if (iso) time.setAttribute("datetime", iso);
+      row.appendChild(time);
+    }
     return row;
+  }
+
+  // The channel's greeting, and its away message outside business hours: always first, never stored.
+  var intro = {};
+  function showIntro(kind, text) {
+    if (intro[kind] && intro[kind].parentNode) intro[kind].parentNode.removeChild(intro[kind]);
+    intro[kind] = null;
+    if (!text) return;
+    var node = shopBubble({ text: text });
+    node.setAttribute("data-hub", kind);
+    intro[kind] = node;
+    var before = kind === "greeting" ? list.firstChild : (intro.greeting ? intro.greeting.nextSibling : list.firstChild);
+    list.insertBefore(node, before);
   }
 
   function showMessage(message) {
@@ -276,11 +313,12 @@
         node = pending.node;
         delete outbox[message.client_id];
       } else {
-        node = findPendingNode(message.client_id) || visitorBubble(message.text || "");
+        node = findPendingNode(message.client_id) || visitorBubble(message.text || "", message.created_at);
       }
+      if (node._time && message.created_at) node._time.textContent = clock(message.created_at);
       markSent(node);
     } else {
-      node = shopBubble(message.card);
+      node = shopBubble(message.card, message.author, message.created_at || null);
     }
     shown[message.id] = node;
     if (!node.parentNode) list.appendChild(node);
@@ -382,6 +420,8 @@
         setUnread(0);
       }
       state.token = frame.session_token;
+      showIntro("greeting", frame.greeting);
+      showIntro("away", frame.away);
       (frame.messages || []).forEach(showMessage);
       outboxFrames().forEach(send); // anything not acked before goes again; Hub drops repeats
       save();
