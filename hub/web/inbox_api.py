@@ -86,6 +86,8 @@ class ConversationDetail(BaseModel):
     channel: ChannelRef
     reply_window: ReplyWindow
     consent: ConsentState
+    first_response_due_at: datetime | None
+    """The first-response deadline while nobody has answered yet (the team's deadline; null: none)."""
     conversations: list[OtherConversation]
     channel_names: dict[int, str]
 
@@ -157,6 +159,7 @@ def conversation_detail(conversation_id: Id, session: DbSession, user: CurrentUs
         "channel": {"id": channel.id, "name": channel.name, "kind": channel.kind},
         "reply_window": inbox_data.reply_window(conversation, channel),
         "consent": inbox_data.consent(session, conversation, channel),
+        "first_response_due_at": inbox_data.first_response_due(session, conversation),
         "conversations": [{"id": c.id, "channel_id": c.channel_id, "channel_name": channels[c.channel_id].name,
                            "channel_kind": channels[c.channel_id].kind, "status": c.status} for c in others],
         "channel_names": {cid: c.name for cid, c in {**channels, **consent_channels}.items()},

@@ -3,7 +3,7 @@ and the contact's whole history across the channels this agent may see."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from channels.webchat.identity import handle as webchat_handle
 from hub.agents.models import Role, Team, TeamMember, User
 from hub.agents.service import can_see_conversations, team_ids_of
+from hub.assignment.models import ConversationAssignment
 from hub.channel_records.models import Channel, TeamChannel
 from hub.channel_records.service import adapter_of
 from hub.contacts.models import ChannelIdentity, Contact
@@ -109,6 +110,14 @@ def consent(session: Session, conversation: Conversation, channel: Channel) -> d
     assert channel.id is not None
     status = consent_status(session=session, contact_id=conversation.contact_id, channel_id=channel.id)
     return {"status": status, "blocks_replies": status == "opted_out" and adapter_of(channel.kind).optout_blocks_all}
+
+
+def first_response_due(session: Session, conversation: Conversation) -> datetime | None:
+    """When the first reply is due (the assignment's deadline), until someone answered."""
+    if conversation.first_response_at is not None:
+        return None
+    held = session.get(ConversationAssignment, conversation.id)
+    return as_utc(held.deadline_at) if held is not None and held.deadline_at is not None else None
 
 
 def contact_conversations(session: Session, user: User, contact_id: int) -> list[Conversation]:

@@ -256,6 +256,15 @@ STAFF_STRINGS = {
     "paylink_send": N_("Send the payment link"),
     "paylink_cart": N_("Open cart: {count} items, {total}. Chosen products are added to it."),
     "paylink_cart_empty": N_("No open cart: choose the products to pay for."),
+    # staff.js: presence, notifications, undo, the first-response countdown
+    "presence_online": N_("Online"), "presence_away": N_("Away"),
+    "presence_online_hint": N_("You are online: new conversations may be assigned to you. Click to go away."),
+    "presence_away_hint": N_("You are away: nothing new is assigned to you. Click to go online."),
+    "notify_on": N_("Notifications on"), "notify_off": N_("Notifications off"),
+    "notify_title": N_("New message from {name}"),
+    "resolved_undo": N_("Resolved."),
+    "due_in": N_("First reply due in {amount}"), "due_late": N_("First reply overdue by {amount}"),
+    "due_minutes": N_("{minutes} min"), "due_hours": N_("{hours} h {minutes} min"),
 }
 STRINGS.update(STAFF_STRINGS)
 

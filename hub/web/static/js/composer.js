@@ -200,7 +200,8 @@ export class Composer {
       this.popup.append(h("li", {
         id, role: "option", class: index === this.active ? "is-active" : "", "aria-selected": String(index === this.active),
         onmousedown: (event) => { event.preventDefault(); this.choose(reply); },
-      }, h("strong", { text: `/${reply.shortcut}` }), " ", h("span", { text: reply.title || reply.text })));
+      }, h("strong", { text: `/${reply.shortcut}` }), " ", h("span", { text: reply.title || "" }),
+      h("span", { class: "canned-text", text: reply.text })));  // what will be sent (before its placeholders are filled)
     });
   }
 

@@ -9,6 +9,7 @@ import { t } from "./i18n.js";
 import { bindKeys, Help } from "./keys.js";
 import { renderList } from "./list.js";
 import { Live } from "./live.js";
+import { Due, Notifier, Presence, titleCount, Undo } from "./staff.js";
 import { renderThread, updateStatus } from "./thread.js";
 
 const boot = JSON.parse($("#hub-boot").textContent);
@@ -19,6 +20,11 @@ const contactEl = $("#contact");
 let controls = null;
 let composer = null;
 let live = null;
+let notifier = null;
+let undo = null;
+let due = null;
+const baseTitle = document.title;
+const arrivals = new Set();  // conversations with a new customer message since the list was last drawn
 
 function setView(view) {
   document.body.dataset.view = view;
@@ -43,6 +49,13 @@ async function loadList({ more = false } = {}) {
   state.rows = more ? [...state.rows, ...page.items] : page.items;
   state.cursor = page.next_cursor;
   renderList(listEl, state.rows, state.openId, openConversation);
+  titleCount(state.rows, baseTitle);
+  for (const id of arrivals) {
+    const row = state.rows.find((item) => item.id === id);
+    const seeing = id === state.openId && document.visibilityState === "visible";
+    if (row && row.assignee_id === boot.user_id && !seeing && notifier) notifier.notify(row, openConversation);
+  }
+  arrivals.clear();
   $("#more").hidden = !state.cursor;
   $("#list-count").textContent = t("shown_count", { count: state.rows.length });
 }
@@ -67,6 +80,7 @@ async function loadThread({ scroll = true } = {}) {
   $("#thread-title").textContent = conversation.contact_name || t("unnamed_contact");
   $("#thread-sub").textContent = `${detail.channel.name} · ${t(`status_${conversation.status}`)}`;
   $("#show-contact").hidden = false;
+  due.show(detail.first_response_due_at);
   controls.render(detail);
   composer.show(detail);
   renderContact(contactEl, detail, openConversation);
@@ -83,6 +97,7 @@ function markRead(id) {
   if (row && row.unread_count) {
     row.unread_count = 0;
     renderList(listEl, state.rows, state.openId, openConversation);
+    titleCount(state.rows, baseTitle);
   }
   api(`/api/v1/conversations/${id}/read`, { method: "POST" }).catch(() => {});
 }
@@ -130,6 +145,7 @@ function onEvent(name, data) {
     }
     return;
   }
+  if (name === "message.received") arrivals.add(data.conversation_id);
   refreshList();
   if (mine) refreshThread();
 }
@@ -164,12 +180,28 @@ async function start() {
   fillSelect($("#filter-tag"), state.options.tags, (tag) => tag);
   const names = $("#tag-names");
   for (const tag of state.options.tags) names.append(h("option", { value: tag }));
+  undo = new Undo($("#undo"));
+  due = new Due($("#due"));
   controls = new Controls($("#controls"), {
     options: state.options, me: boot.user_id, onChanged: () => { refreshThread(); refreshList(); }, onError: announce,
+    onResolved: (id, before) => undo.show(t("resolved_undo"), async () => {
+      try {
+        await api(`/api/v1/conversations/${id}/status`, { method: "POST", body: { status: before === "snoozed" ? "open" : before } });
+        refreshThread();
+        refreshList();
+      } catch (error) {
+        announce(error.message);
+      }
+    }),
   });
   const readOnly = boot.role === "marketer";
   composer = new Composer($("#composer"), { onSent: () => { refreshThread(); refreshList(); }, readOnly });
   $("#controls").hidden = readOnly;
+  if (!readOnly) {
+    new Presence($("#presence"), boot.online, announce);
+    notifier = new Notifier($("#notify-toggle"));
+    notifier.askOnFirstClick();
+  }
   live = new Live({
     onEvent,
     onCatchUp: () => { refreshList(); refreshThread(); },
@@ -212,6 +244,7 @@ async function start() {
     event.preventDefault();
     composer.openPicker();
   });
+  if (!boot.open_id) setView("list");  // on a phone: the list alone, not an empty thread with a dead reply box
   await loadList();
   if (boot.open_id) await openConversation(boot.open_id, { push: false });
 }
