@@ -5,8 +5,10 @@ without the dead reply box."""
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -18,10 +20,12 @@ from hub.conversations.canned_models import CannedReply
 from hub.conversations.models import Conversation
 from hub.db import session_scope, utcnow
 from tests.conftest import wait_for
+from tests.web import scene
 from tests.web.conftest import JOB_WAIT
 from tests.web.test_inbox_browser import one_team, sign_in, webhook
 
 pytestmark = pytest.mark.browser
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 FAKES = """
 window.__notes = []; window.__asked = 0; window.__beeps = 0; window.__perm = "default";
@@ -187,4 +191,26 @@ def test_a_phone_shows_the_list_without_a_dead_reply_box(new_page, hub_server, p
     expect(page.locator("#composer-text")).to_be_enabled()
     page.get_by_role("button", name="Back to the conversation list").click()
     expect(page.locator("#composer")).to_be_hidden()
+    assert page_errors == []
+
+
+def test_the_japanese_inbox_screenshot(new_page, hub_server, page_errors, backend, tmp_path):
+    if backend.is_postgres:
+        pytest.skip("screenshots are taken once, on the sqlite run")
+    built = scene.build()
+    with session_scope() as session:
+        sam = session.get(User, built.agent.id)
+        assert sam is not None
+        sam.locale, sam.online = "ja", True
+        session.add(sam)
+    shots = DOCS_SHOTS if os.environ.get("HUB_SCREENSHOTS") else tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
+    page = new_page(1440, 900)
+    sign_in(page, "sam@shop.test")
+    page.goto(f"/conversations/{built.main}")
+    expect(page.locator("#thread .msg-note")).to_be_visible()
+    expect(page.locator("#presence")).to_have_text("オンライン")
+    expect(page.locator("#composer-paylink")).to_have_text("支払いリンク")
+    page.locator("#composer-text").fill("ご注文ありがとうございます。お支払いリンクをお送りします。")
+    page.screenshot(path=str(shots / "inbox-ja.png"))
     assert page_errors == []
