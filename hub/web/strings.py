@@ -265,6 +265,9 @@ STAFF_STRINGS = {
     "resolved_undo": N_("Resolved."),
     "due_in": N_("First reply due in {amount}"), "due_late": N_("First reply overdue by {amount}"),
     "due_minutes": N_("{minutes} min"), "due_hours": N_("{hours} h {minutes} min"),
+    "bulk_pick": N_("Select {name}"), "bulk_count": N_("{count} selected"),
+    "bulk_done": N_("Done for {count} conversations."),
+    "bulk_failed": N_("{count} conversations were not changed: {reason}"),
 }
 STRINGS.update(STAFF_STRINGS)
 

@@ -214,3 +214,46 @@ def test_the_japanese_inbox_screenshot(new_page, hub_server, page_errors, backen
     page.locator("#composer-text").fill("ご注文ありがとうございます。お支払いリンクをお送りします。")
     page.screenshot(path=str(shots / "inbox-ja.png"))
     assert page_errors == []
+
+
+def test_bulk_select_assigns_tags_and_resolves_several_conversations(new_page, hub_server, page_errors):
+    _, channel_id = one_team()
+    for number, (first, last) in enumerate((("花子", "鈴木"), ("太郎", "山田"), ("Emily", "Clark"))):
+        webhook(hub_server.url, channel_id, 3001 + number, user_id=700100200 + number, first_name=first,
+                last_name=last)
+
+    def three() -> list[int] | None:
+        with session_scope() as session:
+            ids = list(session.exec(select(Conversation.id).order_by(Conversation.id)))  # type: ignore[arg-type]
+        return ids if len(ids) == 3 else None
+
+    ids = wait_for(three, timeout=JOB_WAIT)
+    page = new_page()
+    sign_in(page, "yuki@shop.test")
+    expect(page.locator("#conversation-list li.conv")).to_have_count(3)
+    bar = page.get_by_role("group", name="Selected conversations")
+    expect(bar).to_be_hidden()
+    page.get_by_role("checkbox", name="Select 花子 鈴木").check()
+    page.get_by_role("checkbox", name="Select 太郎 山田").check()
+    expect(bar).to_be_visible()
+    expect(page.locator("#bulk-count")).to_have_text("2 selected")
+    page.get_by_label("Assign the selected to").select_option(label="yuki (me)")
+    page.get_by_role("button", name="Assign", exact=True).click()
+    expect(page.locator("#undo-text")).to_have_text("Done for 2 conversations.")
+    expect(bar).to_be_hidden()
+    expect(page.get_by_role("checkbox", name="Select 花子 鈴木")).not_to_be_checked()  # the next pick starts afresh
+    page.get_by_role("checkbox", name="Select 花子 鈴木").check()
+    page.get_by_role("checkbox", name="Select 太郎 山田").check()
+    page.get_by_label("Tag the selected").fill("vip")
+    page.get_by_role("button", name="Tag", exact=True).click()
+    expect(page.locator("#conversation-list .tag", has_text="vip")).to_have_count(2)
+    page.get_by_role("checkbox", name="Select 花子 鈴木").check()
+    page.get_by_role("checkbox", name="Select 太郎 山田").check()
+    bar.get_by_role("button", name="Resolve").click()
+    expect(page.locator("#conversation-list li.conv")).to_have_count(1)  # the open list keeps only Emily's
+    expect(page.locator("#conversation-list")).to_contain_text("Emily Clark")
+    with session_scope() as session:
+        rows = {c.id: c for c in session.exec(select(Conversation))}
+        me = session.exec(select(User.id).where(User.email == "yuki@shop.test")).one()
+    assert [(rows[i].status, rows[i].assignee_id) for i in ids] == [("resolved", me), ("resolved", me), ("open", None)]
+    assert page_errors == []

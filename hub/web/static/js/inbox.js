@@ -26,6 +26,62 @@ let due = null;
 const baseTitle = document.title;
 const arrivals = new Set();  // conversations with a new customer message since the list was last drawn
 
+const chosen = new Set();  // conversations ticked for a bulk action
+let picks = null;
+
+function drawList(openId) {
+  renderList(listEl, state.rows, openId, openConversation, picks);
+}
+
+function drawBulk() {
+  for (const id of [...chosen]) if (!state.rows.some((row) => row.id === id)) chosen.delete(id);
+  $("#bulk").hidden = chosen.size === 0;
+  $("#bulk-count").textContent = t("bulk_count", { count: chosen.size });
+}
+
+/** One action on every ticked conversation, through the same routes as one at a time (access checked on each). */
+async function bulk(path, method = "POST", body = undefined) {
+  const ids = [...chosen];
+  const failed = [];
+  for (const id of ids) {
+    try {
+      await api(path(id), { method, body });
+    } catch (error) {
+      failed.push(error.message);
+    }
+  }
+  chosen.clear();
+  drawBulk();
+  drawList(state.openId);
+  announce(failed.length ? t("bulk_failed", { count: failed.length, reason: failed[0] }) : "");
+  if (!failed.length) undo.show(t("bulk_done", { count: ids.length }), null);
+  refreshList();
+  refreshThread();
+}
+
+function startBulk(readOnly) {
+  if (readOnly) return;
+  picks = { chosen, onToggle: (id, checked) => { if (checked) chosen.add(id); else chosen.delete(id); drawBulk(); } };
+  const assignee = $("#bulk-assignee");
+  for (const agent of state.options.agents) {
+    assignee.append(h("option", { value: agent.id, text: agent.id === boot.user_id ? t("me_name", { name: agent.name }) : agent.name }));
+  }
+  $("#bulk-assign").addEventListener("click", () => {
+    if (assignee.value === "") return;
+    const to = assignee.value === "none" ? null : Number(assignee.value);
+    bulk((id) => `/api/v1/conversations/${id}/assign`, "POST", { assignee_id: to });
+  });
+  $("#bulk-resolve").addEventListener("click", () => bulk((id) => `/api/v1/conversations/${id}/status`, "POST", { status: "resolved" }));
+  $("#bulk-tag-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const name = $("#bulk-tag").value.trim();
+    if (!name) return;
+    $("#bulk-tag").value = "";
+    bulk((id) => `/api/v1/conversations/${id}/tags/${encodeURIComponent(name)}`);
+  });
+  $("#bulk-clear").addEventListener("click", () => { chosen.clear(); drawBulk(); drawList(state.openId); });
+}
+
 function setView(view) {
   document.body.dataset.view = view;
 }
@@ -48,7 +104,8 @@ async function loadList({ more = false } = {}) {
   const page = await api(`/api/v1/inbox/conversations${query({ ...filters(), limit, cursor: more ? state.cursor : null })}`);
   state.rows = more ? [...state.rows, ...page.items] : page.items;
   state.cursor = page.next_cursor;
-  renderList(listEl, state.rows, state.openId, openConversation);
+  drawList(state.openId);
+  drawBulk();
   titleCount(state.rows, baseTitle);
   for (const id of arrivals) {
     const row = state.rows.find((item) => item.id === id);
@@ -96,7 +153,7 @@ function markRead(id) {
   const row = state.rows.find((item) => item.id === id);
   if (row && row.unread_count) {
     row.unread_count = 0;
-    renderList(listEl, state.rows, state.openId, openConversation);
+    drawList(state.openId);
     titleCount(state.rows, baseTitle);
   }
   api(`/api/v1/conversations/${id}/read`, { method: "POST" }).catch(() => {});
@@ -108,7 +165,7 @@ async function openConversation(id, { push = true } = {}) {
   state.openId = id;
   announce("");
   if (push && location.pathname !== `/conversations/${id}`) history.pushState({ id }, "", `/conversations/${id}`);
-  renderList(listEl, state.rows, id, openConversation);
+  drawList(id);
   setView("thread");
   try {
     await loadThread();
@@ -197,6 +254,7 @@ async function start() {
   const readOnly = boot.role === "marketer";
   composer = new Composer($("#composer"), { onSent: () => { refreshThread(); refreshList(); }, readOnly });
   $("#controls").hidden = readOnly;
+  startBulk(readOnly);
   if (!readOnly) {
     new Presence($("#presence"), boot.online, announce);
     notifier = new Notifier($("#notify-toggle"));

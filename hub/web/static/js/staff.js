@@ -114,7 +114,8 @@ export class Undo {
     this.seconds = seconds;
     this.timer = null;
     this.action = null;
-    $("#undo-button", root).addEventListener("click", () => {
+    this.button = $("#undo-button", root);
+    this.button.addEventListener("click", () => {
       const action = this.action;
       this.hide();
       if (action) action();
@@ -124,6 +125,7 @@ export class Undo {
   show(text, action) {
     clearTimeout(this.timer);
     this.action = action;
+    this.button.hidden = !action;  // a plain confirmation when there is nothing to undo
     $("#undo-text", this.root).textContent = text;
     this.root.hidden = false;
     this.timer = setTimeout(() => this.hide(), this.seconds * 1000);
