@@ -177,6 +177,10 @@ class Connection:
             frame = await inbox.get()
             if frame is LOST:
                 raise Closed(1012, "reconnect to catch up")
+            if frame.get("type") == "typing":  # an agent is typing: passed on as it is, never stored
+                author = frame.get("author")
+                await self.send({"type": "typing", "author": author if isinstance(author, str) else None})
+                continue
             pushed = await self._as_message(frame)
             if pushed is not None:
                 await self.send(pushed)

@@ -207,3 +207,29 @@ def test_widget_away_message_defaults_to_the_visitors_language_and_greeting_with
     expect(visitor.locator('[data-hub="away"]')).to_have_text("我們暫時不在。請留言，我們回來後會回覆你。")
     expect(visitor.locator('[data-hub="greeting"]')).to_have_count(0)
     assert not_favicon(page_errors) == []
+
+
+def test_the_visitor_sees_the_agent_typing_until_the_reply_arrives(new_page, hub_server, page_errors):
+    team = make_team("Japan")
+    channel = make_channel("webchat", "Shop widget", team_ids=[team]).id or 0
+    agent("yuki@shop.test", team, name="Yuki Sato")
+    visitor = new_page(locale="ja-JP")
+    visitor.goto(f"/webchat/{channel}/demo")
+    visitor.get_by_role("button", name="チャットを開く").click()
+    visitor.get_by_label("メッセージを入力…").fill("返品できますか")
+    visitor.keyboard.press("Enter")
+    expect(visitor.locator('[data-hub="visitor"]')).to_contain_text("✓")
+
+    staff = new_page()
+    sign_in(staff, "yuki@shop.test")
+    staff.locator("#conversation-list li.conv a").first.click()
+    expect(staff.locator("#thread .msg-in")).to_have_count(1)
+    typing = visitor.locator('[data-hub="typing"]')
+    expect(typing).to_be_hidden()
+    staff.get_by_role("combobox", name="Message").press_sequentially("はい、")
+    expect(typing).to_have_text("Yuki Satoが入力中…")  # nothing was sent yet
+    staff.get_by_role("combobox", name="Message").press_sequentially("30日以内なら可能です。")
+    staff.get_by_role("button", name="Send", exact=True).click()
+    expect(visitor.locator('[data-hub="shop"]').filter(has_text="30日以内なら可能です。")).to_have_count(1)
+    expect(typing).to_be_hidden()  # the reply replaced the indicator
+    assert not_favicon(page_errors) == []

@@ -32,13 +32,15 @@
   var WORDS = {
     en: { title: "Chat with us", placeholder: "Type a message…", send: "Send", open: "Open chat",
       close: "Close chat", offline: "Reconnecting…", unavailable: "Chat is not available on this page.",
-      failed: "Not sent: ", slow: "Too many messages; please wait a minute." },
+      failed: "Not sent: ", slow: "Too many messages; please wait a minute.", typing: "{name} is typing…",
+      someone: "The shop" },
     ja: { title: "お問い合わせ", placeholder: "メッセージを入力…", send: "送信", open: "チャットを開く",
       close: "チャットを閉じる", offline: "再接続中…", unavailable: "このページではチャットを利用できません。",
-      failed: "送信できませんでした：", slow: "送信が多すぎます。1分ほどお待ちください。" },
+      failed: "送信できませんでした：", slow: "送信が多すぎます。1分ほどお待ちください。", typing: "{name}が入力中…",
+      someone: "ショップ" },
     zh: { title: "聯絡我們", placeholder: "輸入訊息…", send: "傳送", open: "開啟對話", close: "關閉對話",
       offline: "重新連線中…", unavailable: "此頁面無法使用對話功能。", failed: "未能傳送：",
-      slow: "訊息太多，請稍候一分鐘。" }
+      slow: "訊息太多，請稍候一分鐘。", typing: "{name} 正在輸入…", someone: "商店" }
   };
   var words = WORDS[lang.slice(0, 2)] || WORDS.en;
   var clockFormat = null;
@@ -132,6 +134,10 @@
   var list = el("div", { flex: "1", overflowY: "auto", padding: "12px", background: "#f6f8fa",
     display: "flex", flexDirection: "column", gap: "8px" });
   list.setAttribute("aria-live", "polite");
+  var typingLine = el("div", { display: "none", padding: "2px 12px 4px", fontSize: "12px", color: "#57606a",
+    background: "#f6f8fa", fontStyle: "italic" });
+  typingLine.setAttribute("data-hub", "typing");
+  typingLine.setAttribute("aria-live", "polite");
   var form = el("div", { display: "flex", gap: "8px", padding: "10px", borderTop: "1px solid #d0d7de",
     alignItems: "flex-end", background: "#fff" });
   var input = el("textarea", { flex: "1", resize: "none", border: "1px solid #d0d7de", borderRadius: "8px",
@@ -148,6 +154,7 @@
   panel.appendChild(header);
   panel.appendChild(notice);
   panel.appendChild(list);
+  panel.appendChild(typingLine);
   panel.appendChild(form);
   root.appendChild(panel);
   root.appendChild(bubble);
@@ -178,6 +185,14 @@
     badge.style.display = count > 0 ? "block" : "none";
   }
   function scrollDown() { list.scrollTop = list.scrollHeight; }
+  var typingTimer = null;
+  function showTyping(name) {
+    clearTimeout(typingTimer);
+    if (name === null) { typingLine.style.display = "none"; return; }
+    typingLine.textContent = words.typing.split("{name}").join(name || words.someone);
+    typingLine.style.display = "block";
+    typingTimer = setTimeout(function () { typingLine.style.display = "none"; }, 6000);
+  }
 
   // ---- messages ----
   function visitorBubble(text, iso) {
@@ -437,7 +452,10 @@
         delete outbox[frame.client_id];
         save();
       }
+    } else if (frame.type === "typing") {
+      showTyping(frame.author || "");
     } else if (frame.type === "message") {
+      if (frame.direction === "outbound") showTyping(null);
       showMessage(frame);
       save();
       scrollDown();

@@ -41,7 +41,8 @@ export class Composer {
       this.payButton.addEventListener("click", () => (this.picker.isOpen && this.picker.pay ? this.picker.close() : this.openPicker({ pay: true })));
     }
     form.querySelectorAll('input[name="mode"]').forEach((radio) => radio.addEventListener("change", () => this.refresh()));
-    this.text.addEventListener("input", () => this.search());
+    this.text.addEventListener("input", () => { this.search(); this.typing(); });
+    this.typedAt = 0;
     this.text.addEventListener("keydown", (event) => this.keydown(event));
     this.text.addEventListener("blur", () => setTimeout(() => this.closePopup(), 150));
   }
@@ -113,6 +114,16 @@ export class Composer {
     if (prefix && !this.text.value) this.text.value = prefix;
     this.text.focus();
     if (prefix) this.search();
+  }
+
+  /** On web chat, the visitor sees "… is typing" while a reply is written (told at most every 3 seconds). */
+  typing() {
+    if (!this.detail || this.mode !== "reply" || this.detail.channel.kind !== "webchat" || !this.text.value.trim()) return;
+    if (this.text.value.startsWith("/")) return;  // searching canned replies is not typing to the customer
+    const now = Date.now();
+    if (now - this.typedAt < 3000) return;
+    this.typedAt = now;
+    api(`/api/v1/conversations/${this.detail.conversation.id}/typing`, { method: "POST" }).catch(() => {});
   }
 
   async submit() {
