@@ -83,7 +83,9 @@ def send_products(
                                           kind=kind, payload=payload, client_key=idempotency_key)
     except NotFound as missing:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from None
-    except (CatalogError, outbound.ReplyRefused) as refused:
+    except outbound.ReplyRefused as refused:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused), headers=refused.headers) from None
+    except CatalogError as refused:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused)) from None
     session.commit()  # the send job is enqueued by the MESSAGE_CREATED listener
     return message_out(message)
@@ -126,7 +128,8 @@ def send_payment_link(
     if chat_replies.checkouts_capped(session=session, conversation_id=conversation.id):
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
                             "this conversation had as many checkouts in the last hour as HUB_CHECKOUTS_PER_HOUR "
-                            "allows; try again later", headers={"Retry-After": "3600"})
+                            "allows; try again later",
+                            headers={"Retry-After": "3600", outbound.ERROR_HEADER: "checkouts_capped"})
     try:
         if body.items:
             adding = carts.open_cart(session=session, contact_id=conversation.contact_id,
@@ -136,7 +139,8 @@ def send_payment_link(
                 carts.add(session=session, cart=adding, variant_id=item.variant_id, quantity=item.quantity)
         cart = chat.find_open_cart(session=session, conversation=conversation)
         if cart is None or not carts.view(session=session, cart=cart, locale=locale).lines:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "the customer's cart is empty: add items")
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "the customer's cart is empty: add items",
+                                headers={outbound.ERROR_HEADER: "cart_empty"})
         kind, text, payload = chat_replies.checkout_reply(session=session, conversation=conversation, locale=locale,
                                                           agent_id=user.id)
         message, _ = outbound.queue_reply(session=session, conversation=conversation, author_id=user.id, text=text,
@@ -144,8 +148,11 @@ def send_payment_link(
     except NotFound as missing:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from None
     except OutOfStock as short:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(short)) from None
-    except (CatalogError, outbound.ReplyRefused) as refused:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(short),
+                            headers={outbound.ERROR_HEADER: "out_of_stock"}) from None
+    except outbound.ReplyRefused as refused:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused), headers=refused.headers) from None
+    except CatalogError as refused:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused)) from None
     session.commit()
     return message_out(message)

@@ -11,6 +11,7 @@ import re
 import uuid
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from channels.base import Adapter
 from channels.config import check_api_base
@@ -42,13 +43,48 @@ def normalize_origin(value: str) -> str:
     return f"{parts.scheme}://{host}{suffix}"
 
 
+MAX_GREETING = 1000
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+def _texts(key: str, value: object) -> dict[str, str] | None:
+    """A greeting or away message: one text, or one per language ({"en": ..., "ja": ..., "zh_Hant": ...})."""
+    if value is None or value == "":
+        return None
+    texts = {"en": value} if isinstance(value, str) else value
+    if not isinstance(texts, dict) or not texts or not all(
+            isinstance(lang, str) and isinstance(text, str) and 0 < len(text) <= MAX_GREETING and len(lang) <= 20
+            for lang, text in texts.items()):
+        raise ValueError(f"{key} is a text or a map of language to text (each 1 to {MAX_GREETING} characters), "
+                         f"such as {{\"en\": \"Hi!\", \"ja\": \"こんにちは\"}}")
+    return {lang.replace("-", "_"): text for lang, text in texts.items()}
+
+
+def _weekly(value: object) -> dict[str, list[list[str]]]:
+    """Opening hours by day: {"mon": [["09:00", "18:00"]], ...}; a missing day is closed."""
+    if not isinstance(value, dict):
+        raise ValueError('business_hours maps days to ranges, such as {"mon": [["09:00", "18:00"]]}')
+    clean: dict[str, list[list[str]]] = {}
+    for day, ranges in value.items():
+        if day not in DAYS:
+            raise ValueError(f"business_hours: unknown day {day!r}; days are {', '.join(DAYS)}")
+        if not isinstance(ranges, list) or not all(
+                isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) and CLOCK.match(t) for t in pair)
+                and pair[0] != "24:00" for pair in ranges):
+            raise ValueError(f'business_hours: {day} takes ranges of HH:MM times, such as [["09:00", "18:00"]]')
+        clean[day] = [list(pair) for pair in ranges]
+    return clean
+
+
 class WebChat(Adapter):
     """An embeddable chat bubble on the shop's own site."""
 
     kind: ClassVar[str] = "webchat"
     provider: ClassVar[str] = "webchat"
     secret_keys: ClassVar[frozenset[str]] = frozenset({"identity_secret"})
-    config_keys: ClassVar[frozenset[str]] = frozenset({"allowed_origins", "identity_secret", "api_base"})
+    config_keys: ClassVar[frozenset[str]] = frozenset({"allowed_origins", "identity_secret", "api_base", "greeting",
+                                                      "away_message", "timezone", "business_hours"})
     identity_kinds: ClassVar[tuple[str, ...]] = ("webchat",)
     reply_window_hours: ClassVar[int | None] = None
     endpoints: ClassVar[frozenset[str]] = frozenset()  # Hub serves the WebSocket itself: no webhooks
@@ -66,6 +102,17 @@ class WebChat(Adapter):
         if secret is not None and (not isinstance(secret, str) or len(secret) < MIN_SECRET):
             raise ValueError(f"identity_secret must be a string of at least {MIN_SECRET} characters")
         check_api_base(clean)
+        for key in ("greeting", "away_message"):
+            if key in clean:
+                clean[key] = _texts(key, clean[key])
+        if "timezone" in clean:
+            try:
+                ZoneInfo(str(clean["timezone"]))
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"timezone must be an IANA name such as Asia/Tokyo, "
+                                 f"not {clean['timezone']!r}") from None
+        if "business_hours" in clean and clean["business_hours"] is not None:
+            clean["business_hours"] = _weekly(clean["business_hours"])
         return clean
 
     def uses_sandbox(self, channel: ChannelConfig) -> bool:

@@ -68,3 +68,12 @@ def proves(secret: str | None, user_id: object, given: object) -> bool:
         return False
     assert isinstance(user_id, str)
     return hmac.compare_digest(signature(secret, user_id).encode(), given.strip().lower().encode())
+
+
+def handle(value: str) -> str:
+    """How staff see a visitor: a shop user's id, or `visitor-` and six characters derived from an anonymous
+    session (the session value itself is a bearer secret and is never shown)."""
+    parts = _split(value)
+    if parts is not None and parts[1] == USER:
+        return parts[2]
+    return "visitor-" + hashlib.sha256(value.encode()).hexdigest()[:6]

@@ -27,11 +27,13 @@ MAX_TAG_LENGTH = 100
 
 
 class ActionRefused(ValueError):
-    """The action does not apply (a sentence a person understands); `status` is the HTTP code to answer."""
+    """The action does not apply (a sentence a person understands); `status` is the HTTP code to answer,
+    `code` (when set) a stable name of the reason that the UI translates."""
 
-    def __init__(self, message: str, status: int = 422) -> None:
+    def __init__(self, message: str, status: int = 422, code: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.code = code
 
 
 def visible_message(*, session: Session, user: User, message_id: int) -> Message | None:
@@ -50,7 +52,7 @@ def set_status(*, session: Session, conversation: Conversation, status: str,
     values: dict[str, object] = {"status": status, "snoozed_until": None}
     if status == ConversationStatus.snoozed:
         if snoozed_until is None or as_utc(snoozed_until) <= now:
-            raise ActionRefused("snoozed_until must be a moment in the future")
+            raise ActionRefused("snoozed_until must be a moment in the future", code="snooze_past")
         values["snoozed_until"] = as_utc(snoozed_until)
     values["resolved_at"] = now if status == ConversationStatus.resolved else None
     session.execute(update(Conversation).where(col(Conversation.id) == conversation.id).values(**values))
@@ -62,7 +64,7 @@ def set_status(*, session: Session, conversation: Conversation, status: str,
 def clean_tag(name: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned or len(cleaned) > MAX_TAG_LENGTH or "/" in cleaned:
-        raise ActionRefused(f"a tag is 1 to {MAX_TAG_LENGTH} characters without '/'")
+        raise ActionRefused(f"a tag is 1 to {MAX_TAG_LENGTH} characters without '/'", code="bad_tag")
     return cleaned
 
 
@@ -124,7 +126,7 @@ def remove_tag(*, session: Session, conversation: Conversation, name: str) -> bo
 def add_note(*, session: Session, conversation: Conversation, author_id: int | None, text: str) -> Message:
     """A private note for colleagues: stored as sent, never queued, so no send job ever sees it."""
     if not text.strip():
-        raise ActionRefused("a note needs some text")
+        raise ActionRefused("a note needs some text", code="empty_note")
     assert conversation.id is not None
     now = utcnow()
     note = Message(conversation_id=conversation.id, channel_id=conversation.channel_id, direction="outbound",
@@ -161,9 +163,10 @@ def retry(*, session: Session, message: Message) -> Message:
         if "system" not in message.payload:
             outbound.refuse_if_opted_out(session=session, conversation=conversation, channel=channel)
         if message.kind != "template" and outbound.window_closed(conversation, channel):
-            raise outbound.ReplyRefused("the customer's reply window has closed: only a template can be sent now")
+            raise outbound.ReplyRefused("the customer's reply window has closed: only a template can be sent now",
+                                        "window_closed")
     except outbound.ReplyRefused as refused:
-        raise ActionRefused(str(refused)) from None
+        raise ActionRefused(str(refused), code=refused.code) from None
     moved = session.execute(
         update(Message).where(col(Message.id) == message.id, col(Message.status) == MessageStatus.failed.value)
         .values(status=MessageStatus.queued.value, error_code=None, error_reason=None, failed_at=None,

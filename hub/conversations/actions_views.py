@@ -16,12 +16,13 @@ from hub import broker
 from hub.agents.models import Role, User
 from hub.api.deps import CurrentUser, DbSession, StaffUser
 from hub.assignment import service as assignment
-from hub.conversations import actions, canned, queries
+from hub.conversations import actions, canned, outbound, queries
 from hub.conversations.actions import ActionRefused
 from hub.conversations.canned_models import CannedReply
 from hub.conversations.models import Conversation
 from hub.conversations.views import ConversationOut, MessageOut, message_out
 from hub.jobs.tasks import send_message
+from hub.webchat import typing as typing_indicator
 
 router = APIRouter(prefix="/api/v1", tags=["inbox actions"])
 Id = Annotated[int, Path(ge=1)]
@@ -79,7 +80,7 @@ class RenderOut(BaseModel):
 
 
 def _refused(error: ActionRefused) -> HTTPException:
-    return HTTPException(error.status, str(error))
+    return HTTPException(error.status, str(error), headers={outbound.ERROR_HEADER: error.code} if error.code else None)
 
 
 def _conversation(session: DbSession, user: User, conversation_id: int) -> Conversation:
@@ -169,6 +170,15 @@ def mark_read(conversation_id: Id, session: DbSession, user: StaffUser) -> Conve
     actions.mark_read(session=session, conversation=conversation)
     session.commit()
     return _state(session, conversation)
+
+
+@router.post("/conversations/{conversation_id}/typing", status_code=204, response_class=Response)
+def typing(conversation_id: Id, session: DbSession, user: StaffUser) -> Response:
+    """Show the web chat visitor that this agent is typing (for a few seconds; the inbox calls it at most every
+    3 s while the agent types). Best effort: on other channels, or when the visitor is away, nothing happens."""
+    conversation = _conversation(session, user, conversation_id)
+    typing_indicator.agent_typing(session=session, conversation=conversation, name=user.name)
+    return Response(status_code=204)
 
 
 @router.post("/messages/{message_id}/retry", response_model=MessageOut, status_code=202)

@@ -24,8 +24,21 @@ SEND_LEASE = timedelta(seconds=120)
 MAX_SEND_ATTEMPTS = 6
 
 
+ERROR_HEADER = "X-Hub-Error"
+"""A refusal's stable code rides in this response header, so a UI can show it in the agent's language."""
+
+
 class ReplyRefused(ValueError):
-    """Hub will not send this reply; the message says why and what to do instead."""
+    """Hub will not send this reply; the message says why and what to do instead, `code` names the reason
+    (`opted_out`, `window_closed`) for a UI to translate."""
+
+    def __init__(self, message: str, code: str = "refused") -> None:
+        super().__init__(message)
+        self.code = code
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {ERROR_HEADER: self.code}
 
 
 def window_closed(conversation: Conversation, channel: Channel) -> bool:
@@ -44,7 +57,8 @@ def refuse_if_opted_out(*, session: Session, conversation: Conversation, channel
         return
     assert channel.id is not None
     if consent_status(session=session, contact_id=conversation.contact_id, channel_id=channel.id) == "opted_out":
-        raise ReplyRefused("the customer replied STOP on this channel; nothing more may be sent until they reply START")
+        raise ReplyRefused("the customer replied STOP on this channel; nothing more may be sent until they reply START",
+                           "opted_out")
 
 
 def queue_reply(
@@ -72,7 +86,7 @@ def queue_reply(
         hours = adapter_of(channel.kind).reply_window_hours
         raise ReplyRefused(
             f"the customer's last message was more than {hours} hours ago; "
-            "this channel only accepts an approved template now: send a template message instead"
+            "this channel only accepts an approved template now: send a template message instead", "window_closed"
         )
     assert conversation.id is not None
     message = Message(

@@ -133,6 +133,6 @@ def reply(
             payload=body.payload, client_key=idempotency_key,
         )
     except outbound.ReplyRefused as refused:
-        raise HTTPException(422, str(refused)) from None
+        raise HTTPException(422, str(refused), headers=refused.headers) from None
     session.commit()  # the send job is enqueued by the MESSAGE_CREATED listener
     return message_out(message)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel
 
+from channels.webchat.identity import handle as webchat_handle
 from hub.api import pagination
 from hub.api.deps import CurrentUser, DbSession
 from hub.channel_records.models import Channel
@@ -65,6 +66,12 @@ class ReplyWindow(BaseModel):
     closes_at: datetime | None
 
 
+class ConsentState(BaseModel):
+    status: Literal["opted_in", "opted_out"] | None
+    blocks_replies: bool
+    """True when this opt-out stops every reply on the channel (STOP on SMS): the composer is disabled."""
+
+
 class OtherConversation(BaseModel):
     id: int
     channel_id: int
@@ -78,6 +85,9 @@ class ConversationDetail(BaseModel):
     contact: ContactOut
     channel: ChannelRef
     reply_window: ReplyWindow
+    consent: ConsentState
+    first_response_due_at: datetime | None
+    """The first-response deadline while nobody has answered yet (the team's deadline; null: none)."""
     conversations: list[OtherConversation]
     channel_names: dict[int, str]
 
@@ -139,12 +149,17 @@ def conversation_detail(conversation_id: Id, session: DbSession, user: CurrentUs
     others = inbox_data.contact_conversations(session, user, conversation.contact_id)
     channels = inbox_data.channels_by_id(session, {c.channel_id for c in others})
     contact_view = contact_out(session, contact)
+    for identity in contact_view.identities:  # a web chat session value is the visitor's secret: show the handle
+        if identity.kind == "webchat":
+            identity.value = webchat_handle(identity.value)
     consent_channels = inbox_data.channels_by_id(session, {c.channel_id for c in contact_view.consent})
     return {
         "conversation": inbox_data.list_rows(session, [conversation])[0],
         "contact": contact_view,
         "channel": {"id": channel.id, "name": channel.name, "kind": channel.kind},
         "reply_window": inbox_data.reply_window(conversation, channel),
+        "consent": inbox_data.consent(session, conversation, channel),
+        "first_response_due_at": inbox_data.first_response_due(session, conversation),
         "conversations": [{"id": c.id, "channel_id": c.channel_id, "channel_name": channels[c.channel_id].name,
                            "channel_kind": channels[c.channel_id].kind, "status": c.status} for c in others],
         "channel_names": {cid: c.name for cid, c in {**channels, **consent_channels}.items()},

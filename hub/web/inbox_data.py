@@ -3,17 +3,20 @@ and the contact's whole history across the channels this agent may see."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from channels.webchat.identity import handle as webchat_handle
 from hub.agents.models import Role, Team, TeamMember, User
 from hub.agents.service import can_see_conversations, team_ids_of
+from hub.assignment.models import ConversationAssignment
 from hub.channel_records.models import Channel, TeamChannel
 from hub.channel_records.service import adapter_of
-from hub.contacts.models import Contact
+from hub.contacts.models import ChannelIdentity, Contact
+from hub.contacts.service import consent_status
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
 from hub.conversations.queries import in_thread_order
@@ -30,6 +33,19 @@ def _names(session: Session, model: Any, ids: set[int]) -> dict[int, str]:
         return {}
     return {int(row[0]): str(row[1]) for row in session.execute(
         select(model.id, model.name).where(col(model.id).in_(ids)))}
+
+
+def webchat_handles(session: Session, contact_ids: set[int]) -> dict[int, str]:
+    """A name for nameless web chat visitors: their handle, never the raw session value."""
+    if not contact_ids:
+        return {}
+    rows = session.exec(select(ChannelIdentity.contact_id, ChannelIdentity.value).where(
+        col(ChannelIdentity.contact_id).in_(contact_ids), ChannelIdentity.kind == "webchat")
+        .order_by(col(ChannelIdentity.id)))
+    found: dict[int, str] = {}
+    for contact_id, value in rows:
+        found.setdefault(contact_id, webchat_handle(value))
+    return found
 
 
 def channels_by_id(session: Session, ids: set[int]) -> dict[int, Channel]:
@@ -66,6 +82,7 @@ def list_rows(session: Session, rows: list[Conversation]) -> list[dict[str, Any]
     """Conversations as the list shows them: with contact, channel and assignee names, tags and a preview."""
     ids = [row.id or 0 for row in rows]
     contacts = _names(session, Contact, {row.contact_id for row in rows})
+    contacts.update(webchat_handles(session, {cid for cid, name in contacts.items() if not name}))
     channels = channels_by_id(session, {row.channel_id for row in rows})
     assignees = _names(session, User, {row.assignee_id for row in rows if row.assignee_id})
     tags, last = tags_by_conversation(session, ids), previews(session, ids)
@@ -86,6 +103,21 @@ def reply_window(conversation: Conversation, channel: Channel) -> dict[str, Any]
     if hours is not None and conversation.last_inbound_at is not None:
         closes_at = as_utc(conversation.last_inbound_at) + timedelta(hours=hours)
     return {"hours": hours, "closed": outbound.window_closed(conversation, channel), "closes_at": closes_at}
+
+
+def consent(session: Session, conversation: Conversation, channel: Channel) -> dict[str, Any]:
+    """The contact's consent on this conversation's channel, and whether it stops every reply (STOP on SMS)."""
+    assert channel.id is not None
+    status = consent_status(session=session, contact_id=conversation.contact_id, channel_id=channel.id)
+    return {"status": status, "blocks_replies": status == "opted_out" and adapter_of(channel.kind).optout_blocks_all}
+
+
+def first_response_due(session: Session, conversation: Conversation) -> datetime | None:
+    """When the first reply is due (the assignment's deadline), until someone answered."""
+    if conversation.first_response_at is not None:
+        return None
+    held = session.get(ConversationAssignment, conversation.id)
+    return as_utc(held.deadline_at) if held is not None and held.deadline_at is not None else None
 
 
 def contact_conversations(session: Session, user: User, contact_id: int) -> list[Conversation]:

@@ -238,6 +238,52 @@ CAMPAIGN_STRINGS = {
 }
 STRINGS.update(CAMPAIGN_STRINGS)
 
+# Refusals the inbox shows (api.js: a stable code from the X-Hub-Error header, else the HTTP status), the
+# composer's consent notice and payment link (composer.js, catalog_picker.js)
+STAFF_STRINGS = {
+    "err_opted_out": N_("The customer replied STOP on this channel: nothing can be sent until they reply START."),
+    "err_window_closed": N_("The customer's last message is too old: this channel only accepts an approved "
+                            "template now."),
+    "err_cart_empty": N_("The customer's cart is empty: choose products first."),
+    "err_checkouts_capped": N_("This conversation had too many checkouts in the last hour: try again later."),
+    "err_out_of_stock": N_("Not enough stock for this order."),
+    "err_refused": N_("Hub will not send this reply."),
+    "err_snooze_past": N_("Choose a moment in the future to snooze until."),
+    "err_bad_tag": N_("A tag has 1 to 100 characters and no /."),
+    "err_empty_note": N_("Write something in the note first."),
+    "err_fields": N_("Check these fields: {fields}"),
+    "err_refused_reason": N_("Hub refused this: {reason}"),
+    "err_400": N_("Hub could not read this request."), "err_401": N_("Sign in again."),
+    "err_403": N_("You may not do this."),
+    "err_404": N_("Not found: it was deleted, or it is not one of your teams'."),
+    "err_409": N_("This changed meanwhile: reload and try again."),
+    "err_413": N_("This is too large."), "err_422": N_("Hub could not accept this."),
+    "err_429": N_("Too many tries: wait a moment and try again."),
+    "err_500": N_("Hub had a problem: try again in a moment."),
+    "err_network": N_("Hub cannot be reached: check the connection."),
+    "consent_blocked": N_("The customer replied STOP on {channel}: nothing can be sent until they reply START. "
+                          "You can still leave a private note."),
+    "consent_marketing_off": N_("The customer opted out of marketing on this channel: replies to them still go, "
+                                "broadcasts do not."),
+    "product_send_title": N_("Send a product"), "paylink_title": N_("Send payment link"),
+    "paylink_send": N_("Send the payment link"),
+    "paylink_cart": N_("Open cart: {count} items, {total}. Chosen products are added to it."),
+    "paylink_cart_empty": N_("No open cart: choose the products to pay for."),
+    # staff.js: presence, notifications, undo, the first-response countdown
+    "presence_online": N_("Online"), "presence_away": N_("Away"),
+    "presence_online_hint": N_("You are online: new conversations may be assigned to you. Click to go away."),
+    "presence_away_hint": N_("You are away: nothing new is assigned to you. Click to go online."),
+    "notify_on": N_("Notifications on"), "notify_off": N_("Notifications off"),
+    "notify_title": N_("New message from {name}"),
+    "resolved_undo": N_("Resolved."),
+    "due_in": N_("First reply due in {amount}"), "due_late": N_("First reply overdue by {amount}"),
+    "due_minutes": N_("{minutes} min"), "due_hours": N_("{hours} h {minutes} min"),
+    "bulk_pick": N_("Select {name}"), "bulk_count": N_("{count} selected"),
+    "bulk_done": N_("Done for {count} conversations."),
+    "bulk_failed": N_("{count} conversations were not changed: {reason}"),
+}
+STRINGS.update(STAFF_STRINGS)
+
 
 def for_locale(locale: str) -> dict[str, str]:
     """Every script string in this language."""

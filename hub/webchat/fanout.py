@@ -37,13 +37,14 @@ def key_for(channel_id: int, identity: str) -> str:
     return broker.key("webchat", channel_id, identity)
 
 
-def _publish_now(channel_id: int, identity: str, frame: Frame) -> None:
+def publish_now(channel_id: int, identity: str, frame: Frame) -> None:
+    """Publish a frame to one session's widget (raises when Redis is down)."""
     broker.connection().publish(key_for(channel_id, identity), json.dumps(frame, ensure_ascii=False))
 
 
 async def publish(channel_id: int, identity: str, frame: Frame) -> None:
     """The web chat transport's publisher (see channels.webchat.transport); raises when Redis is down."""
-    await asyncio.to_thread(_publish_now, channel_id, identity, frame)
+    await asyncio.to_thread(publish_now, channel_id, identity, frame)
 
 
 def install_publisher() -> None:

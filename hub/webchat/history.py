@@ -8,6 +8,7 @@ from sqlmodel import Session, and_, col, or_, select
 
 from channels import IdentityRef, StatusUpdate
 from channels.webchat import RenderError, card
+from hub.agents.models import User
 from hub.contacts.models import ChannelIdentity
 from hub.conversations import service as conversations
 from hub.conversations.models import Conversation, Message, MessageStatus
@@ -31,7 +32,16 @@ def conversation_id(*, session: Session, channel_id: int, identity: str) -> int 
     return session.exec(query).first()
 
 
-def message_frame(message: Message, identity: str) -> Frame | None:
+def author_names(session: Session, messages: list[Message]) -> dict[int, str]:
+    """The display names of the agents who wrote these replies."""
+    ids = {row.author_id for row in messages if row.author_id}
+    if not ids:
+        return {}
+    return {int(uid or 0): name for uid, name in session.exec(select(User.id, User.name).where(col(User.id).in_(ids)))
+            if name}
+
+
+def message_frame(message: Message, identity: str, author: str | None = None) -> Frame | None:
     """A stored message as the widget shows it; None for what the visitor must not see."""
     if message.kind in HIDDEN_KINDS or message.payload.get("private"):
         return None
@@ -45,6 +55,7 @@ def message_frame(message: Message, identity: str) -> Frame | None:
     except (RenderError, TypeError):
         return None
     frame["status"] = message.status
+    frame["author"] = author  # the agent's display name; None for automatic replies
     return frame
 
 
@@ -65,16 +76,20 @@ def catch_up(*, session: Session, channel_id: int, identity: str, after: int | N
         query = query.where(or_(col(Message.id) > after, and_(col(Message.direction) == "outbound",
                                                               col(Message.status) == MessageStatus.sent.value)))
     rows = session.exec(query.order_by(col(Message.id).desc()).limit(CATCH_UP_LIMIT)).all()
-    return [frame for row in reversed(rows) if (frame := message_frame(row, identity)) is not None]
+    names = author_names(session, list(rows))
+    return [frame for row in reversed(rows)
+            if (frame := message_frame(row, identity, names.get(row.author_id or 0))) is not None]
 
 
-def find_sent(*, session: Session, channel_id: int, provider_message_id: str) -> tuple[int, str] | None:
-    """(id, created_at) of the reply the adapter sent as `provider_message_id`, once its send is recorded."""
-    row = session.exec(select(Message.id, Message.created_at).where(
+def find_sent(*, session: Session, channel_id: int, provider_message_id: str) -> tuple[int, str, str | None] | None:
+    """(id, created_at, the agent's name) of the reply the adapter sent as `provider_message_id`, once its
+    send is recorded."""
+    row = session.exec(select(Message.id, Message.created_at, Message.author_id).where(
         Message.channel_id == channel_id, Message.provider_message_id == provider_message_id)).first()
     if row is None or row[0] is None:
         return None
-    return row[0], as_utc(row[1]).isoformat()
+    author = session.get(User, row[2]) if row[2] else None
+    return row[0], as_utc(row[1]).isoformat(), (author.name or None) if author else None
 
 
 def apply_receipt(*, session: Session, channel_id: int, identity: str, message_id: int, status: str) -> bool:

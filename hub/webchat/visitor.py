@@ -15,7 +15,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from channels import ChannelConfig
 from channels.webchat import WebChat, stored_frame
 from hub.db import session_scope, utcnow
-from hub.webchat import history, limits, protocol, sessions
+from hub.webchat import greeting, history, limits, protocol, sessions
 from hub.webchat.fanout import LOST, Fanout, Frame, key_for
 from hub.webchat.protocol import FrameError, Hello, Ping, Receipt, Say
 from hub.webhooks.store import RawEventStore
@@ -87,7 +87,7 @@ class Connection:
             self._shown.update(frame["id"] for frame in messages)
             await self.send({"type": "welcome", "session_token": sessions.issue(self.channel.id, self.visitor.identity),
                              "verified": self.visitor.verified, "reset": not self.visitor.continuing,
-                             "messages": messages})
+                             "messages": messages, **greeting.welcome_texts(self.channel, self.locale, utcnow())})
             await self._exchange(inbox)
 
     async def _receive(self) -> str | None:
@@ -177,6 +177,10 @@ class Connection:
             frame = await inbox.get()
             if frame is LOST:
                 raise Closed(1012, "reconnect to catch up")
+            if frame.get("type") == "typing":  # an agent is typing: passed on as it is, never stored
+                author = frame.get("author")
+                await self.send({"type": "typing", "author": author if isinstance(author, str) else None})
+                continue
             pushed = await self._as_message(frame)
             if pushed is not None:
                 await self.send(pushed)
@@ -201,12 +205,12 @@ class Connection:
                 return None
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.25)
-        message_id, created_at = found
+        message_id, created_at, author = found
         if message_id in self._shown:
             return None
         self._shown.add(message_id)
         return {"type": "message", "id": message_id, "direction": "outbound", "card": card, "status": "sent",
-                "created_at": created_at}
+                "created_at": created_at, "author": author}
 
     async def send(self, frame: Frame) -> None:
         async with self._lock:  # the reader and the pusher share one socket

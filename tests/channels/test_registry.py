@@ -43,7 +43,8 @@ def test_contract_config_keys_and_webhook_paths() -> None:
     }
     # the contract's three, plus the optional token for Telegram Payments (issue #6)
     assert adapter_for("telegram").config_keys == {"bot_token", "secret_token", "api_base", "payment_provider_token"}
-    assert adapter_for("webchat").config_keys == {"allowed_origins", "identity_secret", "api_base"}
+    assert adapter_for("webchat").config_keys == {"allowed_origins", "identity_secret", "api_base",  # the contract's
+                                                  "greeting", "away_message", "timezone", "business_hours"}
     assert {kind: (a.provider, a.endpoints) for kind, a in ADAPTERS.items()} == {
         "whatsapp_meta": ("meta", {""}),
         "whatsapp_twilio": ("twilio", {"inbound", "status"}),

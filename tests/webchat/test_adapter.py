@@ -27,7 +27,9 @@ def frame(**fields: Any) -> bytes:
 def test_registered_with_the_contract_config_keys():
     adapter = ADAPTERS["webchat"]
     assert isinstance(adapter, WebChat)
-    assert adapter.config_keys == {"allowed_origins", "identity_secret", "api_base"}
+    assert adapter.config_keys >= {"allowed_origins", "identity_secret", "api_base"}  # the contract's, kept
+    assert adapter.config_keys - {"allowed_origins", "identity_secret", "api_base"} == {
+        "greeting", "away_message", "timezone", "business_hours"}
     assert adapter.secret_keys == {"identity_secret"}
     assert (adapter.identity_kinds, adapter.reply_window_hours) == (("webchat",), None)
     assert adapter.uses_sandbox(ChannelConfig(id=1, kind="webchat", config={})) is False
@@ -125,3 +127,14 @@ async def test_send_hands_a_card_to_the_transport():
                                     "card": {"kind": "text", "text": "hi"}})]
     assert (other.ok, other.permanent) == (False, True)
     assert (unset.ok, unset.error_code, unset.permanent) == (False, "no_transport", False)
+
+
+def test_greeting_and_hours_are_checked_when_saved():
+    adapter = ADAPTERS["webchat"]
+    clean = adapter.validate_config({"greeting": "Hi!", "away_message": {"ja-JP": "営業時間外です"},
+                                     "timezone": "Asia/Tokyo", "business_hours": {"mon": [["09:00", "18:00"]]}})
+    assert clean["greeting"] == {"en": "Hi!"} and clean["away_message"] == {"ja_JP": "営業時間外です"}
+    for bad in ({"greeting": {"en": ""}}, {"greeting": ["Hi"]}, {"timezone": "Mars/Base"},
+                {"business_hours": {"monday": [["09:00", "18:00"]]}}, {"business_hours": {"mon": [["9", "18:00"]]}}):
+        with pytest.raises(ValueError):
+            adapter.validate_config(bad)

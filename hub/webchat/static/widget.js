@@ -32,15 +32,25 @@
   var WORDS = {
     en: { title: "Chat with us", placeholder: "Type a message…", send: "Send", open: "Open chat",
       close: "Close chat", offline: "Reconnecting…", unavailable: "Chat is not available on this page.",
-      failed: "Not sent: ", slow: "Too many messages; please wait a minute." },
+      failed: "Not sent: ", slow: "Too many messages; please wait a minute.", typing: "{name} is typing…",
+      someone: "The shop" },
     ja: { title: "お問い合わせ", placeholder: "メッセージを入力…", send: "送信", open: "チャットを開く",
       close: "チャットを閉じる", offline: "再接続中…", unavailable: "このページではチャットを利用できません。",
-      failed: "送信できませんでした：", slow: "送信が多すぎます。1分ほどお待ちください。" },
+      failed: "送信できませんでした：", slow: "送信が多すぎます。1分ほどお待ちください。", typing: "{name}が入力中…",
+      someone: "ショップ" },
     zh: { title: "聯絡我們", placeholder: "輸入訊息…", send: "傳送", open: "開啟對話", close: "關閉對話",
       offline: "重新連線中…", unavailable: "此頁面無法使用對話功能。", failed: "未能傳送：",
-      slow: "訊息太多，請稍候一分鐘。" }
+      slow: "訊息太多，請稍候一分鐘。", typing: "{name} 正在輸入…", someone: "商店" }
   };
   var words = WORDS[lang.slice(0, 2)] || WORDS.en;
+  var clockFormat = null;
+  try { clockFormat = new Intl.DateTimeFormat(navigator.language || "en", { hour: "2-digit", minute: "2-digit" }); }
+  catch (e) { clockFormat = null; }
+  function clock(iso) {
+    var date = iso ? new Date(iso) : new Date();
+    if (isNaN(date.getTime())) return "";
+    return clockFormat ? clockFormat.format(date) : date.toTimeString().slice(0, 5);
+  }
   var title = script.getAttribute("data-title") || words.title;
 
   // ---- storage: the session token and unsent messages survive reloads (a reload shows the history again) ----
@@ -124,6 +134,10 @@
   var list = el("div", { flex: "1", overflowY: "auto", padding: "12px", background: "#f6f8fa",
     display: "flex", flexDirection: "column", gap: "8px" });
   list.setAttribute("aria-live", "polite");
+  var typingLine = el("div", { display: "none", padding: "2px 12px 4px", fontSize: "12px", color: "#57606a",
+    background: "#f6f8fa", fontStyle: "italic" });
+  typingLine.setAttribute("data-hub", "typing");
+  typingLine.setAttribute("aria-live", "polite");
   var form = el("div", { display: "flex", gap: "8px", padding: "10px", borderTop: "1px solid #d0d7de",
     alignItems: "flex-end", background: "#fff" });
   var input = el("textarea", { flex: "1", resize: "none", border: "1px solid #d0d7de", borderRadius: "8px",
@@ -140,6 +154,7 @@
   panel.appendChild(header);
   panel.appendChild(notice);
   panel.appendChild(list);
+  panel.appendChild(typingLine);
   panel.appendChild(form);
   root.appendChild(panel);
   root.appendChild(bubble);
@@ -170,13 +185,25 @@
     badge.style.display = count > 0 ? "block" : "none";
   }
   function scrollDown() { list.scrollTop = list.scrollHeight; }
+  var typingTimer = null;
+  function showTyping(name) {
+    clearTimeout(typingTimer);
+    if (name === null) { typingLine.style.display = "none"; return; }
+    typingLine.textContent = words.typing.split("{name}").join(name || words.someone);
+    typingLine.style.display = "block";
+    typingTimer = setTimeout(function () { typingLine.style.display = "none"; }, 6000);
+  }
 
   // ---- messages ----
-  function visitorBubble(text) {
+  function visitorBubble(text, iso) {
     var row = el("div", { alignSelf: "flex-end", maxWidth: "80%", background: ACCENT, color: "#fff",
       borderRadius: "12px 12px 2px 12px", padding: "8px 10px", whiteSpace: "pre-wrap", overflowWrap: "anywhere" });
+    row.setAttribute("data-hub", "visitor");
     row.appendChild(el("span", null, text));
-    var mark = el("span", { fontSize: "11px", opacity: "0.8", marginLeft: "6px" }, "…");
+    var time = el("time", { fontSize: "11px", opacity: "0.8", marginLeft: "6px" }, clock(iso));
+    row.appendChild(time);
+    row._time = time;
+    var mark = el("span", { fontSize: "11px", opacity: "0.8", marginLeft: "4px" }, "…");
     row.appendChild(mark);
     row._mark = mark;
     return row;
@@ -250,10 +277,16 @@
     return box;
   }
 
-  function shopBubble(card) {
+  function shopBubble(card, author, iso) {
     var row = el("div", { alignSelf: "flex-start", maxWidth: "85%", background: "#fff", borderRadius: "12px 12px 12px 2px",
       padding: "8px 10px", boxShadow: "0 1px 2px rgba(0,0,0,.08)", whiteSpace: "pre-wrap", overflowWrap: "anywhere" });
+    row.setAttribute("data-hub", "shop");
     card = card || {};
+    if (author) {
+      var who = el("div", { fontSize: "12px", fontWeight: "600", color: "#57606a", marginBottom: "2px" }, author);
+      who.setAttribute("data-hub", "author");
+      row.appendChild(who);
+    }
     if (card.header) row.appendChild(el("div", { fontWeight: "600", marginBottom: "4px" }, card.header));
     if (card.media) { var m = media(card.media); if (m) row.appendChild(m); }
     if (card.text) row.appendChild(el("div", null, card.text));
@@ -264,7 +297,26 @@
         card.button_label));
       row.appendChild(buttonsOf(card.buttons));
     }
+    if (iso !== undefined) {
+      var time = el("time", { display: "block", fontSize: "11px", color: "#57606a", marginTop: "4px", textAlign: "right" },
+        clock(iso));
+      if (iso) time.setAttribute("datetime", iso);
+      row.appendChild(time);
+    }
     return row;
+  }
+
+  // The channel's greeting, and its away message outside business hours: always first, never stored.
+  var intro = {};
+  function showIntro(kind, text) {
+    if (intro[kind] && intro[kind].parentNode) intro[kind].parentNode.removeChild(intro[kind]);
+    intro[kind] = null;
+    if (!text) return;
+    var node = shopBubble({ text: text });
+    node.setAttribute("data-hub", kind);
+    intro[kind] = node;
+    var before = kind === "greeting" ? list.firstChild : (intro.greeting ? intro.greeting.nextSibling : list.firstChild);
+    list.insertBefore(node, before);
   }
 
   function showMessage(message) {
@@ -276,11 +328,12 @@
         node = pending.node;
         delete outbox[message.client_id];
       } else {
-        node = findPendingNode(message.client_id) || visitorBubble(message.text || "");
+        node = findPendingNode(message.client_id) || visitorBubble(message.text || "", message.created_at);
       }
+      if (node._time && message.created_at) node._time.textContent = clock(message.created_at);
       markSent(node);
     } else {
-      node = shopBubble(message.card);
+      node = shopBubble(message.card, message.author, message.created_at || null);
     }
     shown[message.id] = node;
     if (!node.parentNode) list.appendChild(node);
@@ -382,6 +435,8 @@
         setUnread(0);
       }
       state.token = frame.session_token;
+      showIntro("greeting", frame.greeting);
+      showIntro("away", frame.away);
       (frame.messages || []).forEach(showMessage);
       outboxFrames().forEach(send); // anything not acked before goes again; Hub drops repeats
       save();
@@ -397,7 +452,10 @@
         delete outbox[frame.client_id];
         save();
       }
+    } else if (frame.type === "typing") {
+      showTyping(frame.author || "");
     } else if (frame.type === "message") {
+      if (frame.direction === "outbound") showTyping(null);
       showMessage(frame);
       save();
       scrollDown();

@@ -1,12 +1,39 @@
 // The inbox's calls to Hub's API: the session cookie authenticates, the CSRF token proves the page is Hub's.
+// A refusal is shown in the agent's language: by its stable code (the X-Hub-Error header: opted_out,
+// window_closed, cart_empty...) when it has one, else by its HTTP status (a 4xx reason without a code is
+// shown inside a translated frame).
+
+import { t } from "./i18n.js";
 
 const meta = document.querySelector('meta[name="csrf-token"]');
 const csrf = meta ? meta.getAttribute("content") : "";
 
+const KNOWN = new Set(["opted_out", "window_closed", "cart_empty", "checkouts_capped", "out_of_stock", "refused",
+  "snooze_past", "bad_tag", "empty_note"]);
+
+/** The translated sentence for a refusal: its code's, or its status's (422 validation lists the fields). */
+export function translated(status, code, detail) {
+  if (code && KNOWN.has(code)) return t(`err_${code}`);
+  if (status === 422 && Array.isArray(detail)) {
+    const fields = detail.map((item) => (item && Array.isArray(item.loc) ? item.loc.filter((part) => part !== "body").join(".") : ""))
+      .filter(Boolean);
+    return fields.length ? t("err_fields", { fields: [...new Set(fields)].join(", ") }) : t("err_422");
+  }
+  if ([400, 409, 422].includes(status) && typeof detail === "string" && detail) {
+    return t("err_refused_reason", { reason: detail });  // a reason without a code yet: framed, kept whole
+  }
+  if (status === 0) return t("err_network");
+  if (status >= 500) return t("err_500");
+  if ([400, 401, 403, 404, 409, 413, 422, 429].includes(status)) return t(`err_${status}`);
+  return t("err_422");
+}
+
 export class ApiError extends Error {
-  constructor(status, detail) {
-    super(detail);
+  constructor(status, detail, code = null) {
+    super(translated(status, code, detail));
     this.status = status;
+    this.code = code;
+    this.detail = detail;
   }
 }
 
@@ -32,14 +59,25 @@ export async function api(path, { method = "GET", body, headers: extra = {} } = 
     headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
   }
-  const response = await fetch(path, options);
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch {
+    throw new ApiError(0, "network");
+  }
   if (response.status === 401) {
     location.assign(`/login?next=${encodeURIComponent(location.pathname)}`);
     throw new ApiError(401, "sign in again");
   }
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, reason(data && data.detail, response.statusText));
+  if (!response.ok) {
+    const detail = data && data.detail;
+    const error = new ApiError(response.status, Array.isArray(detail) ? detail : reason(detail, response.statusText),
+      response.headers.get("X-Hub-Error"));
+    console.info(`Hub answered ${response.status}: ${reason(detail, response.statusText)}`);
+    throw error;
+  }
   return data;
 }
 

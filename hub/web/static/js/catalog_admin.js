@@ -1,7 +1,7 @@
 // The catalog page (admins): search products, create and edit them with their variants, stock and prices
 // (typed in major units, sent as minor units), import a CSV (Hub's or Shopify's) and export one.
 
-import { call, reason } from "./admin_api.js";
+import { call } from "./admin_api.js";
 import { ApiError } from "./api.js";
 import { PriceError, places, priceIn, productTitle, toMajorText, toMinor } from "./catalog_money.js";
 import { $, clear, h, notify } from "./dom.js";
@@ -203,7 +203,7 @@ async function upload(path, file) {
     throw new ApiError(401, "sign in again");
   }
   const answer = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, reason(answer && answer.detail, response.statusText));
+  if (!response.ok) throw new ApiError(response.status, answer && answer.detail, response.headers.get("X-Hub-Error"));
   return answer;
 }
 

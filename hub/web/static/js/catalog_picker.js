@@ -1,5 +1,7 @@
 // The composer's product picker: search the catalog, tick up to 10 variants, send them as one product card
 // (one variant) or product list (several) with an Idempotency-Key, priced in the conversation's currency.
+// Opened for a payment link instead, it shows the customer's open cart and sends a checkout link for the cart
+// plus the chosen variants (POST /api/v1/conversations/{id}/payment-link).
 
 import { api, query } from "./api.js";
 import { priceIn, variantLabel } from "./catalog_money.js";
@@ -24,6 +26,10 @@ export class ProductPicker {
     this.count = $("#picker-count", root);
     this.sendButton = $("#picker-send", root);
     this.currencyLabel = $("#picker-currency", root);
+    this.title = $("#picker-title", root);
+    this.cartLine = $("#picker-cart", root);
+    this.pay = false;
+    this.cartCount = 0;
     this.conversationId = null;
     this.currency = null;
     this.chosen = new Map();  // variant id → label
@@ -52,7 +58,16 @@ export class ProductPicker {
     return !this.root.hidden;
   }
 
-  async open(conversationId) {
+  /** Open for products, or (`pay`) for a payment link, from the button `opener`. */
+  async open(conversationId, { pay = false, opener = null } = {}) {
+    if (this.isOpen && opener && opener !== this.opener) this.opener.setAttribute("aria-expanded", "false");
+    if (opener) this.opener = opener;
+    if (this.pay !== pay) this.key = newKey();
+    this.pay = pay;
+    this.title.textContent = pay ? t("paylink_title") : t("product_send_title");
+    this.cartCount = 0;
+    this.cartLine.textContent = "";
+    this.cartLine.hidden = !pay;
     if (this.conversationId !== conversationId) {
       this.chosen.clear();
       this.key = newKey();
@@ -73,6 +88,10 @@ export class ProductPicker {
       if (conversationId !== this.conversationId) return;
       this.currency = cart.currency;
       this.currencyLabel.textContent = t("product_prices_in", { currency: cart.currency });
+      this.cartCount = cart.lines.reduce((sum, line) => sum + line.quantity, 0);
+      this.cartLine.textContent = this.cartCount
+        ? t("paylink_cart", { count: this.cartCount, total: cart.total }) : t("paylink_cart_empty");
+      this.drawCount();
     } catch {
       this.currency = null;
       this.currencyLabel.textContent = "";
@@ -158,19 +177,27 @@ export class ProductPicker {
 
   drawCount() {
     this.count.textContent = this.chosen.size ? t("product_chosen", { count: this.chosen.size, max: MAX_PRODUCTS }) : "";
-    this.sendButton.disabled = !this.chosen.size || this.sending;
+    this.sendButton.textContent = this.pay ? t("paylink_send") : t("product_send");
+    this.sendButton.disabled = !(this.chosen.size || (this.pay && this.cartCount)) || this.sending;
   }
 
   async send() {
-    if (!this.chosen.size || this.sending || this.conversationId === null) return;
+    if (!(this.chosen.size || (this.pay && this.cartCount)) || this.sending || this.conversationId === null) return;
     const id = this.conversationId;
     this.sending = true;
     this.drawCount();
     this.error.textContent = "";
     try {
-      await api(`/api/v1/conversations/${id}/products`, {
-        method: "POST", body: { variant_ids: [...this.chosen.keys()] }, headers: { "Idempotency-Key": this.key },
-      });
+      if (this.pay) {  // the cart as it is, plus one of each chosen variant; amounts come from the catalog
+        await api(`/api/v1/conversations/${id}/payment-link`, {
+          method: "POST", body: { items: [...this.chosen.keys()].map((variantId) => ({ variant_id: variantId, quantity: 1 })) },
+          headers: { "Idempotency-Key": this.key },
+        });
+      } else {
+        await api(`/api/v1/conversations/${id}/products`, {
+          method: "POST", body: { variant_ids: [...this.chosen.keys()] }, headers: { "Idempotency-Key": this.key },
+        });
+      }
       this.chosen.clear();
       this.key = newKey();
       this.search.value = "";

@@ -20,6 +20,7 @@ export class Composer {
     this.error = form.querySelector("#composer-error");
     this.popup = form.querySelector("#canned");
     this.productButton = form.querySelector("#composer-product");
+    this.payButton = form.querySelector("#composer-paylink");
     this.picker = this.productButton ? new ProductPicker(form.querySelector("#product-picker"), this.productButton, {
       onSent: (id) => this.onSent(id),
       onOpenChange: (open) => { if (open) this.closePopup(); },
@@ -33,10 +34,15 @@ export class Composer {
     form.addEventListener("submit", (event) => { event.preventDefault(); this.submit(); });
     if (this.productButton) {
       this.productButton.hidden = readOnly;
-      this.productButton.addEventListener("click", () => (this.picker.isOpen ? this.picker.close() : this.openPicker()));
+      this.productButton.addEventListener("click", () => (this.picker.isOpen && !this.picker.pay ? this.picker.close() : this.openPicker()));
+    }
+    if (this.payButton) {
+      this.payButton.hidden = readOnly;
+      this.payButton.addEventListener("click", () => (this.picker.isOpen && this.picker.pay ? this.picker.close() : this.openPicker({ pay: true })));
     }
     form.querySelectorAll('input[name="mode"]').forEach((radio) => radio.addEventListener("change", () => this.refresh()));
-    this.text.addEventListener("input", () => this.search());
+    this.text.addEventListener("input", () => { this.search(); this.typing(); });
+    this.typedAt = 0;
     this.text.addEventListener("keydown", (event) => this.keydown(event));
     this.text.addEventListener("blur", () => setTimeout(() => this.closePopup(), 150));
   }
@@ -62,11 +68,25 @@ export class Composer {
     this.refresh();
   }
 
+  /** Why a reply cannot go now (shown before typing): the customer's STOP, or the channel's closed window. */
+  get blocked() {
+    if (!this.detail || this.mode !== "reply") return null;
+    const consent = this.detail.consent;
+    if (consent && consent.blocks_replies) return { kind: "consent", text: t("consent_blocked", { channel: this.detail.channel.name }) };
+    const window = this.detail.reply_window;
+    if (window && window.closed) return { kind: "window", text: t("window_closed", { hours: window.hours }) };
+    return null;
+  }
+
   refresh() {
-    const window = this.detail ? this.detail.reply_window : null;
-    const closed = Boolean(window && window.closed) && this.mode === "reply";
-    this.notice.hidden = !closed;
-    if (closed) this.notice.textContent = t("window_closed", { hours: window.hours });
+    const blocked = this.blocked;
+    const consent = this.detail ? this.detail.consent : null;
+    const info = !blocked && this.mode === "reply" && consent && consent.status === "opted_out"
+      ? t("consent_marketing_off") : null;  // e.g. WhatsApp: replies still go, broadcasts do not
+    this.notice.hidden = !blocked && !info;
+    this.notice.textContent = blocked ? blocked.text : info || "";
+    this.notice.dataset.kind = blocked ? blocked.kind : "info";
+    const closed = Boolean(blocked);
     this.text.disabled = closed || !this.detail || this.readOnly;
     this.send.disabled = closed || !this.detail || this.readOnly;
     this.send.textContent = this.mode === "note" ? t("add_note") : t("send");
@@ -74,19 +94,19 @@ export class Composer {
     this.form.classList.toggle("is-note", this.mode === "note");
     if (this.productButton) {
       this.productButton.disabled = !this.canSendProducts;
+      if (this.payButton) this.payButton.disabled = !this.canSendProducts;
       if (this.productButton.disabled && this.picker) this.picker.close({ focus: false });
     }
   }
 
-  /** Products are replies: not in note mode, not for a reader, not once the channel's reply window closed. */
+  /** Products and payment links are replies: not in note mode, not for a reader, not when a reply is blocked. */
   get canSendProducts() {
-    const window = this.detail ? this.detail.reply_window : null;
-    return Boolean(this.detail) && !this.readOnly && this.mode === "reply" && !(window && window.closed);
+    return Boolean(this.detail) && !this.readOnly && this.mode === "reply" && !this.blocked;
   }
 
-  openPicker() {
+  openPicker({ pay = false } = {}) {
     if (!this.picker || !this.canSendProducts) return;
-    this.picker.open(this.detail.conversation.id);
+    this.picker.open(this.detail.conversation.id, { pay, opener: pay ? this.payButton : this.productButton });
   }
 
   focus(prefix = "") {
@@ -94,6 +114,16 @@ export class Composer {
     if (prefix && !this.text.value) this.text.value = prefix;
     this.text.focus();
     if (prefix) this.search();
+  }
+
+  /** On web chat, the visitor sees "… is typing" while a reply is written (told at most every 3 seconds). */
+  typing() {
+    if (!this.detail || this.mode !== "reply" || this.detail.channel.kind !== "webchat" || !this.text.value.trim()) return;
+    if (this.text.value.startsWith("/")) return;  // searching canned replies is not typing to the customer
+    const now = Date.now();
+    if (now - this.typedAt < 3000) return;
+    this.typedAt = now;
+    api(`/api/v1/conversations/${this.detail.conversation.id}/typing`, { method: "POST" }).catch(() => {});
   }
 
   async submit() {
@@ -181,7 +211,8 @@ export class Composer {
       this.popup.append(h("li", {
         id, role: "option", class: index === this.active ? "is-active" : "", "aria-selected": String(index === this.active),
         onmousedown: (event) => { event.preventDefault(); this.choose(reply); },
-      }, h("strong", { text: `/${reply.shortcut}` }), " ", h("span", { text: reply.title || reply.text })));
+      }, h("strong", { text: `/${reply.shortcut}` }), " ", h("span", { text: reply.title || "" }),
+      h("span", { class: "canned-text", text: reply.text })));  // what will be sent (before its placeholders are filled)
     });
   }
 

@@ -18,7 +18,8 @@ export function renderContact(container, detail, onOpen) {
   clear(container);
   const contact = detail.contact;
   const names = detail.channel_names || {};
-  container.append(h("h2", { class: "contact-name", id: "contact-name", text: contact.name || t("unnamed_contact") }));
+  const name = contact.name || detail.conversation.contact_name || t("unnamed_contact");  // a visitor: their handle
+  container.append(h("h2", { class: "contact-name", id: "contact-name", text: name }));
   const facts = [];
   if (contact.locale) facts.push(t("contact_language", { value: contact.locale }));
   if (contact.timezone) facts.push(t("contact_timezone", { value: contact.timezone }));

@@ -7,7 +7,8 @@ import { t } from "./i18n.js";
 const STATUSES = ["open", "pending", "snoozed", "resolved"];
 
 export class Controls {
-  constructor(root, { options, me, onChanged, onError }) {
+  constructor(root, { options, me, onChanged, onError, onResolved = () => {} }) {
+    this.onResolved = onResolved;
     this.root = root;
     this.options = options;
     this.me = me;
@@ -19,14 +20,19 @@ export class Controls {
     try {
       await api(path, { method, body });
       this.onChanged();
+      return true;
     } catch (error) {
       this.onError(error.message);
+      return false;
     }
   }
 
-  status(status, snoozedUntil = null) {
+  async status(status, snoozedUntil = null) {
     const id = this.detail.conversation.id;
-    return this.call(`/api/v1/conversations/${id}/status`, "POST", { status, snoozed_until: snoozedUntil });
+    const before = this.detail.conversation.status;
+    const done = await this.call(`/api/v1/conversations/${id}/status`, "POST", { status, snoozed_until: snoozedUntil });
+    if (done && status === "resolved" && before !== "resolved") this.onResolved(id, before);
+    return done;
   }
 
   toggleResolved() {

@@ -9,6 +9,7 @@ import { t } from "./i18n.js";
 import { bindKeys, Help } from "./keys.js";
 import { renderList } from "./list.js";
 import { Live } from "./live.js";
+import { Due, Notifier, Presence, titleCount, Undo } from "./staff.js";
 import { laterStatus, renderThread, updateStatus } from "./thread.js";
 
 const boot = JSON.parse($("#hub-boot").textContent);
@@ -19,6 +20,67 @@ const contactEl = $("#contact");
 let controls = null;
 let composer = null;
 let live = null;
+let notifier = null;
+let undo = null;
+let due = null;
+const baseTitle = document.title;
+const arrivals = new Set();  // conversations with a new customer message since the list was last drawn
+
+const chosen = new Set();  // conversations ticked for a bulk action
+let picks = null;
+
+function drawList(openId) {
+  renderList(listEl, state.rows, openId, openConversation, picks);
+}
+
+function drawBulk() {
+  for (const id of [...chosen]) if (!state.rows.some((row) => row.id === id)) chosen.delete(id);
+  $("#bulk").hidden = chosen.size === 0;
+  $("#bulk-count").textContent = t("bulk_count", { count: chosen.size });
+}
+
+/** One action on every ticked conversation, through the same routes as one at a time (access checked on each). */
+async function bulk(path, method = "POST", body = undefined) {
+  const ids = [...chosen];
+  const failed = [];
+  for (const id of ids) {
+    try {
+      await api(path(id), { method, body });
+    } catch (error) {
+      failed.push(error.message);
+    }
+  }
+  chosen.clear();
+  drawBulk();
+  drawList(state.openId);
+  announce(failed.length ? t("bulk_failed", { count: failed.length, reason: failed[0] }) : "");
+  if (!failed.length) undo.show(t("bulk_done", { count: ids.length }), null);
+  refreshList();
+  refreshThread();
+}
+
+function startBulk(readOnly) {
+  if (readOnly) return;
+  picks = { chosen, onToggle: (id, checked) => { if (checked) chosen.add(id); else chosen.delete(id); drawBulk(); } };
+  const assignee = $("#bulk-assignee");
+  for (const agent of state.options.agents) {
+    assignee.append(h("option", { value: agent.id, text: agent.id === boot.user_id ? t("me_name", { name: agent.name }) : agent.name }));
+  }
+  $("#bulk-assign").addEventListener("click", () => {
+    if (assignee.value === "") return;
+    const to = assignee.value === "none" ? null : Number(assignee.value);
+    bulk((id) => `/api/v1/conversations/${id}/assign`, "POST", { assignee_id: to });
+  });
+  $("#bulk-resolve").addEventListener("click", () => bulk((id) => `/api/v1/conversations/${id}/status`, "POST", { status: "resolved" }));
+  $("#bulk-tag-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const name = $("#bulk-tag").value.trim();
+    if (!name) return;
+    $("#bulk-tag").value = "";
+    bulk((id) => `/api/v1/conversations/${id}/tags/${encodeURIComponent(name)}`);
+  });
+  $("#bulk-clear").addEventListener("click", () => { chosen.clear(); drawBulk(); drawList(state.openId); });
+}
 
 function setView(view) {
   document.body.dataset.view = view;
@@ -42,7 +104,15 @@ async function loadList({ more = false } = {}) {
   const page = await api(`/api/v1/inbox/conversations${query({ ...filters(), limit, cursor: more ? state.cursor : null })}`);
   state.rows = more ? [...state.rows, ...page.items] : page.items;
   state.cursor = page.next_cursor;
-  renderList(listEl, state.rows, state.openId, openConversation);
+  drawList(state.openId);
+  drawBulk();
+  titleCount(state.rows, baseTitle);
+  for (const id of arrivals) {
+    const row = state.rows.find((item) => item.id === id);
+    const seeing = id === state.openId && document.visibilityState === "visible";
+    if (row && row.assignee_id === boot.user_id && !seeing && notifier) notifier.notify(row, openConversation);
+  }
+  arrivals.clear();
   $("#more").hidden = !state.cursor;
   $("#list-count").textContent = t("shown_count", { count: state.rows.length });
 }
@@ -71,6 +141,7 @@ async function loadThread({ scroll = true } = {}) {
   $("#thread-title").textContent = conversation.contact_name || t("unnamed_contact");
   $("#thread-sub").textContent = `${detail.channel.name} · ${t(`status_${conversation.status}`)}`;
   $("#show-contact").hidden = false;
+  due.show(detail.first_response_due_at);
   controls.render(detail);
   composer.show(detail);
   renderContact(contactEl, detail, openConversation);
@@ -86,7 +157,8 @@ function markRead(id) {
   const row = state.rows.find((item) => item.id === id);
   if (row && row.unread_count) {
     row.unread_count = 0;
-    renderList(listEl, state.rows, state.openId, openConversation);
+    drawList(state.openId);
+    titleCount(state.rows, baseTitle);
   }
   api(`/api/v1/conversations/${id}/read`, { method: "POST" }).catch(() => {});
 }
@@ -97,7 +169,7 @@ async function openConversation(id, { push = true } = {}) {
   state.openId = id;
   announce("");
   if (push && location.pathname !== `/conversations/${id}`) history.pushState({ id }, "", `/conversations/${id}`);
-  renderList(listEl, state.rows, id, openConversation);
+  drawList(id);
   setView("thread");
   try {
     await loadThread();
@@ -134,6 +206,7 @@ function onEvent(name, data) {
     }
     return;
   }
+  if (name === "message.received") arrivals.add(data.conversation_id);
   refreshList();
   if (mine) refreshThread();
 }
@@ -168,12 +241,29 @@ async function start() {
   fillSelect($("#filter-tag"), state.options.tags, (tag) => tag);
   const names = $("#tag-names");
   for (const tag of state.options.tags) names.append(h("option", { value: tag }));
+  undo = new Undo($("#undo"));
+  due = new Due($("#due"));
   controls = new Controls($("#controls"), {
     options: state.options, me: boot.user_id, onChanged: () => { refreshThread(); refreshList(); }, onError: announce,
+    onResolved: (id, before) => undo.show(t("resolved_undo"), async () => {
+      try {
+        await api(`/api/v1/conversations/${id}/status`, { method: "POST", body: { status: before === "snoozed" ? "open" : before } });
+        refreshThread();
+        refreshList();
+      } catch (error) {
+        announce(error.message);
+      }
+    }),
   });
   const readOnly = boot.role === "marketer";
   composer = new Composer($("#composer"), { onSent: () => { refreshThread(); refreshList(); }, readOnly });
   $("#controls").hidden = readOnly;
+  startBulk(readOnly);
+  if (!readOnly) {
+    new Presence($("#presence"), boot.online, announce);
+    notifier = new Notifier($("#notify-toggle"));
+    notifier.askOnFirstClick();
+  }
   live = new Live({
     onEvent,
     onCatchUp: () => { refreshList(); refreshThread(); },
@@ -216,6 +306,7 @@ async function start() {
     event.preventDefault();
     composer.openPicker();
   });
+  if (!boot.open_id) setView("list");  // on a phone: the list alone, not an empty thread with a dead reply box
   await loadList();
   if (boot.open_id) await openConversation(boot.open_id, { push: false });
 }

@@ -11,12 +11,16 @@ function preview(row) {
   return last.direction === "outbound" ? t("preview_you", { text }) : text;
 }
 
-function rowElement(row, selected, onOpen) {
+function rowElement(row, selected, onOpen, picks) {
   const unread = row.unread_count > 0;
   const name = row.contact_name || t("unnamed_contact");
   const labelParts = [name, row.channel_name, preview(row)];
   if (unread) labelParts.push(t("unread_count", { count: row.unread_count }));
-  return h("li", { class: "conv" + (selected ? " is-selected" : "") + (unread ? " is-unread" : ""), dataset: { id: row.id } },
+  const pick = picks ? h("input", { type: "checkbox", class: "conv-pick", checked: picks.chosen.has(row.id),
+    "aria-label": t("bulk_pick", { name }), onchange: (event) => picks.onToggle(row.id, event.target.checked) }) : null;
+  return h("li", { class: "conv" + (selected ? " is-selected" : "") + (unread ? " is-unread" : "") + (picks ? " has-pick" : ""),
+    dataset: { id: row.id } },
+    pick,
     h("a", {
       href: `/conversations/${row.id}`, class: "conv-link", "aria-current": selected ? "true" : null,
       "aria-label": labelParts.join(" · "),
@@ -34,11 +38,12 @@ function rowElement(row, selected, onOpen) {
       row.tags.length ? h("span", { class: "conv-tags" }, row.tags.map((tag) => h("span", { class: "tag", text: tag }))) : null));
 }
 
-export function renderList(container, rows, selectedId, onOpen) {
+/** `picks` (optional): {chosen: Set of ids, onToggle(id, checked)} draws a checkbox per row for bulk actions. */
+export function renderList(container, rows, selectedId, onOpen, picks = null) {
   clear(container);
   if (!rows.length) {
     container.append(h("li", { class: "empty", text: t("no_conversations") }));
     return;
   }
-  for (const row of rows) container.append(rowElement(row, row.id === selectedId, onOpen));
+  for (const row of rows) container.append(rowElement(row, row.id === selectedId, onOpen, picks));
 }
