@@ -15,7 +15,6 @@ from catalog import carts, chat, chat_replies, money
 from catalog.errors import CatalogError, NotFound, OutOfStock
 from hub.agents.models import User
 from hub.api.deps import CurrentUser, DbSession, StaffUser
-from hub.contacts.models import Contact
 from hub.conversations import outbound, queries
 from hub.conversations.models import Conversation, Message
 from hub.conversations.views import MessageOut, message_out
@@ -63,9 +62,8 @@ def _visible(session: Session, user: User, conversation_id: int) -> Conversation
     return conversation
 
 
-def _locale(session: Session, conversation: Conversation) -> str | None:
-    contact = session.get(Contact, conversation.contact_id)
-    return contact.locale if contact else None
+def _locale(session: Session, conversation: Conversation) -> str:
+    return chat.customer_locale(session=session, conversation=conversation)
 
 
 @router.post("/{conversation_id}/products", response_model=MessageOut, status_code=status.HTTP_202_ACCEPTED)

@@ -27,6 +27,7 @@ from catalog.models import Order, OrderLine, OrderStatus
 from catalog.payments.models import StripeCheckout
 from catalog.payments.stripe_checkout import SANDBOX_SESSION_PREFIX, checkout_metadata, webhook_secret
 from catalog.payments.wording import language, line_text, say, stripe_locale
+from hub.contacts import locales
 from hub.contacts.models import Contact
 from hub.db import as_utc, session_scope
 from hub.settings import get_settings
@@ -55,7 +56,7 @@ def _load(token: str) -> Page:
             raise HTTPException(404, "no such sandbox checkout")
         contact = session.get(Contact, order.contact_id)
         return Page(checkout, order, order_service.lines_of(session=session, order_id=order.id),
-                    contact.locale if contact else None)
+                    locales.for_contact(session, contact, order.channel_id))
 
 
 def _html(page: Page, body: str) -> HTMLResponse:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
+from hub import events
 from hub.agents.models import Role, User
 from hub.agents.service import can_see_conversations
-from hub.api.deps import CurrentUser, DbSession
-from hub.contacts import service
+from hub.api.deps import CurrentUser, DbSession, StaffUser
+from hub.contacts import locales, service
 from hub.contacts.models import Consent, Contact
 from hub.conversations.models import Conversation
+from hub.db import utcnow
 from hub.tags.models import ContactTag, Tag
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
@@ -38,6 +40,9 @@ class ContactOut(BaseModel):
     name: str
     locale: str | None
     timezone: str | None
+    customer_locale: str = Field(description="The language Hub writes to them in (en, zh_Hant, ja): the stored "
+                                 "locale normalised, else their phone's country, else the shop default")
+    customer_timezone: str | None = Field(description="The stored time zone, else their phone number's")
     custom_fields: dict[str, Any]
     identities: list[IdentityOut]
     tags: list[str]
@@ -63,6 +68,7 @@ def contact_out(session: Session, contact: Contact) -> ContactOut:
                            .order_by(col(Consent.created_at), col(Consent.id)))
     return ContactOut(
         id=contact.id, name=contact.name, locale=contact.locale, timezone=contact.timezone,
+        customer_locale=locales.for_contact(session, contact), customer_timezone=locales.zone_for(session, contact),
         custom_fields=contact.custom_fields, created_at=contact.created_at,
         identities=[IdentityOut(kind=i.kind, value=i.value, verified=i.verified)
                     for i in service.identities_of(session=session, contact_id=contact.id)],
@@ -85,4 +91,30 @@ def get_contact(contact_id: int, session: DbSession, user: CurrentUser) -> Conta
     contact = session.exec(visible_query(session, user).where(col(Contact.id) == contact_id)).first()
     if contact is None:
         raise HTTPException(404, "no such contact")
+    return contact_out(session, contact)
+
+
+class ContactPatch(BaseModel):
+    """Fields left out stay as they are; null clears one (Hub then infers it again)."""
+
+    locale: Literal["en", "zh_Hant", "ja"] | None = Field(default=None, examples=["ja"])
+    timezone: str | None = Field(default=None, max_length=64, examples=["Asia/Tokyo"])
+
+
+@router.patch("/{contact_id}", response_model=ContactOut)
+def patch_contact(contact_id: int, body: ContactPatch, session: DbSession, user: StaffUser) -> ContactOut:
+    """Set the language Hub writes to this customer in and their time zone (agents and admins who see them)."""
+    contact = session.exec(visible_query(session, user).where(col(Contact.id) == contact_id)).first()
+    if contact is None:
+        raise HTTPException(404, "no such contact")
+    if "timezone" in body.model_fields_set and body.timezone is not None and not locales.valid_zone(body.timezone):
+        raise HTTPException(422, f"{body.timezone!r} is not an IANA time zone such as Asia/Tokyo or Asia/Hong_Kong")
+    for name in ("locale", "timezone"):
+        if name in body.model_fields_set:
+            setattr(contact, name, getattr(body, name))
+    contact.updated_at = utcnow()
+    session.add(contact)
+    events.emit(session, events.CONTACT_UPDATED, contact_id=contact.id)
+    session.commit()
+    session.refresh(contact)
     return contact_out(session, contact)
