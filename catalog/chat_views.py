@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from catalog import carts, chat, chat_replies, money
-from catalog.errors import CatalogError, NotFound, OutOfStock
+from catalog.errors import CatalogError, NoPrice, NotFound, OutOfStock
 from hub.agents.models import User
 from hub.api.deps import CurrentUser, DbSession, StaffUser
 from hub.conversations import outbound, queries
@@ -81,6 +81,10 @@ def send_products(
                                           kind=kind, payload=payload, client_key=idempotency_key)
     except NotFound as missing:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from None
+    except NoPrice as unpriced:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+                            f"{unpriced}: this conversation is priced in {unpriced.currency} (the customer's channel "
+                            f"decides the price list); add a {unpriced.currency} price to send it here") from None
     except (CatalogError, outbound.ReplyRefused) as refused:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused)) from None
     session.commit()  # the send job is enqueued by the MESSAGE_CREATED listener
