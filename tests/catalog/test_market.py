@@ -117,6 +117,7 @@ def test_staff_set_a_contacts_language_and_time_zone(client, shop):
     assert (changed.json()["locale"], changed.json()["timezone"], changed.json()["customer_locale"]) == (
         "ja", "Asia/Tokyo", "ja")
     assert client.patch(path, headers=shop["a"], json={"timezone": "Mars/Base"}).status_code == 422
+    assert client.patch(path, headers=shop["a"], json={"timezone": "Asia"}).status_code == 422  # a directory: not 500
     assert client.patch(path, headers=shop["a"], json={"locale": "fr"}).status_code == 422
     assert client.patch(path, headers=shop["b"], json={"locale": "en"}).status_code == 404
     assert client.patch(path, headers=shop["marketer"], json={"locale": "en"}).status_code == 403

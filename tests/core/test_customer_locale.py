@@ -72,7 +72,8 @@ def test_the_first_message_script_beats_the_phone_for_a_new_contact():
 def test_channel_market_keys_are_checked_and_normalised():
     assert check_market({"market": "jp", "currency": "jpy", "locale": "zh-Hant", "timezone": "Asia/Tokyo"}) == {
         "market": "JP", "currency": "JPY", "locale": "zh_Hant", "timezone": "Asia/Tokyo"}
-    for bad in ({"market": "XX"}, {"market": 81}, {"currency": "ABC"}, {"locale": "fr"}, {"timezone": "Mars/Base"}):
+    for bad in ({"market": "XX"}, {"market": 81}, {"currency": "ABC"}, {"locale": "fr"}, {"timezone": "Mars/Base"},
+                {"timezone": "Asia"}):
         with pytest.raises(ValueError):
             check_market(bad)
 
