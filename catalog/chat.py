@@ -6,7 +6,7 @@ button frame. Channels without buttons (SMS) show the same buttons as a numbered
 buttons stored in the message's payload are the menu that a bare "2" is resolved against.
 
 The currency of a conversation's cart (the price list): the open cart's own, else the channel's
-(its `currency` config key, its `market` country's currency, or its own number's country's), else
+(its `currency` config key, else its `market` country's currency), else
 the currency of the customer's phone country (HK → HKD, JP → JPY), else JPY for a customer who reads
 Japanese, else `HUB_DEFAULT_CURRENCY`. A product without a price in it is refused, never shown in another.
 """

@@ -13,8 +13,8 @@ widget), else from their phone's country, else from the script of their first me
 other Han → zh_Hant); its time zone from the phone number when the number's country has one zone
 (libphonenumber's time zone data). Staff can change both (`PATCH /api/v1/contacts/{id}`).
 
-A channel's currency is its `currency` config key, else its `market` country's currency, else the
-country of its own number (`from_number`); the catalog prices a conversation in it.
+A channel's currency is its `currency` config key, else its `market` country's currency; the
+catalog prices a conversation in it (see `catalog.chat.currency_for`).
 """
 
 from __future__ import annotations
@@ -120,12 +120,10 @@ def valid_zone(name: Any) -> bool:
 
 
 def channel_market(config: Mapping[str, Any]) -> str | None:
-    """The country a channel sells in: its `market` key, else the country of its own `from_number`."""
+    """The country a channel sells in: its `market` key. (Not its own number's country: shops often
+    send from a US Twilio number, or Twilio's sandbox one, to customers in Hong Kong or Japan.)"""
     market = config.get("market")
-    if isinstance(market, str) and _COUNTRY.fullmatch(market):
-        return market
-    from_number = config.get("from_number")
-    return country_of_phone(from_number) if isinstance(from_number, str) else None
+    return market if isinstance(market, str) and _COUNTRY.fullmatch(market) else None
 
 
 def channel_language(config: Mapping[str, Any]) -> str | None:
