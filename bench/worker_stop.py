@@ -10,6 +10,7 @@ Run it under `make test-latest`'s venv too (`.venv-latest/bin/python bench/worke
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import statistics
@@ -75,7 +76,7 @@ def busy(env: dict[str, str], folder: Path, connection: redis.Redis) -> float:
     _wait(lambda: bool(Worker.all(connection=connection)) and Queue("bulk", connection=connection).count == 0)
     worker.send_signal(signal.SIGTERM)
     exited = _exit_time(worker)
-    return exited - float((folder / "finished").read_text())
+    return _after_job(folder, exited)
 
 
 def burst(env: dict[str, str], folder: Path, connection: redis.Redis) -> float:
@@ -83,7 +84,13 @@ def burst(env: dict[str, str], folder: Path, connection: redis.Redis) -> float:
     Queue("bulk", connection=connection).enqueue("bench.worker_stop.nap", str(folder), 0.0, job_timeout=60)
     worker = hub_process(["worker", "--burst"], env, folder / "burst.log")
     exited = _exit_time(worker)
-    return exited - float((folder / "finished").read_text())
+    return _after_job(folder, exited)
+
+
+def _after_job(folder: Path, exited: float) -> float:
+    """Seconds from the job's end to the worker's exit; NaN when the worker exited without running it."""
+    finished = folder / "finished"
+    return exited - float(finished.read_text()) if finished.exists() else float("nan")
 
 
 def main() -> None:
@@ -101,8 +108,11 @@ def main() -> None:
             for _ in range(RUNS):
                 figures.append(case(env, folder, connection))
                 connection.flushdb()
-            print(f"{name:30} median {statistics.median(figures):5.2f} s, max {max(figures):5.2f} s  "
-                  f"[{', '.join(f'{f:.2f}' for f in figures)}]")
+            ran = [f for f in figures if not math.isnan(f)]
+            lost = len(figures) - len(ran)
+            summary = f"median {statistics.median(ran):5.2f} s, max {max(ran):5.2f} s" if ran else "no job ran"
+            print(f"{name:30} {summary}  [{', '.join(f'{f:.2f}' for f in figures)}]"
+                  + (f"  {lost} job(s) lost: the worker exited without running them" if lost else ""))
 
 
 if __name__ == "__main__":

@@ -22,8 +22,7 @@ from catalog import money
 from catalog.carts import CartView
 from catalog.errors import CatalogError, NotFound
 from catalog.models import Cart, CartStatus, Product, Variant
-from catalog.products import localized, price_of, variant_label
-from channels.text import truncate_chars
+from catalog.products import localized, price_of, product_path, variant_label
 from hub.channel_records.models import Channel
 from hub.contacts import locales
 from hub.contacts.models import Contact
@@ -35,6 +34,8 @@ VIEW = "cart:view"
 CHECKOUT = "cart:checkout"
 MAX_ROWS = 10
 ROW_TITLE = 24
+HEADER = 60
+"""WhatsApp's header (and row title) limits: a label is fitted here, where its title can give way."""
 CURRENCY_BY_LANGUAGE = {"ja": "JPY"}
 COUNTRY_CURRENCY = {"HK": "HKD", "MO": "HKD", "JP": "JPY", "US": "USD"}
 
@@ -135,8 +136,10 @@ def product_message(*, session: Session, variant_ids: Sequence[int], locale: str
                                                currency, locale)) for product, variant in chosen]
     if len(priced) == 1:
         product, variant, price = priced[0]
+        assert variant.id is not None
         payload: dict[str, Any] = {
-            "header": variant_label(product, variant, locale),
+            "header": variant_label(product, variant, locale, HEADER),
+            "link": product_path(variant.id),  # written out where the channel cannot show the product (SMS)
             "buttons": [button(say("add", locale), f"{ADD}{variant.id}"), button(say("view", locale), VIEW)],
         }
         image = variant.image_url or product.image_url
@@ -144,7 +147,7 @@ def product_message(*, session: Session, variant_ids: Sequence[int], locale: str
             payload.update(media_url=image, media_type="image")
         description = localized(product.description, locale)
         return "buttons", "\n".join(part for part in (price, description) if part), payload
-    rows = [button(truncate_chars(variant_label(product, variant, locale), ROW_TITLE), f"{ADD}{variant.id}",
+    rows = [button(variant_label(product, variant, locale, ROW_TITLE), f"{ADD}{variant.id}",
                    description=price) for product, variant, price in priced]
     return "list", say("pick", locale), {"buttons": rows, "list_button": say("products", locale)}
 

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from catalog import money
 from catalog.errors import CatalogError, NoPrice, NotFound
 from catalog.models import Price, Product, Variant
+from channels.text import truncate_chars
 from hub.contacts import locales
 from hub.db import utcnow
 
@@ -85,11 +86,31 @@ def localized(texts: Mapping[str, str], locale: str | None) -> str:
     return texts.get("en") or next(iter(texts.values()))
 
 
-def variant_label(product: Product, variant: Variant, locale: str | None) -> str:
-    """"Silk shirt (M / Red)": the product's title with the variant's option values."""
+PRODUCT_PATH = "/p/{variant_id}"
+"""A variant's public page on Hub (`catalog.product_page`): the short link an SMS carries."""
+MIN_TITLE = 6
+"""The fewest characters of a product's title a shortened label keeps (with the ellipsis)."""
+
+
+def product_path(variant_id: int) -> str:
+    return PRODUCT_PATH.format(variant_id=variant_id)
+
+
+def variant_label(product: Product, variant: Variant, locale: str | None, limit: int | None = None) -> str:
+    """"Silk shirt (M / Red)": the product's title with the variant's option values.
+
+    With `limit` (characters), a label that is too long has its title shortened, never its options:
+    the three sizes of a long-named dress stay three different rows ("Silk dress with a… (M)").
+    """
     title = localized(product.title, locale) or product.handle
     values = [str(v) for v in variant.options.values() if str(v).strip()]
-    return f"{title} ({' / '.join(values)})" if values else title
+    suffix = f" ({' / '.join(values)})" if values else ""
+    if limit is None or len(title) + len(suffix) <= limit:
+        return title + suffix
+    room = limit - len(suffix)
+    if room < MIN_TITLE:  # options alone nearly fill the space: keep a little title, cut the rest
+        return truncate_chars(title + suffix, limit)
+    return truncate_chars(title, room) + suffix
 
 
 def _search_text(product: Product) -> str:

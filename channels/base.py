@@ -76,6 +76,11 @@ class Adapter(ABC):
         """Download attachment `index` of an inbound message whose parsed payload is `payload`."""
         return FetchedMedia(ok=False, error=f"{self.kind} has no media to fetch", permanent=True)
 
+    async def acknowledge(self, channel: ChannelConfig, payload: dict[str, Any]) -> SendResult | None:
+        """Tell the provider that a customer's button tap (parsed payload `payload`) was received; None when the
+        provider needs no answer. Telegram's client shows a spinner on the button until it is answered."""
+        return None
+
     def challenge(self, channel: ChannelConfig, query: dict[str, str]) -> str | None:
         """Answer a provider's GET verification handshake, or None when it does not match."""
         return None

@@ -8,6 +8,10 @@ What does not fit degrades instead of failing:
 - more than 10 reply buttons or list rows, or reply and URL buttons mixed, or more than one
   URL button, become a numbered text menu with the links written out;
 - exactly one URL button (and no reply buttons) becomes a `cta_url` message.
+
+An image (`media_type` "image") on a buttons message becomes the image header of the reply-button
+or `cta_url` message, and the text header then leads the body. List messages take only a text
+header, so a list keeps its text header and leaves the image out.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ BODY_TEXT = 1024
 TEXT_BODY = 4096
 DEFAULT_LIST_BUTTON = "Options"
 MEDIA_TYPES = frozenset({"image", "video", "audio", "document"})
+IMAGE_HEADER = frozenset({"button", "cta_url"})
+"""Interactive types whose header may be an image (Meta: list headers are text only)."""
 
 Json = dict[str, Any]
 
@@ -149,7 +155,13 @@ def _interactive(message: OutboundMessage, interactive: Json, *, body_required: 
         interactive["body"] = {"text": truncate_chars(body_text, BODY_TEXT)}
     elif body_required:
         raise RenderError("an interactive message needs a text")
-    if message.header:
+    image = message.media_url if message.media_type == "image" and interactive["type"] in IMAGE_HEADER else None
+    if image:
+        interactive["header"] = {"type": "image", "image": {"link": image}}
+        if message.header:  # the title leads the body, in bold, rather than being lost
+            lead = f"*{truncate_chars(message.header, HEADER_TEXT)}*"
+            interactive["body"] = {"text": truncate_chars("\n".join(p for p in (lead, body_text) if p), BODY_TEXT)}
+    elif message.header:
         interactive["header"] = {"type": "text", "text": truncate_chars(message.header, HEADER_TEXT)}
     if message.footer:
         interactive["footer"] = {"text": truncate_chars(message.footer, FOOTER_TEXT)}

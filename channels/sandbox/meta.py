@@ -168,6 +168,10 @@ def _interactive_view(content: Json) -> dict[str, Any]:
         "header": _get(content, "header", "text"),
         "footer": _get(content, "footer", "text"),
     }
+    header = content.get("header") or {}
+    if header.get("type") in ("image", "video", "document"):
+        media = header.get(header["type"]) or {}
+        fields["media"] = (MediaView(header["type"], media.get("link"), media.get("filename") or media.get("id")),)
     subtype = content.get("type")
     buttons: list[ButtonView] = []
     if subtype == "button":

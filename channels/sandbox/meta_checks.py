@@ -147,6 +147,8 @@ def _interactive(content: Json, kind: str) -> None:
     header = content.get("header")
     if isinstance(header, dict) and header.get("type") == "text":
         _at_most(header.get("text") or "", 60, "interactive['header']['text']")
+    elif isinstance(header, dict):
+        _media_header(subtype, header)
     footer = content.get("footer")
     if isinstance(footer, dict):
         _at_most(footer.get("text") or "", 60, "interactive['footer']['text']")
@@ -161,6 +163,16 @@ def _interactive(content: Json, kind: str) -> None:
         _at_most(parameters["display_text"], 20, "cta_url display_text")
     elif subtype in ("product", "product_list"):
         _products(subtype, action, header)
+
+
+def _media_header(subtype: str, header: Json) -> None:
+    """Reply-button and cta_url messages take an image, video or document header; lists only a text one."""
+    kind = header.get("type")
+    if subtype not in ("button", "cta_url") or kind not in ("image", "video", "document"):
+        raise invalid(f"interactive['header']['type'] {kind!r} is not allowed for a {subtype} message")
+    media = header.get(kind)
+    if not isinstance(media, dict) or not (media.get("link") or media.get("id")):
+        raise missing(f"interactive['header']['{kind}']")
 
 
 def _reply_buttons(action: Json) -> None:

@@ -93,14 +93,19 @@ def phone_router(accounts: Accounts) -> APIRouter:
         button, reply_to = find_button(state, channel_id, customer, message.button_id, message.reply_to, provider)
         action = CustomerInput(customer=customer, name=(message.name or "").strip() or DEFAULT_NAME, text=text,
                                button=button, reply_to=reply_to)
-        inbound = BUILDERS[provider](state, channel, action)
+        try:
+            inbound = BUILDERS[provider](state, channel, action)
+        except ValueError as refused:
+            raise HTTPException(400, str(refused)) from None
         state.record(channel_id, direction="in", provider=provider, customer=customer,
                      provider_message_id=inbound.provider_message_id, kind=inbound.kind,
                      text=button.title if button else text, status="sending", wire=inbound.wire)
         hub_status = await post(inbound.webhook)
         ok = hub_status is not None and 200 <= hub_status < 300
         status = "delivered" if ok else ("unreachable" if hub_status is None else f"refused {hub_status}")
-        record = state.update(channel_id, inbound.provider_message_id, status=status)
+        record = state.find(channel_id, inbound.provider_message_id)
+        if record is not None and record.status == "sending":  # the bot may have answered the tap already
+            record = state.update(channel_id, inbound.provider_message_id, status=status)
         return {"ok": ok, "hub_status": hub_status, "webhook_url": inbound.webhook.url,
                 "message": record.to_json() if record else None}
 

@@ -6,6 +6,7 @@ Parameters arrive as the real API accepts them: query string, JSON, form or mult
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable
@@ -18,8 +19,8 @@ from starlette.datastructures import UploadFile
 
 from channels.sandbox.accounts import Accounts
 from channels.sandbox.state import CustomerInput, Failure, Inbound, SandboxState
-from channels.sandbox.telegram_messages import BotApiError, bot_user, build_message, record_fields
-from channels.sandbox.webhooks import telegram_webhook
+from channels.sandbox.telegram_messages import BotApiError, bot_user, build_message, format_amount, record_fields
+from channels.sandbox.webhooks import post, telegram_webhook
 from channels.types import ChannelConfig
 
 Json = dict[str, Any]
@@ -119,20 +120,70 @@ def _edit_reply_markup(call: Call) -> Json | bool:
 
 
 def _answer_callback_query(call: Call) -> bool:
-    if not call.params.get("callback_query_id"):
+    """The tap is answered: the customer's client stops the button's spinner (and shows `text`, if any)."""
+    query_id = call.params.get("callback_query_id")
+    if not query_id:
         raise BotApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+    key = f"callback:{query_id}"
+    tap = call.state.find(call.channel.id, key)
+    if tap is not None and tap.extra.get("answered"):
+        raise BotApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+    if tap is not None:
+        notice = str(call.params.get("text") or "").strip()
+        call.state.update(call.channel.id, key, status="answered", extra={**tap.extra, "answered": True},
+                          text="\n".join(part for part in (tap.text, notice) if part))
     return True
 
 
 def _answer_pre_checkout_query(call: Call) -> bool:
-    if not call.params.get("pre_checkout_query_id"):
+    """The bot's yes or no to a payment. Yes: Telegram charges the (test) card and sends the bot a
+    `successful_payment` message; no: the customer sees the bot's `error_message` and nothing is charged."""
+    query_id = call.params.get("pre_checkout_query_id")
+    if not query_id:
         raise BotApiError(400, "Bad Request: QUERY_ID_INVALID")
     ok = str(call.params.get("ok", "")).lower()
     if ok not in ("true", "false"):
         raise BotApiError(400, "Bad Request: parameter \"ok\" is required")
     if ok == "false" and not call.params.get("error_message"):
         raise BotApiError(400, "Bad Request: error_message is required when ok is false")
+    key = f"pre_checkout:{query_id}"
+    asked = call.state.find(call.channel.id, key)
+    if asked is None:  # a query the sandbox never sent (tests that post updates themselves): nothing to charge
+        return True
+    if asked.extra.get("answered"):
+        raise BotApiError(400, "Bad Request: QUERY_ID_INVALID")
+    if ok == "false":
+        call.state.update(call.channel.id, key, status="declined", extra={**asked.extra, "answered": True},
+                          text=f"{asked.text}\n{call.params['error_message']}")
+        return True
+    call.state.update(call.channel.id, key, status="paid", extra={**asked.extra, "answered": True})
+    query = asked.wire["pre_checkout_query"]
+    task = asyncio.get_running_loop().create_task(_successful_payment(call.state, call.channel, query),
+                                                  name=f"sandbox-telegram-payment-{query_id}")
+    call.state.track(task)
     return True
+
+
+async def _successful_payment(state: SandboxState, channel: ChannelConfig, query: Json) -> None:
+    """The message Telegram sends the bot once the charge went through, as the customer's."""
+    user = query["from"]
+    message_id = state.next_message_id(channel.id, int(user["id"]))
+    charge = str(state.random.randrange(10**17, 10**18))
+    payment: Json = {"currency": query["currency"], "total_amount": query["total_amount"],
+                     "invoice_payload": query["invoice_payload"],
+                     "telegram_payment_charge_id": f"sandbox_{charge}", "provider_payment_charge_id": f"pi_{charge}"}
+    chat_info = {key: value for key, value in user.items() if key in ("id", "first_name", "last_name")}
+    update: Json = {"update_id": state.next_update_id(channel.id), "message": {
+        "message_id": message_id, "from": user, "chat": {**chat_info, "type": "private"}, "date": int(time.time()),
+        "successful_payment": payment}}
+    key = f"{user['id']}:{message_id}"
+    total = format_amount(int(query["total_amount"]), str(query["currency"]))
+    state.record(channel.id, direction="in", provider="telegram", customer=str(user["id"]), provider_message_id=key,
+                 kind="payment", text=f"You paid {total}", status="sending", wire=update)
+    hub_status = await post(telegram_webhook(channel, update, *(state.webhook(channel.id) or (None, None))))
+    ok = hub_status is not None and 200 <= hub_status < 300
+    state.update(channel.id, key, status="delivered" if ok else
+                 ("unreachable" if hub_status is None else f"refused {hub_status}"))
 
 
 def _set_webhook(call: Call) -> bool:
@@ -193,7 +244,17 @@ def customer_message(state: SandboxState, channel: ChannelConfig, action: Custom
     if last:
         user["last_name"] = last
     update: Json = {"update_id": state.next_update_id(channel.id)}
-    if action.button is not None:
+    if action.button is not None and action.button.kind == "pay":
+        invoice = (action.reply_to.extra.get("message") or {}).get("invoice") if action.reply_to else None
+        wire = action.reply_to.wire if action.reply_to is not None and isinstance(action.reply_to.wire, dict) else {}
+        if not isinstance(invoice, dict) or not wire.get("payload"):
+            raise ValueError("there is no invoice to pay")
+        query_id = str(state.random.randrange(10**18, 10**19))
+        update["pre_checkout_query"] = {"id": query_id, "from": user, "currency": invoice["currency"],
+                                        "total_amount": invoice["total_amount"],
+                                        "invoice_payload": str(wire["payload"])}
+        provider_id, kind = f"pre_checkout:{query_id}", "payment"
+    elif action.button is not None:
         query_id = str(state.random.randrange(10**18, 10**19))
         callback: Json = {"id": query_id, "from": user,
                           "chat_instance": str(-(10**18) - channel.id * 1000 - user_id % 1000)}

@@ -9,8 +9,11 @@ import hashlib
 import json
 import mimetypes
 import time
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
+
+from babel.numbers import format_currency, get_currency_precision
 
 from channels.sandbox.state import ButtonView, MediaView
 from channels.types import ChannelConfig
@@ -20,6 +23,8 @@ MEDIA_FIELDS = {"sendPhoto": "photo", "sendDocument": "document", "sendVideo": "
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_BYTES = 64
+PAY_BUTTON = "pay"
+"""The id the phone gives an invoice's Pay button (it sends no callback data: Telegram starts the payment)."""
 
 
 class BotApiError(Exception):
@@ -92,20 +97,37 @@ def record_fields(message: Json, params: Json) -> dict[str, Any]:
             name = source.get("upload") if isinstance(source, dict) else None
             fields["kind"] = field
             fields["media"] = (MediaView(field, url, name),)
-    if "invoice" in message:
-        invoice = message["invoice"]
-        fields["kind"] = "invoice"
-        amount = invoice["total_amount"]
-        fields["text"] = f"{invoice['title']}\n{invoice['description']}\n[invoice {amount} {invoice['currency']}]"
     buttons = []
+    if "invoice" in message:  # as a Telegram client draws it: title, description, the total, and Pay
+        invoice = message["invoice"]
+        total = format_amount(invoice["total_amount"], invoice["currency"])
+        fields.update(kind="invoice", header=invoice["title"], text=invoice["description"], footer=total)
+        keys = [key for row in (message.get("reply_markup") or {}).get("inline_keyboard") or [] for key in row]
+        if not any(key.get("pay") for key in keys):  # no keyboard: the client adds "Pay <total>" itself
+            buttons.append(ButtonView(f"Pay {total}", id=PAY_BUTTON, kind="pay"))
     for row in (message.get("reply_markup") or {}).get("inline_keyboard") or []:
         for key in row:
-            if key.get("url"):
+            if key.get("pay"):
+                buttons.append(ButtonView(str(key.get("text")), id=PAY_BUTTON, kind="pay"))
+            elif key.get("url"):
                 buttons.append(ButtonView(str(key.get("text")), url=str(key["url"]), kind="url"))
             else:
                 buttons.append(ButtonView(str(key.get("text")), id=key.get("callback_data"), kind="callback"))
     fields["buttons"] = tuple(buttons)
     return fields
+
+
+def format_amount(amount_minor: int, currency: str) -> str:
+    """An amount in the currency's smallest unit as Telegram's clients show it: 68000 HKD is HK$680.00,
+    4800 JPY is ¥4,800 (the exponent of each currency as in Telegram's currencies.json, which follows ISO 4217)."""
+    code = str(currency).upper()
+    if code == "XTR":  # Telegram Stars: whole stars
+        return f"⭐{amount_minor}"
+    try:
+        places = int(get_currency_precision(code))
+        return str(format_currency(Decimal(int(amount_minor)).scaleb(-places), code, locale="en"))
+    except (ValueError, TypeError, ArithmeticError):
+        return f"{amount_minor} {code}"
 
 
 def _media(field: str, value: Any, message_id: int) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from channels.base import Adapter, require, same_secret
@@ -11,7 +12,7 @@ from channels.sandbox_secrets import sandbox_secret
 from channels.telegram.media import fetch_file
 from channels.telegram.parse import load_update, parse_update
 from channels.telegram.render import BotCall, RenderError, render
-from channels.telegram.send import DEFAULT_API_BASE, call_bot
+from channels.telegram.send import CHAT_NOT_FOUND, DEFAULT_API_BASE, call_bot
 from channels.types import ChannelConfig, OutboundMessage, ParsedEvents, SendResult, WebhookRequest
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
@@ -85,8 +86,17 @@ class Telegram(Adapter):
             call = render(message, provider_token=self.payment_provider_token(channel))
         except RenderError as exc:
             return SendResult(ok=False, error_code="render", error_reason=str(exc), permanent=True)
-        return await call_bot(token=self.bot_token(channel), api_base=self.api_base(channel), call=call,
-                              allow_private=channel.allow_private_urls)
+        result = await call_bot(token=self.bot_token(channel), api_base=self.api_base(channel), call=call,
+                                allow_private=channel.allow_private_urls)
+        if (call.method == "send_photo" and message.kind in ("buttons", "list") and result.error_code == "400"
+                and result.error_reason != CHAT_NOT_FOUND):
+            # Telegram could not fetch the card's picture ("failed to get HTTP URL content"): the card still
+            # goes out, as text with its keyboard, rather than not at all.
+            call = render(replace(message, media_url=None, media_type=None),
+                          provider_token=self.payment_provider_token(channel))
+            result = await call_bot(token=self.bot_token(channel), api_base=self.api_base(channel), call=call,
+                                    allow_private=channel.allow_private_urls)
+        return result
 
     def payment_provider_token(self, channel: ChannelConfig) -> str | None:
         """Telegram Payments: the token BotFather gives for a payment provider (a test token on the sandbox)."""
@@ -94,6 +104,15 @@ class Telegram(Adapter):
         if isinstance(token, str) and token:
             return token
         return "sandbox-payments" if self.uses_sandbox(channel) else None
+
+    async def acknowledge(self, channel: ChannelConfig, payload: dict[str, Any]) -> SendResult | None:
+        """`answerCallbackQuery` for a tap on an inline button: the customer's client stops its spinner."""
+        query_id = payload.get("callback_query_id")
+        if not query_id:
+            return None
+        return await call_bot(token=self.bot_token(channel), api_base=self.api_base(channel),
+                              call=BotCall("answer_callback_query", {"callback_query_id": str(query_id)}),
+                              allow_private=channel.allow_private_urls)
 
     async def answer_pre_checkout(self, channel: ChannelConfig, query_id: str, ok: bool,
                                   error_message: str | None = None) -> SendResult:

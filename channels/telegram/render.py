@@ -2,8 +2,9 @@
 
 Buttons become an inline keyboard (reply buttons carry their id as callback data, cut to
 Telegram's 64 bytes on a UTF-8 boundary; URL buttons open the URL): up to three buttons
-share a row, more get a row each, and a list always has one row per item. Templates and
-products have no Telegram form and are sent as their text.
+share a row, more get a row each, and a list always has one row per item. Buttons or a list
+with an image (a product card) become `sendPhoto` with the text as its caption (1,024 characters)
+and the same keyboard. Templates and products have no Telegram form and are sent as their text.
 """
 
 from __future__ import annotations
@@ -64,10 +65,17 @@ def render(message: OutboundMessage, provider_token: str | None = None) -> BotCa
             arguments["caption"] = truncate_chars(message.text, CAPTION_TEXT)
         return BotCall(method, arguments)
     text = _text(message)
+    keyboard = _keyboard(message)
+    if message.kind in ("buttons", "list") and message.media_type == "image" and message.media_url:
+        arguments = {"chat_id": chat, "photo": message.media_url}
+        if text:
+            arguments["caption"] = truncate_chars(text, CAPTION_TEXT)
+        if keyboard is not None:
+            arguments["reply_markup"] = keyboard
+        return BotCall("send_photo", arguments)
     if not text:
         raise RenderError("there is no text to send")
     arguments = {"chat_id": chat, "text": truncate_chars(text, MESSAGE_TEXT)}
-    keyboard = _keyboard(message)
     if keyboard is not None:
         arguments["reply_markup"] = keyboard
     return BotCall("send_message", arguments)

@@ -3,6 +3,8 @@
 SMS has no buttons: buttons and lists become a numbered text menu. WhatsApp through Twilio
 sends rich content only as approved Content templates, so buttons, lists and templates use
 `content_sid` (+ `content_variables`) when the message payload names one, else the same text.
+A product card's `payload.link` (a path on Hub, or a URL) is written out above the menu, so an SMS
+customer can open the product; on WhatsApp its image goes along as the message's media.
 """
 
 from __future__ import annotations
@@ -73,16 +75,28 @@ def create_arguments(channel: ChannelConfig, message: OutboundMessage, *, whatsa
         if message.text:
             arguments["body"] = message.text
         return arguments
-    text = _text(message)
+    text = _text(message, _link(channel, message.payload.get("link")))
     if not text:
         raise RenderError("there is no text to send")
     arguments["body"] = text
+    if whatsapp and message.kind in ("buttons", "list") and message.media_type == "image" and message.media_url:
+        arguments["media_url"] = [message.media_url]
     return arguments
 
 
-def _text(message: OutboundMessage) -> str | None:
+def _link(channel: ChannelConfig, link: object) -> str | None:
+    """A product link: a path on Hub becomes a URL at the channel's public URL."""
+    if not isinstance(link, str) or not link:
+        return None
+    if link.startswith("/"):
+        return channel.public_url.rstrip("/") + link
+    return link if link.startswith(("https://", "http://")) else None
+
+
+def _text(message: OutboundMessage, link: str | None = None) -> str | None:
     menu = message.kind in ("buttons", "list")
-    text = numbered_menu(message.text, message.buttons) if menu else message.text or ""
+    lead = "\n".join(part for part in (message.text, link if menu else None) if part)
+    text = numbered_menu(lead, message.buttons) if menu else message.text or ""
     if message.kind in ("product", "product_list") and message.payload.get("url"):
         text = "\n".join(part for part in (text, str(message.payload["url"])) if part)
     parts = [part for part in (message.header, text, message.footer) if part]

@@ -2,7 +2,8 @@
 
 A card has a `kind` (`text`, `media`, `buttons`, `product`, `product_list`) and whichever of
 `header`, `text`, `footer`, `media`, `buttons`, `button_label` and `products` it uses. Lists
-become buttons (with their descriptions); templates are sent as their text. Every URL in a card
+become buttons (with their descriptions), with the image of a product card as `media`; templates are
+sent as their text. Every URL in a card
 is http(s): the widget opens nothing else.
 """
 
@@ -48,6 +49,9 @@ def card(message: OutboundMessage) -> Card:
         body["media"] = _media(message)
     elif message.kind in ("buttons", "list"):
         body["kind"] = "buttons"
+        image = safe_url(message.media_url) if message.media_type == "image" else None
+        if image:  # a product card: its picture above the text and the buttons
+            body["media"] = {"url": image, "type": "image"}
         if message.list_button:
             body["button_label"] = truncate_chars(message.list_button, TITLE)
     elif message.kind in ("product", "product_list"):

@@ -19,6 +19,7 @@ from catalog import views as catalog_views
 from catalog.chat_views import router as catalog_chat_router
 from catalog.payments.sandbox import router as stripe_sandbox_router
 from catalog.payments.webhook import router as stripe_webhook_router
+from catalog.product_page import router as product_page_router
 from channels import ChannelConfig
 from channels.sandbox import SandboxState, make_router
 from flows.campaigns import listeners as flows_listeners
@@ -27,6 +28,7 @@ from flows.campaigns.page import router as campaigns_page_router
 from flows.campaigns.views import router as campaigns_router
 from flows.segments.views import router as segments_router
 from hub import broker, logs, schema
+from hub.admin.pages import router as admin_pages_router
 from hub.admin.views import router as admin_router
 from hub.agents.admin_views import router as staff_router
 from hub.agents.session_views import router as sessions_router
@@ -115,11 +117,11 @@ def create_app() -> FastAPI:
     catalog_privacy.register()  # a contact's export and erasure cover their orders
     app = FastAPI(title="Hub", version="0.1.0", lifespan=lifespan, **docs.app_options(settings.public_docs),
                   description="Conversational commerce messaging hub: shared inbox, channels, catalog, broadcasts.")
-    if not settings.public_docs:
-        app.include_router(docs.guarded_router(app))
+    app.include_router(docs.router(app, public=settings.public_docs))
     app.include_router(web_router)  # first: the inbox is the front door at "/"
+    app.include_router(admin_pages_router)
     for router in (health_router, auth_router, channels_router, conversations_router, consent_router, contacts_router,
-                   catalog_router, catalog_chat_router,
+                   catalog_router, catalog_chat_router, product_page_router,
                    stripe_webhook_router, stripe_sandbox_router,
                    admin_router, media_router, privacy_router, webchat_router, assignment_router, tagging_router,
                    segments_router, campaigns_router, campaign_links_router, campaigns_page_router):

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from hub.api.deps import AdminUser, DbSession
 from hub.audit.service import record
-from hub.channel_records import service
+from hub.channel_records import service, test_send
 from hub.channel_records.models import Channel
 
 router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
@@ -23,6 +23,12 @@ class ChannelCreate(BaseModel):
     marketing_consent_required: bool | None = Field(
         default=None, description="Broadcasts only to contacts who opted in here. Unset: required on WhatsApp "
                                   "(Meta's policy), not on SMS, Telegram and web chat.")
+
+
+class TestMessage(BaseModel):
+    to: str = Field(min_length=1, max_length=64, description="A phone number in E.164 (SMS, WhatsApp) or a "
+                    "Telegram chat id", examples=["+85291234567"])
+    text: str = Field(default=test_send.DEFAULT_TEXT, max_length=1000, examples=["Test message from Hub"])
 
 
 class ChannelPolicy(BaseModel):
@@ -62,3 +68,21 @@ def set_marketing_policy(channel_id: int, body: ChannelPolicy, session: DbSessio
            target_id=channel_id, details={"marketing_consent_required": body.marketing_consent_required})
     session.commit()
     return service.public_view(channel)
+
+
+@router.post("/{channel_id}/test-message", status_code=202)
+def send_test_message(channel_id: int, body: TestMessage, session: DbSession, admin: AdminUser) -> dict[str, Any]:
+    """Send a test message to the address typed, through the channel's normal send path (a conversation
+    with that address appears in the inbox; its ticks show whether the provider took it)."""
+    channel = session.get(Channel, channel_id)
+    if channel is None:
+        raise HTTPException(404, "no such channel")
+    try:
+        message = test_send.send_test(session=session, channel=channel, to=body.to, text=body.text,
+                                      actor_id=admin.id)
+    except test_send.TestRefused as error:
+        raise HTTPException(422, str(error)) from None
+    record(session=session, actor_id=admin.id, action="channel.test_message", target_type="channel",
+           target_id=channel_id, details={"message_id": message.id})
+    session.commit()  # the send job is enqueued by the MESSAGE_CREATED listener
+    return {"message_id": message.id, "conversation_id": message.conversation_id, "status": message.status}

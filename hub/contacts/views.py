@@ -9,14 +9,12 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from hub import events
 from hub.agents.models import Role, User
 from hub.agents.service import can_see_conversations
-from hub.api.deps import CurrentUser, DbSession, StaffUser
-from hub.contacts import locales, service
+from hub.api.deps import AdminUser, CurrentUser, DbSession, StaffUser
+from hub.contacts import locales, manage, service
 from hub.contacts.models import Consent, Contact
 from hub.conversations.models import Conversation
-from hub.db import utcnow
 from hub.tags.models import ContactTag, Tag
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
@@ -49,6 +47,28 @@ class ContactOut(BaseModel):
     consent: list[ConsentOut]
     orders: list[dict[str, Any]]
     created_at: datetime
+
+
+class ContactPatch(BaseModel):
+    name: str | None = Field(default=None, max_length=200, examples=["陳大文"])
+    locale: Literal["en", "zh_Hant", "ja", ""] | None = Field(default=None, description="empty: not known")
+    timezone: str | None = Field(default=None, max_length=64, examples=["Asia/Hong_Kong"],
+                                 description="an IANA time zone; empty: not known")
+    custom_fields: dict[str, str | int | float | bool | None] | None = Field(
+        default=None, description="fields to set; a field given null or \"\" is removed",
+        examples=[{"member_no": "A123"}])
+
+
+class MergeIn(BaseModel):
+    other_id: int = Field(ge=1, le=2**31 - 1, description="the contact merged into this one, then deleted")
+
+
+class MergeOut(BaseModel):
+    contact: ContactOut
+    merged_id: int
+    identities: list[str]
+    conversations: list[int]
+    conversations_joined: list[int]
 
 
 def visible_query(session: Session, user: User) -> Any:
@@ -94,27 +114,34 @@ def get_contact(contact_id: int, session: DbSession, user: CurrentUser) -> Conta
     return contact_out(session, contact)
 
 
-class ContactPatch(BaseModel):
-    """Fields left out stay as they are; null clears one (Hub then infers it again)."""
-
-    locale: Literal["en", "zh_Hant", "ja"] | None = Field(default=None, examples=["ja"])
-    timezone: str | None = Field(default=None, max_length=64, examples=["Asia/Tokyo"])
-
-
 @router.patch("/{contact_id}", response_model=ContactOut)
-def patch_contact(contact_id: int, body: ContactPatch, session: DbSession, user: StaffUser) -> ContactOut:
-    """Set the language Hub writes to this customer in and their time zone (agents and admins who see them)."""
+def change_contact(contact_id: int, body: ContactPatch, session: DbSession, user: StaffUser) -> ContactOut:
+    """Correct a contact's name, language, time zone or fields (agents: contacts of their teams' conversations)."""
     contact = session.exec(visible_query(session, user).where(col(Contact.id) == contact_id)).first()
     if contact is None:
         raise HTTPException(404, "no such contact")
-    if "timezone" in body.model_fields_set and body.timezone is not None and not locales.valid_zone(body.timezone):
-        raise HTTPException(422, f"{body.timezone!r} is not an IANA time zone such as Asia/Tokyo or Asia/Hong_Kong")
-    for name in ("locale", "timezone"):
-        if name in body.model_fields_set:
-            setattr(contact, name, getattr(body, name))
-    contact.updated_at = utcnow()
-    session.add(contact)
-    events.emit(session, events.CONTACT_UPDATED, contact_id=contact.id)
+    try:
+        manage.update_contact(session=session, actor_id=user.id, contact=contact,
+                              values=body.model_dump(exclude_unset=True))
+    except manage.ContactRefused as error:
+        raise HTTPException(422, str(error)) from None
     session.commit()
-    session.refresh(contact)
     return contact_out(session, contact)
+
+
+@router.post("/{contact_id}/merge", response_model=MergeOut)
+def merge_contacts(contact_id: int, body: MergeIn, session: DbSession, admin: AdminUser) -> MergeOut:
+    """Merge `other_id` into this contact (admins only: a merge crosses teams and cannot be undone). Its
+    identities, conversations (joined with this contact's on the same channel), tags, consent and orders
+    move here; the other contact is deleted; the audit log keeps what moved."""
+    survivor, other = session.get(Contact, contact_id), session.get(Contact, body.other_id)
+    if survivor is None or other is None:
+        raise HTTPException(404, "no such contact")
+    try:
+        moved = manage.merge(session=session, actor_id=admin.id, survivor=survivor, other=other)
+    except manage.ContactRefused as error:
+        raise HTTPException(422, str(error)) from None
+    session.commit()
+    kept = session.get(Contact, contact_id)
+    assert kept is not None
+    return MergeOut(contact=contact_out(session, kept), **moved)

@@ -97,7 +97,7 @@ def store_inbound(*, session: Session, conversation: Conversation, inbound: Inbo
     )
     session.refresh(conversation)
     events.emit(session, events.MESSAGE_RECEIVED, message_id=message.id, conversation_id=conversation.id,
-                channel_id=conversation.channel_id, contact_id=conversation.contact_id)
+                channel_id=conversation.channel_id, contact_id=conversation.contact_id, kind=message.kind)
     return message
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hub import broker, events
 from hub.assignment import jobs as assignment
-from hub.jobs.tasks import fetch_media, send_message
+from hub.jobs.tasks import acknowledge_tap, fetch_media, send_message
 from hub.media.service import MEDIA_KINDS
 from hub.tagging import jobs as tagging
 
@@ -21,8 +21,15 @@ def enqueue_media(event: events.Event) -> None:
         broker.enqueue("inbound", fetch_media, event.data["message_id"])
 
 
+def enqueue_acknowledge(event: events.Event) -> None:
+    """A tap on a Telegram inline button is answered at once, before any reply to it is worked out."""
+    if event.data.get("kind") == "callback":
+        broker.enqueue("inbound", acknowledge_tap, event.data["message_id"])
+
+
 def register() -> None:
     events.subscribe(events.MESSAGE_CREATED, enqueue_send)
+    events.subscribe(events.MESSAGE_RECEIVED, enqueue_acknowledge)
     events.subscribe(events.MESSAGE_RECEIVED, enqueue_media)
     events.subscribe(events.MESSAGE_RECEIVED, tagging.enqueue_rules)
     assignment.register()

@@ -123,6 +123,24 @@ def fetch_media(message_id: int) -> str:
     return "done"
 
 
+def acknowledge_tap(message_id: int) -> str:
+    """Answer the provider for a customer's button tap (Telegram: `answerCallbackQuery`). Once is enough: a
+    second answer is refused by Telegram as too old, and that changes nothing."""
+    with session_scope() as session:
+        message = session.get(Message, message_id)
+        channel = session.get(Channel, message.channel_id) if message is not None else None
+        if message is None or channel is None:
+            return "gone"
+        config, payload = as_config(channel), dict(message.payload)
+    result = asyncio.run(adapter_of(config.kind).acknowledge(config, payload))
+    if result is None:
+        return "nothing to answer"
+    if not result.ok:
+        log.info("tap %s not acknowledged: %s %s", message_id, result.error_code, result.error_reason)
+        return "refused"
+    return "acknowledged"
+
+
 def sweep(stale_after: timedelta = STALE_EVENT) -> dict[str, int]:
     """Recover from lost jobs and dead workers; wake snoozed conversations."""
     now = utcnow()

@@ -10,9 +10,12 @@ import signal
 import sys
 import threading
 from datetime import timedelta
+from types import FrameType
 from typing import Any
 
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
+from rq.exceptions import StopRequested
+from rq.job import Job
 
 from catalog import jobs as catalog_jobs
 from catalog.payments import jobs as payment_jobs
@@ -29,6 +32,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 10
 COMMAND_POLL_SECONDS = 1.0
+DEQUEUE_POLL_SECONDS = 1
 
 
 class HubWorker(SimpleWorker):
@@ -51,6 +55,30 @@ class HubWorker(SimpleWorker):
         self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment, unused-ignore]
             sleep_time=COMMAND_POLL_SECONDS, daemon=True, exception_handler=self._pubsub_exception_handler
         )
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        """A warm stop (SIGTERM, Ctrl-C) that never interrupts a dequeue.
+
+        When idle, RQ raises StopRequested from the signal handler. If the signal lands just after
+        BLMOVE moved a job to the queue's intermediate list and before the job started, the exception
+        leaves it there, and RQ's maintenance later marks it failed ("stuck in intermediate queue"):
+        a job lost to a routine restart. Here the stop is only noted; a job already taken runs first,
+        and the dequeue below wakes every DEQUEUE_POLL_SECONDS to see the note.
+        """
+        try:
+            super().request_stop(signum, frame)  # type: ignore[no-untyped-call, unused-ignore]
+        except StopRequested:
+            self._stop_requested = True
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None
+                                     ) -> tuple[Job, Queue] | None:
+        if timeout is None or max_idle_time is not None:  # --burst, or RQ's own idle limit
+            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        while not self._stop_requested:
+            result = super().dequeue_job_and_maintain_ttl(DEQUEUE_POLL_SECONDS, max_idle_time=DEQUEUE_POLL_SECONDS)
+            if result is not None:
+                return result
+        return None
 
     def _set_ip_address(self, connection: Any) -> None:
         # The embedded server reports client addresses in a form redis-py cannot parse.

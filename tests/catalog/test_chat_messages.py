@@ -50,7 +50,7 @@ def test_several_products_are_a_list_with_one_row_each_priced_in_the_currency(ba
     kind, _, payload = _message([small, large], "en", "HKD")
     assert [row["description"] for row in payload["buttons"]] == ["HK$296.00", "HK$399.00"]
     assert all(len(row["title"]) <= chat.ROW_TITLE for row in payload["buttons"])
-    assert payload["buttons"][0]["title"].endswith("…")
+    assert [row["title"] for row in payload["buttons"]] == ["Hand-woven cashmere… (S)", "Hand-woven cashmere… (L)"]
 
 
 def test_a_product_message_refuses_too_many_rows_and_missing_prices(backend):
@@ -78,3 +78,32 @@ def test_the_cart_currency_follows_the_channel_then_the_contacts_language(backen
         service.open_cart(session=session, contact_id=japanese.contact_id, conversation_id=japanese.conversation_id,
                           currency="HKD")
         assert currency(japanese) == "HKD"  # an open cart keeps its own currency
+
+
+def test_three_sizes_of_a_long_named_dress_are_three_distinct_rows_on_whatsapp_and_sms(backend):
+    """The title gives way, never the size: three rows a customer can tell apart (WhatsApp rows hold 24)."""
+    from channels.meta.render import render as meta_render
+    from channels.twilio.render import create_arguments
+    from channels.types import ChannelConfig, IdentityRef
+    from hub.conversations.models import Message
+    from hub.conversations.outbound import as_outbound
+
+    ids = make_product(handle="long-dress", title={"en": "Silk dress with a very long name"},
+                       variants={"DRESS-S": {"HKD": 68000}, "DRESS-M": {"HKD": 68000}, "DRESS-XL": {"HKD": 72000}})
+    kind, text, payload = _message(list(ids.values()), "en", "HKD")
+    stored = Message(conversation_id=1, channel_id=1, direction="outbound", kind=kind, text=text, payload=payload)
+
+    rows = meta_render(as_outbound(stored, IdentityRef("phone", "+85291234567")))["interactive"]["action"]
+    titles = [row["title"] for row in rows["sections"][0]["rows"]]
+    assert titles == ["Silk dress with a v… (S)", "Silk dress with a v… (M)", "Silk dress with a… (XL)"]
+    assert all(len(title) <= 24 for title in titles)
+
+    sms = ChannelConfig(id=1, kind="sms_twilio", config={"from_number": "+14155552345"})
+    body = create_arguments(sms, as_outbound(stored, IdentityRef("phone", "+85291234567")), whatsapp=False)["body"]
+    assert "1. Silk dress with a v… (S) (HK$680.00)\n2. Silk dress with a v… (M) (HK$680.00)" in body
+
+
+def test_one_product_card_links_to_its_short_public_page(backend):
+    ids = make_product()
+    _, _, payload = _message([ids["SHIRT-M"]], "en", "HKD")
+    assert payload["link"] == f"/p/{ids['SHIRT-M']}"

@@ -117,3 +117,18 @@ def test_csv_import_and_export_over_http(client, shop):
     bad = client.post("/api/v1/products/import", files={"file": ("p.csv", "名前\n".encode("shift_jis"), "text/csv")},
                       headers=shop["admin"])
     assert bad.status_code == 400 and "UTF-8" in bad.json()["detail"]
+
+
+def test_the_short_product_link_opens_a_public_page_in_the_browsers_language(client):
+    """What an SMS customer sees on tapping the link: picture, title with size, price; no sign-in needed."""
+    ids = make_product(title={"en": "Silk shirt <b>", "zh_Hant": "絲質襯衫"})
+    variant_id = ids["SHIRT-M"]
+
+    page = client.get(f"/p/{variant_id}", headers={"Accept-Language": "zh-HK,zh;q=0.9,en;q=0.8"})
+    assert page.status_code == 200
+    assert "<h1>絲質襯衫 (M)</h1>" in page.text and "HK$128.50" in page.text
+    assert "script-src" not in page.headers["content-security-policy"]
+    english = client.get(f"/p/{variant_id}")
+    assert "Silk shirt &lt;b&gt; (M)" in english.text and "<b>" not in english.text
+    assert client.get("/p/999999").status_code == 404
+    assert client.get("/p/99999999999999999999").status_code == 422

@@ -3,6 +3,7 @@ adapters' own verify() and parse() accept; and the page itself works under a str
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,6 +130,82 @@ async def test_telegram_text_and_callback_are_updates_with_the_secret_header(san
     assert text.profile_name == "太郎 山田"
     assert callback.kind == "callback" and callback.text == "ok:1234"
     assert callback.reply_to_provider_id == sent.provider_message_id
+
+
+def invoice_message(currency: str, amount: int) -> OutboundMessage:
+    invoice = {"title": "Order PAGU-3YTJ", "description": "Silk dress (M) × 1", "payload": "order:7",
+               "currency": currency, "prices": [{"label": "Silk dress (M) × 1", "amount": amount}]}
+    return OutboundMessage(to=IdentityRef("telegram", "700100200"), kind="invoice", payload={"invoice": invoice})
+
+
+def phone_records(sandbox: RunningSandbox, channel_id: int) -> list[dict[str, Any]]:
+    answer = httpx.get(f"{sandbox.url}/sandbox/phone/{channel_id}/messages").json()
+    records: list[dict[str, Any]] = answer["messages"]
+    return records
+
+
+@pytest.mark.parametrize(("currency", "amount", "shown"), [("HKD", 68000, "HK$680.00"), ("JPY", 4800, "¥4,800")])
+async def test_a_telegram_invoice_shows_its_title_total_and_a_pay_button(sandbox: RunningSandbox, currency: str,
+                                                                        amount: int, shown: str) -> None:
+    channel = add(sandbox, 60, "telegram")
+    assert (await TELEGRAM.send(channel, invoice_message(currency, amount))).ok
+
+    [invoice] = phone_records(sandbox, 60)
+    assert invoice["kind"] == "invoice"
+    assert (invoice["header"], invoice["text"], invoice["footer"]) == ("Order PAGU-3YTJ", "Silk dress (M) × 1", shown)
+    assert invoice["buttons"] == [{"title": f"Pay {shown}", "id": "pay", "url": None, "kind": "pay",
+                                   "description": None}]
+
+
+async def test_pay_is_a_pre_checkout_query_and_an_approval_brings_successful_payment(sandbox: RunningSandbox) -> None:
+    channel = add(sandbox, 61, "telegram")
+    sent = await TELEGRAM.send(channel, invoice_message("HKD", 68000))
+
+    tap(sandbox, 61, button_id="pay", reply_to=sent.provider_message_id)
+    [asked] = sandbox.inbox.received(channel_id=61)
+    query = inbound(TELEGRAM, channel, asked).payload["pre_checkout_query"]
+    assert {key: query[key] for key in ("currency", "total_amount", "invoice_payload")} == {
+        "currency": "HKD", "total_amount": 68000, "invoice_payload": "order:7"}
+
+    assert (await TELEGRAM.answer_pre_checkout(channel, query["id"], True)).ok
+    for _ in range(100):
+        if len(sandbox.inbox.received(channel_id=61)) == 2:
+            break
+        await asyncio.sleep(0.05)
+    paid = inbound(TELEGRAM, channel, sandbox.inbox.received(channel_id=61)[1])
+    assert paid.kind == "payment"
+    payment = paid.payload["successful_payment"]
+    assert (payment["currency"], payment["total_amount"], payment["invoice_payload"]) == ("HKD", 68000, "order:7")
+    assert payment["telegram_payment_charge_id"]
+    statuses = {r["text"]: r["status"] for r in phone_records(sandbox, 61) if r["direction"] == "in"}
+    assert statuses == {"Pay HK$680.00": "paid", "You paid HK$680.00": "delivered"}
+    assert not (await TELEGRAM.answer_pre_checkout(channel, query["id"], True)).ok  # a query is answered once
+
+
+async def test_a_declined_pre_checkout_charges_nothing_and_shows_the_bots_reason(sandbox: RunningSandbox) -> None:
+    channel = add(sandbox, 62, "telegram")
+    sent = await TELEGRAM.send(channel, invoice_message("HKD", 68000))
+    tap(sandbox, 62, button_id="pay", reply_to=sent.provider_message_id)
+    query = inbound(TELEGRAM, channel, sandbox.inbox.received(channel_id=62)[0]).payload["pre_checkout_query"]
+
+    assert (await TELEGRAM.answer_pre_checkout(channel, query["id"], False, "This order has expired.")).ok
+    await asyncio.sleep(0.2)
+
+    assert len(sandbox.inbox.received(channel_id=62)) == 1  # no successful_payment
+    [pay] = [record for record in phone_records(sandbox, 62) if record["direction"] == "in"]
+    assert pay["status"] == "declined" and pay["text"] == "Pay HK$680.00\nThis order has expired."
+
+
+async def test_a_telegram_tap_shows_answered_once_the_bot_answers_it(sandbox: RunningSandbox) -> None:
+    channel = add(sandbox, 63, "telegram")
+    await TELEGRAM.send(channel, OutboundMessage(to=IdentityRef("telegram", "700100200"), kind="buttons",
+                                                 text="Size?", buttons=(Button("M", id="size:m"),)))
+    tap(sandbox, 63, button_id="size:m")
+    callback = inbound(TELEGRAM, channel, sandbox.inbox.received(channel_id=63)[0])
+
+    assert [r["status"] for r in phone_records(sandbox, 63) if r["direction"] == "in"] == ["delivered"]
+    assert (await TELEGRAM.acknowledge(channel, callback.payload)).ok  # type: ignore[union-attr]
+    assert [r["status"] for r in phone_records(sandbox, 63) if r["direction"] == "in"] == ["answered"]
 
 
 def test_messages_are_polled_in_order_after_a_revision(sandbox: RunningSandbox) -> None:

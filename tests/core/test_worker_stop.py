@@ -125,3 +125,29 @@ def test_the_command_listener_ends_within_a_second_or_two_of_being_told(pg_backe
     worker.pubsub.close()
     assert not thread.is_alive(), "the command listener was still asleep 10 s after stop()"
     assert took < 2.5
+
+
+def test_a_stop_that_lands_just_after_a_dequeue_runs_the_job_taken(pg_backend, tmp_path, monkeypatch):
+    """The race a restart hits: SIGTERM right after BLMOVE took a job, before it started. RQ raises out of the
+    signal handler and leaves the job in the intermediate list, to be failed later as "stuck"; Hub's worker
+    notes the stop, runs the job it holds, then stops."""
+    queue = broker.queue("bulk")
+    job = queue.enqueue(worker_jobs.nap, str(tmp_path), 0.0, job_timeout=30)
+    worker = HubWorker([queue], connection=broker.connection())
+    real_dequeue = type(queue).dequeue_any
+
+    def dequeue_then_signal(*args, **kwargs):  # type: ignore[no-untyped-def]
+        taken = real_dequeue(*args, **kwargs)
+        if taken is not None:
+            worker.request_stop(signal.SIGTERM, None)  # the signal handler, run where the signal would land
+        return taken
+
+    monkeypatch.setattr(type(queue), "dequeue_any", dequeue_then_signal)
+    try:
+        worker.work(with_scheduler=False)  # in this thread: RQ installs its signal handlers; returns once stopped
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    assert Job.fetch(job.id, connection=broker.connection()).get_status() == JobStatus.FINISHED
+    assert (tmp_path / "finished").exists()
+    assert queue.intermediate_queue.get_job_ids() == []

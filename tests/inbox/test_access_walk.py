@@ -21,6 +21,7 @@ PUBLIC_BY_DESIGN = {
     "/webchat/{channel_id}/demo": "a shop page for web visitors (development only)",
     "/webchat/{channel_id}/ws": "the web visitor's socket: it checks the page's origin, not an agent",
     "/l/{token}": "a broadcast's tracked link: the customer's click, redirected",
+    "/p/{variant_id}": "a product's public page (on sale only): the short link an SMS product card carries",
 }
 """Routes meant for people who are not agents; the sandbox (development only) plays the customer."""
 ALLOWED = {403, 404, 405}

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from channels import StatusUpdate
+from hub import events
 from hub.conversations.models import Conversation, Message
 from hub.conversations.service import apply_receipt
 from hub.db import session_scope, utcnow
@@ -74,6 +75,43 @@ def test_a_conversation_arrives_live_and_the_reply_ticks_to_delivered(new_page, 
                       receipt=StatusUpdate(provider_message_id=provider_id, status="delivered", at=utcnow()))
     expect(reply.locator(".tick")).to_have_attribute("aria-label", "Delivered")
     expect(reply.locator(".tick")).to_have_text("✓✓")
+    assert page_errors == []
+
+
+def test_a_late_sent_event_never_moves_a_delivered_tick_back(new_page, hub_server, page_errors):
+    """The worker announces "sent" after its commit; the phone's "delivered" can be announced first."""
+    _, channel_id = one_team()
+    page = new_page()
+    sign_in(page, "yuki@shop.test")
+    webhook(hub_server.url, channel_id, 1001)
+    page.locator("#conversation-list li.conv a").click()
+    box = page.get_by_role("combobox", name="Message")
+    for text in ("一つ目", "二つ目"):
+        box.fill(text)
+        page.get_by_role("button", name="Send").click()
+        expect(page.locator("#thread .msg-out", has_text=text)).to_be_visible()
+
+    def both_sent() -> list[Message] | None:
+        with session_scope() as session:
+            rows = session.exec(select(Message).where(Message.direction == "outbound").order_by(Message.id)).all()
+            return list(rows) if len(rows) == 2 and all(row.status == "sent" for row in rows) else None
+
+    first, second = wait_for(both_sent, timeout=JOB_WAIT)
+    for message in (first, second):
+        with session_scope() as session:
+            apply_receipt(session=session, channel_id=channel_id, receipt=StatusUpdate(
+                provider_message_id=message.provider_message_id or "", status="delivered", at=utcnow()))
+    ticks = [page.locator("#thread .msg-out", has_text=text).locator(".tick") for text in ("一つ目", "二つ目")]
+    for tick in ticks:
+        expect(tick).to_have_attribute("aria-label", "Delivered")
+    with session_scope() as session:  # one batch, in this order: a stale "sent" for the first, then a read
+        events.emit(session, events.MESSAGE_STATUS, message_id=first.id, conversation_id=first.conversation_id,
+                    status="sent", error_code=None, error_reason=None)
+        apply_receipt(session=session, channel_id=channel_id, receipt=StatusUpdate(
+            provider_message_id=second.provider_message_id or "", status="read", at=utcnow()))
+    expect(ticks[1]).to_have_attribute("aria-label", "Read")
+    assert ticks[0].get_attribute("aria-label") == "Delivered"
+    assert ticks[0].inner_text() == "✓✓"
     assert page_errors == []
 
 

@@ -14,7 +14,10 @@
   const storageKey = "hub-sandbox-phone-" + page.dataset.channel;
   const POLL_MS = 1000;
   const OUT_STATUS = { accepted: "🕓", sent: "✓ sent", delivered: "✓✓ delivered", read: "✓✓ read", failed: "⚠ failed" };
-  const IN_STATUS = { sending: "… sending", delivered: "✓ Hub got it", unreachable: "⚠ Hub unreachable" };
+  const IN_STATUS = {
+    sending: "… sending", delivered: "✓ Hub got it", unreachable: "⚠ Hub unreachable",
+    answered: "✓ Hub got it · answered", paid: "✓ payment approved", declined: "⚠ payment declined",
+  };
 
   const view = { after: 0, bubbles: new Map(), customer: "", composing: false, sending: false };
 
@@ -112,7 +115,7 @@
         box.append(link("button", "↗ " + button.title, button.url));
         continue;
       }
-      const node = el("button", "button", button.title);
+      const node = el("button", button.kind === "pay" ? "button pay" : "button", button.title);
       node.type = "button";
       if (button.description) node.append(el("small", null, button.description));
       node.addEventListener("click", () => {
@@ -125,10 +128,12 @@
 
   function render(record) {
     const bubble = el("article", "bubble " + (record.direction === "out" ? "shop" : "customer"));
+    const invoice = record.kind === "invoice";  // Telegram draws an invoice: title, description, total, Pay
+    if (invoice) bubble.classList.add("invoice");
     if (record.header) bubble.append(el("p", "header", record.header));
     for (const media of record.media || []) renderMedia(bubble, media);
     if (record.text) bubble.append(el("p", "text", record.text));
-    if (record.footer) bubble.append(el("p", "footer", record.footer));
+    if (record.footer) bubble.append(el("p", invoice ? "amount" : "footer", record.footer));
     if (record.buttons && record.buttons.length) renderButtons(bubble, record);
     const time = new Date(record.at * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
     bubble.append(el("p", "meta", time + " · " + statusLabel(record)));

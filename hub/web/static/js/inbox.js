@@ -9,7 +9,7 @@ import { t } from "./i18n.js";
 import { bindKeys, Help } from "./keys.js";
 import { renderList } from "./list.js";
 import { Live } from "./live.js";
-import { renderThread, updateStatus } from "./thread.js";
+import { laterStatus, renderThread, updateStatus } from "./thread.js";
 
 const boot = JSON.parse($("#hub-boot").textContent);
 const state = { rows: [], cursor: null, openId: null, detail: null, messages: [], options: null };
@@ -59,6 +59,10 @@ async function loadThread({ scroll = true } = {}) {
   const [detail, messages] = await Promise.all([
     api(`/api/v1/inbox/conversations/${id}`), api(`/api/v1/inbox/conversations/${id}/history?limit=100`)]);
   if (id !== state.openId) return;
+  const shown = new Map(state.messages.map((message) => [message.id, message.status]));
+  for (const message of messages) {  // a page read before a live receipt must not take its tick back
+    if (shown.has(message.id)) message.status = laterStatus(shown.get(message.id), message.status);
+  }
   state.detail = detail;
   state.messages = messages;
   for (const message of messages) live.seen(message.id);
@@ -121,7 +125,7 @@ function onEvent(name, data) {
   if (name === "message.status") {
     const message = state.messages.find((item) => item.id === data.message_id);
     if (message) {
-      Object.assign(message, { status: data.status, error_code: data.error_code ?? message.error_code,
+      Object.assign(message, { status: laterStatus(message.status, data.status), error_code: data.error_code ?? message.error_code,
         error_reason: data.error_reason ?? message.error_reason });
       if (data.attachments !== undefined) refreshThread();
       else updateStatus(threadEl, message, retry);

@@ -5,6 +5,16 @@ import { t, clock, day, full } from "./i18n.js";
 
 const TICKS = { queued: "🕓", sending: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓" };
 
+const PROGRESS = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4 };
+
+/** The status to show when `incoming` arrives for a message showing `current`. Announcements can cross
+ * (the worker's "sent" comes after its commit, the phone's "delivered" may come first), so a tick never
+ * moves back; a failure shows whenever it comes, and a retried failure starts again. */
+export function laterStatus(current, incoming) {
+  if (current === "failed" || incoming === "failed") return incoming;
+  return (PROGRESS[incoming] ?? -1) < (PROGRESS[current] ?? -1) ? current : incoming;
+}
+
 export function tick(status) {
   if (!(status in TICKS)) return null;
   return h("span", { class: `tick tick-${status}`, role: "img", "aria-label": t(`tick_${status}`), title: t(`tick_${status}`), text: TICKS[status] });
