@@ -5,8 +5,10 @@ Every reply button carries a cart command as its id (`cart:add:<variant id>`, `c
 button frame. Channels without buttons (SMS) show the same buttons as a numbered menu, and the
 buttons stored in the message's payload are the menu that a bare "2" is resolved against.
 
-The currency of a conversation's cart: the open cart's own, else the channel's `currency`
-config value, else JPY for a Japanese-speaking contact and HKD (the shop's home) for everyone else.
+The currency of a conversation's cart (the price list): the open cart's own, else the channel's
+(its `currency` config key, else its `market` country's currency), else
+the currency of the customer's phone country (HK → HKD, JP → JPY), else JPY for a customer who reads
+Japanese, else `HUB_DEFAULT_CURRENCY`. A product without a price in it is refused, never shown in another.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from catalog.errors import CatalogError, NotFound
 from catalog.models import Cart, CartStatus, Product, Variant
 from catalog.products import localized, price_of, product_path, variant_label
 from hub.channel_records.models import Channel
+from hub.contacts import locales
 from hub.contacts.models import Contact
 from hub.conversations.models import Conversation
+from hub.settings import get_settings
 
 ADD = "cart:add:"
 VIEW = "cart:view"
@@ -32,8 +36,8 @@ MAX_ROWS = 10
 ROW_TITLE = 24
 HEADER = 60
 """WhatsApp's header (and row title) limits: a label is fitted here, where its title can give way."""
-DEFAULT_CURRENCY = "HKD"
 CURRENCY_BY_LANGUAGE = {"ja": "JPY"}
+COUNTRY_CURRENCY = {"HK": "HKD", "MO": "HKD", "JP": "JPY", "US": "USD"}
 
 Reply = tuple[str, str | None, dict[str, Any]]
 """(kind, text, payload), as `queue_reply` takes them."""
@@ -91,12 +95,21 @@ def currency_for(*, session: Session, conversation: Conversation) -> str:
     if cart is not None:
         return cart.currency
     channel = session.get(Channel, conversation.channel_id)
-    configured = channel.config.get("currency") if channel else None
+    configured = locales.channel_currency(dict(channel.config)) if channel else None
     if configured:
-        return money.currency_code(str(configured))
+        return money.currency_code(configured)
     contact = session.get(Contact, conversation.contact_id)
-    language = ((contact.locale if contact else None) or "").replace("-", "_").split("_")[0].lower()
-    return CURRENCY_BY_LANGUAGE.get(language, DEFAULT_CURRENCY)
+    for phone in locales.phones_of(session, contact.id if contact else None):
+        by_country = COUNTRY_CURRENCY.get(locales.country_of_phone(phone) or "")
+        if by_country:
+            return by_country
+    language = locales.for_contact(session, contact, channel)
+    return CURRENCY_BY_LANGUAGE.get(language) or money.currency_code(get_settings().default_currency)
+
+
+def customer_locale(*, session: Session, conversation: Conversation) -> str:
+    """The language of everything the customer reads in this conversation (see `hub.contacts.locales`)."""
+    return locales.for_contact(session, session.get(Contact, conversation.contact_id), conversation.channel_id)
 
 
 def _variants(session: Session, variant_ids: Sequence[int]) -> list[tuple[Product, Variant]]:

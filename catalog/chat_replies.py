@@ -27,7 +27,6 @@ from catalog.products import variant_label
 from channels.text import choice_from_reply
 from channels.types import Button
 from hub import broker, events
-from hub.contacts.models import Contact
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
 from hub.db import session_scope, utcnow
@@ -64,10 +63,9 @@ def answer(*, session: Session, message_id: int) -> str:
     if message is None or message.direction != "inbound":
         return "not a customer message"
     if message.kind == "payment":  # Telegram Payments: a pre-checkout query or a successful payment
-        contact_id = session.exec(select(Conversation.contact_id).where(
-            Conversation.id == message.conversation_id)).first()
-        contact = session.get(Contact, contact_id) if contact_id else None
-        return telegram_pay.handle(session=session, message=message, locale=contact.locale if contact else None)
+        paying = session.get(Conversation, message.conversation_id)
+        locale = chat.customer_locale(session=session, conversation=paying) if paying else None
+        return telegram_pay.handle(session=session, message=message, locale=locale)
     key = reply_key(message_id)
     if session.exec(select(Message.id).where(Message.conversation_id == message.conversation_id,
                                              Message.client_key == key)).first() is not None:
@@ -77,8 +75,7 @@ def answer(*, session: Session, message_id: int) -> str:
         return "not a cart command"
     conversation = session.get(Conversation, message.conversation_id)
     assert conversation is not None
-    contact = session.get(Contact, conversation.contact_id)
-    locale = contact.locale if contact else None
+    locale = chat.customer_locale(session=session, conversation=conversation)
     if command == chat.CHECKOUT and checkouts_capped(session=session, conversation_id=message.conversation_id):
         log.info("checkout in conversation %s not answered: the hourly cap is reached", message.conversation_id)
         return "not answered: checkouts capped"  # quiet: no stock held, nothing sent

@@ -12,10 +12,9 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from catalog import carts, chat, chat_replies, money
-from catalog.errors import CatalogError, NotFound, OutOfStock
+from catalog.errors import CatalogError, NoPrice, NotFound, OutOfStock
 from hub.agents.models import User
 from hub.api.deps import CurrentUser, DbSession, StaffUser
-from hub.contacts.models import Contact
 from hub.conversations import outbound, queries
 from hub.conversations.models import Conversation, Message
 from hub.conversations.views import MessageOut, message_out
@@ -63,9 +62,8 @@ def _visible(session: Session, user: User, conversation_id: int) -> Conversation
     return conversation
 
 
-def _locale(session: Session, conversation: Conversation) -> str | None:
-    contact = session.get(Contact, conversation.contact_id)
-    return contact.locale if contact else None
+def _locale(session: Session, conversation: Conversation) -> str:
+    return chat.customer_locale(session=session, conversation=conversation)
 
 
 @router.post("/{conversation_id}/products", response_model=MessageOut, status_code=status.HTTP_202_ACCEPTED)
@@ -85,6 +83,10 @@ def send_products(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(missing)) from None
     except outbound.ReplyRefused as refused:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused), headers=refused.headers) from None
+    except NoPrice as unpriced:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+                            f"{unpriced}: this conversation is priced in {unpriced.currency} (the customer's channel "
+                            f"decides the price list); add a {unpriced.currency} price to send it here") from None
     except CatalogError as refused:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused)) from None
     session.commit()  # the send job is enqueued by the MESSAGE_CREATED listener

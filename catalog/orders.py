@@ -24,6 +24,7 @@ from catalog.errors import CartError, NotFound, OrderError, OutOfStock
 from catalog.models import Cart, CartItem, CartStatus, Order, OrderEvent, OrderLine, OrderStatus, Product, Variant
 from catalog.products import available, price_of, variant_label
 from hub import events
+from hub.contacts import locales
 from hub.contacts.models import Contact
 from hub.conversations.models import Conversation
 from hub.db import utcnow
@@ -118,7 +119,7 @@ def checkout(*, session: Session, cart: Cart, agent_id: int | None = None, campa
             raise CartError("the cart is empty")
         contact = session.get(Contact, locked.contact_id)
         conversation = session.get(Conversation, locked.conversation_id) if locked.conversation_id else None
-        locale = contact.locale if contact else None
+        locale = locales.for_contact(session, contact, conversation.channel_id if conversation else None)
         lines: list[OrderLine] = []
         for item in items:  # variant-id order: concurrent checkouts lock rows in one order, never deadlock
             variant = session.get(Variant, item.variant_id)

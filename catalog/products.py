@@ -15,6 +15,7 @@ from catalog import money
 from catalog.errors import CatalogError, NoPrice, NotFound
 from catalog.models import Price, Product, Variant
 from channels.text import truncate_chars
+from hub.contacts import locales
 from hub.db import utcnow
 
 _HANDLE = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,198}[a-z0-9])?")
@@ -71,12 +72,14 @@ def check_texts(texts: Mapping[str, str], what: str, *, required: bool) -> dict[
 
 
 def localized(texts: Mapping[str, str], locale: str | None) -> str:
-    """The text for a locale: exact, then its parents (zh_Hant_HK → zh_Hant → zh), then English, then any."""
+    """The text for a locale: exact, then its parents (zh_Hant_HK → zh_Hant → zh), then the customer
+    language it means (zh_HK, zh_TW → zh_Hant; ja_JP → ja), then English, then any."""
     if not texts:
         return ""
     parts = (locale or "en").replace("-", "_").split("_")
-    for size in range(len(parts), 0, -1):
-        wanted = "_".join(parts[:size]).lower()
+    chain = ["_".join(parts[:size]).lower() for size in range(len(parts), 0, -1)]
+    chain.append((locales.language(locale) or "en").lower())
+    for wanted in chain:
         for key, value in texts.items():
             if key.lower() == wanted:
                 return value

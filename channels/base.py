@@ -6,6 +6,7 @@ import hmac
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
+from channels.config import MARKET_KEYS, check_market
 from channels.media import FetchedMedia
 from channels.types import (
     ChannelConfig,
@@ -41,10 +42,10 @@ class Adapter(ABC):
 
     def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
         """Return the config to store, or raise ValueError with a sentence for the admin."""
-        unknown = sorted(set(config) - self.config_keys)
+        unknown = sorted(set(config) - self.config_keys - MARKET_KEYS)
         if unknown:
             raise ValueError(f"unknown config keys for {self.kind}: {', '.join(unknown)}")
-        return dict(config)
+        return check_market(dict(config))
 
     def public_config(self, config: dict[str, Any]) -> dict[str, Any]:
         """The config with every secret replaced by a mark that it is set."""

@@ -26,9 +26,9 @@ AGENTS = [
 ]
 
 CHANNELS = [  # no credentials: each talks to Hub's own sandbox
-    ("whatsapp_meta", "WhatsApp (Meta) HK", "Hong Kong", {}),
-    ("whatsapp_twilio", "WhatsApp (Twilio) JP", "Japan", {"from_number": "whatsapp:+14155238886"}),
-    ("sms_twilio", "SMS HK", "Hong Kong", {"from_number": "+15005550006"}),
+    ("whatsapp_meta", "WhatsApp (Meta) HK", "Hong Kong", {"market": "HK"}),
+    ("whatsapp_twilio", "WhatsApp (Twilio) JP", "Japan", {"from_number": "whatsapp:+14155238886", "market": "JP"}),
+    ("sms_twilio", "SMS HK", "Hong Kong", {"from_number": "+15005550006", "market": "HK"}),
     ("telegram", "Telegram bot", "Japan", {}),
     ("webchat", "Web chat", "Hong Kong", {}),
 ]

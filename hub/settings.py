@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     media_retention_days: int = Field(30, validation_alias="HUB_MEDIA_RETENTION_DAYS", ge=0)
     optout_all_channels: bool = Field(False, validation_alias="HUB_OPTOUT_ALL_CHANNELS")
     shop_name: str = Field("Hub demo shop", validation_alias="HUB_SHOP_NAME", min_length=1, max_length=80)
+    default_locale: Literal["en", "zh_Hant", "ja"] = Field("en", validation_alias="HUB_DEFAULT_LOCALE")
+    default_currency: str = Field("HKD", validation_alias="HUB_DEFAULT_CURRENCY", pattern=r"^[A-Z]{3}$")
     db_timeout: float = Field(4.0, validation_alias="HUB_DB_TIMEOUT", gt=0, le=5)
     keyword_replies_per_day: int = Field(3, validation_alias="HUB_KEYWORD_REPLIES_PER_DAY", ge=0)
     stop_confirmations_per_day: int = Field(1, validation_alias="HUB_STOP_CONFIRMATIONS_PER_DAY", ge=0)

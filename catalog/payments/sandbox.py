@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, HTTPException
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
@@ -27,6 +27,7 @@ from catalog.models import Order, OrderLine, OrderStatus
 from catalog.payments.models import StripeCheckout
 from catalog.payments.stripe_checkout import SANDBOX_SESSION_PREFIX, checkout_metadata, webhook_secret
 from catalog.payments.wording import language, line_text, say, stripe_locale
+from hub.contacts import locales
 from hub.contacts.models import Contact
 from hub.db import as_utc, session_scope
 from hub.settings import get_settings
@@ -55,7 +56,17 @@ def _load(token: str) -> Page:
             raise HTTPException(404, "no such sandbox checkout")
         contact = session.get(Contact, order.contact_id)
         return Page(checkout, order, order_service.lines_of(session=session, order_id=order.id),
-                    contact.locale if contact else None)
+                    locales.for_contact(session, contact, order.channel_id))
+
+
+_STYLE = ("body{margin:0;background:#f4f5f7;color:#1d2433;font:16px/1.5 system-ui,'Noto Sans CJK JP',"
+          "'Noto Sans CJK TC',sans-serif}main{max-width:26rem;margin:2rem auto;padding:1.5rem;background:#fff;"
+          "border-radius:12px;box-shadow:0 1px 4px #0002}h1{font-size:1.3rem;margin:0 0 .25rem}"
+          "h1+p{color:#8a5a00;background:#fff6df;padding:.4rem .6rem;border-radius:6px;font-size:.9rem}"
+          "ul{padding-left:1.1rem}form{display:inline-block;margin:.25rem .5rem 0 0}button{font:inherit;"
+          "padding:.55rem 1.1rem;border-radius:8px;border:1px solid #c9ced8;background:#fff;cursor:pointer}"
+          "form:first-of-type button{background:#635bff;border-color:#635bff;color:#fff}")
+"""A little styling (served from Hub itself, so `style-src 'self'` holds): the test page reads like a checkout."""
 
 
 def _html(page: Page, body: str) -> HTMLResponse:
@@ -63,7 +74,9 @@ def _html(page: Page, body: str) -> HTMLResponse:
     title = escape(say(page.locale, "page_title"))
     return HTMLResponse(f'<!doctype html><html lang="{escape(lang)}"><head><meta charset="utf-8">'
                         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-                        f"<title>{title}</title></head><body><main><h1>{title}</h1>"
+                        f'<title>{title}</title><link rel="icon" href="data:,">'
+                        f'<link rel="stylesheet" href="/sandbox/checkout/page.css"></head>'
+                        f"<body><main><h1>{title}</h1>"
                         f"<p>{escape(say(page.locale, 'sandbox_notice'))}</p>{body}</main></body></html>")
 
 
@@ -76,6 +89,11 @@ def _summary(page: Page) -> str:
 
 def _back(page: Page, url: str) -> str:
     return f'<p><a href="{escape(url, quote=True)}">{escape(say(page.locale, "back"))}</a></p>'
+
+
+@router.get("/page.css")
+async def style() -> Response:
+    return Response(_STYLE, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/{token}", response_class=HTMLResponse)

@@ -19,6 +19,7 @@ from catalog.models import Order, OrderStatus
 from catalog.payments.models import StripeCheckout, StripeEvent
 from catalog.payments.stripe_checkout import PROVIDER
 from catalog.payments.wording import confirmation
+from hub.contacts import locales
 from hub.contacts.models import Contact
 from hub.conversations import actions, outbound
 from hub.conversations.models import Conversation
@@ -66,7 +67,7 @@ def confirm(*, session: Session, order: Order) -> None:
     if conversation is None:
         return
     contact = session.get(Contact, order.contact_id)
-    locale = contact.locale if contact else None
+    locale = locales.for_contact(session, contact, order.channel_id or conversation.channel_id)
     text = confirmation(order, order_service.lines_of(session=session, order_id=order.id), locale)
     try:
         outbound.queue_reply(session=session, conversation=conversation, author_id=None, text=text,

@@ -25,6 +25,7 @@ from catalog.payments.models import StripeCheckout, StripePaymentLink
 from catalog.payments.wording import stripe_locale
 from catalog.products import price_of, variant_label
 from channels.netguard import BlockedDestination, check_destination_sync
+from hub.contacts import locales
 from hub.contacts.models import Contact
 from hub.db import as_utc, utcnow
 from hub.settings import get_settings
@@ -167,7 +168,7 @@ def _stripe_checkout(stripe_client: stripe.StripeClient, session: Session, order
         "expires_at": int(expires_at.timestamp()),
         "success_url": success_url,
         "cancel_url": cancel_url,
-        "locale": stripe_locale(contact.locale if contact else None),
+        "locale": stripe_locale(locales.for_contact(session, contact, order.channel_id)),
     }
     try:
         created = stripe_client.v1.checkout.sessions.create(

@@ -23,7 +23,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import ChainableUndefined, Template
-from jinja2.sandbox import SandboxedEnvironment
 from sqlmodel import Session, select
 
 from channels.registry import ADAPTERS
@@ -60,7 +59,7 @@ class LenientUndefined(ChainableUndefined):
         return ""
 
 
-ENV = SandboxedEnvironment(undefined=LenientUndefined, autoescape=False, keep_trailing_newline=True)
+ENV = placeholders.environment(LenientUndefined)
 
 
 class TemplateInvalid(ValueError):

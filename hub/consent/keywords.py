@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from channels.optout import classify_keyword
 from hub.channel_records.models import Channel
+from hub.contacts import locales
 from hub.contacts import service as contacts
 from hub.contacts.models import Contact
 from hub.conversations import outbound
@@ -90,7 +91,7 @@ def handle(*, session: Session, channel: Channel, conversation: Conversation, me
         log.info("no %s confirmation for contact %s: the daily cap is reached", keyword, conversation.contact_id)
         return keyword
     contact = session.get(Contact, conversation.contact_id)
-    language = language_of(message.text or "", contact.locale if contact else None)
+    language = language_of(message.text or "", locales.for_contact(session, contact, channel))
     text = REPLIES[keyword][language].format(shop=get_settings().shop_name)
     outbound.queue_reply(session=session, conversation=conversation, author_id=None, text=text,
                          payload={SYSTEM_KEY: f"consent_{keyword}"}, client_key=f"consent-{keyword}-{message.id}")

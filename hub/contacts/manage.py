@@ -10,7 +10,6 @@ the same unique thing (a tag, an open cart), the survivor's is kept.
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Column, Table, and_, delete, exists, or_, select, text, update
 from sqlalchemy.orm import aliased
@@ -18,6 +17,7 @@ from sqlmodel import Session, col
 
 from hub import events, schema
 from hub.audit.service import record
+from hub.contacts import locales
 from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.conversations.models import Conversation
 from hub.db import utcnow
@@ -81,11 +81,8 @@ def update_contact(*, session: Session, actor_id: int | None, contact: Contact, 
             contact.locale, changed = locale, [*changed, "locale"]
     if "timezone" in values:
         zone = (values["timezone"] or "").strip() or None
-        if zone is not None:
-            try:
-                ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ContactRefused(f"{zone!r} is not a time zone; use an IANA name such as Asia/Hong_Kong") from None
+        if zone is not None and not locales.valid_zone(zone):  # "Asia" (a tzdata directory) raised a 500
+            raise ContactRefused(f"{zone!r} is not a time zone; use an IANA name such as Asia/Hong_Kong")
         if zone != contact.timezone:
             contact.timezone, changed = zone, [*changed, "timezone"]
     if values.get("custom_fields") is not None:

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from hub import events
 from hub.channel_records.models import Channel
+from hub.contacts import locales
 from hub.contacts.identities import StoredIdentity
 from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.db import utcnow
@@ -101,7 +102,9 @@ def resolve(
             return contact
         try:
             with session.begin_nested():
-                contact = Contact(name=profile_name or "", locale=locale)
+                phones = [ref.phone for ref in identities if ref.phone]
+                contact = Contact(name=profile_name or "", locale=locales.first_locale(
+                    provided=locale, phones=phones, text=None), timezone=locales.first_zone(phones))
                 session.add(contact)
                 session.flush()
                 assert contact.id is not None

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from hub.agents.models import Role, User
 from hub.agents.service import can_see_conversations
 from hub.api.deps import AdminUser, CurrentUser, DbSession, StaffUser
-from hub.contacts import manage, service
+from hub.contacts import locales, manage, service
 from hub.contacts.models import Consent, Contact
 from hub.conversations.models import Conversation
 from hub.tags.models import ContactTag, Tag
@@ -38,6 +38,9 @@ class ContactOut(BaseModel):
     name: str
     locale: str | None
     timezone: str | None
+    customer_locale: str = Field(description="The language Hub writes to them in (en, zh_Hant, ja): the stored "
+                                 "locale normalised, else their phone's country, else the shop default")
+    customer_timezone: str | None = Field(description="The stored time zone, else their phone number's")
     custom_fields: dict[str, Any]
     identities: list[IdentityOut]
     tags: list[str]
@@ -85,6 +88,7 @@ def contact_out(session: Session, contact: Contact) -> ContactOut:
                            .order_by(col(Consent.created_at), col(Consent.id)))
     return ContactOut(
         id=contact.id, name=contact.name, locale=contact.locale, timezone=contact.timezone,
+        customer_locale=locales.for_contact(session, contact), customer_timezone=locales.zone_for(session, contact),
         custom_fields=contact.custom_fields, created_at=contact.created_at,
         identities=[IdentityOut(kind=i.kind, value=i.value, verified=i.verified)
                     for i in service.identities_of(session=session, contact_id=contact.id)],

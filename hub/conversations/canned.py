@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 from jinja2 import ChainableUndefined
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -28,7 +27,7 @@ from hub.settings import get_settings
 
 SHORTCUT = re.compile(r"^[\w-]{1,50}$")
 MAX_TEXT = 4096
-_env = SandboxedEnvironment(undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=True)
+_env = placeholders.environment(ChainableUndefined)
 
 
 def _teams(session: Session, user: User) -> list[int]:

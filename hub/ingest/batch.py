@@ -17,6 +17,8 @@ from sqlmodel import Session, SQLModel
 
 from channels import InboundMessage
 from hub import events
+from hub.channel_records.models import Channel
+from hub.contacts import locales
 from hub.contacts.identities import StoredIdentity, stored
 from hub.db import as_utc, rows_by_pairs, utcnow
 
@@ -128,8 +130,9 @@ def _create_contacts(session: Session, arrivals: list[Arrival], known: Known) ->
         return
     ordered = sorted(groups.items())  # one lock order for every worker
     now = utcnow()
-    rows: list[dict[str, Any]] = [{"name": group[-1].inbound.profile_name or "", "locale": group[0].inbound.locale,
-                                   "timezone": None, "custom_fields": {}, "created_at": now, "updated_at": now}
+    rows: list[dict[str, Any]] = [{"name": group[-1].inbound.profile_name or "",
+                                   **_first_locale_and_zone(session, group),
+                                   "custom_fields": {}, "created_at": now, "updated_at": now}
                                   for _, group in ordered]
     ids = [row.id for row in session.execute(contact.insert().returning(contact.c.id, sort_by_parameter_order=True),
                                              rows)]
@@ -153,6 +156,20 @@ def _create_contacts(session: Session, arrivals: list[Arrival], known: Known) ->
         again = _lookup(session, [a for _, group in ordered for a in group if known.contact_of(a) is None])
         known.exact.update(again.exact)
         known.by_phone.update(again.by_phone)
+
+
+def _first_locale_and_zone(session: Session, group: list[Arrival]) -> dict[str, str | None]:
+    """A new contact's locale (the provider's, their message's script, their phone's country) and time
+    zone (their phone's, else the channel's market's): see `hub.contacts.locales`."""
+    phones = [ref.phone for arrival in group for ref in arrival.identities if ref.phone]
+    first = group[0]
+    zone = locales.first_zone(phones)
+    if zone is None:
+        channel = session.get(Channel, first.channel_id)
+        zone = locales.channel_zone(dict(channel.config)) if channel is not None else None
+    provided = next((a.inbound.locale for a in group if a.inbound.locale), None)
+    text = next((a.inbound.text for a in group if a.inbound.text), None)
+    return {"locale": locales.first_locale(provided=provided, phones=phones, text=text), "timezone": zone}
 
 
 def _link_identities(session: Session, arrivals: list[Arrival], known: Known) -> None:

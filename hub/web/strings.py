@@ -237,6 +237,16 @@ CAMPAIGN_STRINGS = {
     "cmp_no_campaigns": N_("No campaigns yet."), "cmp_campaign_saved": N_("Saved the draft {name}."),
 }
 STRINGS.update(CAMPAIGN_STRINGS)
+CONTACT_PREFERENCE_STRINGS = {
+    "contact_prefs": N_("Language and time zone"),
+    "contact_prefs_hint": N_("Product cards, carts, payment pages and quiet hours follow these."),
+    "contact_locale_label": N_("Customer's language"),
+    "contact_locale_auto": N_("Automatic ({value})"),
+    "contact_tz_label": N_("Customer's time zone"),
+    "contact_tz_auto": N_("Automatic: {value}"),
+    "contact_tz_unknown": N_("Automatic: the shop's"),
+}
+STRINGS.update(CONTACT_PREFERENCE_STRINGS)
 
 # Refusals the inbox shows (api.js: a stable code from the X-Hub-Error header, else the HTTP status), the
 # composer's consent notice and payment link (composer.js, catalog_picker.js)

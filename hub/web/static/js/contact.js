@@ -1,6 +1,7 @@
 // The contact panel: who the customer is, where they write from, their tags, fields and consent,
 // then their open cart and orders (catalog_orders.js).
 
+import { api } from "./api.js";
 import { renderCommerce } from "./catalog_orders.js";
 import { clear, h } from "./dom.js";
 import { t, full } from "./i18n.js";
@@ -14,6 +15,43 @@ function fieldValue(value) {
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
+// Languages named in themselves, as the language picker names them.
+const LANGUAGE_NAMES = { en: "English", zh_Hant: "繁體中文", ja: "日本語" };
+
+/** The language Hub writes to the customer in and their time zone, which staff may set (empty: inferred). */
+function renderPreferences(contact) {
+  const autoLocale = t("contact_locale_auto", { value: LANGUAGE_NAMES[contact.customer_locale] || contact.customer_locale });
+  const select = h("select", { id: "contact-locale" }, h("option", { value: "", text: autoLocale }),
+    Object.entries(LANGUAGE_NAMES).map(([code, name]) => h("option", { value: code, text: name })));
+  select.value = LANGUAGE_NAMES[contact.locale] ? contact.locale : "";
+  const inferred = contact.timezone ? null : contact.customer_timezone;
+  const zone = h("input", { id: "contact-timezone", type: "text", value: contact.timezone || "", spellcheck: "false",
+    autocomplete: "off", maxlength: 64,
+    placeholder: inferred ? t("contact_tz_auto", { value: inferred }) : t("contact_tz_unknown") });
+  const status = h("p", { class: "muted small", id: "contact-prefs-status", role: "status" });
+  const save = async (event) => {
+    event.preventDefault();
+    const body = {};
+    const stored = LANGUAGE_NAMES[contact.locale] ? contact.locale : "";
+    if (select.value !== stored) body.locale = select.value || null;
+    if (zone.value.trim() !== (contact.timezone || "")) body.timezone = zone.value.trim() || null;
+    if (!Object.keys(body).length) return;
+    try {
+      const saved = await api(`/api/v1/contacts/${contact.id}`, { method: "PATCH", body });
+      Object.assign(contact, saved);
+      status.textContent = t("saved");
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  };
+  return h("form", { class: "panel-section contact-prefs", id: "contact-prefs", onsubmit: save },
+    h("h3", { text: t("contact_prefs") }),
+    h("label", { for: "contact-locale", class: "small", text: t("contact_locale_label") }), select,
+    h("label", { for: "contact-timezone", class: "small", text: t("contact_tz_label") }), zone,
+    h("button", { type: "submit", class: "button small", text: t("save") }),
+    h("p", { class: "muted small", text: t("contact_prefs_hint") }), status);
+}
+
 export function renderContact(container, detail, onOpen) {
   clear(container);
   const contact = detail.contact;
@@ -24,6 +62,7 @@ export function renderContact(container, detail, onOpen) {
   if (contact.locale) facts.push(t("contact_language", { value: contact.locale }));
   if (contact.timezone) facts.push(t("contact_timezone", { value: contact.timezone }));
   if (facts.length) container.append(h("p", { class: "contact-facts", text: facts.join(" · ") }));
+  container.append(renderPreferences(contact));
 
   container.append(section(t("phones_and_handles"), contact.identities.length
     ? h("ul", { class: "plain" }, contact.identities.map((identity) => h("li", {},
