@@ -32,6 +32,7 @@ from flows.segments import service as segments
 from flows.segments.compile import field_text
 from hub.audit import service as audit
 from hub.channel_records.models import Channel
+from hub.contacts.locales import channel_currency
 from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.conversations.models import Conversation, Message
 from hub.conversations.service import INTERRUPTED
@@ -86,8 +87,9 @@ def validate(session: Session, campaign: Campaign) -> None:
         channel = session.get(Channel, channel_id)
         if channel is None or channel.kind not in ADAPTERS:
             raise CampaignError(f"channel_ids: no channel {channel_id}")
-        if (channel.config or {}).get("currency"):
-            currencies.setdefault(str(channel.config["currency"]).upper(), channel.name)
+        currency = channel_currency(channel.config or {})  # its own `currency`, else its market's
+        if currency:
+            currencies.setdefault(currency, channel.name)
     if len(currencies) > 1:  # one message, one market: its prices and coupons are in one currency
         raise CampaignError("channel_ids: these channels sell in " + " and ".join(
             f"{code} ({name})" for code, name in sorted(currencies.items()))

@@ -145,3 +145,7 @@ def test_a_campaign_cannot_mix_channels_of_two_currencies(backend: object) -> No
     with session_scope() as session, pytest.raises(service.CampaignError, match="HKD .* JPY"):
         service.create(session=session, data={"name": "x", "channel_ids": [hong_kong, tokyo],
                                               "variants": [{"name": "A", "text": "Hi"}]})
+    by_market = make_channel("whatsapp_meta", "WA JP market", config={"market": "JP"}).id  # a market implies yen
+    with session_scope() as session, pytest.raises(service.CampaignError, match="HKD .* JPY"):
+        service.create(session=session, data={"name": "x", "channel_ids": [hong_kong, by_market],
+                                              "variants": [{"name": "A", "text": "Hi"}]})
