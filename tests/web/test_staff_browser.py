@@ -105,7 +105,7 @@ def test_an_opted_out_customer_disables_the_composer_with_a_translated_reason(ne
 
 def test_the_payment_link_button_sends_the_customer_a_checkout_link(new_page, hub_server, page_errors):
     variants = make_product("linen-jacket", {"en": "Linen jacket", "ja": "リネンジャケット"},
-                            variants={"JKT-M": {"HKD": 69900, "JPY": 16800}}, stock=4)
+                            variants={"JKT-M": {"HKD": 69900, "JPY": 16800, "USD": 8900}}, stock=4)
     team = make_team("US")
     sms = make_channel("sms_twilio", "SMS US", team_ids=[team], config={"from_number": "+15550001111"}).id or 0
     agent("yuki@shop.test", team, locale="ja")
@@ -136,8 +136,8 @@ def test_the_payment_link_button_sends_the_customer_a_checkout_link(new_page, hu
     sent = wait_for(delivered, timeout=JOB_WAIT)
     links = [button.get("url") for button in sent.payload.get("buttons", [])]
     assert any(re.match(r"https?://\S+/checkout/", link or "") for link in links), links  # the checkout link
-    assert "HK$699.00" in (sent.text or "")  # in the customer's currency, from the catalog
-    expect(page.locator("#thread .msg-out")).to_contain_text("HK$699.00")
+    assert "$89.00" in (sent.text or "") and "HK$" not in (sent.text or "")  # the US channel's currency
+    expect(page.locator("#thread .msg-out")).to_contain_text("$89.00")
     expect(page.locator("#thread .msg-out .tick")).to_have_attribute("aria-label", "送信済み")
 
     page.get_by_role("button", name="支払いリンク", exact=True).click()  # the cart was checked out: nothing left to pay
