@@ -15,13 +15,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from catalog.models import Order
-from catalog.payments.models import StripeEvent
 from catalog.payments.stripe_checkout import create_checkout
 from hub import broker
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.conversations.models import Message
 from hub.db import session_scope
 from hub.jobs.worker import HubWorker
+from hub.runtime.inbox import RawEvent
 from hub.settings import get_settings
 from tests.catalog.factories import make_customer, make_product, order_from_cart, stock_of
 
@@ -57,9 +57,9 @@ def run_jobs() -> None:
     HubWorker([broker.queue(name) for name in broker.QUEUES], connection=broker.connection()).work(burst=True)
 
 
-def stored() -> list[StripeEvent]:
+def stored() -> list[RawEvent]:
     with session_scope() as session:
-        return list(session.exec(select(StripeEvent).order_by(StripeEvent.id)))
+        return list(session.exec(select(RawEvent).where(RawEvent.provider == "stripe").order_by(RawEvent.id)))
 
 
 def order_of(order_id: int) -> Order:
@@ -110,7 +110,7 @@ def test_a_paid_session_pays_the_order_and_confirms_once_in_the_customers_langua
     event = completed(order_id)
     assert post(client, event) == 200
     [row] = stored()
-    assert (row.event_id, row.type, row.processed_at) == ("evt_rGccFDY3C55oAdaslZHxbgP9",
+    assert (row.event_id, row.endpoint, row.processed_at) == ("evt_rGccFDY3C55oAdaslZHxbgP9",
                                                           "checkout.session.completed", None)
     assert order_of(order_id).status == "pending"  # the request only stored it
     run_jobs()
