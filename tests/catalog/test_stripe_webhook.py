@@ -212,3 +212,25 @@ def test_an_event_type_hub_does_not_handle_is_answered_and_ignored(client):
     event = fixture("charge_refunded") | {"id": "evt_hub_unhandled", "type": "customer.created"}
     assert post(client, event) == 200
     assert stored() == []
+
+
+def test_a_stripe_event_whose_job_was_lost_is_paid_by_the_one_inbox_sweep_and_the_channel_drain_leaves_it(client):
+    from datetime import timedelta
+
+    from hub.composition import sweep_inbox
+    from hub.db import utcnow
+    from hub.jobs.tasks import drain_inbound
+
+    order_id, _, _ = jp_order()
+    assert post(client, completed(order_id)) == 200
+    broker.connection().flushdb()  # Redis lost the job
+    assert drain_inbound() == 0  # the channels' drain shares the inbox but not Stripe's events
+    [row] = stored()
+    assert (row.processed_at, row.attempts, row.error) == (None, 0, None)
+    assert sweep_inbox() == 0  # stored just now: its job may still be on its way
+    with session_scope() as session:
+        session.get(RawEvent, row.id).received_at = utcnow() - timedelta(minutes=3)
+    assert sweep_inbox() == 1
+    run_jobs()
+    assert order_of(order_id).status == "paid"
+    assert sweep_inbox() == 0 and stored()[0].outcome == "paid"
