@@ -114,7 +114,7 @@ def run(queues: tuple[str, ...], *, burst: bool, periodic: Sequence[Periodic], c
         threading.Thread(target=_sweeper, args=(stop, periodic), daemon=True, name="sweeper").start()
         catch_up()
     worker = HubWorker([broker.queue(name) for name in queues], connection=broker.connection())
-    gc.freeze()  # see hub.api.app: batches make many short-lived objects, start-up ones live forever
+    gc.freeze()  # see hub.api.app's lifespan: batches make many short-lived objects, start-up ones live forever
     gc.set_threshold(20_000, 50, 100)
     try:
         worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")
