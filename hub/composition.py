@@ -18,10 +18,12 @@ from hub.api import app
 from hub.assignment.module import MODULE as ASSIGNMENT
 from hub.jobs import tasks, worker
 from hub.module import MODULE as CORE
+from hub.privacy.module import MODULE as PRIVACY
 from hub.runtime import Inbox, Module, Periodic, connect, inbox
 from hub.tagging.module import MODULE as TAGGING
+from hub.webchat.module import MODULE as WEBCHAT
 
-MODULES: tuple[Module, ...] = (CORE, TAGGING, ASSIGNMENT, CATALOG, FLOWS)
+MODULES: tuple[Module, ...] = (CORE, PRIVACY, WEBCHAT, TAGGING, ASSIGNMENT, CATALOG, FLOWS)
 """In order: routes are mounted, listeners called and demo data loaded in this order."""
 
 

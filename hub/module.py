@@ -1,5 +1,5 @@
 """The core's record for the composition root: contacts, conversations, agents, channels, the inbox and
-its pages, web chat, privacy. (Assignment and tagging have records of their own.)"""
+its pages. (Assignment, tagging, privacy and web chat have records of their own.)"""
 
 from __future__ import annotations
 
@@ -28,16 +28,12 @@ from hub.conversations.models import Conversation, Message, PendingReceipt
 from hub.conversations.views import router as conversations
 from hub.jobs import listeners, tasks
 from hub.media.views import router as media
-from hub.privacy import retention
-from hub.privacy.views import router as privacy
 from hub.realtime.routes import router as live
 from hub.runtime import Inbox, Listener, Module, Periodic
 from hub.runtime.inbox import RawEvent
 from hub.tags.models import ContactTag, ConversationTag, Tag
 from hub.web.inbox_api import router as inbox_api
 from hub.web.pages import router as web
-from hub.webchat import fanout
-from hub.webchat.routes import router as webchat
 
 CHANNEL_EVENTS = Inbox(wake=tasks.wake_drain)
 """Every channel's webhooks: one drain turns them into contacts, conversations, messages and receipts."""
@@ -47,14 +43,12 @@ MODULE = Module(
     models=(User, Team, TeamMember, AuditEntry, Channel, TeamChannel, Contact, ChannelIdentity, Consent,
             Conversation, Message, PendingReceipt, CannedReply, Tag, ContactTag, ConversationTag, RawEvent),
     pages=(web, admin_pages),  # the inbox first: it is the front door at "/"
-    routers=(health, auth, channels, conversations, consent, contacts, admin, media, privacy, webchat,
+    routers=(health, auth, channels, conversations, consent, contacts, admin, media,
              inbox_actions, inbox_api, live, account, account_api, staff, sessions),
     listeners=(Listener(events.MESSAGE_CREATED, listeners.enqueue_send),
                Listener(events.MESSAGE_RECEIVED, listeners.enqueue_acknowledge),
                Listener(events.MESSAGE_RECEIVED, listeners.enqueue_media)),
-    hooks=(fanout.install_publisher,),  # web chat replies reach the visitor's WebSocket through Redis
-    periodic=(Periodic(tasks.sweep, every=timedelta(seconds=10)),  # lost sends, dead workers, snoozes ending
-              retention.HOURLY),
+    periodic=(Periodic(tasks.sweep, every=timedelta(seconds=10)),),  # lost sends, dead workers, snoozes ending
     inbox={adapter.provider: CHANNEL_EVENTS for adapter in ADAPTERS.values()},
     demo=demo.announce,
 )
