@@ -9,7 +9,7 @@ from catalog.payments import service
 from hub import broker
 from hub.db import session_scope, utcnow
 from hub.runtime.inbox import RawEvent
-from hub.runtime.module import Inbox
+from hub.runtime.record import Inbox
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from hub.db import session_scope, utcnow
-from hub.runtime.module import Inbox
+from hub.runtime.record import Inbox
 from hub.runtime.upsert import upsert
 
 SWEEP_LIMIT = 500
