@@ -7,8 +7,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from hub.composition import target_metadata
 from hub.db import make_engine
-from hub.schema import target_metadata
 from hub.search import include_object
 from hub.settings import get_settings
 

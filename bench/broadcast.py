@@ -113,9 +113,9 @@ def _retrained_today() -> None:
     a live installation, so the workers' first sweep does not start a retrain in the middle of the run."""
     from hub import broker
     from hub.db import utcnow
-    from hub.tagging.jobs import retrain_key
+    from hub.tagging.jobs import NIGHTLY_RETRAIN
 
-    broker.connection().set(retrain_key(utcnow()), 1, ex=86400)
+    broker.connection().set(NIGHTLY_RETRAIN.key(utcnow()), 1, ex=86400)
 
 
 def _copy(cursor: object, target: str, lines: object) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from catalog.products import VariantInput, create_product, get_by_handle
+from hub.db import session_scope
 
 PRODUCTS = [
     ("linen-shirt", {"en": "Linen shirt", "zh_Hant": "亞麻襯衫", "ja": "リネンシャツ"},
@@ -33,3 +34,10 @@ def load(session: Session) -> int:
             for sku, options, stock, prices in variants])
         added += 1
     return added
+
+
+def announce() -> str | None:
+    """Add the missing demo products and say how many (the catalog's demo in its module record)."""
+    with session_scope() as session:
+        added = load(session)
+    return f"{added} demo products added" if added else None

@@ -1,14 +1,14 @@
 """Catalog jobs and the listeners that enqueue them. Jobs take ids, open their own session, and are
-safe to run twice. `register()` is called by the composition roots (the app and the worker)."""
+safe to run twice. The catalog's record (`catalog.module`) lists the listeners and the nightly job."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from catalog import behaviour, chat_replies
-from catalog.orders import ORDER_CHANGED
+from catalog import behaviour
 from hub import broker, events
-from hub.db import session_scope, utcnow
+from hub.db import session_scope
+from hub.runtime import Periodic
 
 QUEUE = "inbound"
 NIGHTLY_HOUR_UTC = 17
@@ -33,16 +33,6 @@ def enqueue_recompute(event: events.Event) -> None:
     broker.enqueue(QUEUE, recompute_contact, event.data["contact_id"])
 
 
-def schedule_nightly(now: datetime | None = None) -> bool:
-    """Enqueue the nightly recompute once a day, whichever worker's sweeper gets there first."""
-    moment = now or utcnow()
-    period = (moment - timedelta(hours=NIGHTLY_HOUR_UTC)).date().isoformat()
-    if broker.connection().set(broker.key("catalog", "behaviour", period), 1, nx=True, ex=3 * 86400):
-        broker.queue("bulk").enqueue(recompute_everyone, job_timeout=3600)
-        return True
-    return False
-
-
-def register() -> None:
-    events.subscribe(ORDER_CHANGED, enqueue_recompute)
-    events.subscribe(events.MESSAGE_RECEIVED, chat_replies.enqueue_cart_reply)
+NIGHTLY = Periodic(recompute_everyone, every=timedelta(days=1), at=timedelta(hours=NIGHTLY_HOUR_UTC), queue="bulk",
+                   timeout=3600)
+"""Everyone's behaviour tags once a day, whichever worker's sweeper gets there first."""

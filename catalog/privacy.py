@@ -8,10 +8,11 @@ from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
 from catalog.models import Cart, Order, OrderEvent, OrderLine
-from catalog.payments.models import StripeCheckout, StripeEvent
+from catalog.payments.models import StripeCheckout
 from hub.privacy.erasure import delete_bodies_containing
 from hub.privacy.hooks import Section
 from hub.privacy.hooks import register as register_section
+from hub.runtime.inbox import RawEvent
 
 
 def export(session: Session, contact_id: int) -> list[dict[str, Any]]:
@@ -36,7 +37,7 @@ def erase(session: Session, contact_id: int) -> None:
     checkouts = session.execute(select(StripeCheckout).where(col(StripeCheckout.order_id).in_(mine))).scalars().all()
     refs = {value.encode() for c in checkouts for value in (c.session_id, c.payment_intent) if value}
     # Stripe's events about these checkouts carry the customer's email and name
-    delete_bodies_containing(session, StripeEvent.__table__, refs)  # type: ignore[attr-defined]
+    delete_bodies_containing(session, RawEvent.__table__, refs)  # type: ignore[attr-defined]
     session.execute(delete(StripeCheckout).where(col(StripeCheckout.order_id).in_(mine)))
     session.execute(delete(OrderLine).where(col(OrderLine.order_id).in_(mine)))
     session.execute(delete(OrderEvent).where(col(OrderEvent.order_id).in_(mine)))
@@ -44,6 +45,10 @@ def erase(session: Session, contact_id: int) -> None:
         conversation_id=None, payment_ref=None))
 
 
+SECTION = Section(name="orders", export=export, erase=erase)
+"""A contact's export and erasure cover their orders (registered by the catalog's record)."""
+
+
 def register() -> None:
-    """Called by the composition root."""
-    register_section(Section(name="orders", export=export, erase=erase))
+    """A hook in the catalog's record: plug the orders' section into the core's export and erasure."""
+    register_section(SECTION)

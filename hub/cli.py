@@ -19,17 +19,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     get_settings()
-    uvicorn.run("hub.api.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+    uvicorn.run("hub.composition:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_level="warning", proxy_headers=False)  # hub.api.proxies trusts HUB_TRUSTED_PROXIES only
     return 0
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from hub import logs
-    from hub.jobs import worker
+    from hub import composition, logs
 
     logs.configure(get_settings().log_level)
-    worker.run(tuple(args.queues), burst=args.burst)
+    composition.run_worker(tuple(args.queues), burst=args.burst)
     return 0
 
 
@@ -53,20 +52,14 @@ def cmd_rotate_secrets(_: argparse.Namespace) -> int:
 
 
 def cmd_demo(_: argparse.Namespace) -> int:
-    from catalog import demo as catalog_demo
-    from hub import demo
-    from hub.db import session_scope
+    from hub import composition
 
     if not get_settings().sandbox_allowed:
         print("the demo's channels talk to the provider sandbox: use `hub run`, or set HUB_SANDBOX=true",
               file=sys.stderr)
         return 2
-    created = demo.load()
-    print("demo data loaded" if created else "demo data already present")
-    with session_scope() as session:  # the composition root: the core's demo knows nothing of the catalog
-        products = catalog_demo.load(session)
-    if products:
-        print(f"{products} demo products added")
+    for line in composition.load_demo():  # every package's, in order
+        print(line)
     print(f"demo login: {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}")
     return 0
 

@@ -56,6 +56,11 @@ def load() -> bool:
     return True
 
 
+def announce() -> str:
+    """Load the demo unless it is there already, and say which (the core's demo in its module record)."""
+    return "demo data loaded" if load() else "demo data already present"
+
+
 def _load(session: Session) -> None:
     admin = agents.create_user(session=session, email=ADMIN[0], password=ADMIN[1], role="admin", name="Demo Admin")
     assert admin.id is not None

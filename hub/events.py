@@ -1,7 +1,7 @@
 """Domain events: emitted inside a transaction, delivered only after it commits.
 
 Listeners in this process run first (tagging, assignment, flows register here from the
-composition roots); then the event is published on Redis for every API process's WebSockets.
+module records, wired by `hub.composition`); then the event is published on Redis for every API process's WebSockets.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
-"""The whole schema and migrating to it: `hub migrate` and the tests use this."""
+"""Migrating to the whole schema: `hub migrate` and the tests use this."""
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from alembic.config import Config
@@ -11,20 +10,12 @@ from sqlalchemy.engine import Connection
 
 from alembic import command
 
-OPTIONAL_MODEL_MODULES = ("catalog.models", "catalog.payments.models", "flows.models", "hub.assignment.models",
-                          "hub.tagging.models")
 
-
-def target_metadata() -> MetaData:
-    """The metadata of every installed package's tables (core, catalog, flows)."""
+def loaded_metadata() -> MetaData:
+    """The metadata of every table loaded in this process. The composition root loads every package's
+    (`hub.composition.target_metadata`, which Alembic and the tests use); the core alone has its own."""
     import hub.models
 
-    for name in OPTIONAL_MODEL_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
     return hub.models.metadata
 
 

@@ -21,7 +21,7 @@ import pytest
 import redis
 from sqlalchemy import text
 
-from hub import broker, db, events, schema
+from hub import broker, composition, db, events, schema
 from hub.channel_records import service as channel_service
 from hub.settings import get_settings
 
@@ -92,7 +92,7 @@ def pg_url(schema_name: str) -> str:
 
 def _truncate_postgres(url: str) -> None:
     engine = db.make_engine(url)
-    tables = [t.name for t in schema.target_metadata().sorted_tables] + ["alembic_version"]
+    tables = [t.name for t in composition.target_metadata().sorted_tables] + ["alembic_version"]
     with engine.begin() as conn:
         names = ", ".join(f'"{name}"' for name in tables if name != "alembic_version")
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

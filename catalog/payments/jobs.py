@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlmodel import col, select
-
 from catalog.payments import service
-from catalog.payments.models import StripeEvent
 from hub import broker
 from hub.db import session_scope, utcnow
+from hub.runtime.inbox import RawEvent
+from hub.runtime.record import Inbox
 
 log = logging.getLogger(__name__)
 
+PROVIDER = "stripe"
 MAX_ATTEMPTS = 8
 STALE = timedelta(minutes=2)
 
@@ -22,8 +22,8 @@ def process_event(event_row_id: int) -> str:
     """Apply one stored Stripe event; afterwards, any refunds that were waiting for the payment it recorded."""
     try:
         with session_scope() as session:
-            event = session.get(StripeEvent, event_row_id, with_for_update=True, populate_existing=True)
-            if event is None or event.processed_at is not None:
+            event = session.get(RawEvent, event_row_id, with_for_update=True, populate_existing=True)
+            if event is None or event.provider != PROVIDER or event.processed_at is not None:
                 return "done"
             outcome, payment_intent = service.apply(session=session, event=event)
             event.outcome, event.error, event.attempts = outcome, None, event.attempts + 1
@@ -43,7 +43,7 @@ def process_event(event_row_id: int) -> str:
 def _failed(event_row_id: int, error: Exception) -> None:
     log.exception("stripe event %s failed", event_row_id)
     with session_scope() as session:
-        event = session.get(StripeEvent, event_row_id)
+        event = session.get(RawEvent, event_row_id)
         if event is None:
             return
         event.attempts += 1
@@ -57,14 +57,11 @@ def enqueue(event_row_id: int) -> None:
     broker.enqueue("inbound", process_event, event_row_id)
 
 
-def sweep(stale_after: timedelta = STALE) -> int:
-    """Re-enqueue stored events whose job was lost (Redis restarted, a worker died); not the waiting ones."""
-    with session_scope() as session:
-        ids = [int(i) for i in session.exec(
-            select(StripeEvent.id).where(col(StripeEvent.processed_at).is_(None),
-                                         col(StripeEvent.waiting_for).is_(None),
-                                         col(StripeEvent.received_at) <= utcnow() - stale_after).limit(500))
-               if i is not None]
-    for event_row_id in ids:
+def enqueue_all(event_row_ids: list[int]) -> None:
+    """Queue the events the inbox's sweep found unprocessed (their job was lost: Redis restarted, a worker died)."""
+    for event_row_id in event_row_ids:
         enqueue(event_row_id)
-    return len(ids)
+
+
+INBOX = Inbox(wake=enqueue_all, stale_after=STALE)
+"""Stripe's events in the raw-event inbox: the sweep leaves the waiting ones (refunds before their payment)."""

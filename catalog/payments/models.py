@@ -1,10 +1,10 @@
-"""What Hub keeps about Stripe: the session made for each order, raw events, and payment links."""
+"""What Hub keeps about Stripe: the session made for each order, and payment links. (Its signed events are
+kept in the raw-event inbox, `hub.runtime.inbox`, under the provider `stripe`.)"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from hub.db import utcnow
@@ -26,28 +26,6 @@ class StripeCheckout(SQLModel, table=True):
     status: str = Field(default="open", max_length=20)
     expires_at: datetime
     created_at: datetime = Field(default_factory=utcnow)
-
-
-class StripeEvent(SQLModel, table=True):
-    """One signed Stripe event, stored before Hub answers. Unique on Stripe's `evt_…` id.
-
-    `waiting_for` holds a payment intent when the event (a refund) arrived before the payment it
-    refers to; it is applied when that payment is recorded.
-    """
-
-    __tablename__ = "stripe_event"
-    __table_args__ = (Index("ix_stripe_event_unprocessed", "processed_at", "received_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    event_id: str = Field(max_length=255, unique=True)
-    type: str = Field(max_length=100)
-    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    received_at: datetime = Field(default_factory=utcnow)
-    processed_at: datetime | None = None
-    waiting_for: str | None = Field(default=None, max_length=255, index=True)
-    attempts: int = Field(default=0)
-    outcome: str | None = Field(default=None, max_length=40)
-    error: str | None = Field(default=None, max_length=1000)
 
 
 class StripePaymentLink(SQLModel, table=True):

@@ -16,13 +16,14 @@ from catalog import money
 from catalog import orders as order_service
 from catalog.errors import CatalogError
 from catalog.models import Order, OrderStatus
-from catalog.payments.models import StripeCheckout, StripeEvent
+from catalog.payments.models import StripeCheckout
 from catalog.payments.stripe_checkout import PROVIDER
 from catalog.payments.wording import confirmation
 from hub.contacts import locales
 from hub.contacts.models import Contact
 from hub.conversations import actions, outbound
 from hub.conversations.models import Conversation
+from hub.runtime.inbox import RawEvent
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def _expired(session: Session, data: dict[str, Any]) -> str:
     return "expired" if order_service.expire(session=session, order_id=order.id) else "not_pending"
 
 
-def _refunded(session: Session, event: StripeEvent, data: dict[str, Any]) -> str:
+def _refunded(session: Session, event: RawEvent, data: dict[str, Any]) -> str:
     payment_intent = str(data.get("payment_intent") or "")
     order = _order_of_payment(session, payment_intent) if payment_intent else None
     if order is None or order.id is None or order.status not in (OrderStatus.paid.value, OrderStatus.refunded.value):
@@ -139,21 +140,22 @@ def _refunded(session: Session, event: StripeEvent, data: dict[str, Any]) -> str
     return "partly_refunded"
 
 
-def apply(*, session: Session, event: StripeEvent) -> tuple[str, str | None]:
-    """Apply one stored event; (outcome, payment intent now recorded as paid, if any)."""
+def apply(*, session: Session, event: RawEvent) -> tuple[str, str | None]:
+    """Apply one stored event (its type is the row's `endpoint`); (outcome, payment intent now recorded as
+    paid, if any)."""
     payload = json.loads(event.body)
     data: dict[str, Any] = payload.get("data", {}).get("object", {})
-    if event.type in PAID:
+    if event.endpoint in PAID:
         return _paid(session, data)
-    if event.type == EXPIRED:
+    if event.endpoint == EXPIRED:
         return _expired(session, data), None
-    if event.type == REFUNDED:
+    if event.endpoint == REFUNDED:
         return _refunded(session, event, data), None
     return "ignored", None
 
 
 def waiting_on(*, session: Session, payment_intent: str) -> list[int]:
     """Stored events (refunds) that arrived before this payment and wait for it."""
-    query = select(StripeEvent.id).where(StripeEvent.waiting_for == payment_intent,
-                                         col(StripeEvent.processed_at).is_(None)).order_by(col(StripeEvent.id))
+    query = select(RawEvent.id).where(RawEvent.provider == "stripe", RawEvent.waiting_for == payment_intent,
+                                      col(RawEvent.processed_at).is_(None)).order_by(col(RawEvent.id))
     return [int(row) for row in session.exec(query) if row is not None]

@@ -1,7 +1,8 @@
 """`POST /webhooks/stripe`: verify the signature, store the raw event, commit, enqueue, answer.
 
 Stripe expects 400 for an event it should not retry as is (a bad, missing or stale signature), and
-a 2xx only once the event is safe: here that means committed to `stripe_event`.
+a 2xx only once the event is safe: here that means committed to the raw-event inbox (provider `stripe`,
+unique on Stripe's `evt_…` id, the type kept as the endpoint).
 """
 
 from __future__ import annotations
@@ -11,21 +12,19 @@ import logging
 import stripe
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from catalog.payments import jobs, service
-from catalog.payments.models import StripeEvent
 from catalog.payments.stripe_checkout import webhook_secret
-from hub.db import session_scope, utcnow
+from hub.db import session_scope
+from hub.runtime import inbox
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["payments"])
 
 MAX_BODY = 1024 * 1024
+PROVIDER = jobs.PROVIDER
 TOLERANCE_SECONDS = 300
 
 
@@ -36,17 +35,7 @@ def _refuse(status: int, detail: str) -> JSONResponse:
 def store(event_id: str, event_type: str, body: bytes) -> tuple[int, bool]:
     """Store and commit one event; (row id, whether it still needs processing). A repeat inserts nothing."""
     with session_scope() as session:
-        insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(StripeEvent).values(
-            event_id=event_id, type=event_type, body=body, received_at=utcnow(), attempts=0,
-        ).on_conflict_do_nothing(index_elements=["event_id"]))
-        return _state(session, event_id)
-
-
-def _state(session: Session, event_id: str) -> tuple[int, bool]:
-    row = session.exec(select(StripeEvent).where(StripeEvent.event_id == event_id)).one()
-    assert row.id is not None
-    return row.id, row.processed_at is None and row.waiting_for is None
+        return inbox.store(session, provider=PROVIDER, event_id=event_id, endpoint=event_type, body=body)
 
 
 @router.post("/webhooks/stripe", include_in_schema=True, summary="Stripe events (signed)")

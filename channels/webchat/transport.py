@@ -1,6 +1,6 @@
 """How a rendered web chat frame leaves the adapter: through a publisher the core injects.
 
-The adapter knows no Redis and no WebSocket. The core's composition roots call
+The adapter knows no Redis and no WebSocket. Web chat's module record (a hook) calls
 `set_publisher(...)` with a function that hands the frame to whichever API process holds the
 visitor's WebSocket (Hub publishes it on Redis).
 """

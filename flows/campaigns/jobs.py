@@ -19,6 +19,7 @@ from flows.campaigns import sender, service
 from flows.campaigns.models import Campaign, CampaignStatus, Recipient, RecipientState
 from hub import broker
 from hub.db import session_scope, utcnow
+from hub.runtime import enqueue_once, release
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +32,15 @@ def _flag(campaign_id: int) -> str:
 
 
 def kick(campaign_id: int) -> bool:
-    """Queue a send batch for the campaign unless one is queued already. True when this call queued it."""
-    try:
-        if not broker.connection().set(_flag(campaign_id), 1, nx=True, ex=FLAG_SECONDS):
-            return False
-    except Exception as error:  # Redis down: the database keeps the work, the next tick finds it
-        log.warning("could not queue a batch of campaign %s: %s", campaign_id, error)
-        return False
-    broker.enqueue("bulk", run_batch, campaign_id, job_timeout=BATCH_TIMEOUT)
-    return True
+    """Queue a send batch for the campaign unless one is queued already. True when this call queued it.
+    (Redis down: the database keeps the work, the next tick finds it.)"""
+    return enqueue_once("bulk", run_batch, campaign_id, key=_flag(campaign_id), hold_seconds=FLAG_SECONDS,
+                        job_timeout=BATCH_TIMEOUT)
 
 
 def run_batch(campaign_id: int) -> dict[str, Any]:
     """One batch of a campaign (safe to run twice: claims decide who sends what)."""
-    broker.connection().delete(_flag(campaign_id))
+    release(_flag(campaign_id))
 
     def next_if_full(result: sender.BatchResult) -> None:
         if result.claimed and result.claimed >= result.limit:

@@ -1,11 +1,10 @@
 """Campaign tracking driven by the core's events. A listener only enqueues a job (ids in, its own
 session, one or two idempotent UPDATEs, safe to run twice), so tracking never fails, slows or
-deadlocks the transaction that emitted the event. `register()` is called by the composition roots."""
+deadlocks the transaction that emitted the event. The flows' record (`flows.module`) subscribes them."""
 
 from __future__ import annotations
 
 from catalog import orders
-from catalog.orders import ORDER_PAID
 from flows.campaigns import tracking
 from hub import broker, events
 from hub.db import session_scope
@@ -69,10 +68,7 @@ def on_order_paid(event: events.Event) -> None:
         broker.enqueue(QUEUE, track_order, int(order_id), int(contact_id))
 
 
-def register() -> None:
-    events.subscribe_batch(events.MESSAGE_STATUS, on_statuses)
-    events.subscribe(events.MESSAGE_RECEIVED, on_received)
-    events.subscribe(events.CONTACT_UPDATED, on_contact_updated)
-    events.subscribe(ORDER_PAID, on_order_paid)
-    if tracking.engaged_campaign not in orders.ATTRIBUTION:  # the order names its campaign at checkout
+def attribute_orders() -> None:
+    """A hook in the flows' record: an order names the campaign that engaged its customer, at checkout."""
+    if tracking.engaged_campaign not in orders.ATTRIBUTION:
         orders.ATTRIBUTION.append(tracking.engaged_campaign)

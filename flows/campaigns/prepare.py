@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from channels import IdentityRef, OutboundMessage
@@ -46,6 +45,7 @@ from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message, MessageStatus
 from hub.conversations.service import INTERRUPTED
 from hub.db import rows_by_pairs, utcnow
+from hub.runtime import upsert
 
 LEASE = timedelta(seconds=30)  # of a claimed recipient and of a message being sent; each chunk renews it
 PARKED = datetime(2999, 1, 1, tzinfo=UTC)  # a queued broadcast message: out of reach of send_message
@@ -267,10 +267,6 @@ def _address(adapter: Adapter, identities: list[ChannelIdentity]) -> IdentityRef
     return None
 
 
-def _insert(session: Session, table: Any) -> Any:
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
-
-
 def _conversations(session: Session, pairs: set[tuple[int, int]], now: datetime) -> dict[tuple[int, int], int]:
     """Each (contact, channel)'s conversation, created `resolved` where missing (see the module docstring)."""
     if not pairs:
@@ -283,11 +279,12 @@ def _conversations(session: Session, pairs: set[tuple[int, int]], now: datetime)
     found = load()
     missing = sorted(pairs - set(found))
     if missing:
-        created = session.execute(_insert(session, CONVERSATIONS).on_conflict_do_nothing(
-            index_elements=["contact_id", "channel_id"]).returning(
-            CONVERSATIONS.c.id, CONVERSATIONS.c.contact_id, CONVERSATIONS.c.channel_id),
+        created = upsert(
+            session, CONVERSATIONS,
             [{"contact_id": contact_id, "channel_id": channel_id, "status": "resolved", "resolved_at": now,
-              "unread_count": 0, "last_activity_at": now, "created_at": now} for contact_id, channel_id in missing])
+              "unread_count": 0, "last_activity_at": now, "created_at": now} for contact_id, channel_id in missing],
+            key=["contact_id", "channel_id"],
+            returning=[CONVERSATIONS.c.id, CONVERSATIONS.c.contact_id, CONVERSATIONS.c.channel_id])
         found.update(((row.contact_id, row.channel_id), row.id) for row in created)
         if len(found) < len(pairs):  # another worker created some first
             found = load()
@@ -300,10 +297,9 @@ def _insert_messages(session: Session, new: dict[int, _NewMessage]) -> None:
         return
     columns = ("conversation_id", "channel_id", "direction", "kind", "text", "payload", "status", "client_key",
                "attempts", "lease_until", "created_at")
-    ids = {key: mid for key, mid in session.execute(
-        _insert(session, MESSAGES).on_conflict_do_nothing(index_elements=["conversation_id", "client_key"])
-        .returning(MESSAGES.c.client_key, MESSAGES.c.id),
-        [{name: getattr(message, name) for name in columns} for message in new.values()])}
+    ids = {row.client_key: row.id for row in upsert(
+        session, MESSAGES, [{name: getattr(message, name) for name in columns} for message in new.values()],
+        key=["conversation_id", "client_key"], returning=[MESSAGES.c.client_key, MESSAGES.c.id])}
     stored_before = [(m.conversation_id, m.client_key) for m in new.values() if m.client_key not in ids]
     ids.update((row.client_key, row.id) for row in rows_by_pairs(  # a re-run: the message of the first run
         session, MESSAGES, "conversation_id", "client_key", stored_before, ("client_key", "id")))

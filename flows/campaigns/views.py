@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -241,26 +242,35 @@ def test_send(campaign_id: Id, body: TestSendIn, session: DbSession, user: Marke
             "kind": message.kind, "status": message.status}
 
 
-def _lifecycle(name: str) -> Any:
-    def move(campaign_id: Id, session: DbSession, _: MarketerUser) -> CampaignOut:
-        try:
-            campaign = getattr(service, name)(session=session, campaign_id=campaign_id)
-        except (service.NotFound, service.CampaignError) as error:
-            code = 409 if isinstance(error, service.CampaignError) else 404
-            raise HTTPException(code, str(error)) from None
-        session.commit()
-        if name == "resume":
-            campaign_jobs.kick(campaign_id)
-        return _out(campaign)
-
-    move.__name__ = f"{name}_campaign"
-    move.__doc__ = {"pause": "Stop sending; messages in flight finish.", "resume": "Send again after a pause.",
-                    "cancel": "Pending recipients become skipped (cancelled); messages in flight finish."}[name]
-    return move
+def _move(session: DbSession, campaign_id: int, change: Callable[..., Campaign]) -> CampaignOut:
+    """A lifecycle change: 404 for no such campaign, 409 with the reason when its state does not allow it."""
+    try:
+        campaign = change(session=session, campaign_id=campaign_id)
+    except (service.NotFound, service.CampaignError) as error:
+        code = 409 if isinstance(error, service.CampaignError) else 404
+        raise HTTPException(code, str(error)) from None
+    session.commit()
+    return _out(campaign)
 
 
-for _name in ("pause", "resume", "cancel"):
-    router.add_api_route(f"/{{campaign_id}}/{_name}", _lifecycle(_name), methods=["POST"], response_model=CampaignOut)
+@router.post("/{campaign_id}/pause", response_model=CampaignOut)
+def pause_campaign(campaign_id: Id, session: DbSession, _: MarketerUser) -> CampaignOut:
+    """Stop sending; messages in flight finish."""
+    return _move(session, campaign_id, service.pause)
+
+
+@router.post("/{campaign_id}/resume", response_model=CampaignOut)
+def resume_campaign(campaign_id: Id, session: DbSession, _: MarketerUser) -> CampaignOut:
+    """Send again after a pause."""
+    moved = _move(session, campaign_id, service.resume)
+    campaign_jobs.kick(campaign_id)
+    return moved
+
+
+@router.post("/{campaign_id}/cancel", response_model=CampaignOut)
+def cancel_campaign(campaign_id: Id, session: DbSession, _: MarketerUser) -> CampaignOut:
+    """Pending recipients become skipped (cancelled); messages in flight finish."""
+    return _move(session, campaign_id, service.cancel)
 
 
 @router.post("/{campaign_id}/resend-interrupted")

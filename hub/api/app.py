@@ -1,9 +1,10 @@
-"""The app factory: a composition root that mounts every package's routes."""
+"""The app: middleware, error handlers and the shell that mounts the routes of the packages it is given
+(`hub.composition.create_app` gives it every package's record)."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -12,55 +13,21 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from catalog import jobs as catalog_jobs
-from catalog import privacy as catalog_privacy
-from catalog import router as catalog_router
-from catalog import views as catalog_views
-from catalog.chat_views import router as catalog_chat_router
-from catalog.payments.sandbox import router as stripe_sandbox_router
-from catalog.payments.webhook import router as stripe_webhook_router
-from catalog.product_page import router as product_page_router
 from channels import ChannelConfig
 from channels.sandbox import SandboxState, make_router
-from flows.campaigns import listeners as flows_listeners
-from flows.campaigns.links import router as campaign_links_router
-from flows.campaigns.page import router as campaigns_page_router
-from flows.campaigns.views import router as campaigns_router
-from flows.segments.views import router as segments_router
-from hub import broker, logs, schema
-from hub.admin.pages import router as admin_pages_router
-from hub.admin.views import router as admin_router
-from hub.agents.admin_views import router as staff_router
-from hub.agents.session_views import router as sessions_router
-from hub.agents.views import router as auth_router
-from hub.agents.web_views import api_router as account_api_router
-from hub.agents.web_views import router as account_router
+from hub import broker, logs
 from hub.api import docs
 from hub.api.body_limit import DEFAULT_LIMIT, BodyLimit
-from hub.api.health import router as health_router
 from hub.api.middleware import RequestContext
 from hub.api.nul_guard import RefuseNul
 from hub.api.proxies import TrustedProxies
-from hub.assignment.views import router as assignment_router
 from hub.channel_records.service import adapter_of, cached_config
-from hub.channel_records.views import router as channels_router
-from hub.consent.views import router as consent_router
-from hub.contacts.views import router as contacts_router
-from hub.conversations.actions_views import router as inbox_actions_router
-from hub.conversations.views import router as conversations_router
 from hub.db import get_engine, session_scope
-from hub.jobs import listeners
-from hub.media.views import router as media_router
-from hub.privacy.views import router as privacy_router
 from hub.realtime.live import LiveHub
-from hub.realtime.routes import router as live_router
+from hub.runtime import Module
 from hub.settings import get_settings
-from hub.tagging.views import router as tagging_router
-from hub.web.inbox_api import router as inbox_api_router
-from hub.web.pages import router as web_router
 from hub.web.security import CsrfProtection, SecurityHeaders
 from hub.webchat import fanout as webchat
-from hub.webchat.routes import router as webchat_router
 from hub.webhooks.routes import WebhookFastPath
 from hub.webhooks.store import store_for
 from hub.webhooks.trigger import IngestTrigger
@@ -73,13 +40,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     store = store_for(settings.database_url, get_engine())
     await store.open()
     app.state.event_store = store
-    app.state.ingest_trigger = IngestTrigger(broker.redis_url())
+    app.state.ingest_trigger = IngestTrigger()
     app.state.webchat = webchat.Fanout(broker.redis_url())
     app.state.live = LiveHub(broker.redis_url())  # the inbox's live events, one subscription per process
-    webchat.install_publisher()
-    listeners.register()
-    catalog_jobs.register()  # behaviour tags follow orders
-    flows_listeners.register()  # campaign tracking follows receipts, replies, opt-outs and orders
     sandbox: SandboxState | None = getattr(app.state, "sandbox", None)
     gc.freeze()  # start-up objects never need collecting: shorter GC pauses on the webhook path
     gc.set_threshold(20_000, 50, 100)  # fewer young collections; requests make short-lived objects
@@ -110,25 +73,19 @@ def readable(error: RequestValidationError) -> str:
     return "; ".join(parts)
 
 
-def create_app() -> FastAPI:
+def build(modules: Sequence[Module]) -> FastAPI:
+    """The API serving these packages: their pages first (the inbox is the front door at "/"), then routes."""
     settings = get_settings()
     logs.configure(settings.log_level)
-    schema.target_metadata()  # every package's tables, so that foreign keys resolve
-    catalog_privacy.register()  # a contact's export and erasure cover their orders
     app = FastAPI(title="Hub", version="0.1.0", lifespan=lifespan, **docs.app_options(settings.public_docs),
                   description="Conversational commerce messaging hub: shared inbox, channels, catalog, broadcasts.")
     app.include_router(docs.router(app, public=settings.public_docs))
-    app.include_router(web_router)  # first: the inbox is the front door at "/"
-    app.include_router(admin_pages_router)
-    for router in (health_router, auth_router, channels_router, conversations_router, consent_router, contacts_router,
-                   catalog_router, catalog_chat_router, product_page_router,
-                   stripe_webhook_router, stripe_sandbox_router,
-                   admin_router, media_router, privacy_router, webchat_router, assignment_router, tagging_router,
-                   segments_router, campaigns_router, campaign_links_router, campaigns_page_router):
-        app.include_router(router)
-    for router in (inbox_actions_router, inbox_api_router, live_router, account_router, account_api_router,
-                   staff_router, sessions_router):
-        app.include_router(router)
+    for module in modules:
+        for page in module.pages:
+            app.include_router(page)
+    for module in modules:
+        for router in module.routers:
+            app.include_router(router)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -154,8 +111,9 @@ def create_app() -> FastAPI:
     app.add_middleware(RefuseNul)
     app.add_middleware(CsrfProtection)
     app.add_middleware(WebhookFastPath)
-    # Every body is capped before auth, CSRF, routing and parsing; only the product CSV import takes more.
-    app.add_middleware(BodyLimit, larger={"/api/v1/products/import": catalog_views.MAX_UPLOAD + DEFAULT_LIMIT})
+    # Every body is capped before auth, CSRF, routing and parsing; only the packages' uploads take more.
+    larger = {path: limit + DEFAULT_LIMIT for module in modules for path, limit in module.uploads.items()}
+    app.add_middleware(BodyLimit, larger=larger)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)
     app.add_middleware(TrustedProxies)  # outermost: every layer sees the client's real address

@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Table, func, or_, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, or_, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
@@ -25,6 +23,7 @@ from hub.assignment.models import AgentProfile, AssignmentPolicy, AssignmentReco
 from hub.assignment.policies import Candidate, Need, detect_language, language_of
 from hub.channel_records.models import TeamChannel
 from hub.conversations.models import Conversation, ConversationStatus, Message
+from hub.runtime import upsert
 from hub.tags.models import ConversationTag, Tag
 
 OPEN = ConversationStatus.open.value
@@ -143,12 +142,6 @@ def previous_agent(session: Session, conversation: Conversation) -> int | None:
     return None if assigned is None else int(assigned)
 
 
-def insert_for(session: Session, table: Table) -> Any:
-    """INSERT with the dialect's ON CONFLICT clauses."""
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 def ensure_profiles(session: Session, user_ids: list[int]) -> None:
     """Profile rows with the defaults for agents who have none, in the caller's transaction."""
     if not user_ids:
@@ -157,8 +150,8 @@ def ensure_profiles(session: Session, user_ids: list[int]) -> None:
     missing = [uid for uid in sorted(user_ids) if uid not in have]
     if missing:
         table = AgentProfile.__table__  # type: ignore[attr-defined]
-        session.execute(insert_for(session, table).on_conflict_do_nothing(index_elements=["user_id"]),
-                        [{"user_id": uid, "capacity": 5, "skills": [], "languages": []} for uid in missing])
+        upsert(session, table, [{"user_id": uid, "capacity": 5, "skills": [], "languages": []} for uid in missing],
+               key=["user_id"])
 
 
 def create_profiles_apart(session: Session, user_ids: tuple[int, ...]) -> None:

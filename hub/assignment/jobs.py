@@ -10,6 +10,7 @@ from typing import Literal
 from hub import broker, events
 from hub.assignment import service
 from hub.db import session_scope
+from hub.runtime import enqueue_once, release
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +33,7 @@ def run_queue(limit: int = 500) -> int:
     Each decision is its own transaction. Once a scope (channel, team) has nobody available, the
     rest of its conversations are skipped until the next run.
     """
-    try:
-        broker.connection().delete(broker.key("assignment", "queue"))
-    except Exception as error:  # the flag only coalesces runs
-        log.debug("could not clear the queue flag: %s", error)
+    release(queue_key())
     with session_scope() as session:
         waiting = service.waiting(session=session, limit=limit)
     full: set[tuple[int, int | None]] = set()
@@ -81,13 +79,13 @@ def sweep() -> dict[str, int]:
     return counts
 
 
+def queue_key() -> str:
+    return broker.key("assignment", "queue")
+
+
 def schedule_queue() -> None:
-    """Make sure one queue run is enqueued; a burst of triggers shares it."""
-    try:
-        if broker.connection().set(broker.key("assignment", "queue"), 1, nx=True, ex=QUEUE_FLAG_SECONDS):
-            broker.queue(QUEUE).enqueue(run_queue, retry=broker.retry())
-    except Exception as error:  # Redis down: the sweep runs the queue anyway
-        log.warning("could not schedule the assignment queue: %s", error)
+    """Make sure one queue run is enqueued; a burst of triggers shares it (Redis down: the sweep runs it)."""
+    enqueue_once(QUEUE, run_queue, key=queue_key(), hold_seconds=QUEUE_FLAG_SECONDS)
 
 
 def on_conversation_opened(event: events.Event) -> None:
@@ -112,10 +110,3 @@ def on_conversation_updated(event: events.Event) -> None:
         return
     if event.data.get("status") in FREEING or source == "manual":
         schedule_queue()
-
-
-def register() -> None:
-    """Subscribe assignment to core events (called from hub.jobs.listeners.register)."""
-    events.subscribe(events.CONVERSATION_OPENED, on_conversation_opened)
-    events.subscribe(events.MESSAGE_RECEIVED, on_message_received)
-    events.subscribe(events.CONVERSATION_UPDATED, on_conversation_updated)

@@ -25,6 +25,7 @@ from hub.audit import service as audit
 from hub.channel_records.models import TeamChannel
 from hub.conversations.models import Conversation, Message
 from hub.db import utcnow
+from hub.runtime import upsert
 
 OPEN = found.OPEN
 Status = Literal["assigned", "released", "waiting", "skipped"]
@@ -135,8 +136,8 @@ def _remember(session: Session, conversation_id: int, user_id: int | None, sourc
     """Who holds the conversation now, and why (one upsert)."""
     values = {"assignee_id": user_id, "assignment_source": source, "assigned_at": now, "deadline_at": deadline}
     table = ConversationAssignment.__table__  # type: ignore[attr-defined]
-    session.execute(found.insert_for(session, table).values(conversation_id=conversation_id, **values)
-                    .on_conflict_do_update(index_elements=["conversation_id"], set_=values))
+    upsert(session, table, [{"conversation_id": conversation_id, **values}], key=["conversation_id"],
+           update=list(values))
 
 
 def _forget(session: Session, conversation_id: int) -> None:

@@ -113,7 +113,7 @@ def update_contact(*, session: Session, actor_id: int | None, contact: Contact, 
 def _pointing_at(parent: str) -> list[tuple[Table, Column[Any]]]:
     """Every (table, column) with a foreign key to `parent`.id."""
     found = []
-    for table in schema.target_metadata().sorted_tables:
+    for table in schema.loaded_metadata().sorted_tables:  # every package's, once the app or worker is composed
         for column in table.columns:
             if any(fk.column.table.name == parent for fk in column.foreign_keys):
                 found.append((table, column))

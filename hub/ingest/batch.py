@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
 from channels import InboundMessage
@@ -21,6 +20,7 @@ from hub.channel_records.models import Channel
 from hub.contacts import locales
 from hub.contacts.identities import StoredIdentity, stored
 from hub.db import as_utc, rows_by_pairs, utcnow
+from hub.runtime import upsert
 
 Key = tuple[str, str]
 
@@ -52,11 +52,6 @@ class Stored:
     contact_id: int
     channel_id: int
     arrival: Arrival
-
-
-def _insert(session: Session, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 @dataclass
@@ -143,10 +138,8 @@ def _create_contacts(session: Session, arrivals: list[Arrival], known: Known) ->
                 identity_rows.setdefault((ref.kind, ref.value), {
                     "contact_id": contact_id, "kind": ref.kind, "value": ref.value, "phone": ref.phone,
                     "verified": arrival.verified, "created_at": now})
-    claimed = session.execute(
-        _insert(session, identity).on_conflict_do_nothing(index_elements=["kind", "value"])
-        .returning(identity.c.kind, identity.c.value, identity.c.contact_id),
-        [identity_rows[key] for key in sorted(identity_rows)])
+    claimed = upsert(session, identity, [identity_rows[key] for key in sorted(identity_rows)], key=["kind", "value"],
+                     returning=[identity.c.kind, identity.c.value, identity.c.contact_id])
     won = {(row.kind, row.value): row.contact_id for row in claimed}
     known.exact.update(won)
     kept = set(won.values())
@@ -184,8 +177,7 @@ def _link_identities(session: Session, arrivals: list[Arrival], known: Known) ->
                 rows[(ref.kind, ref.value)] = {"contact_id": contact_id, "kind": ref.kind, "value": ref.value,
                                                "phone": ref.phone, "verified": arrival.verified, "created_at": now}
     if rows:
-        session.execute(_insert(session, identity).on_conflict_do_nothing(index_elements=["kind", "value"]),
-                        [rows[key] for key in sorted(rows)])
+        upsert(session, identity, [rows[key] for key in sorted(rows)], key=["kind", "value"])
         for key, row in rows.items():
             known.exact[key] = row["contact_id"]
 
@@ -217,11 +209,12 @@ def _conversations(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[
     missing = sorted(pairs - set(found))
     if missing:
         now = utcnow()
-        created = session.execute(
-            _insert(session, conversation).on_conflict_do_nothing(index_elements=["contact_id", "channel_id"])
-            .returning(conversation.c.id, conversation.c.contact_id, conversation.c.channel_id),
+        created = upsert(
+            session, conversation,
             [{"contact_id": contact_id, "channel_id": channel_id, "status": "open", "unread_count": 0,
-              "last_activity_at": now, "created_at": now} for contact_id, channel_id in missing])
+              "last_activity_at": now, "created_at": now} for contact_id, channel_id in missing],
+            key=["contact_id", "channel_id"],
+            returning=[conversation.c.id, conversation.c.contact_id, conversation.c.channel_id])
         for row in created:
             events.emit(session, events.CONVERSATION_OPENED, conversation_id=row.id, channel_id=row.channel_id,
                         contact_id=row.contact_id)
@@ -280,10 +273,9 @@ def store(session: Session, arrivals: list[Arrival]) -> list[Stored]:
                      "created_at": now, "occurred_at": min(as_utc(inbound.sent_at), now)})
     if not rows:
         return []
-    inserted = session.execute(
-        _insert(session, message).on_conflict_do_nothing(index_elements=["channel_id", "provider_message_id"])
-        .returning(message.c.id, message.c.channel_id, message.c.provider_message_id, message.c.conversation_id),
-        rows)
+    inserted = upsert(session, message, rows, key=["channel_id", "provider_message_id"],
+                      returning=[message.c.id, message.c.channel_id, message.c.provider_message_id,
+                                 message.c.conversation_id])
     new = {(row.channel_id, row.provider_message_id): (row.id, row.conversation_id) for row in inserted}
     _count_unread(session, Counter(conversation_id for _, conversation_id in new.values()))
     result = []

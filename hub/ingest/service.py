@@ -122,7 +122,7 @@ def claim(*, session: Session, limit: int = 500) -> list[ClaimedEvent]:
     The attempt is counted and committed before the work, so an event that kills its worker every time
     still runs out of attempts."""
     now, table = utcnow(), WebhookEvent.__table__  # type: ignore[attr-defined]
-    due = (select(table.c.id).where(table.c.processed_at.is_(None),
+    due = (select(table.c.id).where(table.c.processed_at.is_(None), table.c.channel_id != 0,  # 0: not a channel's
                                     table.c.claimed_until.is_(None) | (table.c.claimed_until < now))
            .order_by(table.c.id).limit(limit).with_for_update(skip_locked=True))
     rows = session.execute(

@@ -1,12 +1,10 @@
-"""Core reactions to committed events, registered by the composition roots."""
+"""Core reactions to committed events (listed in the core's record, `hub.module`)."""
 
 from __future__ import annotations
 
 from hub import broker, events
-from hub.assignment import jobs as assignment
 from hub.jobs.tasks import acknowledge_tap, fetch_media, send_message
 from hub.media.service import MEDIA_KINDS
-from hub.tagging import jobs as tagging
 
 
 def enqueue_send(event: events.Event) -> None:
@@ -25,12 +23,3 @@ def enqueue_acknowledge(event: events.Event) -> None:
     """A tap on a Telegram inline button is answered at once, before any reply to it is worked out."""
     if event.data.get("kind") == "callback":
         broker.enqueue("inbound", acknowledge_tap, event.data["message_id"])
-
-
-def register() -> None:
-    events.subscribe(events.MESSAGE_CREATED, enqueue_send)
-    events.subscribe(events.MESSAGE_RECEIVED, enqueue_acknowledge)
-    events.subscribe(events.MESSAGE_RECEIVED, enqueue_media)
-    events.subscribe(events.MESSAGE_RECEIVED, tagging.enqueue_rules)
-    assignment.register()
-    events.add_publisher(broker.publish)

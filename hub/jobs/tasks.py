@@ -19,28 +19,34 @@ from hub.conversations.models import Conversation, ConversationStatus, Message, 
 from hub.db import session_scope, utcnow
 from hub.ingest import service as ingest
 from hub.media import service as media
+from hub.runtime import enqueue_once, release
 from hub.settings import get_settings
-from hub.webhooks.models import WebhookEvent
 
 log = logging.getLogger(__name__)
 
 DRAIN_FLAG_SECONDS = 30
 QUEUED_GRACE = timedelta(seconds=30)
-STALE_EVENT = timedelta(seconds=5)
 
 
-def schedule_drain() -> None:
-    """Make sure one drain job is queued; many webhooks in a burst share it."""
-    try:
-        if broker.connection().set(broker.key("ingest", "scheduled"), 1, nx=True, ex=DRAIN_FLAG_SECONDS):
-            broker.queue("inbound").enqueue(drain_inbound, job_timeout=600, retry=broker.retry())
-    except Exception as error:  # Redis down: the event is stored, the sweeper will find it
-        log.warning("could not schedule ingest: %s", error)
+def drain_key() -> str:
+    return broker.key("ingest", "scheduled")
+
+
+def schedule_drain() -> bool:
+    """Make sure one drain job is queued; many webhooks in a burst share it. (Redis down: the event is
+    stored, and the inbox's sweep finds it.)"""
+    return enqueue_once("inbound", drain_inbound, key=drain_key(), hold_seconds=DRAIN_FLAG_SECONDS, job_timeout=600)
+
+
+def wake_drain(event_ids: list[int]) -> None:
+    """The inbox found channel events whose drain was lost: queue a new one even if the flag says one is queued."""
+    release(drain_key())
+    schedule_drain()
 
 
 def drain_inbound(max_batches: int = 50) -> int:
     """Process stored webhook events until none are left (or `max_batches`, then requeue)."""
-    broker.connection().delete(broker.key("ingest", "scheduled"))
+    release(drain_key())
     total = 0
     started = time.perf_counter()
     for _ in range(max_batches):
@@ -141,14 +147,12 @@ def acknowledge_tap(message_id: int) -> str:
     return "acknowledged"
 
 
-def sweep(stale_after: timedelta = STALE_EVENT) -> dict[str, int]:
-    """Recover from lost jobs and dead workers; wake snoozed conversations."""
+def sweep() -> dict[str, int]:
+    """Recover from lost send jobs and dead workers; wake snoozed conversations. (Stored webhook events
+    whose drain was lost are the inbox's sweep: `hub.runtime.inbox`.)"""
     now = utcnow()
-    counts = {"events": 0, "queued": 0, "interrupted": 0, "woken": 0}
+    counts = {"queued": 0, "interrupted": 0, "woken": 0}
     with session_scope() as session:
-        counts["events"] = len(session.exec(
-            select(WebhookEvent.id).where(col(WebhookEvent.processed_at).is_(None),
-                                          col(WebhookEvent.received_at) <= now - stale_after).limit(1)).all())
         queued = session.exec(select(Message.id).where(
             col(Message.status) == MessageStatus.queued.value, col(Message.created_at) < now - QUEUED_GRACE,
             (col(Message.lease_until).is_(None)) | (col(Message.lease_until) < now)).limit(1000)).all()
@@ -166,9 +170,6 @@ def sweep(stale_after: timedelta = STALE_EVENT) -> dict[str, int]:
         )
         counts["woken"] = woken.rowcount or 0  # type: ignore[attr-defined]
         counts["interrupted"] = len(interrupted)
-    if counts["events"]:
-        broker.connection().delete(broker.key("ingest", "scheduled"))
-        schedule_drain()
     for message_id in queued:
         broker.queue("outbound").enqueue(send_message, message_id)
     counts["queued"] = len(queued)

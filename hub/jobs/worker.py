@@ -1,4 +1,5 @@
-"""`hub worker`: an RQ worker with the scheduler, plus the periodic sweeper. A composition root."""
+"""`hub worker`: an RQ worker with the scheduler, plus the sweeper that offers the periodic jobs it is given
+(`hub.composition.run_worker` gives it every package's)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import os
 import signal
 import sys
 import threading
-from datetime import timedelta
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
@@ -17,16 +18,9 @@ from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
 from rq.job import Job
 
-from catalog import jobs as catalog_jobs
-from catalog.payments import jobs as payment_jobs
-from flows.campaigns import jobs as campaign_jobs
-from flows.campaigns import listeners as flows_listeners
-from hub import broker, schema
-from hub.assignment import jobs as assignment
-from hub.jobs import listeners, tasks
-from hub.privacy import retention
-from hub.tagging import jobs as tagging
-from hub.webchat.fanout import install_publisher
+from hub import broker
+from hub.db import utcnow
+from hub.runtime import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -88,20 +82,15 @@ class HubWorker(SimpleWorker):
             self.ip_address = "unknown"
 
 
-def _sweeper(stop: threading.Event) -> None:
-    """Every SWEEP_SECONDS, the one worker holding the lock enqueues a sweep."""
+def _sweeper(stop: threading.Event, periodic: Sequence[Periodic]) -> None:
+    """Every SWEEP_SECONDS, offer each periodic job: the first worker in each of its periods queues it."""
     while not stop.wait(SWEEP_SECONDS):
-        try:
-            if broker.connection().set(broker.key("sweep", "lock"), 1, nx=True, ex=SWEEP_SECONDS - 1):
-                broker.queue("inbound").enqueue(tasks.sweep, job_timeout=120)
-                broker.queue("inbound").enqueue(assignment.sweep, job_timeout=120)
-                tagging.schedule_retrain()  # nightly, once a day: its own SET NX lock per day
-                broker.queue("inbound").enqueue(payment_jobs.sweep, job_timeout=120)  # Stripe events whose job was lost
-                catalog_jobs.schedule_nightly()  # behaviour tags: time moves customers across the matrix
-                broker.queue("bulk").enqueue(campaign_jobs.tick, job_timeout=60)  # broadcasts: start due batches
-                retention.schedule()  # raw webhook bodies and media past their retention, hourly
-        except Exception as error:
-            log.warning("sweeper could not reach Redis: %s", error)
+        now = utcnow()
+        for job in periodic:
+            try:
+                job.offer(now)
+            except Exception as error:
+                log.warning("sweeper could not offer %s: %s", job.job.__qualname__, error)
 
 
 def _die_with_parent() -> None:
@@ -117,24 +106,15 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def register_listeners() -> None:
-    """Load every package's models and hook catalog and flows into core events."""
-    schema.target_metadata()
-    listeners.register()
-    catalog_jobs.register()
-    flows_listeners.register()
-    install_publisher()  # web chat replies reach the visitor's WebSocket through Redis
-
-
-def run(queues: tuple[str, ...] = broker.QUEUES, burst: bool = False) -> None:
-    register_listeners()
+def run(queues: tuple[str, ...], *, burst: bool, periodic: Sequence[Periodic], catch_up: Callable[[], object]) -> None:
+    """Work the queues; unless `burst`, first `catch_up`, then offer the `periodic` jobs from a sweeper thread."""
     os.register_at_fork(after_in_child=_die_with_parent)
     stop = threading.Event()
     if not burst:
-        threading.Thread(target=_sweeper, args=(stop,), daemon=True, name="sweeper").start()
-        tasks.sweep(stale_after=timedelta(0))  # catch up at once on whatever a previous worker left
+        threading.Thread(target=_sweeper, args=(stop, periodic), daemon=True, name="sweeper").start()
+        catch_up()
     worker = HubWorker([broker.queue(name) for name in queues], connection=broker.connection())
-    gc.freeze()  # see hub.api.app: batches make many short-lived objects, start-up ones live forever
+    gc.freeze()  # see hub.api.app's lifespan: batches make many short-lived objects, start-up ones live forever
     gc.set_threshold(20_000, 50, 100)
     try:
         worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")

@@ -1,8 +1,8 @@
 """What other packages hold about a contact, for the export and the erasure.
 
-`hub` cannot import `catalog` or `flows`; they register a section here from the composition roots
-(`hub.api.app`). Each erase hook runs in the erasure's transaction, before the contact's conversations
-are deleted.
+`hub` cannot import `catalog` or `flows`; they register a section here from a hook in their module
+record (`catalog.module`), which the composition root (`hub.composition`) runs. Each erase hook runs
+in the erasure's transaction, before the contact's conversations are deleted.
 """
 
 from __future__ import annotations

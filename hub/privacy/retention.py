@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Text, cast, delete, select
 from sqlmodel import Session, col
 
-from hub import broker
 from hub.conversations.models import Message
 from hub.db import as_utc, session_scope, utcnow
 from hub.media import service as media
+from hub.runtime import Periodic
 from hub.settings import get_settings
 from hub.webhooks.models import WebhookEvent
 
@@ -60,9 +60,5 @@ def _expire_media(session: Session, cutoff: float) -> int:
     return removed
 
 
-def schedule() -> bool:
-    """Enqueue a sweep at most once an hour, whichever worker's sweeper gets there first."""
-    if broker.connection().set(broker.key("privacy", "retention"), 1, nx=True, ex=EVERY_SECONDS):
-        broker.queue("inbound").enqueue(sweep, job_timeout=600)
-        return True
-    return False
+HOURLY = Periodic(sweep, every=timedelta(seconds=EVERY_SECONDS), timeout=600)
+"""At most once an hour, whichever worker's sweeper gets there first."""

@@ -17,6 +17,7 @@ from hub.agents.models import User
 from hub.assignment import hours
 from hub.audit import service as audit
 from hub.db import utcnow
+from hub.runtime import upsert
 from hub.tagging import rules, service
 from hub.tagging.models import BusinessHours, TagRule, TagRuleVersion
 from hub.tags.models import ContactTag, ConversationTag, Tag
@@ -38,9 +39,8 @@ def bump(session: Session) -> None:
     """Move the rules' version on, in the caller's transaction."""
     table = TagRuleVersion.__table__  # type: ignore[attr-defined]
     now = utcnow()
-    insert = service.insert_for(session, table).values(id=1, version=1, changed_at=now)
-    session.execute(insert.on_conflict_do_update(index_elements=["id"],
-                                                 set_={"version": table.c.version + 1, "changed_at": now}))
+    upsert(session, table, [{"id": 1, "version": 1, "changed_at": now}], key=["id"],
+           update={"version": table.c.version + 1, "changed_at": now})
 
 
 def _audit(session: Session, actor: User | None, action: str, target_type: str, target_id: object,

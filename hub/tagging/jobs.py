@@ -4,10 +4,11 @@ safe to run twice (a tag a conversation has is never added again, a suggestion i
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from hub import broker, events
-from hub.db import session_scope, utcnow
+from hub.db import session_scope
+from hub.runtime import Periodic
 from hub.tagging import service, suggest, train
 
 log = logging.getLogger(__name__)
@@ -53,14 +54,6 @@ def retrain() -> str:
     return tagger.version
 
 
-def retrain_key(moment: datetime) -> str:
-    """The lock of the nightly retrain whose day `moment` falls in (days start at RETRAIN_HOUR_UTC)."""
-    return broker.key("tagging", "retrain", (moment - timedelta(hours=RETRAIN_HOUR_UTC)).date().isoformat())
-
-
-def schedule_retrain(now: datetime | None = None) -> bool:
-    """Enqueue the nightly retrain once a day, whichever worker's sweeper gets there first (a SET NX per day)."""
-    if broker.connection().set(retrain_key(now or utcnow()), 1, nx=True, ex=3 * 86400):
-        broker.queue(RETRAIN_QUEUE).enqueue(retrain, job_timeout=3600)
-        return True
-    return False
+NIGHTLY_RETRAIN = Periodic(retrain, every=timedelta(days=1), at=timedelta(hours=RETRAIN_HOUR_UTC), queue=RETRAIN_QUEUE,
+                           timeout=3600)
+"""The nightly retrain: once a day, whichever worker's sweeper gets there first."""

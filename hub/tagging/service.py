@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from hub import events
@@ -23,6 +22,7 @@ from hub.channel_records.models import Channel, TeamChannel
 from hub.contacts.models import Contact
 from hub.conversations.models import Conversation, Message
 from hub.db import utcnow
+from hub.runtime import upsert
 from hub.tagging import rules
 from hub.tagging.models import BusinessHours, TagRule, TagRuleVersion
 from hub.tags.models import ContactTag, ConversationTag, Tag
@@ -157,12 +157,6 @@ def apply_rules(*, session: Session, message: Inbound, now: datetime | None = No
                           conversation_id=message.conversation_id))
 
 
-def insert_for(session: Session, table: Any) -> Any:
-    """An INSERT that can say ON CONFLICT, in the dialect of this session."""
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 def _table(model: Any) -> Table:
     table: Table = model.__table__
     return table
@@ -180,8 +174,8 @@ def tag_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
     missing = [name for name in wanted if name not in found]
     if missing:
         table, now = _table(Tag), utcnow()
-        session.execute(insert_for(session, table).on_conflict_do_nothing(index_elements=["name"]),
-                        [{"name": name, "color": "#6b7280", "created_at": now} for name in missing])
+        upsert(session, table, [{"name": name, "color": "#6b7280", "created_at": now} for name in missing],
+               key=["name"])
         found = known()
     return found
 
@@ -196,9 +190,8 @@ def _add(session: Session, model: Any, key: str, owner_id: int, taggings: Sequen
     table, now = _table(model), utcnow()
     rows = [{key: owner_id, "tag_id": tag_id, "source": tagging.source, "created_at": now}
             for tag_id, tagging in sorted(first.items())]
-    added = {int(tag_id) for tag_id in session.execute(
-        insert_for(session, table).on_conflict_do_nothing(index_elements=[key, "tag_id"]).returning(table.c.tag_id),
-        rows).scalars()}
+    added = {int(tag_id) for tag_id in upsert(session, table, rows, key=[key, "tag_id"],
+                                              returning=[table.c.tag_id]).scalars()}
     return [tagging for tag_id, tagging in first.items() if tag_id in added]
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Table, and_, select
 from sqlmodel import Session, col
 
 from hub.db import utcnow
+from hub.runtime import upsert
 from hub.tagging import service
 from hub.tagging.models import TagSuggestion
 from hub.tagging.service import Applied, Inbound
@@ -72,12 +73,9 @@ def suggest(*, session: Session, message: Inbound, tagger: Tagger) -> list[Appli
 def _store(session: Session, rows: list[dict[str, object]]) -> None:
     """One row per conversation and tag, keeping the newest message's score (an older one never wins)."""
     table: Table = TagSuggestion.__table__  # type: ignore[attr-defined]
-    insert = service.insert_for(session, table)
-    session.execute(insert.on_conflict_do_update(
-        index_elements=["conversation_id", "tag_id"],
-        set_={name: insert.excluded[name] for name in ("message_id", "confidence", "model_version", "created_at")},
-        where=insert.excluded.message_id >= table.c.message_id,
-    ), rows)
+    upsert(session, table, rows, key=["conversation_id", "tag_id"],
+           update=["message_id", "confidence", "model_version", "created_at"],
+           where=lambda new: new.message_id >= table.c.message_id)
 
 
 def suggestions(*, session: Session, conversation_id: int) -> list[Suggestion]:

@@ -48,7 +48,7 @@ async def publish(channel_id: int, identity: str, frame: Frame) -> None:
 
 
 def install_publisher() -> None:
-    """Let the web chat adapter send through Redis in this process (called by the composition roots)."""
+    """Let the web chat adapter send through Redis in this process (a hook in `hub.webchat.module`)."""
     transport.set_publisher(publish)
 
 

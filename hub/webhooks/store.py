@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 
 from hub.db import utcnow
-from hub.webhooks.models import WebhookEvent
+from hub.runtime import dialect_insert
+from hub.runtime.inbox import RawEvent
 
 INSERT = (
     "INSERT INTO webhook_event (provider, channel_id, endpoint, event_id, body, received_at, attempts) "
@@ -80,9 +80,9 @@ class SqlEventStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._sql = (
-            sqlite_insert(WebhookEvent)
+            dialect_insert("sqlite", RawEvent)
             .on_conflict_do_nothing(index_elements=["provider", "channel_id", "event_id"])
-            .returning(col(WebhookEvent.id))
+            .returning(col(RawEvent.id))
         )
 
     async def open(self) -> None:

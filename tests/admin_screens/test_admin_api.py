@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from hub.api.app import create_app
 from hub.audit.models import AuditEntry
+from hub.composition import create_app
 from hub.contacts import service as contacts
 from hub.contacts.identities import StoredIdentity
 from hub.contacts.models import ChannelIdentity, Consent, Contact

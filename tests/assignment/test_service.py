@@ -139,10 +139,9 @@ def test_only_agents_inside_their_teams_business_hours_are_picked(backend):
 
 
 def test_the_listeners_enqueue_an_assignment_when_a_conversation_opens(backend):
-    from hub import broker
-    from hub.jobs import listeners
+    from hub import broker, composition
 
-    listeners.register()
+    composition.wire()  # what the app and the worker do at start
     team = desk(["ann"])
     policy("least_loaded", team_id=team.team_id)
     conversation = arrive(team.channel_id)
@@ -154,10 +153,9 @@ def test_the_listeners_enqueue_an_assignment_when_a_conversation_opens(backend):
 
 
 def test_freed_capacity_schedules_one_queue_run_and_automation_is_ignored(backend, monkeypatch):
-    from hub import broker
-    from hub.jobs import listeners
+    from hub import broker, composition
 
-    listeners.register()
+    composition.wire()  # what the app and the worker do at start
     monkeypatch.setattr(jobs, "_last_scheduled", 0.0)
 
     def queued() -> list[str]:

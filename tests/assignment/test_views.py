@@ -5,8 +5,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from hub.agents.models import User
-from hub.api.app import create_app
 from hub.audit.models import AuditEntry
+from hub.composition import create_app
 from hub.db import session_scope
 from tests.assignment.factories import arrive, assignee, desk, policy
 from tests.factories import make_user, token_for

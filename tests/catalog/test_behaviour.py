@@ -11,7 +11,7 @@ from catalog import behaviour
 from catalog import jobs as catalog_jobs
 from catalog.models import Order
 from catalog.orders import ORDER_CHANGED
-from hub import broker, events
+from hub import broker, composition, events
 from hub.contacts.models import Contact
 from hub.db import session_scope, utcnow
 from hub.jobs.worker import HubWorker
@@ -111,10 +111,10 @@ def test_a_refund_takes_the_tags_away(backend):
 def test_an_order_change_enqueues_a_recompute_that_a_worker_runs(backend):
     contact = _contact("Emily Clark")
     _order(contact, 29_600, days_ago=0)
-    catalog_jobs.register()
+    composition.wire()
     with session_scope() as session:
         events.emit(session, ORDER_CHANGED, order_id=1, contact_id=contact, conversation_id=None, status="paid")
     worker = HubWorker([broker.queue(catalog_jobs.QUEUE)], connection=broker.connection())
     worker.work(burst=True)
     assert _tags(contact) == {"lifecycle: new active": "behaviour"}
-    assert catalog_jobs.schedule_nightly() is True and catalog_jobs.schedule_nightly() is False
+    assert catalog_jobs.NIGHTLY.offer(utcnow()) is True and catalog_jobs.NIGHTLY.offer(utcnow()) is False

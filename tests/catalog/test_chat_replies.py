@@ -1,15 +1,15 @@
 """Cart commands from customers: taps, callbacks and SMS menu numbers change the cart and answer once."""
 
 from datetime import UTC, datetime
-from importlib.util import find_spec
 
 from sqlmodel import select
 
-from catalog import chat, chat_replies, jobs, service
+from catalog import chat, chat_replies, service
+from catalog.errors import CatalogError
 from catalog.models import Cart, CartItem
 from channels import IdentityRef, InboundMessage
 from channels.text import numbered_menu
-from hub import events
+from hub import composition, events
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
 from hub.db import session_scope
@@ -110,15 +110,18 @@ def test_checking_out_the_last_item_twice_apologises_to_the_second_customer(back
             Conversation, conversations[0]).contact_id)
         assert order.total_minor == 12850 and order.currency == "HKD"
     assert first.text.startswith(f"訂單 {order.number}：HK$128.50。")
-    if find_spec(chat_replies.PAYMENT_MODULE) is not None:  # Stripe, or its sandbox page without a key
-        [pay] = first.payload["buttons"]
-        assert first.kind == "buttons" and pay["title"] == "立即付款" and pay["url"].startswith("http")
+    [pay] = first.payload["buttons"]  # Stripe, or its sandbox page without a key
+    assert first.kind == "buttons" and pay["title"] == "立即付款" and pay["url"].startswith("http")
     assert second.kind == "text" and second.text == "申し訳ありません。シルクシャツ (M) は売り切れです。"
     assert cart_items(conversations[1]) == {(variant_id, 1)}  # the second cart is left as it was
 
 
-def test_without_the_payment_module_the_order_number_and_total_are_answered(backend, monkeypatch):
-    monkeypatch.setattr(chat_replies, "PAYMENT_MODULE", "catalog.payments.not_installed")
+def refuse_checkout(**_: object) -> None:
+    raise CatalogError("payments are not set up")
+
+
+def test_without_a_payment_link_the_order_number_and_total_are_answered(backend, monkeypatch):
+    monkeypatch.setattr(chat_replies, "create_checkout", refuse_checkout)
     variant_id = make_product()["SHIRT-M"]
     channel = make_channel("webchat", "Shop site")  # a Stripe link (a Telegram bot sends an invoice)
     for n, data in enumerate((f"cart:add:{variant_id}", "cart:checkout")):
@@ -142,7 +145,7 @@ def test_other_messages_and_agent_messages_are_left_alone(backend):
 def test_every_customer_message_enqueues_the_cart_reply_job(backend, monkeypatch):
     enqueued = []
     monkeypatch.setattr(chat_replies.broker, "enqueue", lambda *args: enqueued.append(args))
-    jobs.register()
+    composition.wire()
     channel = make_channel("telegram", "Shop bot")
     message_id, _ = says(channel.id, "m1", identity=IdentityRef("telegram", "9"), text="hello")
     assert ("inbound", chat_replies.answer_cart_reply, message_id) in enqueued

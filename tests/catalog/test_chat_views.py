@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from catalog import service
 from hub.agents import service as agents
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.db import session_scope
 from tests.catalog.factories import make_customer, make_product
 from tests.factories import make_channel, make_team, make_user, token_for
@@ -88,7 +88,7 @@ def test_an_agent_sends_a_payment_link_and_the_order_remembers_who(backend):
     from sqlmodel import select
 
     from catalog.models import Order
-    from hub.api.app import create_app
+    from hub.composition import create_app
     from hub.db import session_scope
     from tests.catalog.factories import make_customer, make_product
     from tests.factories import make_team, make_user, token_for

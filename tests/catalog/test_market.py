@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from catalog import chat, chat_replies
 from hub.agents import service as agents
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.contacts.models import Contact
 from hub.conversations.models import Conversation, Message
 from hub.db import session_scope

@@ -7,7 +7,6 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 
 import httpx
 import pytest
@@ -16,14 +15,14 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from catalog.models import Order
-from catalog.payments import jobs
-from catalog.payments.models import StripeEvent
 from catalog.payments.stripe_checkout import create_checkout
-from hub import broker
-from hub.api.app import create_app
+from hub import broker, composition
+from hub.composition import create_app
 from hub.conversations.models import Message
 from hub.db import session_scope
 from hub.jobs.worker import HubWorker
+from hub.runtime import inbox
+from hub.runtime.inbox import RawEvent
 from hub.settings import get_settings
 from tests.catalog.factories import make_customer, make_product, order_from_cart, stock_of
 from tests.conftest import wait_for
@@ -65,7 +64,7 @@ def hk_checkout() -> tuple[int, int, int, str]:
 def paid_after_jobs(order_id: int) -> Callable[[], bool]:
     """Run the worker until idle (and the sweeper, as `hub worker` would) until the order is paid."""
     def paid() -> bool:
-        jobs.sweep(stale_after=timedelta(0))
+        inbox.sweep(composition.inboxes(), immediately=True)
         HubWorker([broker.queue(name) for name in broker.QUEUES], connection=broker.connection()).work(burst=True)
         with session_scope() as session:
             return session.get(Order, order_id).status == "paid"
@@ -87,8 +86,8 @@ def test_paying_on_the_sandbox_page_runs_the_whole_loop_through_the_real_webhook
         assert "已收到付款" in paid.text
         assert browser.post(f"{url}/pay").status_code == 200  # a double click
     with session_scope() as session:
-        [event] = session.exec(select(StripeEvent)).all()
-        assert event.type == "checkout.session.completed"
+        [event] = session.exec(select(RawEvent)).all()
+        assert (event.provider, event.endpoint) == ("stripe", "checkout.session.completed")
     wait_for(paid_after_jobs(order_id), timeout=10, interval=0.2)
     with session_scope() as session:
         order = session.get(Order, order_id)

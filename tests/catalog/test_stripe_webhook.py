@@ -15,13 +15,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from catalog.models import Order
-from catalog.payments.models import StripeEvent
 from catalog.payments.stripe_checkout import create_checkout
 from hub import broker
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.conversations.models import Message
 from hub.db import session_scope
 from hub.jobs.worker import HubWorker
+from hub.runtime.inbox import RawEvent
 from hub.settings import get_settings
 from tests.catalog.factories import make_customer, make_product, order_from_cart, stock_of
 
@@ -57,9 +57,9 @@ def run_jobs() -> None:
     HubWorker([broker.queue(name) for name in broker.QUEUES], connection=broker.connection()).work(burst=True)
 
 
-def stored() -> list[StripeEvent]:
+def stored() -> list[RawEvent]:
     with session_scope() as session:
-        return list(session.exec(select(StripeEvent).order_by(StripeEvent.id)))
+        return list(session.exec(select(RawEvent).where(RawEvent.provider == "stripe").order_by(RawEvent.id)))
 
 
 def order_of(order_id: int) -> Order:
@@ -110,7 +110,7 @@ def test_a_paid_session_pays_the_order_and_confirms_once_in_the_customers_langua
     event = completed(order_id)
     assert post(client, event) == 200
     [row] = stored()
-    assert (row.event_id, row.type, row.processed_at) == ("evt_rGccFDY3C55oAdaslZHxbgP9",
+    assert (row.event_id, row.endpoint, row.processed_at) == ("evt_rGccFDY3C55oAdaslZHxbgP9",
                                                           "checkout.session.completed", None)
     assert order_of(order_id).status == "pending"  # the request only stored it
     run_jobs()
@@ -212,3 +212,25 @@ def test_an_event_type_hub_does_not_handle_is_answered_and_ignored(client):
     event = fixture("charge_refunded") | {"id": "evt_hub_unhandled", "type": "customer.created"}
     assert post(client, event) == 200
     assert stored() == []
+
+
+def test_a_stripe_event_whose_job_was_lost_is_paid_by_the_one_inbox_sweep_and_the_channel_drain_leaves_it(client):
+    from datetime import timedelta
+
+    from hub.composition import sweep_inbox
+    from hub.db import utcnow
+    from hub.jobs.tasks import drain_inbound
+
+    order_id, _, _ = jp_order()
+    assert post(client, completed(order_id)) == 200
+    broker.connection().flushdb()  # Redis lost the job
+    assert drain_inbound() == 0  # the channels' drain shares the inbox but not Stripe's events
+    [row] = stored()
+    assert (row.processed_at, row.attempts, row.error) == (None, 0, None)
+    assert sweep_inbox() == 0  # stored just now: its job may still be on its way
+    with session_scope() as session:
+        session.get(RawEvent, row.id).received_at = utcnow() - timedelta(minutes=3)
+    assert sweep_inbox() == 1
+    run_jobs()
+    assert order_of(order_id).status == "paid"
+    assert sweep_inbox() == 0 and stored()[0].outcome == "paid"

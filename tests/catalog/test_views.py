@@ -7,7 +7,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from hub.agents import service as agents
-from hub.api.app import create_app
+from hub.composition import create_app
 from tests.catalog.factories import make_customer, make_product, order_from_cart
 from tests.factories import make_channel, make_team, make_user, token_for
 

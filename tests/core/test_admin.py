@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 
 from hub import broker
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.db import session_scope
 from hub.jobs.tasks import drain_inbound
 from hub.jobs.worker import HubWorker

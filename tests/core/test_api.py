@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.conversations.models import Conversation, Message
 from hub.db import session_scope, utcnow
 from hub.ingest.service import receive

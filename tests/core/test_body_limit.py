@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.db import session_scope
 from hub.webhooks.models import WebhookEvent
 from tests.factories import make_channel

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from hub import db
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.conversations.models import Message
 from hub.db import session_scope
 from hub.jobs.tasks import drain_inbound

@@ -1,7 +1,7 @@
 from fastapi.testclient import TestClient
 
 from hub import broker, db
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.settings import get_settings
 
 METRICS_TOKEN = "metrics-token-for-the-scraper-0123"

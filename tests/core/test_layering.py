@@ -18,3 +18,15 @@ def test_every_folder_of_modules_is_a_regular_package():
         and not (folder / "__init__.py").exists()
     ]
     assert missing == []
+
+
+def test_every_packages_module_record_is_in_the_composition_root():
+    """A package's record that the root does not list would leave its routes, listeners and jobs unwired."""
+    import importlib
+
+    from hub import composition
+
+    records = [".".join(path.relative_to(ROOT).with_suffix("").parts)
+               for top in ("hub", "flows", "catalog") for path in (ROOT / top).rglob("module.py")]
+    assert len(records) == len(composition.MODULES)
+    assert all(importlib.import_module(name).MODULE in composition.MODULES for name in records)

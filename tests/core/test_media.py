@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from channels import IdentityRef, InboundMessage
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.conversations.models import Message
 from hub.db import session_scope, utcnow
 from hub.ingest.service import receive

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.contacts.models import Contact
 from hub.conversations.models import Message
 from hub.db import session_scope

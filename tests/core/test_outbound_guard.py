@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from channels import IdentityRef, InboundMessage, netguard
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.conversations.models import Message
 from hub.db import session_scope, utcnow
 from hub.ingest.service import receive

@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from sqlmodel import select
 from twilio.request_validator import RequestValidator
 
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.conversations.models import Message
 from hub.db import session_scope

@@ -52,9 +52,9 @@ def test_checkouts_per_conversation_are_capped_quietly(backend: Any, monkeypatch
     from channels import IdentityRef
     from hub.db import session_scope
     from tests.catalog.factories import make_product
-    from tests.catalog.test_chat_replies import replies, says
+    from tests.catalog.test_chat_replies import refuse_checkout, replies, says
 
-    monkeypatch.setattr(chat_replies, "PAYMENT_MODULE", "catalog.payments.not_installed")
+    monkeypatch.setattr(chat_replies, "create_checkout", refuse_checkout)  # a text answer, no payment button
     variant_id = make_product()["SHIRT-M"]
     channel = make_channel("webchat", "Shop site")
     conversation_id = 0
@@ -73,7 +73,7 @@ def test_checkouts_per_conversation_are_capped_quietly(backend: Any, monkeypatch
 def test_an_agents_payment_links_past_the_cap_get_429(backend: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from fastapi.testclient import TestClient
 
-    from hub.api.app import create_app
+    from hub.composition import create_app
     from hub.conversations.models import Conversation
     from hub.db import session_scope, utcnow
     from tests.catalog.factories import make_customer, make_product

@@ -8,8 +8,8 @@ from sqlmodel import select
 
 from channels.sandbox_secrets import sandbox_secret
 from channels.types import ChannelConfig
-from hub.api.app import create_app
 from hub.channel_records.service import forget_cache
+from hub.composition import create_app
 from hub.db import session_scope
 from hub.settings import Settings, SettingsError, get_settings
 from hub.webhooks.models import WebhookEvent

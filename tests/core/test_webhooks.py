@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from hub import broker
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.conversations.models import Message
 from hub.db import session_scope
 from hub.jobs.tasks import drain_inbound
@@ -105,8 +105,8 @@ def test_a_body_over_one_mebibyte_is_refused_before_parsing(client):
 def test_an_event_stored_while_redis_lost_its_jobs_is_processed_by_the_sweeper(client):
     from datetime import timedelta
 
+    from hub.composition import sweep_inbox
     from hub.db import utcnow
-    from hub.jobs.tasks import sweep
 
     channel = make_channel("telegram")
     client.post(f"/webhooks/telegram/{channel.id}", content=telegram_update(5), headers=telegram_headers(channel.id))
@@ -116,7 +116,7 @@ def test_an_event_stored_while_redis_lost_its_jobs_is_processed_by_the_sweeper(c
         event = session.exec(select(WebhookEvent)).one()
         event.received_at = utcnow() - timedelta(minutes=1)
         session.add(event)
-    assert sweep()["events"] == 1
+    assert sweep_inbox() == 1
     run_worker_until_idle()  # the sweeper scheduled a new drain
     assert len(messages()) == 1
 

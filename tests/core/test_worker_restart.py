@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from hub import broker
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.conversations.models import Message
 from hub.db import session_scope
 from tests.conftest import start_process, wait_for

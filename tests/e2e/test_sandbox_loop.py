@@ -15,7 +15,7 @@ import uvicorn
 from sqlmodel import select
 
 from channels.sandbox import SandboxState
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.conversations.models import Conversation, Message
 from hub.db import session_scope
 from hub.jobs import tasks

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from flows.campaigns.models import Campaign, Recipient
 from hub.agents import service as agents
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.db import session_scope, utcnow
 from tests.factories import make_channel, make_user, token_for

@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from hub.agents import service as agents
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.contacts.models import Contact
 from hub.db import session_scope
 from hub.tags.models import ContactTag, Tag

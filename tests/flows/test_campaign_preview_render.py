@@ -13,7 +13,7 @@ from channels.meta.render import render
 from channels.preview import address_for
 from flows.campaigns.personalise import ContactFields, compose
 from hub.agents import service as agents
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.conversations import outbound
 from hub.conversations.models import Message
 from tests.factories import make_channel, make_user, token_for

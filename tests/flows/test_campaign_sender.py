@@ -26,9 +26,9 @@ from channels.sandbox.webhooks import meta_webhook
 from flows.campaigns import jobs, prepare, sender, service, stats, throttle
 from flows.campaigns.models import Campaign, CampaignStatus, Recipient
 from hub import broker
-from hub.api.app import create_app
 from hub.channel_records.models import Channel
 from hub.channel_records.service import as_config
+from hub.composition import create_app
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.contacts.service import record_consent
 from hub.conversations import service as conversations
@@ -135,7 +135,7 @@ def test_running_the_job_again_sends_nothing_twice(backend, sandbox):
         jobs.run_batch(campaign_id)
     assert set(calls(sandbox, channel_id).values()) == {1} and len(calls(sandbox, channel_id)) == 30
     assert states(campaign_id) == {"sent": 30}
-    assert tasks.sweep() == {"events": 0, "queued": 0, "interrupted": 0, "woken": 0}  # parked: not its business
+    assert tasks.sweep() == {"queued": 0, "interrupted": 0, "woken": 0}  # parked: not its business
 
 
 def test_a_429_is_retried_without_duplicates(backend, sandbox):

@@ -10,6 +10,7 @@ from catalog.models import Order
 from catalog.payments.stripe_checkout import checkout_metadata
 from flows.campaigns import listeners, tracking
 from flows.campaigns.models import Campaign, Recipient
+from hub import composition
 from hub.db import session_scope, utcnow
 from tests.catalog.factories import make_customer, make_product, order_from_cart
 
@@ -18,7 +19,7 @@ def test_an_order_from_a_campaign_click_carries_the_campaign_into_stripe_metadat
     monkeypatch.setattr(orders, "ATTRIBUTION", [])
     monkeypatch.setattr(listeners.events, "subscribe", lambda *a: None)  # the rest is wired once per process
     monkeypatch.setattr(listeners.events, "subscribe_batch", lambda *a: None)
-    listeners.register()  # what the app and the worker do at start
+    composition.wire()  # what the app and the worker do at start
     assert [tracking.engaged_campaign] == orders.ATTRIBUTION
     ids = make_product(variants={"JACKET-M": {"HKD": 29600}})
     clicked, stranger = make_customer("陳大文"), make_customer("Kim")

@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from hub.agents import service as agents
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.db import session_scope
 from tests.factories import make_channel, make_user, token_for

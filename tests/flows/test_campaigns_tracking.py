@@ -11,12 +11,12 @@ from sqlmodel import select
 from catalog.models import Order
 from catalog.orders import ORDER_PAID
 from channels import IdentityRef, InboundMessage, SendResult, StatusUpdate
-from flows.campaigns import listeners, service, stats
+from flows.campaigns import service, stats
 from flows.campaigns.models import Campaign, Recipient
 from flows.campaigns.personalise import message_for
-from hub import broker, events
-from hub.api.app import create_app
+from hub import broker, composition, events
 from hub.channel_records.models import Channel
+from hub.composition import create_app
 from hub.consent.keywords import handle as consent_handle
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.conversations import outbound
@@ -76,7 +76,7 @@ def send_all(campaign_id: int, channel_id: int) -> dict[int, tuple[int, str]]:
 
 
 def test_random_out_of_order_duplicated_events_match_an_independent_truth(backend: object) -> None:
-    listeners.register()
+    composition.wire()
     rng = random.Random(7)
     campaign_id, channel_id = launch(24)
     sent = send_all(campaign_id, channel_id)
@@ -136,7 +136,7 @@ def test_random_out_of_order_duplicated_events_match_an_independent_truth(backen
 
 
 def test_conversion_after_a_click_sets_the_order_campaign(backend: object) -> None:
-    listeners.register()
+    composition.wire()
     campaign_id, channel_id = launch(2)
     sent = send_all(campaign_id, channel_id)
     clicker = min(sent)
@@ -163,7 +163,7 @@ def test_conversion_after_a_click_sets_the_order_campaign(backend: object) -> No
 
 
 def test_stop_while_running_skips_that_contacts_pending_recipient(backend: object) -> None:
-    listeners.register()
+    composition.wire()
     campaign_id, channel_id = launch(3)
     with session_scope() as session:
         first = session.exec(select(Recipient).where(Recipient.campaign_id == campaign_id)
@@ -186,7 +186,7 @@ def test_stop_while_running_skips_that_contacts_pending_recipient(backend: objec
 
 def test_receipts_committed_together_count_as_one_by_one(backend: object) -> None:
     """A drained webhook batch applies hundreds of receipts in one commit: one tracking job, the same numbers."""
-    listeners.register()
+    composition.wire()
     rng = random.Random(11)
     campaign_id, channel_id = launch(30)
     sent = send_all(campaign_id, channel_id)

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from flows.campaigns import service, stats
 from flows.campaigns.models import Recipient
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.db import as_utc, session_scope
 from hub.ingest.service import receive

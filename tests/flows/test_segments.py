@@ -19,9 +19,9 @@ from flows.segments import service
 from flows.segments.compile import compile as compile_segment
 from flows.segments.definition import SegmentError, parse
 from hub.agents import service as agents
-from hub.api.app import create_app
 from hub.audit.models import AuditEntry
 from hub.channel_records.models import Channel
+from hub.composition import create_app
 from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.conversations.models import Conversation
 from hub.db import session_scope, utcnow

@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from hub.agents import service as agents
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.conversations.canned_models import CannedReply
 from hub.conversations.models import Conversation, Message
 from hub.db import session_scope, utcnow

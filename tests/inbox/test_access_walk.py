@@ -12,7 +12,7 @@ from typing import Any
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
-from hub.api.app import create_app
+from hub.composition import create_app
 from tests.factories import PASSWORD, token_for
 
 ORIGIN = "https://hub.example.test"

@@ -22,10 +22,10 @@ from schemathesis import GenerationMode
 from sqlalchemy import text
 from sqlmodel import select
 
-from hub import schema as hub_schema
+from hub import composition
 from hub.agents import tokens
 from hub.agents.models import Role, User
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.db import get_engine, session_scope
 from tests.factories import token_for
 
@@ -39,7 +39,7 @@ SKIPPED = {
 
 
 def _row_counts() -> dict[str, int]:
-    names = [table.name for table in hub_schema.target_metadata().sorted_tables]
+    names = [table.name for table in composition.target_metadata().sorted_tables]
     query = " UNION ALL ".join(f"SELECT '{name}', count(*) FROM \"{name}\"" for name in names)
     with get_engine().connect() as conn:
         return {str(name): int(count) for name, count in conn.execute(text(query))}

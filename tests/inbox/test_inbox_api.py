@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.conversations.models import Conversation
 from hub.db import session_scope, utcnow
 from hub.ingest.service import receive

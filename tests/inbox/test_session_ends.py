@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 from starlette.websockets import WebSocketDisconnect
 
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.conversations.models import Message
 from hub.db import session_scope
 from tests.factories import PASSWORD, token_for

@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from hub.api.app import create_app
+from hub.composition import create_app
 from tests.factories import PASSWORD, token_for
 
 ORIGIN = "https://hub.example.test"  # HUB_PUBLIC_URL in the tests: https, so the cookie is Secure

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from hub import broker
 from hub.agents import throttle
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.local_counts import COUNTS
 from hub.settings import get_settings
 from tests.factories import PASSWORD

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from channels import IdentityRef, InboundMessage
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.db import session_scope
 from hub.ingest.service import receive
 from tests.factories import make_channel, make_user, token_for

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.db import get_engine, session_scope
 from hub.ingest.service import receive
 from hub.privacy.cards import mask_cards

@@ -12,9 +12,9 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from catalog.models import Order
-from catalog.payments.models import StripeCheckout, StripeEvent
-from hub.api.app import create_app
+from catalog.payments.models import StripeCheckout
 from hub.audit.models import AuditEntry
+from hub.composition import create_app
 from hub.conversations.models import Conversation, Message
 from hub.db import get_engine, session_scope, utcnow
 from hub.ingest.service import receive
@@ -53,9 +53,10 @@ def shop(backend):
         session.add(StripeCheckout(order_id=order_id, session_id="cs_test_chan", url="https://pay.test/1",
                                    success_url="https://shop.test/ok", cancel_url="https://shop.test/no",
                                    expires_at=utcnow()))
-        session.add(StripeEvent(event_id="evt_1", type="checkout.session.completed",
-                                body=b'{"id": "cs_test_chan", "customer_details": {"email": "chan@mail.test"}}'))
-        session.add(StripeEvent(event_id="evt_2", type="checkout.session.completed", body=b'{"id": "cs_test_lee"}'))
+        session.add(WebhookEvent(provider="stripe", event_id="evt_1", endpoint="checkout.session.completed",
+                                 body=b'{"id": "cs_test_chan", "customer_details": {"email": "chan@mail.test"}}'))
+        session.add(WebhookEvent(provider="stripe", event_id="evt_2", endpoint="checkout.session.completed",
+                                 body=b'{"id": "cs_test_lee"}'))
     with TestClient(create_app()) as client:
         yield {"client": client, "contact_id": contact_id, "order_id": order_id, "key": key,
                "admin": token_for(client, "boss@shop.test"), "agent": token_for(client, "a@shop.test")}
@@ -93,11 +94,11 @@ def test_erasure_leaves_nothing_that_names_the_contact(shop):
     assert client.get(f"/api/v1/contacts/{contact_id}", headers=shop["admin"]).status_code == 404
     with get_engine().connect() as conn:
         texts = [row[0] for row in conn.execute(text("SELECT text FROM message"))]
-        bodies = [bytes(row[0]) for row in conn.execute(text("SELECT body FROM webhook_event"))]
+        bodies = [bytes(row[0]) for row in conn.execute(text("SELECT body FROM webhook_event WHERE provider = 'meta'"))]
         names = [row[0] for row in conn.execute(text("SELECT name FROM contact"))]
         phones = [row[0] for row in conn.execute(text("SELECT value FROM channel_identity"))]
         lines = conn.execute(text("SELECT count(*) FROM order_line")).scalar_one()
-        stripe = [row[0] for row in conn.execute(text("SELECT event_id FROM stripe_event"))]
+        stripe = [row[0] for row in conn.execute(text("SELECT event_id FROM webhook_event WHERE provider = 'stripe'"))]
     assert texts == ["我的地址是九龍塘另一條路"]
     assert len(bodies) == 1 and PHONE[1:].encode() not in bodies[0] and OTHER[1:].encode() in bodies[0]
     assert "陳大文" not in names and phones == [OTHER]

@@ -5,12 +5,11 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from hub import broker, events
+from hub import broker, composition, events
 from hub.assignment.models import TeamPolicy
 from hub.audit.models import AuditEntry
 from hub.contacts.models import Contact
 from hub.db import session_scope
-from hub.jobs import listeners
 from hub.tagging import admin, jobs, service
 from hub.tagging.models import TagRule
 from tests.factories import make_channel, make_team
@@ -118,7 +117,7 @@ def test_outside_business_hours_uses_the_teams_hours_else_the_shops(backend):
 
 
 def test_every_customer_message_enqueues_the_tagging_job(backend):
-    listeners.register()
+    composition.wire()
     channel = make_channel("sms_twilio")
     rule("refund", keywords("refund"))
     message_id, conversation_id, _ = write(channel.id, "Refund please")

@@ -5,8 +5,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from hub.api.app import create_app
 from hub.audit.models import AuditEntry
+from hub.composition import create_app
 from hub.db import session_scope
 from hub.tagging import admin, jobs, service
 from hub.tagging.models import TagSuggestion

@@ -66,10 +66,10 @@ def test_hub_train_tagger_learns_agents_tags_and_prints_precision_and_recall(bac
 
 def test_the_nightly_retrain_is_enqueued_once_a_day(backend):
     evening = datetime(2026, 11, 23, 18, 5, tzinfo=UTC)
-    assert jobs.schedule_retrain(evening) is True
-    assert jobs.schedule_retrain(evening.replace(hour=23)) is False  # another worker's sweeper, same night
-    assert jobs.schedule_retrain(datetime(2026, 11, 24, 17, 0, tzinfo=UTC)) is False  # still the same period
-    assert jobs.schedule_retrain(datetime(2026, 11, 24, 18, 0, tzinfo=UTC)) is True
+    assert jobs.NIGHTLY_RETRAIN.offer(evening) is True
+    assert jobs.NIGHTLY_RETRAIN.offer(evening.replace(hour=23)) is False  # another worker's sweeper, same night
+    assert jobs.NIGHTLY_RETRAIN.offer(datetime(2026, 11, 24, 17, 0, tzinfo=UTC)) is False  # still the same period
+    assert jobs.NIGHTLY_RETRAIN.offer(datetime(2026, 11, 24, 18, 0, tzinfo=UTC)) is True
     queued = [job for job in broker.queue("bulk").get_jobs() if job.func_name == "hub.tagging.jobs.retrain"]
     assert len(queued) == 2
     version = queued[0].perform()

@@ -4,8 +4,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from hub.api.app import create_app
 from hub.audit.models import AuditEntry
+from hub.composition import create_app
 from hub.db import session_scope
 from hub.tagging import jobs
 from tests.factories import make_channel, make_user, token_for

@@ -18,9 +18,9 @@ import uvicorn
 from argon2 import PasswordHasher
 from rq.timeouts import TimerDeathPenalty
 
-from hub import broker
+from hub import broker, composition
 from hub.agents import service as agents
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.jobs import worker as hub_worker
 from hub.settings import get_settings
 from tests.conftest import REDIS_BASE, wait_for
@@ -89,7 +89,7 @@ class ThreadWorker(hub_worker.HubWorker):
 
 
 def _work(stop: threading.Event) -> None:
-    hub_worker.register_listeners()
+    composition.wire()
     while not stop.is_set():
         try:
             worker = ThreadWorker([broker.queue(name) for name in broker.QUEUES], connection=broker.connection(),

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hub.agents.models import User
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.db import session_scope
 from tests.factories import PASSWORD, make_channel, make_team, make_user
 

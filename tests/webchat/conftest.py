@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hub.api.app import create_app
+from hub.composition import create_app
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from hub.api.app import create_app
+from hub.composition import create_app
 from hub.webchat.routes import WIDGET
 
 

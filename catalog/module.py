@@ -1,0 +1,32 @@
+"""The catalog's record for the composition root: products, carts, orders, and payments through Stripe."""
+
+from __future__ import annotations
+
+from catalog import chat_replies, demo, jobs, privacy
+from catalog.chat_views import router as chat
+from catalog.models import Cart, CartItem, Order, OrderEvent, OrderLine, Price, Product, Variant
+from catalog.orders import ORDER_CHANGED
+from catalog.payments import jobs as payment_jobs
+from catalog.payments.models import StripeCheckout, StripePaymentLink
+from catalog.payments.sandbox import router as sandbox_checkout
+from catalog.payments.webhook import router as stripe_webhook
+from catalog.product_page import router as product_page
+from catalog.views import MAX_UPLOAD
+from catalog.views import router as api
+from hub import events
+from hub.runtime import Listener, Module
+
+MODULE = Module(
+    name="catalog",
+    models=(Product, Variant, Price, Cart, CartItem, Order, OrderLine, OrderEvent, StripeCheckout,
+            StripePaymentLink),
+    pages=(product_page, sandbox_checkout),
+    routers=(api, chat, stripe_webhook),
+    listeners=(Listener(ORDER_CHANGED, jobs.enqueue_recompute),  # behaviour tags follow orders
+               Listener(events.MESSAGE_RECEIVED, chat_replies.enqueue_cart_reply)),
+    hooks=(privacy.register,),  # a contact's export and erasure cover their orders
+    periodic=(jobs.NIGHTLY,),
+    inbox={payment_jobs.PROVIDER: payment_jobs.INBOX},
+    uploads={"/api/v1/products/import": MAX_UPLOAD},  # the product CSV import
+    demo=demo.announce,
+)

@@ -1,0 +1,81 @@
+"""The composition root: the one module that knows every package. It lists their records (`MODULES`) and
+builds from that one list the schema, the API, the worker's listeners and periodic jobs, and the demo.
+Only this module imports `flows` and `catalog` from `hub` (an import-linter contract keeps it so).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import FastAPI
+from sqlalchemy import MetaData
+from sqlmodel import SQLModel
+
+from catalog.module import MODULE as CATALOG
+from flows.module import MODULE as FLOWS
+from hub import broker, events
+from hub.api import app
+from hub.assignment.module import MODULE as ASSIGNMENT
+from hub.jobs import tasks, worker
+from hub.module import MODULE as CORE
+from hub.privacy.module import MODULE as PRIVACY
+from hub.runtime import Inbox, Module, Periodic, connect, inbox
+from hub.tagging.module import MODULE as TAGGING
+from hub.webchat.module import MODULE as WEBCHAT
+
+MODULES: tuple[Module, ...] = (CORE, PRIVACY, WEBCHAT, TAGGING, ASSIGNMENT, CATALOG, FLOWS)
+"""In order: routes are mounted, listeners called and demo data loaded in this order."""
+
+
+def target_metadata() -> MetaData:
+    """Every package's tables in one metadata (Alembic compares against it; foreign keys resolve). The records
+    list their model classes, so importing this module has loaded them all."""
+    return SQLModel.metadata
+
+
+def inboxes() -> dict[str, Inbox]:
+    """Per provider, who processes its raw events."""
+    return {provider: consumer for module in MODULES for provider, consumer in module.inbox.items()}
+
+
+def sweep_inbox() -> int:
+    """Job: wake the consumers of raw events whose job was lost; how many events."""
+    return inbox.sweep(inboxes())
+
+
+def periodic() -> tuple[Periodic, ...]:
+    """Every package's periodic jobs, and the inbox's sweep."""
+    return (Periodic(sweep_inbox, every=timedelta(seconds=10)),
+            *(job for module in MODULES for job in module.periodic))
+
+
+def wire() -> None:
+    """Load the schema, subscribe every package's listeners, run their hooks, and publish committed events on
+    Redis for the live inbox. The API and the worker both call it; calling it again changes nothing."""
+    target_metadata()
+    for module in MODULES:
+        connect(module)
+    events.add_publisher(broker.publish)
+
+
+def create_app() -> FastAPI:
+    """The API with every package's pages and routes (`hub serve` runs this factory)."""
+    wire()
+    return app.build(MODULES)
+
+
+def run_worker(queues: tuple[str, ...] = broker.QUEUES, burst: bool = False) -> None:
+    """`hub worker`: the RQ worker, whose sweeper offers every package's periodic jobs."""
+    wire()
+
+    def catch_up() -> None:  # whatever a previous worker left, at once
+        inbox.sweep(inboxes(), immediately=True)
+        tasks.sweep()
+
+    worker.run(queues, burst=burst, periodic=periodic(), catch_up=catch_up)
+
+
+def load_demo() -> list[str]:
+    """Every package's demo data, in order; what each said it did."""
+    said = [module.demo() for module in MODULES if module.demo is not None]
+    return [line for line in said if line]

@@ -1,0 +1,97 @@
+"""What a package brings to Hub, declared in one value: the composition root (`hub.composition`) reads
+every package's record and wires the API, the worker and the schema from the same list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter
+
+from hub import broker, events
+from hub.runtime.once import enqueue_once
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A reaction to a committed event; `batch`: called once per commit with all of that event's instances."""
+
+    event: str
+    call: Callable[[Any], None]
+    batch: bool = False
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job queued once per period, by whichever worker's sweeper gets there first.
+
+    `at` is where in each period it starts: a nightly job at 17:00 UTC is `every=1 day, at=17 hours`.
+    """
+
+    job: Callable[[], object]
+    every: timedelta
+    queue: str = "inbound"
+    at: timedelta = timedelta(0)
+    timeout: int = 120
+
+    def period(self, now: datetime) -> int:
+        """The number of the period `now` falls in (counted from the epoch, shifted by `at`)."""
+        since = now.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC) - self.at
+        return int(since // self.every)
+
+    def key(self, now: datetime) -> str:
+        return broker.key("periodic", self.job.__module__, self.job.__qualname__, self.period(now))
+
+    def offer(self, now: datetime) -> bool:
+        """Queue the job unless it was queued in this period already; True when this call queued it."""
+        hold = max(int(self.every.total_seconds()) * 2, 1)
+        return enqueue_once(self.queue, self.job, key=self.key(now), hold_seconds=hold, job_timeout=self.timeout,
+                            retry=None)
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """Who turns a provider's stored raw events into changes: `wake` gets the ids of events left unprocessed
+    for `stale_after` (their job was lost), and queues what processes them again."""
+
+    wake: Callable[[list[int]], object]
+    stale_after: timedelta = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class Module:
+    """One package's parts. Every field is optional; the composition root iterates them in order.
+
+    - `models`: its table classes (listing them loads them into the metadata Alembic compares);
+    - `pages` (HTML) and `routers` (API): mounted on the app, pages first;
+    - `listeners`: subscribed to core events, in the API and the worker alike;
+    - `hooks`: called once at start-up to plug into another package's extension point;
+    - `periodic`: jobs the worker's sweeper queues;
+    - `inbox`: per provider name, who processes its raw events;
+    - `uploads`: paths that take bodies larger than the default limit, with their limit in bytes;
+    - `demo`: adds its demo data unless it is there (after the modules before it), and says what it did.
+    """
+
+    name: str
+    models: tuple[type, ...] = ()
+    pages: tuple[APIRouter, ...] = ()
+    routers: tuple[APIRouter, ...] = ()
+    listeners: tuple[Listener, ...] = ()
+    hooks: tuple[Callable[[], None], ...] = ()
+    periodic: tuple[Periodic, ...] = ()
+    inbox: Mapping[str, Inbox] = field(default_factory=dict)
+    uploads: Mapping[str, int] = field(default_factory=dict)
+    demo: Callable[[], str | None] | None = None
+
+
+def connect(module: Module) -> None:
+    """Subscribe a module's listeners and run its hooks (both safe to repeat)."""
+    for listener in module.listeners:
+        if listener.batch:
+            events.subscribe_batch(listener.event, listener.call)
+        else:
+            events.subscribe(listener.event, listener.call)
+    for hook in module.hooks:
+        hook()
