@@ -18,13 +18,12 @@ from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from catalog.models import Order, OrderStatus
 from hub.db import as_utc, utcnow
 from hub.tagging import service as tagging
-from hub.tags.models import ContactTag, Tag
 
 SOURCE = "behaviour"
 VIP = "VIP"
@@ -102,16 +101,6 @@ def purchases(session: Session, contact_ids: Iterable[int] | None = None) -> dic
     return found
 
 
-def _current(session: Session, contact_ids: list[int]) -> dict[int, set[str]]:
-    rows = session.execute(select(col(ContactTag.contact_id), col(Tag.name))
-                           .join(Tag, col(Tag.id) == col(ContactTag.tag_id))
-                           .where(col(ContactTag.source) == SOURCE, col(ContactTag.contact_id).in_(contact_ids)))
-    current: dict[int, set[str]] = {}
-    for contact_id, name in rows:
-        current.setdefault(int(contact_id), set()).add(str(name))
-    return current
-
-
 def recompute(*, session: Session, contact_ids: Iterable[int] | None = None, now: datetime | None = None,
               settings: BehaviourSettings | None = None) -> dict[str, int]:
     """Bring the behaviour tags of these contacts (None: everyone who has or had any) up to date.
@@ -120,19 +109,19 @@ def recompute(*, session: Session, contact_ids: Iterable[int] | None = None, now
     settings = settings or BehaviourSettings()
     now = now or utcnow()
     bought = purchases(session, contact_ids)
-    ids = sorted(set(contact_ids) if contact_ids is not None else set(bought) | _tagged_contacts(session))
+    everyone = contact_ids is None
+    ids = sorted(set(bought) | tagging.contacts_tagged_by(session=session, source=SOURCE) if everyone
+                 else set(contact_ids or ()))
     added = removed = 0
     for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
-        current = _current(session, chunk)
+        current = tagging.contact_tags(session=session, contact_ids=chunk, source=SOURCE)
         wanted = {contact_id: wanted_tags(bought.get(contact_id, Purchases()), now, settings) for contact_id in chunk}
         tag_ids = tagging.tag_ids(session, set().union(*wanted.values()) | set().union(*current.values(), set()))
         for contact_id in chunk:
             stale = current.get(contact_id, set()) - wanted[contact_id]
             if stale:
-                result = session.execute(delete(ContactTag).where(
-                    col(ContactTag.contact_id) == contact_id, col(ContactTag.source) == SOURCE,
-                    col(ContactTag.tag_id).in_([tag_ids[name] for name in stale])))
-                removed += int(getattr(result, "rowcount", 0) or 0)
+                removed += tagging.untag_contact(session=session, contact_id=contact_id,
+                                                 tag_ids=[tag_ids[name] for name in stale], source=SOURCE)
             fresh = sorted(wanted[contact_id] - current.get(contact_id, set()))
             if fresh:
                 facts = bought.get(contact_id, Purchases())
@@ -140,11 +129,6 @@ def recompute(*, session: Session, contact_ids: Iterable[int] | None = None, now
                 added += len(tagging.tag_contact(session=session, contact_id=contact_id, taggings=[
                     tagging.Tagging(name, tag_ids[name], SOURCE, details) for name in fresh]))
     return {"added": added, "removed": removed}
-
-
-def _tagged_contacts(session: Session) -> set[int]:
-    return {int(c) for c in session.execute(select(col(ContactTag.contact_id)).where(col(ContactTag.source) == SOURCE))
-            .scalars()}
 
 
 def describe(settings: BehaviourSettings | None = None) -> str:

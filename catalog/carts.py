@@ -15,8 +15,8 @@ from catalog import money
 from catalog.errors import CartError, NotFound, OutOfStock
 from catalog.models import Cart, CartItem, CartStatus, Product, Variant
 from catalog.products import available, price_of, variant_label
-from hub.contacts.models import Contact
-from hub.conversations.models import Conversation
+from hub.contacts import service as contacts
+from hub.conversations import service as conversations
 from hub.db import utcnow
 
 MAX_QUANTITY = 999
@@ -59,10 +59,10 @@ def _open_query(contact_id: int, conversation_id: int | None) -> SelectOfScalar[
 def open_cart(*, session: Session, contact_id: int, conversation_id: int | None, currency: str) -> Cart:
     """The contact's open cart in this conversation, or a new one. An empty cart may change currency."""
     code = money.currency_code(currency)
-    if session.get(Contact, contact_id) is None:
+    if contacts.get(session=session, contact_id=contact_id) is None:
         raise NotFound(f"there is no contact {contact_id}")
     if conversation_id is not None:
-        conversation = session.get(Conversation, conversation_id)
+        conversation = conversations.get(session=session, conversation_id=conversation_id)
         if conversation is None or conversation.contact_id != contact_id:
             raise CartError(f"conversation {conversation_id} is not one of contact {contact_id}'s")
     cart = session.exec(_open_query(contact_id, conversation_id)).first()

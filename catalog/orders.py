@@ -25,8 +25,8 @@ from catalog.models import Cart, CartItem, CartStatus, Order, OrderEvent, OrderL
 from catalog.products import available, price_of, variant_label
 from hub import events
 from hub.contacts import locales
-from hub.contacts.models import Contact
-from hub.conversations.models import Conversation
+from hub.contacts import service as contacts
+from hub.conversations import service as conversations
 from hub.db import utcnow
 
 ORDER_CHANGED = "order.changed"
@@ -117,8 +117,9 @@ def checkout(*, session: Session, cart: Cart, agent_id: int | None = None, campa
                                   .order_by(col(CartItem.variant_id))))
         if not items:
             raise CartError("the cart is empty")
-        contact = session.get(Contact, locked.contact_id)
-        conversation = session.get(Conversation, locked.conversation_id) if locked.conversation_id else None
+        contact = contacts.get(session=session, contact_id=locked.contact_id)
+        conversation = (conversations.get(session=session, conversation_id=locked.conversation_id)
+                        if locked.conversation_id else None)
         locale = locales.for_contact(session, contact, conversation.channel_id if conversation else None)
         lines: list[OrderLine] = []
         for item in items:  # variant-id order: concurrent checkouts lock rows in one order, never deadlock

@@ -28,7 +28,7 @@ from catalog.payments.models import StripeCheckout
 from catalog.payments.stripe_checkout import SANDBOX_SESSION_PREFIX, checkout_metadata, webhook_secret
 from catalog.payments.wording import language, line_text, say, stripe_locale
 from hub.contacts import locales
-from hub.contacts.models import Contact
+from hub.contacts import service as contacts
 from hub.db import as_utc, session_scope
 from hub.settings import get_settings
 
@@ -54,7 +54,7 @@ def _load(token: str) -> Page:
         order = session.get(Order, checkout.order_id) if checkout else None
         if checkout is None or order is None or order.id is None:
             raise HTTPException(404, "no such sandbox checkout")
-        contact = session.get(Contact, order.contact_id)
+        contact = contacts.get(session=session, contact_id=order.contact_id)
         return Page(checkout, order, order_service.lines_of(session=session, order_id=order.id),
                     locales.for_contact(session, contact, order.channel_id))
 

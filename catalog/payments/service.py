@@ -20,9 +20,9 @@ from catalog.payments.models import StripeCheckout
 from catalog.payments.stripe_checkout import PROVIDER
 from catalog.payments.wording import confirmation
 from hub.contacts import locales
-from hub.contacts.models import Contact
+from hub.contacts import service as contacts
 from hub.conversations import actions, outbound
-from hub.conversations.models import Conversation
+from hub.conversations import service as conversations
 from hub.runtime.inbox import RawEvent
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,8 @@ def _order_of_payment(session: Session, payment_intent: str) -> Order | None:
 
 def _note(session: Session, order: Order, text: str) -> None:
     """A private note for the agents in the order's conversation (nothing reaches the customer)."""
-    conversation = session.get(Conversation, order.conversation_id) if order.conversation_id else None
+    conversation = (conversations.get(session=session, conversation_id=order.conversation_id)
+                    if order.conversation_id else None)
     if conversation is not None:
         actions.add_note(session=session, conversation=conversation, author_id=None, text=text)
 
@@ -64,10 +65,11 @@ def _note(session: Session, order: Order, text: str) -> None:
 def confirm(*, session: Session, order: Order) -> None:
     """Tell the customer, in their conversation and language, that the order is paid; once per order."""
     assert order.id is not None
-    conversation = session.get(Conversation, order.conversation_id) if order.conversation_id else None
+    conversation = (conversations.get(session=session, conversation_id=order.conversation_id)
+                    if order.conversation_id else None)
     if conversation is None:
         return
-    contact = session.get(Contact, order.contact_id)
+    contact = contacts.get(session=session, contact_id=order.contact_id)
     locale = locales.for_contact(session, contact, order.channel_id or conversation.channel_id)
     text = confirmation(order, order_service.lines_of(session=session, order_id=order.id), locale)
     try:

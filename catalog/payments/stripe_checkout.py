@@ -26,7 +26,7 @@ from catalog.payments.wording import stripe_locale
 from catalog.products import price_of, variant_label
 from channels.netguard import BlockedDestination, check_destination_sync
 from hub.contacts import locales
-from hub.contacts.models import Contact
+from hub.contacts import service as contacts
 from hub.db import as_utc, utcnow
 from hub.settings import get_settings
 
@@ -152,7 +152,7 @@ def _sandbox_checkout(order: Order, expires_at: datetime, success_url: str, canc
 def _stripe_checkout(stripe_client: stripe.StripeClient, session: Session, order: Order, expires_at: datetime,
                      success_url: str, cancel_url: str) -> StripeCheckout:
     assert order.id is not None
-    contact = session.get(Contact, order.contact_id)
+    contact = contacts.get(session=session, contact_id=order.contact_id)
     metadata = checkout_metadata(order)
     params: dict[str, Any] = {
         "mode": "payment",

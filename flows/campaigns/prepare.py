@@ -41,8 +41,8 @@ from flows.campaigns.models import Campaign, Recipient, RecipientState
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of
 from hub.contacts.models import ChannelIdentity, Consent, Contact
-from hub.conversations import outbound
-from hub.conversations.models import Conversation, Message, MessageStatus
+from hub.conversations import outbound, store
+from hub.conversations.models import Message, MessageStatus
 from hub.conversations.service import INTERRUPTED
 from hub.db import rows_by_pairs, utcnow
 from hub.runtime import upsert
@@ -51,7 +51,6 @@ LEASE = timedelta(seconds=30)  # of a claimed recipient and of a message being s
 PARKED = datetime(2999, 1, 1, tzinfo=UTC)  # a queued broadcast message: out of reach of send_message
 RECIPIENTS = Recipient.__table__  # type: ignore[attr-defined]
 MESSAGES = Message.__table__  # type: ignore[attr-defined]
-CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,7 @@ def prepare(session: Session, campaign: Campaign, rows: Sequence[Row[Any]]) -> t
         else:
             addressed.append((row, ref))
     fresh = [row for row, _ in addressed if row.message_id not in messages]
-    conversations = _conversations(session, {(row.contact_id, row.channel_id) for row in fresh}, now)
+    conversations = store.conversations_for(session, {(row.contact_id, row.channel_id) for row in fresh}, quiet=True)
     windows = personalise.open_windows(session, [(row.contact_id, channels[row.channel_id]) for row in fresh])
     new: dict[int, _NewMessage] = {}
     for row in fresh:
@@ -138,7 +137,7 @@ def prepare(session: Session, campaign: Campaign, rows: Sequence[Row[Any]]) -> t
         except Exception as error:  # the personaliser's word: this recipient cannot be sent to
             outcome.fail(row, str(getattr(error, "reason", "") or error or type(error).__name__))
             continue
-        new[row.id] = _NewMessage(conversation_id=conversations[(row.contact_id, row.channel_id)],
+        new[row.id] = _NewMessage(conversation_id=conversations[(row.contact_id, row.channel_id)].id,
                                   channel_id=row.channel_id, kind=kind, text=text, payload=payload,
                                   client_key=f"broadcast:{row.id}", created_at=now)
     _insert_messages(session, new)
@@ -265,30 +264,6 @@ def _address(adapter: Adapter, identities: list[ChannelIdentity]) -> IdentityRef
             if identity.kind == kind:
                 return IdentityRef(kind=kind, value=identity.value)  # type: ignore[arg-type]
     return None
-
-
-def _conversations(session: Session, pairs: set[tuple[int, int]], now: datetime) -> dict[tuple[int, int], int]:
-    """Each (contact, channel)'s conversation, created `resolved` where missing (see the module docstring)."""
-    if not pairs:
-        return {}
-
-    def load() -> dict[tuple[int, int], int]:
-        return {(row.contact_id, row.channel_id): row.id for row in rows_by_pairs(
-            session, CONVERSATIONS, "contact_id", "channel_id", pairs, ("id", "contact_id", "channel_id"))}
-
-    found = load()
-    missing = sorted(pairs - set(found))
-    if missing:
-        created = upsert(
-            session, CONVERSATIONS,
-            [{"contact_id": contact_id, "channel_id": channel_id, "status": "resolved", "resolved_at": now,
-              "unread_count": 0, "last_activity_at": now, "created_at": now} for contact_id, channel_id in missing],
-            key=["contact_id", "channel_id"],
-            returning=[CONVERSATIONS.c.id, CONVERSATIONS.c.contact_id, CONVERSATIONS.c.channel_id])
-        found.update(((row.contact_id, row.channel_id), row.id) for row in created)
-        if len(found) < len(pairs):  # another worker created some first
-            found = load()
-    return found
 
 
 def _insert_messages(session: Session, new: dict[int, _NewMessage]) -> None:

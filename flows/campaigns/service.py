@@ -37,7 +37,7 @@ from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.conversations.models import Conversation, Message
 from hub.conversations.service import INTERRUPTED
 from hub.db import as_utc, utcnow
-from hub.tagging.models import BusinessHours
+from hub.tagging.admin import shop_hours
 from hub.tags.models import ContactTag, Tag
 
 __all__ = ["CampaignError", "NotFound", "SKIP_CANCELLED", "SKIP_DUPLICATE", "SKIP_INVALID_PHONE", "SKIP_NO_CONSENT",
@@ -379,8 +379,7 @@ def _hand_out_coupons(session: Session, campaign: Campaign, chunk: int = 1000) -
 
 
 def shop_zone(session: Session) -> str:
-    row = session.get(BusinessHours, 1)
-    return row.timezone if row and row.timezone else "UTC"
+    return shop_hours(session=session).timezone or "UTC"
 
 
 def zone_of(name: str | None) -> ZoneInfo | None:

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import phonenumbers
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hub import events
 from hub.channel_records.models import Channel
-from hub.contacts import locales
 from hub.contacts.identities import StoredIdentity
 from hub.contacts.models import ChannelIdentity, Consent, Contact
-from hub.db import utcnow
+from hub.conversations import store
 from hub.settings import get_settings
 
 
@@ -44,35 +42,6 @@ def identities_of(*, session: Session, contact_id: int) -> list[ChannelIdentity]
     return list(session.exec(query))
 
 
-def _find(session: Session, refs: Sequence[StoredIdentity]) -> list[ChannelIdentity]:
-    """Identities already stored for these refs, exact matches first, then by shared phone."""
-    found: list[ChannelIdentity] = []
-    for ref in refs:
-        row = session.exec(
-            select(ChannelIdentity).where(ChannelIdentity.kind == ref.kind, ChannelIdentity.value == ref.value)
-        ).first()
-        if row is not None:
-            found.append(row)
-    if not found:
-        for ref in refs:
-            if ref.phone:
-                row = session.exec(select(ChannelIdentity).where(ChannelIdentity.phone == ref.phone)
-                                   .order_by(col(ChannelIdentity.id))).first()
-                if row is not None:
-                    found.append(row)
-    return found
-
-
-def _attach(session: Session, contact_id: int, ref: StoredIdentity, verified: bool) -> None:
-    """Add an identity to a contact unless another contact already holds it."""
-    try:
-        with session.begin_nested():
-            session.add(ChannelIdentity(contact_id=contact_id, kind=ref.kind, value=ref.value, phone=ref.phone,
-                                        verified=verified))
-    except IntegrityError:
-        pass
-
-
 def resolve(
     *,
     session: Session,
@@ -81,55 +50,14 @@ def resolve(
     locale: str | None = None,
     verified: bool = False,
 ) -> Contact:
-    """The contact who owns any of these identities (or their phone), created if none does.
-
-    Identities not seen before are linked to that contact: a phone seen on WhatsApp after SMS, or
-    a WhatsApp user id seen with a phone. Safe under concurrency: the unique (kind, value)
-    constraint decides the winner.
-    """
-    if not identities:
-        raise ValueError("a contact needs at least one identity")
-    for _ in range(3):
-        existing = _find(session, identities)
-        if existing:
-            contact = session.get(Contact, existing[0].contact_id)
-            assert contact is not None
-            known = {(row.kind, row.value) for row in existing}
-            for ref in identities:
-                if (ref.kind, ref.value) not in known:
-                    _attach(session, existing[0].contact_id, ref, verified)
-            _refresh_profile(session, contact, profile_name, locale)
-            return contact
-        try:
-            with session.begin_nested():
-                phones = [ref.phone for ref in identities if ref.phone]
-                contact = Contact(name=profile_name or "", locale=locales.first_locale(
-                    provided=locale, phones=phones, text=None), timezone=locales.first_zone(phones))
-                session.add(contact)
-                session.flush()
-                assert contact.id is not None
-                for ref in identities:
-                    session.add(ChannelIdentity(contact_id=contact.id, kind=ref.kind, value=ref.value,
-                                                phone=ref.phone, verified=verified))
-                session.flush()
-            return contact
-        except IntegrityError:
-            continue  # someone else created it at the same moment: find theirs
-    raise RuntimeError("could not resolve the contact after concurrent inserts")
-
-
-def _refresh_profile(session: Session, contact: Contact, profile_name: str | None, locale: str | None) -> None:
-    changed = False
-    if profile_name and contact.name != profile_name:
-        contact.name = profile_name
-        changed = True
-    if locale and not contact.locale:
-        contact.locale = locale
-        changed = True
-    if changed:
-        contact.updated_at = utcnow()
-        session.add(contact)
-        events.emit(session, events.CONTACT_UPDATED, contact_id=contact.id)
+    """The contact who owns any of these identities (or their phone), created if none does: the
+    conversation store's `contacts_for` with a list of one (its rules: identities joined, profile refreshed,
+    safe under concurrency)."""
+    [contact_id] = store.contacts_for(session, [store.Sender(tuple(identities), profile_name, locale,
+                                                             verified=verified)])
+    contact = session.get(Contact, contact_id, populate_existing=True)
+    assert contact is not None
+    return contact
 
 
 def consent_status(*, session: Session, contact_id: int, channel_id: int) -> str | None:

@@ -1,4 +1,4 @@
-"""Conversations and messages: open or reopen a thread, store a message once, apply receipts."""
+"""Conversations and messages: find or open a thread (see `store`), apply receipts."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, or_, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from channels.types import InboundMessage, StatusUpdate
+from channels.types import StatusUpdate
 from hub import events
+from hub.conversations import store
 from hub.conversations.models import (
     Conversation,
-    ConversationStatus,
     Message,
     MessageStatus,
     PendingReceipt,
@@ -37,68 +36,12 @@ def get(*, session: Session, conversation_id: int) -> Conversation | None:
 
 
 def open_for(*, session: Session, contact_id: int, channel_id: int) -> tuple[Conversation, bool]:
-    """The contact's conversation on this channel, created if missing. True when it was (re)opened."""
-    query = select(Conversation).where(Conversation.contact_id == contact_id, Conversation.channel_id == channel_id)
-    conversation = session.exec(query).first()
-    if conversation is None:
-        try:
-            with session.begin_nested():
-                conversation = Conversation(contact_id=contact_id, channel_id=channel_id)
-                session.add(conversation)
-                session.flush()
-            events.emit(session, events.CONVERSATION_OPENED, conversation_id=conversation.id,
-                        channel_id=channel_id, contact_id=contact_id)
-            return conversation, True
-        except IntegrityError:
-            conversation = session.exec(query).one()
-    if conversation.status in (ConversationStatus.resolved, ConversationStatus.snoozed):
-        conversation.status = ConversationStatus.open.value
-        conversation.resolved_at = None
-        conversation.snoozed_until = None
-        session.add(conversation)
-        events.emit(session, events.CONVERSATION_OPENED, conversation_id=conversation.id,
-                    channel_id=channel_id, contact_id=contact_id)
-        return conversation, True
-    return conversation, False
-
-
-def store_inbound(*, session: Session, conversation: Conversation, inbound: InboundMessage) -> Message | None:
-    """Store a customer's message once; None when this provider id was stored already."""
-    payload: dict[str, Any] = dict(inbound.payload)
-    payload.setdefault("provider_sent_at", as_utc(inbound.sent_at).isoformat())
-    if inbound.reply_to_provider_id:
-        payload["reply_to"] = inbound.reply_to_provider_id
-    assert conversation.id is not None
-    message = Message(
-        conversation_id=conversation.id,
-        channel_id=conversation.channel_id,
-        direction="inbound",
-        kind=inbound.kind,
-        text=inbound.text,
-        payload=payload,
-        provider_message_id=inbound.provider_message_id,
-        status=MessageStatus.received.value,
-    )
-    try:
-        with session.begin_nested():
-            session.add(message)
-            session.flush()
-    except IntegrityError:
-        return None
-    now = utcnow()
-    session.execute(
-        update(Conversation)
-        .where(col(Conversation.id) == conversation.id)
-        .values(
-            unread_count=col(Conversation.unread_count) + 1,
-            last_activity_at=now,
-            last_inbound_at=now,
-        )
-    )
-    session.refresh(conversation)
-    events.emit(session, events.MESSAGE_RECEIVED, message_id=message.id, conversation_id=conversation.id,
-                channel_id=conversation.channel_id, contact_id=conversation.contact_id, kind=message.kind)
-    return message
+    """The contact's conversation on this channel, created if missing or reopened if closed (the store's
+    `conversations_for` with a list of one). True when it was (re)opened."""
+    thread = store.conversations_for(session, [(contact_id, channel_id)])[(contact_id, channel_id)]
+    conversation = session.get(Conversation, thread.id, populate_existing=True)
+    assert conversation is not None
+    return conversation, thread.opened
 
 
 def reference_of(message_id: int) -> str:

@@ -15,12 +15,11 @@ from hub import metrics
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of, as_config
 from hub.consent import keywords
-from hub.contacts import service as contacts
 from hub.contacts.identities import stored
 from hub.conversations import service as conversations
+from hub.conversations import store
 from hub.conversations.models import Conversation, Message
 from hub.db import utcnow
-from hub.ingest import batch
 from hub.ingest.clean import may_hold_nul, without_nul
 from hub.webhooks.models import WebhookEvent
 
@@ -34,14 +33,14 @@ MAX_ATTEMPTS = 8
 class Work:
     """Everything a set of webhook events asks the core to do."""
 
-    arrivals: list[batch.Arrival] = field(default_factory=list)
+    arrivals: list[store.Arrival] = field(default_factory=list)
     receipts: list[tuple[int, StatusUpdate]] = field(default_factory=list)
     profiles: list[tuple[int, ProfileUpdate]] = field(default_factory=list)
 
     def add(self, channel: Channel, parsed: ParsedEvents) -> None:
         assert channel.id is not None
         phone_identity = adapter_of(channel.kind).phone_identity
-        self.arrivals += [batch.Arrival(channel.id, phone_identity, inbound, verified=vouched_for(inbound))
+        self.arrivals += [store.Arrival(channel.id, phone_identity, inbound, verified=vouched_for(inbound))
                           for inbound in parsed.messages]
         self.receipts += [(channel.id, receipt) for receipt in parsed.statuses]
         self.profiles += [(channel.id, profile) for profile in parsed.profiles]
@@ -53,19 +52,18 @@ def vouched_for(inbound: InboundMessage) -> bool:
         ref.kind == "webchat" for ref in inbound.identities)
 
 
-def apply(*, session: Session, work: Work) -> list[batch.Stored]:
+def apply(*, session: Session, work: Work) -> list[store.Stored]:
     """Store the messages, answer consent keywords, apply receipts and profiles; the new messages."""
-    new = batch.store(session, work.arrivals)
+    new = store.store_inbound(session, work.arrivals)
     for item in new:
         if item.arrival.inbound.kind == "text" and item.arrival.inbound.text:
             _answer_keyword(session, item)
     conversations.apply_receipts(session=session, receipts=work.receipts)
-    for channel_id, profile in work.profiles:
-        _apply_profile(session, channel_id, profile)
+    _apply_profiles(session, work.profiles)
     return new
 
 
-def _answer_keyword(session: Session, item: batch.Stored) -> None:
+def _answer_keyword(session: Session, item: store.Stored) -> None:
     channel = session.get(Channel, item.channel_id)
     if channel is None or keywords.classify(item.arrival.inbound.text, channel.kind) is None:
         return
@@ -75,15 +73,19 @@ def _answer_keyword(session: Session, item: batch.Stored) -> None:
     keywords.handle(session=session, channel=channel, conversation=conversation, message=message)
 
 
-def _apply_profile(session: Session, channel_id: int, profile: ProfileUpdate) -> None:
-    channel = session.get(Channel, channel_id)
-    if profile.profile_name and channel is not None:
-        refs = stored(profile.identities, adapter_of(channel.kind).phone_identity)
-        contacts.resolve(session=session, identities=refs, profile_name=profile.profile_name)
+def _apply_profiles(session: Session, profiles: list[tuple[int, ProfileUpdate]]) -> None:
+    """A profile name the provider reports (with no message) refreshes its contact, or creates one."""
+    senders = []
+    for channel_id, profile in profiles:
+        channel = session.get(Channel, channel_id)
+        if profile.profile_name and channel is not None:
+            refs = stored(profile.identities, adapter_of(channel.kind).phone_identity)
+            senders.append(store.Sender(tuple(refs), profile.profile_name))
+    store.contacts_for(session, senders)
 
 
 def receive(*, session: Session, channel_id: int, inbound: InboundMessage) -> Message | None:
-    """Store one inbound message (the same path as a batch); None when it was stored before."""
+    """Store one inbound message (a batch of one); None when it was stored before."""
     channel = session.get(Channel, channel_id)
     assert channel is not None
     work = Work()

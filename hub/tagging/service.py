@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, delete, select
 from sqlmodel import Session, col
 
 from hub import events
@@ -219,3 +219,28 @@ def tag_contact(*, session: Session, contact_id: int, taggings: Sequence[Tagging
                     tag=tagging.tag, source=tagging.source)
         applied.append(Applied("contact", contact_id, tagging.tag, tagging.source))
     return applied
+
+
+def contact_tags(*, session: Session, contact_ids: Iterable[int], source: str) -> dict[int, set[str]]:
+    """The names of the tags this source put on each of these contacts (contacts without any are left out)."""
+    found: dict[int, set[str]] = {}
+    rows = session.execute(select(col(ContactTag.contact_id), col(Tag.name))
+                           .join(Tag, col(Tag.id) == col(ContactTag.tag_id))
+                           .where(col(ContactTag.source) == source, col(ContactTag.contact_id).in_(list(contact_ids))))
+    for contact_id, name in rows:
+        found.setdefault(int(contact_id), set()).add(str(name))
+    return found
+
+
+def contacts_tagged_by(*, session: Session, source: str) -> set[int]:
+    """Every contact that carries a tag this source put on them."""
+    return {int(contact_id) for contact_id in session.execute(
+        select(col(ContactTag.contact_id)).where(col(ContactTag.source) == source)).scalars()}
+
+
+def untag_contact(*, session: Session, contact_id: int, tag_ids: Iterable[int], source: str) -> int:
+    """Take off a contact the tags this source put there (others' tags of the same name stay); how many."""
+    result = session.execute(delete(ContactTag).where(
+        col(ContactTag.contact_id) == contact_id, col(ContactTag.source) == source,
+        col(ContactTag.tag_id).in_(list(tag_ids))))
+    return int(getattr(result, "rowcount", 0) or 0)

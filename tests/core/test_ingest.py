@@ -145,29 +145,29 @@ def test_a_receipt_before_its_message_is_kept_and_applied_when_the_message_is_se
 
 
 def test_two_workers_storing_overlapping_batches_at_once_make_one_contact_per_phone(backend):
-    from hub.ingest import batch
+    from hub.conversations import store
 
     sms = make_channel("sms_twilio")
     whatsapp = make_channel("whatsapp_meta")
     phones = [f"+8529000{n:04d}" for n in range(40)]
 
-    def arrivals(channel_id: int, phone_identity: str, tag: str) -> list[batch.Arrival]:
-        return [batch.Arrival(channel_id, phone_identity, inbound(f"{tag}-{n}", phone, f"訊息 {n}"))
+    def arrivals(channel_id: int, phone_identity: str, tag: str) -> list[store.Arrival]:
+        return [store.Arrival(channel_id, phone_identity, inbound(f"{tag}-{n}", phone, f"訊息 {n}"))
                 for n, phone in enumerate(phones)]
 
     work = [arrivals(sms.id, "sms", "SM"), arrivals(whatsapp.id, "whatsapp", "wamid")]
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
-    def store(items: list[batch.Arrival]) -> None:
+    def write(items: list[store.Arrival]) -> None:
         try:
             barrier.wait()
             with session_scope() as session:
-                batch.store(session, items)
+                store.store_inbound(session, items)
         except BaseException as error:  # noqa: BLE001
             errors.append(error)
 
-    threads = [threading.Thread(target=store, args=(items,)) for items in work]
+    threads = [threading.Thread(target=write, args=(items,)) for items in work]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from catalog.models import Order
 from catalog.orders import ORDER_PAID
@@ -17,11 +17,12 @@ from flows.campaigns.personalise import message_for
 from hub import broker, composition, events
 from hub.channel_records.models import Channel
 from hub.composition import create_app
-from hub.consent.keywords import handle as consent_handle
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.conversations import outbound
 from hub.conversations import service as conversations
+from hub.conversations.models import Message
 from hub.db import session_scope
+from hub.ingest.service import receive
 from hub.jobs.worker import HubWorker
 
 
@@ -47,6 +48,18 @@ def launch(n: int, kind: str = "telegram") -> tuple[int, int]:
     with session_scope() as session:
         service.launch(session=session, campaign_id=campaign_id)
     return campaign_id, channel_id
+
+
+def customer_writes(session: Session, conversation_id: int, provider_id: str, text: str) -> Message | None:
+    """The conversation's customer sends a message, stored as a webhook's would be (keywords answered)."""
+    conversation = conversations.get(session=session, conversation_id=conversation_id)
+    assert conversation is not None
+    identity = session.exec(select(ChannelIdentity).where(ChannelIdentity.contact_id == conversation.contact_id)
+                            .order_by(ChannelIdentity.id)).first()  # type: ignore[arg-type]
+    assert identity is not None
+    return receive(session=session, channel_id=conversation.channel_id, inbound=InboundMessage(
+        provider_message_id=provider_id, identities=(IdentityRef(identity.kind, identity.value),),  # type: ignore[arg-type]
+        kind="text", text=text, sent_at=datetime.now(UTC)))
 
 
 def send_all(campaign_id: int, channel_id: int) -> dict[int, tuple[int, str]]:
@@ -112,11 +125,7 @@ def test_random_out_of_order_duplicated_events_match_an_independent_truth(backen
                 continue
             with session_scope() as session:
                 if what == "reply":
-                    conversation = conversations.get(session=session, conversation_id=conversation_id)
-                    assert conversation is not None
-                    conversations.store_inbound(session=session, conversation=conversation, inbound=InboundMessage(
-                        provider_message_id=f"in-{number}", identities=(IdentityRef("telegram", "x"),), kind="text",
-                        text="想要 M 碼", sent_at=datetime.now(UTC)))
+                    assert customer_writes(session, conversation_id, f"in-{number}", "想要 M 碼") is not None
                 else:
                     conversations.apply_receipt(session=session, channel_id=channel_id, receipt=StatusUpdate(
                         provider_message_id=f"tg-{rid}", status=what, at=datetime.now(UTC),  # type: ignore[arg-type]
@@ -170,12 +179,7 @@ def test_stop_while_running_skips_that_contacts_pending_recipient(backend: objec
                              .order_by(Recipient.id)).first()  # type: ignore[arg-type]
         assert first is not None
         conversation, _ = conversations.open_for(session=session, contact_id=first.contact_id, channel_id=channel_id)
-        message = conversations.store_inbound(session=session, conversation=conversation, inbound=InboundMessage(
-            provider_message_id="stop-1", identities=(IdentityRef("telegram", "x"),), kind="text", text="STOP",
-            sent_at=datetime.now(UTC)))
-        channel = session.get(Channel, channel_id)
-        assert message is not None and channel is not None
-        consent_handle(session=session, channel=channel, conversation=conversation, message=message)
+        assert customer_writes(session, conversation.id or 0, "stop-1", "STOP") is not None  # the keyword is answered
     run_jobs()
     with session_scope() as session:
         states = {r.contact_id: (r.state, r.reason)
