@@ -192,7 +192,8 @@ def record(session: Session, outcomes: Sequence[Outcome], now: datetime | None =
     judged = {outcome.message_id: judge(outcome, now) for outcome in outcomes}
     answers = {outcome.message_id: outcome.result for outcome in outcomes}
     m = MESSAGES.c
-    held = (MessageStatus.sending.value, MessageStatus.unknown.value)
+    # no IN here: an executemany cannot expand a list
+    held = (m.status == MessageStatus.sending.value) | (m.status == MessageStatus.unknown.value)
     sent = {mid: answers[mid].provider_message_id for mid, seen in judged.items() if seen.status == "sent"}
     if sent:
         set_by_id(session, MESSAGES, "provider_message_id", sent, status=MessageStatus.sent.value, sent_at=now,
@@ -206,7 +207,7 @@ def record(session: Session, outcomes: Sequence[Outcome], now: datetime | None =
         rows = [{"b_mid": mid, "b_code": answers[mid].error_code, "b_reason": seen.error_reason, "b_due": seen.due}
                 for mid, seen in judged.items() if seen.status == status]
         if rows:
-            session.execute(update(MESSAGES).where(m.id == bindparam("b_mid"), m.status.in_(held)).values(
+            session.execute(update(MESSAGES).where(m.id == bindparam("b_mid"), held).values(
                 error_code=bindparam("b_code"), error_reason=bindparam("b_reason"), **constant), rows)
     _apply_early_receipts(session, [mid for mid, pid in sent.items() if pid])
     _announce(session, {mid: seen for mid, seen in judged.items() if seen.status != "queued"}, answers)
