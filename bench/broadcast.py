@@ -82,7 +82,8 @@ def setup(database_url: str, public_url: str, provider_url: str) -> tuple[int, i
     with db.session_scope() as session:
         channel = channels.create(session=session, kind="whatsapp_meta", name="bench broadcast", config={
             "phone_number_id": PHONE_NUMBER_ID, "access_token": "x", "app_secret": APP_SECRET,
-            "verify_token": "v", "api_base": provider_url})
+            "verify_token": "v", "api_base": provider_url},
+            marketing_consent_required=False)  # the sending engine is measured here, not consent
         channel_id = int(channel.id or 0)
     template = json.dumps({"name": "spring_sale", "language": "en", "params": ["{{ contact.first_name }}"]})
     raw = db.get_engine().raw_connection()
@@ -93,8 +94,10 @@ def setup(database_url: str, public_url: str, provider_url: str) -> tuple[int, i
                        "('bench', 'running', 'fixed', %s, '[]', %s, '{}', false, 100000, 72, now(), now()) "
                        "RETURNING id", (json.dumps([channel_id]), template))
         campaign_id = int(cursor.fetchone()[0])
-        _copy(cursor, "contact (id, name, custom_fields, created_at, updated_at)",
-              (f"{i}\t客人 {i}\t{{}}\t2026-01-01 00:00:00+00\t2026-01-01 00:00:00+00\n" for i in range(1, N + 1)))
+        # a known zone: an unknown one waits for daytime in the shop's zone and the phone's (issue 12)
+        _copy(cursor, "contact (id, name, custom_fields, timezone, created_at, updated_at)",
+              (f"{i}\t客人 {i}\t{{}}\tAsia/Hong_Kong\t2026-01-01 00:00:00+00\t2026-01-01 00:00:00+00\n"
+               for i in range(1, N + 1)))
         _copy(cursor, "channel_identity (contact_id, kind, value, phone, verified, created_at)",
               (f"{i}\twhatsapp\t+8525{i:07d}\t+8525{i:07d}\tf\t2026-01-01 00:00:00+00\n" for i in range(1, N + 1)))
         _copy(cursor, "campaign_recipient (campaign_id, contact_id, channel_id, variant, state, due_at, attempts)",

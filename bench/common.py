@@ -31,6 +31,7 @@ def free_port() -> int:
 
 def fresh_schema(name: str) -> str:
     """Drop and re-create a schema, migrate it, and return its database URL."""
+    name += os.environ.get("BENCH_SCHEMA_SUFFIX", "")  # parallel runs on one server keep apart
     admin = db.make_engine(PG)
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))

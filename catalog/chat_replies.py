@@ -85,7 +85,7 @@ def answer(*, session: Session, message_id: int) -> str:
         kind, text, payload = perform(session=session, conversation=conversation, command=command, locale=locale)
     try:
         _, created = outbound.queue_reply(session=session, conversation=conversation, author_id=None, text=text,
-                                          kind=kind, payload=payload, client_key=key)
+                                          kind=kind, payload=payload, client_key=key, sender="bot")
     except outbound.ReplyRefused as refused:
         session.rollback()
         return f"not answered: {refused}"

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select, tuple_
+from sqlalchemy import bindparam, event, select, tuple_, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
@@ -129,3 +129,21 @@ def rows_by_pairs(session: Session, table: Any, first: str, second: str, pairs: 
 
 def _array_type(column: Any) -> str:
     return "bigint" if column.type.python_type is int else "text"
+
+
+def set_by_id(session: Session, table: Any, column: str, values: dict[int, Any], **constant: Any) -> None:
+    """Set `column` of each row id to its own value (and `constant` columns alike) in one statement on
+    PostgreSQL (UPDATE … FROM unnest of two arrays), as an executemany elsewhere."""
+    if not values:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        kind = "bigint" if column.endswith("_id") and column != "provider_message_id" else "text"
+        extra = "".join(f", {name} = :c_{name}" for name in constant)
+        statement = (f"UPDATE {table.name} AS t SET {column} = u.v{extra} "  # noqa: S608 (our own names only)
+                     f"FROM unnest(CAST(:ids AS bigint[]), CAST(:vals AS {kind}[])) AS u(id, v) WHERE t.id = u.id")
+        session.execute(sql_text(statement),
+            {"ids": list(values), "vals": list(values.values()), **{f"c_{k}": v for k, v in constant.items()}})
+        return
+    session.execute(update(table).where(table.c.id == bindparam("b_id"))
+                    .values(**{column: bindparam("b_v")}, **constant),
+                    [{"b_id": key, "b_v": value} for key, value in values.items()])

@@ -14,7 +14,7 @@ from channels.sandbox.accounts import Accounts
 from channels.sandbox.meta_checks import GraphError, check_message, missing
 from channels.sandbox.meta_events import customer_value, envelope, new_wamid, status_value
 from channels.sandbox.receipts import schedule_receipts
-from channels.sandbox.state import ButtonView, CustomerInput, Failure, Inbound, MediaView, SandboxState
+from channels.sandbox.state import ButtonView, CustomerInput, Failure, Inbound, MediaView, SandboxState, hold_back
 from channels.sandbox.webhooks import Webhook, meta_webhook
 from channels.types import ChannelConfig
 
@@ -68,7 +68,9 @@ def meta_router(accounts: Accounts) -> APIRouter:
             return graph_error(missing("messaging_product"))
         except GraphError as error:
             return graph_error(error)
-        return accept(state, channel, body, version)
+        answer = accept(state, channel, body, version)
+        await hold_back(state.take_hang(channel.id))
+        return answer
 
     return router
 

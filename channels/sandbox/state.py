@@ -113,6 +113,7 @@ class _ChannelLog:
     update_id: int = 0
     chat_message_ids: dict[int, int] = field(default_factory=dict)
     failures: deque[Failure] = field(default_factory=deque)
+    hangs: deque[float] = field(default_factory=deque)
     webhook: tuple[str, str | None] | None = None
     config: ChannelConfig | None = None
 
@@ -186,6 +187,18 @@ class SandboxState:
         with self._lock:
             log = self._logs.get(channel_id)
             return log.failures.popleft() if log and log.failures else None
+
+    def hang_next(self, channel_id: int, seconds: float, *, times: int = 1) -> None:
+        """Take the channel's next `times` messages (recorded, receipts and all) but answer each only after
+        `seconds`: the provider has the message, the caller's timeout says nothing."""
+        with self._lock:
+            self._log(channel_id).hangs.extend([seconds] * times)
+
+    def take_hang(self, channel_id: int) -> float:
+        """The seconds to hold this answer back (0: answer at once)."""
+        with self._lock:
+            log = self._logs.get(channel_id)
+            return log.hangs.popleft() if log and log.hangs else 0.0
 
     # records --------------------------------------------------------------------------------
 
@@ -336,3 +349,9 @@ class Inbound:
     provider_message_id: str
     kind: str
     wire: Any
+
+
+async def hold_back(seconds: float) -> None:
+    """A provider that took the message and answers late (`SandboxState.hang_next`)."""
+    if seconds > 0:
+        await asyncio.sleep(seconds)

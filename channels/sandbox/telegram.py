@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from channels.sandbox.accounts import Accounts
-from channels.sandbox.state import CustomerInput, Failure, Inbound, SandboxState
+from channels.sandbox.state import CustomerInput, Failure, Inbound, SandboxState, hold_back
 from channels.sandbox.telegram_messages import BotApiError, bot_user, build_message, format_amount, record_fields
 from channels.sandbox.webhooks import post, telegram_webhook
 from channels.types import ChannelConfig
@@ -59,6 +59,8 @@ def telegram_router(accounts: Accounts) -> APIRouter:
             result = handler(Call(state, channel, token, params))
         except BotApiError as error:
             return bot_error(error)
+        if method.lower() not in NOT_FAILING:
+            await hold_back(state.take_hang(channel.id))
         return JSONResponse({"ok": True, "result": result})
 
     return router

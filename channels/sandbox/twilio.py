@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from channels.identities import e164, is_whatsapp_user_id
 from channels.sandbox.accounts import Accounts
 from channels.sandbox.receipts import schedule_receipts
-from channels.sandbox.state import CustomerInput, Failure, Inbound, MediaView, Record, SandboxState
+from channels.sandbox.state import CustomerInput, Failure, Inbound, MediaView, Record, SandboxState, hold_back
 from channels.sandbox.webhooks import Webhook, twilio_webhook, webhook_url
 from channels.sandbox_secrets import sandbox_account_sid
 from channels.twilio.errors import REASONS
@@ -70,7 +70,9 @@ def twilio_router(accounts: Accounts) -> APIRouter:
             check_message(form, [value for key, value in fields if key == "MediaUrl"])
         except TwilioError as error:
             return twilio_error(error)
-        return accept(state, channel, account_sid, fields)
+        answer = accept(state, channel, account_sid, fields)
+        await hold_back(state.take_hang(channel.id))
+        return answer
 
     return router
 

@@ -20,6 +20,7 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
@@ -105,6 +106,8 @@ def result_from_error(exc: TelegramError) -> SendResult:
     if isinstance(exc, ChatMigrated):
         return SendResult(ok=False, error_code="400", error_reason="the group chat moved to a supergroup",
                           permanent=True)
-    if isinstance(exc, NetworkError):  # includes TimedOut
+    if isinstance(exc, TimedOut):  # the request may have reached Telegram: nobody knows whether it was sent
+        return SendResult(ok=False, error_code="timeout", error_reason="Telegram did not answer in time")
+    if isinstance(exc, NetworkError):
         return SendResult(ok=False, error_code="network", error_reason=f"could not reach Telegram: {message}")
     return SendResult(ok=False, error_code="telegram", error_reason=message, permanent=True)

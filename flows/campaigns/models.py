@@ -1,7 +1,8 @@
 """Campaigns, their recipients (one row per contact, the unit of exactly-once sending) and tracked links.
 
 A recipient's `state` is the sender's: `pending` (waiting for `due_at`), `sending` (a worker holds it
-until `lease_until`), `sent`, `failed` or `skipped` (with `reason`). What happened after sending is
+until `lease_until`), `sent`, `failed`, `skipped` (with `reason`) or `unknown` (the provider was called
+and never answered: a receipt settles it, or the marketer sends again). What happened after sending is
 kept as moments: `delivered_at`, `read_at`, `replied_at`, `clicked_at`, `converted_at`; each is set
 once, so a duplicated or late receipt changes nothing.
 """
@@ -34,6 +35,9 @@ class RecipientState(StrEnum):
     sent = "sent"
     failed = "failed"
     skipped = "skipped"
+    unknown = "unknown"
+    """Its message is `unknown` (a timeout, a worker that died after the call): a receipt settles it, or
+    the marketer sends to it again."""
 
 
 class Campaign(SQLModel, table=True):

@@ -8,16 +8,15 @@
    so a STOP that arrived mid-campaign counts) is `skipped: opted out`, and one without an opt-in on a channel
    that requires it is skipped too; a contact inside the quiet hours (their own time zone; unknown: the
    shop's and their phone's, see `consent`) goes back to `pending`, due when they end; the others get their
-   conversation and their outbound Message (client key `broadcast:{recipient id}`: a re-run finds the
-   same one), all in a few set-based statements.
+   conversation and their outbound message, queued through the delivery engine (`hub.outbound.enqueue`,
+   sender `broadcast`, client key `broadcast:{recipient id}`: a re-run finds the same one), all in a few
+   set-based statements.
 
-Broadcast messages stay out of the per-reply machinery: they are inserted without MESSAGE_CREATED (so
-no `send_message` job exists for them), and while `queued` their `lease_until` is PARKED, far in the
-future, so neither the sweeper's re-enqueue nor `outbound.claim_for_sending` can take them; only `sender`
-claims them, by id. The sweeper does see them once `sending`: a lapsed lease there means a dead
-worker, and it marks them `failed: interrupted`, as this module would. New conversations are created
-`resolved` and without CONVERSATION_OPENED: a broadcast is no work for an agent; the customer's answer
-reopens (and assigns) the conversation as any inbound message does.
+Broadcast messages are the engine's `broadcast` sender: no `send_message` job exists for them and the
+sweeper does not re-enqueue them; only `sender` claims them, by id, through the engine. The sweeper does
+see them once `sending`: a lapsed lease there means a dead worker, and it leaves them `unknown`, as this
+module does. New conversations are created `resolved` and without CONVERSATION_OPENED: a broadcast is no
+work for an agent; the customer's answer reopens (and assigns) the conversation as any inbound message does.
 """
 
 from __future__ import annotations
@@ -25,12 +24,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, bindparam, select, update
-from sqlalchemy import text as sql_text
 from sqlmodel import Session, col
 
 from channels import IdentityRef, OutboundMessage
@@ -38,19 +36,18 @@ from channels.base import Adapter
 from flows.campaigns import personalise, service
 from flows.campaigns.consent import SKIP_NO_CONSENT, consent_required, phone_zones_of, safe_moment
 from flows.campaigns.models import Campaign, Recipient, RecipientState
+from hub import outbound
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of
 from hub.contacts.models import ChannelIdentity, Consent, Contact
-from hub.conversations import outbound, store
+from hub.conversations import outbound as replies
+from hub.conversations import store
 from hub.conversations.models import Message, MessageStatus
 from hub.conversations.service import INTERRUPTED
-from hub.db import rows_by_pairs, utcnow
-from hub.runtime import upsert
+from hub.db import set_by_id, utcnow
 
 LEASE = timedelta(seconds=30)  # of a claimed recipient and of a message being sent; each chunk renews it
-PARKED = datetime(2999, 1, 1, tzinfo=UTC)  # a queued broadcast message: out of reach of send_message
 RECIPIENTS = Recipient.__table__  # type: ignore[attr-defined]
-MESSAGES = Message.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -139,10 +136,10 @@ def prepare(session: Session, campaign: Campaign, rows: Sequence[Row[Any]]) -> t
             continue
         new[row.id] = _NewMessage(conversation_id=conversations[(row.contact_id, row.channel_id)].id,
                                   channel_id=row.channel_id, kind=kind, text=text, payload=payload,
-                                  client_key=f"broadcast:{row.id}", created_at=now)
-    _insert_messages(session, new)
+                                  client_key=f"broadcast:{row.id}")
+    _enqueue(session, new, now)
     ready = [Ready(row.id, message.id, message.conversation_id, row.channel_id, row.attempts,
-                   outbound.as_outbound(message, ref))  # type: ignore[arg-type]
+                   replies.as_outbound(message, ref))  # type: ignore[arg-type]
              for row, ref in addressed if (message := messages.get(row.message_id) or new.get(row.id)) is not None
              and message.id is not None]
     outcome.apply(session, now)
@@ -160,11 +157,6 @@ class _NewMessage:
     text: str | None
     payload: dict[str, Any]
     client_key: str
-    created_at: datetime
-    direction: str = "outbound"
-    status: str = MessageStatus.queued.value
-    attempts: int = 0
-    lease_until: datetime = PARKED
     id: int | None = None
 
 
@@ -173,17 +165,22 @@ class _Outcome:
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
-        self.rows: dict[str, list[dict[str, Any]]] = {"sent": [], "failed": [], "skipped": [], "deferred": []}
-        self.messages_failed: list[dict[str, Any]] = []
+        self.rows: dict[str, list[dict[str, Any]]] = {"sent": [], "failed": [], "unknown": [], "skipped": [],
+                                                      "deferred": []}
+        self.messages_skipped: dict[str, list[int]] = {}
+        self.messages_lapsed: list[int] = []
 
     def settle(self, row: Row[Any], message: Message) -> None:
         if message.status in (MessageStatus.sent.value, MessageStatus.delivered.value, MessageStatus.read.value):
             self._add("sent", row, at=message.sent_at or utcnow())
             return
-        if message.status == MessageStatus.sending.value:  # its worker died holding it
-            self.messages_failed.append({"b_mid": message.id, "b_code": INTERRUPTED, "b_reason": INTERRUPTED})
-        reason = INTERRUPTED if message.status == MessageStatus.sending.value or message.error_code == INTERRUPTED \
-            else (message.error_reason or "failed")
+        if message.status in (MessageStatus.sending.value, MessageStatus.unknown.value):  # its worker died
+            if message.status == MessageStatus.sending.value:  # holding it: the provider may have it
+                self.messages_lapsed.append(message.id or 0)
+            self._add("unknown", row, reason=INTERRUPTED if message.status == MessageStatus.sending.value
+                      else (message.error_code or INTERRUPTED))
+            return
+        reason = INTERRUPTED if message.error_code == INTERRUPTED else (message.error_reason or "failed")
         self._add("failed", row, reason=reason)
 
     def fail(self, row: Row[Any], reason: str) -> None:
@@ -191,7 +188,7 @@ class _Outcome:
 
     def skip(self, row: Row[Any], reason: str, message: Message | None) -> None:
         if message is not None:
-            self.messages_failed.append({"b_mid": message.id, "b_code": "opted_out", "b_reason": reason})
+            self.messages_skipped.setdefault(reason, []).append(message.id or 0)
         self._add("skipped", row, reason=reason)
 
     def defer(self, row: Row[Any], due: datetime) -> None:
@@ -202,11 +199,12 @@ class _Outcome:
         self.counts[what] += 1
 
     def apply(self, session: Session, now: datetime) -> None:
-        r, m = RECIPIENTS.c, MESSAGES.c
+        r = RECIPIENTS.c
         by_id = r.id == bindparam("b_rid")
         values: dict[str, dict[str, Any]] = {
             "sent": {"state": RecipientState.sent.value, "sent_at": bindparam("b_at"), "reason": None},
             "failed": {"state": RecipientState.failed.value, "failed_at": now, "reason": bindparam("b_reason")},
+            "unknown": {"state": RecipientState.unknown.value, "reason": bindparam("b_reason")},
             "skipped": {"state": RecipientState.skipped.value, "reason": bindparam("b_reason")},
             "deferred": {"state": RecipientState.pending.value, "due_at": bindparam("b_at"),
                          "attempts": r.attempts - 1},
@@ -214,12 +212,9 @@ class _Outcome:
         for what, rows in self.rows.items():
             if rows:
                 session.execute(update(RECIPIENTS).where(by_id).values(lease_until=None, **values[what]), rows)
-        if self.messages_failed:
-            session.execute(update(MESSAGES).where(  # no IN here: an executemany cannot expand a list
-                m.id == bindparam("b_mid"),
-                (m.status == MessageStatus.queued.value) | (m.status == MessageStatus.sending.value)).values(
-                status=MessageStatus.failed.value, failed_at=now, lease_until=None,
-                error_code=bindparam("b_code"), error_reason=bindparam("b_reason")), self.messages_failed)
+        for reason, message_ids in self.messages_skipped.items():  # hub's messages change through hub
+            outbound.fail(session, message_ids, "opted_out", reason, now, announce=False)
+        outbound.mark_lapsed(session, now, message_ids=self.messages_lapsed)
 
 
 def by_id(session: Session, model: Any, ids: list[int]) -> dict[Any, Any]:
@@ -266,36 +261,14 @@ def _address(adapter: Adapter, identities: list[ChannelIdentity]) -> IdentityRef
     return None
 
 
-def _insert_messages(session: Session, new: dict[int, _NewMessage]) -> None:
-    """Insert the batch's messages (a key already stored is read back) and link each recipient to its own."""
+def _enqueue(session: Session, new: dict[int, _NewMessage], now: datetime) -> None:
+    """Queue the batch's messages through the engine (a key already stored gives the first run's message)
+    and link each recipient to its own."""
     if not new:
         return
-    columns = ("conversation_id", "channel_id", "direction", "kind", "text", "payload", "status", "client_key",
-               "attempts", "lease_until", "created_at")
-    ids = {row.client_key: row.id for row in upsert(
-        session, MESSAGES, [{name: getattr(message, name) for name in columns} for message in new.values()],
-        key=["conversation_id", "client_key"], returning=[MESSAGES.c.client_key, MESSAGES.c.id])}
-    stored_before = [(m.conversation_id, m.client_key) for m in new.values() if m.client_key not in ids]
-    ids.update((row.client_key, row.id) for row in rows_by_pairs(  # a re-run: the message of the first run
-        session, MESSAGES, "conversation_id", "client_key", stored_before, ("client_key", "id")))
-    for message in new.values():
-        message.id = ids[message.client_key]
+    stored = outbound.enqueue(session, [outbound.Draft(
+        conversation_id=m.conversation_id, channel_id=m.channel_id, kind=m.kind, text=m.text, payload=m.payload,
+        sender=outbound.Sender.broadcast.value, client_key=m.client_key) for m in new.values()], now)
+    for message, (message_id, _) in zip(new.values(), stored, strict=True):
+        message.id = message_id
     set_by_id(session, RECIPIENTS, "message_id", {rid: m.id for rid, m in new.items()})
-
-
-def set_by_id(session: Session, table: Any, column: str, values: dict[int, Any], **constant: Any) -> None:
-    """Set `column` of each row id to its own value (and `constant` columns alike) in one statement on
-    PostgreSQL (UPDATE … FROM unnest of two arrays), as an executemany elsewhere."""
-    if not values:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        kind = "bigint" if column.endswith("_id") and column != "provider_message_id" else "text"
-        extra = "".join(f", {name} = :c_{name}" for name in constant)
-        statement = (f"UPDATE {table.name} AS t SET {column} = u.v{extra} "  # noqa: S608 (our own names only)
-                     f"FROM unnest(CAST(:ids AS bigint[]), CAST(:vals AS {kind}[])) AS u(id, v) WHERE t.id = u.id")
-        session.execute(sql_text(statement),
-            {"ids": list(values), "vals": list(values.values()), **{f"c_{k}": v for k, v in constant.items()}})
-        return
-    session.execute(update(table).where(table.c.id == bindparam("b_id"))
-                    .values(**{column: bindparam("b_v")}, **constant),
-                    [{"b_id": key, "b_v": value} for key, value in values.items()])

@@ -3,30 +3,29 @@
 One batch (`send_batch`):
 
 1. Claim and prepare (`flows.campaigns.prepare`): lease up to `limit` due recipients; settle, skip or
-   defer those that cannot be sent now; store the others' messages, `queued` and parked out of reach of
-   the per-reply machinery.
+   defer those that cannot be sent now; queue the others' messages through the delivery engine.
 2. Send in chunks (at most CHUNK, and at most one second of the channel's rate): take tokens from the
-   channel's bucket in Redis; then, in one transaction, write the previous chunk's results (the common
-   case, all sent, is one UPDATE per table; before a throttle wait they are written on their own),
-   check that the campaign still runs (else the rest of the batch is released to `pending`), claim the
-   chunk's messages `queued` → `sending`, renew the lease of the batch's other recipients once a third
-   of LEASE has gone by, and commit; send concurrently. A transient error (429, 5xx, network)
-   puts the message back to `queued` and the recipient to `pending` with a backoff `due_at`; a
-   permanent one fails both with the provider's code and reason.
+   channel's bucket (`hub.outbound.throttle`); then, in one transaction, record the previous chunk's
+   answers (`hub.outbound.record`, and the recipients alike; before a throttle wait they are written on
+   their own), check that the campaign still runs (else the rest of the batch is released to `pending`),
+   claim the chunk's messages (`hub.outbound.claim`), renew the lease of the batch's other recipients
+   once a third of LEASE has gone by, and commit; send concurrently (`hub.outbound.send`). A transient
+   error (429, 5xx, network) puts the message back to `queued` and the recipient to `pending` with a
+   backoff `due_at`; a permanent one fails both with the provider's code and reason; no answer (a
+   timeout) leaves both `unknown`.
 
 Why a recipient gets at most one provider call: the call happens only after its message moved `queued`
 → `sending` by a conditional UPDATE in a committed transaction, which one worker alone can win; a
-message leaves `sending` only through a recorded result or, after its lease, `failed: interrupted`,
-which nothing resends automatically. A transient error is retried on the same message, and only when
-the provider said it did not take it; a timeout says no such thing, so it fails instead.
+message leaves `sending` only through a recorded answer or, after its lease, `unknown`, which nothing
+resends automatically. A transient error is retried on the same message, and only when the provider
+said it did not take it; a timeout says no such thing.
 
-The honest limit: a worker killed while a chunk is in flight leaves at most CHUNK messages whose fate it
-did not write down; they end `failed: interrupted`, never resent automatically, since only the provider
-knows whether it took them. Where the provider says so, that is repaired: every message carries Hub's
-reference (`OutboundMessage.reference`), WhatsApp echoes it on the message's status webhooks, and a
-receipt naming an interrupted message gives it its wamid and turns the recipient back into `sent`
-(`hub.conversations.service._adopt`, `tracking.apply_statuses`). What stays `failed: interrupted` after
-that on WhatsApp most likely never left; on Twilio and Telegram, which echo nothing, it is unknown.
+A worker killed while a chunk is in flight leaves at most CHUNK messages whose fate it did not write
+down; they end `unknown`, as a timeout does. Where the provider says so, that is repaired: every message
+carries Hub's reference (`OutboundMessage.reference`), WhatsApp echoes it on the message's status webhooks,
+and a receipt naming an `unknown` message gives it its wamid and turns the recipient into `sent`
+(`hub.conversations.service._adopt`, `tracking.apply_statuses`). What stays `unknown` the marketer may
+send again (`service.resend_unknown`).
 """
 
 from __future__ import annotations
@@ -36,43 +35,39 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlmodel import Session, col
 
 from channels import SendResult, http
-from channels.retry import backoff_seconds
-from flows.campaigns import service, throttle
+from flows.campaigns import service
 from flows.campaigns.models import Campaign, CampaignStatus, RecipientState
-from flows.campaigns.prepare import LEASE, MESSAGES, PARKED, RECIPIENTS, Ready, by_id, claim, prepare, set_by_id
-from hub import events
+from flows.campaigns.prepare import LEASE, RECIPIENTS, Ready, by_id, claim, prepare
+from hub import outbound
 from hub.channel_records.models import Channel
-from hub.channel_records.service import adapter_of, as_config
-from hub.conversations import outbound
-from hub.conversations.models import Message, MessageStatus, PendingReceipt
-from hub.conversations.service import apply_pending_receipts
 from hub.db import session_scope, utcnow
+from hub.outbound import throttle
 from hub.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 CHUNK = 64
 BATCH_SECONDS = 30.0  # a batch holds at most this much sending at the channel's rate
-MAX_ATTEMPTS = outbound.MAX_SEND_ATTEMPTS
 
 
 @dataclass
 class BatchResult:
     claimed: int = 0
     limit: int = 0
-    counts: Counter[str] = field(default_factory=Counter)  # sent, failed, retried, skipped, deferred, released
+    counts: Counter[str] = field(default_factory=Counter)  # sent, failed, unknown, retried, skipped, deferred,
+    # released
 
 
 def batch_size(campaign: Campaign, kinds: list[str], limit: int) -> int:
     """At most `limit`, and at most BATCH_SECONDS of the slowest channel's rate (at least one chunk)."""
-    slowest = min([throttle.rate_for(campaign, kind) for kind in kinds] or [throttle.FALLBACK_RATE])
+    slowest = min([throttle.rate_for(kind, campaign.throttle_per_second) for kind in kinds] or [throttle.FALLBACK_RATE])
     return max(1, min(limit, max(CHUNK, int(slowest * BATCH_SECONDS))))
 
 
@@ -110,7 +105,7 @@ async def _send_all(campaign: Campaign, ready: list[Ready], result: BatchResult,
     chunks: list[tuple[Channel, float, list[Ready]]] = []
     for channel_id, channel in channels.items():
         items = [item for item in ready if item.channel_id == channel_id]
-        rate = throttle.rate_for(campaign, channel.kind)
+        rate = throttle.rate_for(channel.kind, campaign.throttle_per_second)
         size = min(CHUNK, throttle.burst_for(rate))
         chunks += [(channel, rate, items[i:i + size]) for i in range(0, len(items), size)]
     assert campaign.id is not None
@@ -182,12 +177,7 @@ async def _send_chunk(campaign_id: int, channel: Channel, rate: float, items: li
         status = session.execute(select(col(Campaign.status)).where(col(Campaign.id) == campaign_id)).scalar()
         claimed: set[int] = set()
         if status == CampaignStatus.running.value:
-            claimed = set(session.execute(
-                update(MESSAGES).where(MESSAGES.c.id.in_([i.message_id for i in items]),
-                                       MESSAGES.c.status == MessageStatus.queued.value)
-                .values(status=MessageStatus.sending.value, lease_until=now + LEASE,
-                        attempts=MESSAGES.c.attempts + 1)
-                .returning(MESSAGES.c.id)).scalars())
+            claimed = outbound.claim(session, [i.message_id for i in items], LEASE, now)
             if lease.due(now):  # the rest of the batch is still held (at full speed a batch ends long before)
                 session.execute(update(RECIPIENTS).where(RECIPIENTS.c.id.in_(waiting),
                                                          RECIPIENTS.c.state == RecipientState.sending.value)
@@ -199,82 +189,32 @@ async def _send_chunk(campaign_id: int, channel: Channel, rate: float, items: li
     items = [i for i in items if i.message_id in claimed]
     if not items:
         return True
-    config, adapter = as_config(channel), adapter_of(channel.kind)
-
-    async def one(item: Ready) -> SendResult:
-        try:
-            return await adapter.send(config, item.outbound)
-        except Exception as error:  # an adapter bug must not leave the chunk unrecorded
-            log.exception("a broadcast send raised")
-            return SendResult(ok=False, error_code="error", error_reason=str(error)[:300], permanent=True)
-
-    answers = await asyncio.gather(*(one(item) for item in items))
+    answers = await outbound.send(channel, [item.outbound for item in items])
     held.channel_id, held.outcomes = channel.id, list(zip(items, answers, strict=True))
     return True
 
 
 def record(session: Session, channel_id: int, outcomes: list[tuple[Ready, SendResult]], result: BatchResult) -> None:
-    """Store a chunk's results on its messages and recipients in a few statements."""
+    """Store a chunk's answers on its messages (through the engine) and its recipients, in a few statements."""
+    judged = outbound.record(session, [outbound.Outcome(item.message_id, answer, item.attempts)
+                                       for item, answer in outcomes])
     now = utcnow()
-    rows: dict[str, list[dict[str, Any]]] = {"sent": [], "failed": [], "retried": []}
-    for item, answer in outcomes:
-        keys = {"b_mid": item.message_id, "b_rid": item.recipient_id}
-        if answer.ok:
-            rows["sent"].append({**keys, "b_pid": answer.provider_message_id})
-        elif answer.permanent or answer.error_code == "timeout" or item.attempts >= MAX_ATTEMPTS:
-            reason = answer.error_reason or "the provider refused the message"
-            if answer.error_code == "timeout":
-                reason = "the provider did not answer in time; it may have gone out, so it is not resent"
-            rows["failed"].append({**keys, "b_code": answer.error_code, "b_reason": reason[:300]})
-        else:
-            due = now + timedelta(seconds=backoff_seconds(item.attempts, answer.retry_after))
-            rows["retried"].append({**keys, "b_code": answer.error_code,
-                                    "b_reason": (answer.error_reason or "")[:300], "b_due": due})
-    m, r = MESSAGES.c, RECIPIENTS.c
-    message_values: dict[str, dict[str, Any]] = {
-        "sent": {"status": MessageStatus.sent.value, "provider_message_id": bindparam("b_pid"), "sent_at": now,
-                 "lease_until": None, "error_code": None, "error_reason": None},
-        "failed": {"status": MessageStatus.failed.value, "failed_at": now, "lease_until": None,
-                   "error_code": bindparam("b_code"), "error_reason": bindparam("b_reason")},
-        "retried": {"status": MessageStatus.queued.value, "lease_until": PARKED,
-                    "error_code": bindparam("b_code"), "error_reason": bindparam("b_reason")},
-    }
-    recipient_values: dict[str, dict[str, Any]] = {
+    rows: dict[str, list[dict[str, Any]]] = {"sent": [], "failed": [], "unknown": [], "queued": []}
+    for item, _answer in outcomes:
+        seen = judged[item.message_id]
+        rows[seen.status].append({"b_rid": item.recipient_id, "b_reason": seen.error_reason, "b_due": seen.due})
+    values: dict[str, dict[str, Any]] = {
         "sent": {"state": RecipientState.sent.value, "sent_at": now, "reason": None},
         "failed": {"state": RecipientState.failed.value, "failed_at": now, "reason": bindparam("b_reason")},
-        "retried": {"state": RecipientState.pending.value, "due_at": bindparam("b_due")},
+        "unknown": {"state": RecipientState.unknown.value, "reason": bindparam("b_reason")},
+        "queued": {"state": RecipientState.pending.value, "due_at": bindparam("b_due")},
     }
-    for what, batch in rows.items():
-        if batch and what == "sent":  # the common case: one statement per table
-            values = {k: v for k, v in message_values["sent"].items() if k != "provider_message_id"}
-            set_by_id(session, MESSAGES, "provider_message_id", {row["b_mid"]: row["b_pid"] for row in batch},
-                       **values)
+    r = RECIPIENTS.c
+    for status, batch in rows.items():
+        if batch and status == "sent":  # the common case: one statement
             session.execute(update(RECIPIENTS).where(r.id.in_([row["b_rid"] for row in batch]))
-                            .values(lease_until=None, **recipient_values["sent"]))
+                            .values(lease_until=None, **values["sent"]))
         elif batch:
-            session.execute(update(MESSAGES).where(m.id == bindparam("b_mid")).values(**message_values[what]), batch)
             session.execute(update(RECIPIENTS).where(r.id == bindparam("b_rid"))
-                            .values(lease_until=None, **recipient_values[what]), batch)
-        result.counts[what] += len(batch)
-    _apply_early_receipts(session, channel_id, [row["b_pid"] for row in rows["sent"] if row["b_pid"]])
-    # Failures are announced (an agent may act on them); a success per message is not: the recipient row
-    # already says it, and 100,000 events would cost the tracking listener a transaction each.
-    failed = {row["b_mid"] for row in rows["failed"]}
-    for item, answer in outcomes:
-        if item.message_id in failed:
-            events.emit(session, events.MESSAGE_STATUS, message_id=item.message_id,
-                        conversation_id=item.conversation_id, status=MessageStatus.failed.value,
-                        error_code=answer.error_code, error_reason=answer.error_reason)
-
-
-def _apply_early_receipts(session: Session, channel_id: int, provider_ids: list[str]) -> None:
-    """Receipts that came before their message's provider id was stored: one query finds the rare ones."""
-    if not provider_ids:
-        return
-    early = list(session.execute(select(col(PendingReceipt.provider_message_id)).where(
-        col(PendingReceipt.channel_id) == channel_id,
-        col(PendingReceipt.provider_message_id).in_(provider_ids))).scalars())
-    if early:
-        for message in session.execute(select(Message).where(
-                col(Message.channel_id) == channel_id, col(Message.provider_message_id).in_(early))).scalars():
-            apply_pending_receipts(session=session, message=message)
+                            .values(lease_until=None, **values[status]), batch)
+        result.counts["retried" if status == "queued" else status] += len(batch)

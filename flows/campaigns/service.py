@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, String, and_, cast, exists, func, insert, literal, not_, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, insert, literal, not_, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -30,6 +30,7 @@ from flows.campaigns.models import Campaign, CampaignStatus, Recipient, Recipien
 from flows.campaigns.personalise import TemplateInvalid, check_campaign_templates
 from flows.segments import service as segments
 from flows.segments.compile import field_text
+from hub import outbound
 from hub.audit import service as audit
 from hub.channel_records.models import Channel
 from hub.contacts.locales import channel_currency
@@ -491,26 +492,26 @@ def cancel(*, session: Session, campaign_id: int, now: datetime | None = None) -
 
 
 def interrupted(campaign_id: int) -> ColumnElement[bool]:
-    """The campaign's recipients failed because a worker died with their message in flight: the sender
-    settled them (`interrupted`), or the sweeper failed the message first (its error code says so)."""
+    """The campaign's recipients whose message may not have been sent: `unknown` (a timeout, or a worker
+    that died with it in flight), or `failed: interrupted` from before `unknown` existed."""
     by_message = exists().where(col(Message.id) == col(Recipient.message_id), col(Message.error_code) == INTERRUPTED)
-    return and_(col(Recipient.campaign_id) == campaign_id, col(Recipient.state) == RecipientState.failed.value,
-                or_(col(Recipient.reason) == INTERRUPTED, by_message))
+    legacy = and_(col(Recipient.state) == RecipientState.failed.value,
+                  or_(col(Recipient.reason) == INTERRUPTED, by_message))
+    return and_(col(Recipient.campaign_id) == campaign_id,
+                or_(col(Recipient.state) == RecipientState.unknown.value, legacy))
 
 
-def resend_interrupted(*, session: Session, campaign_id: int, now: datetime | None = None) -> tuple[Campaign, int]:
-    """Send again to the recipients left `failed: interrupted`: their worker died with the message in flight
-    and the provider never said it took it (WhatsApp's receipts would have; see `sender`). The marketer's
-    call, since some may have it already. Each goes back to `pending` with a new message (the old one
-    stays in the thread, failed, under a renamed key); a done campaign runs again. (campaign, how many)."""
+def resend_unknown(*, session: Session, campaign_id: int, now: datetime | None = None) -> tuple[Campaign, int]:
+    """Send again to the recipients whose message may not have been sent (`interrupted`): the provider
+    never said whether it took it (WhatsApp's receipts would have; see `sender`). The marketer's call,
+    since some may have it already. Each goes back to `pending` with a new message (the old one stays in
+    the thread, `unknown`, its key freed); a done campaign runs again. (campaign, how many)."""
     campaign = get(session=session, campaign_id=campaign_id)
     if campaign.status not in (*ACTIVE, CampaignStatus.done.value):
         raise CampaignError(f"the campaign is {campaign.status}; only a launched campaign can send again")
     mine = (interrupted(campaign_id),)
     message_ids = [mid for mid in session.execute(select(col(Recipient.message_id)).where(*mine)).scalars() if mid]
-    if message_ids:  # `broadcast:{recipient id}` is free again for the new message
-        session.execute(update(Message).where(col(Message.id).in_(message_ids))
-                        .values(client_key=col(Message.client_key) + ":interrupted:" + cast(col(Message.id), String)))
+    outbound.mark_resent(session, message_ids)  # `broadcast:{recipient id}` is free again for the new message
     count = session.execute(update(Recipient).where(*mine).values(
         state=PENDING, reason=None, failed_at=None, message_id=None, lease_until=None, attempts=0,
         due_at=as_utc(now or utcnow()))).rowcount  # type: ignore[attr-defined]
@@ -518,6 +519,9 @@ def resend_interrupted(*, session: Session, campaign_id: int, now: datetime | No
         _move(session, campaign_id, (CampaignStatus.done.value,), CampaignStatus.running.value, finished_at=None)
     session.refresh(campaign)
     return campaign, int(count)
+
+
+resend_interrupted = resend_unknown  # the name before `unknown` existed
 
 
 def activate_scheduled(session: Session, now: datetime | None = None) -> int:

@@ -117,7 +117,7 @@ def reasons(session: Session, campaign_id: int) -> list[dict[str, Any]]:
     state, reason = col(Recipient.state), col(Recipient.reason)
     rows = session.execute(select(state, reason, func.count().label("count")).where(
         col(Recipient.campaign_id) == campaign_id,
-        state.in_((RecipientState.skipped.value, RecipientState.failed.value)))
+        state.in_((RecipientState.skipped.value, RecipientState.failed.value, RecipientState.unknown.value)))
         .group_by(state, reason)).all()
     found = [{"state": row.state, "reason": row.reason or row.state, "count": int(row[-1])} for row in rows]
     return sorted(found, key=lambda item: (-item["count"], item["state"], item["reason"]))
@@ -141,7 +141,9 @@ def report(session: Session, campaign_id: int) -> dict[str, Any]:
     until = live_until(campaign)
     live = campaign.status in service.ACTIVE or (until is not None and until > utcnow()
                                                  and campaign.status == CampaignStatus.done.value)
-    return {**numbers, "interrupted": int(interrupted), "variants": variants, "ab_test": ab_comparison(variants),
+    # `unknown`: may not have been sent, the marketer may send again; `interrupted` is its name from before
+    return {**numbers, "unknown": int(interrupted), "interrupted": int(interrupted), "variants": variants,
+            "ab_test": ab_comparison(variants),
             "funnel": funnel(numbers), "reasons": reasons(session, campaign_id),
             "live": live, "live_until": until.isoformat() if until else None}
 

@@ -68,10 +68,11 @@ def apply_statuses(session: Session, receipts: list[tuple[int, str, str | None]]
         elif status == "failed":
             failures.setdefault(message_id, error_reason)
     changed = 0
-    # A recipient failed because its worker died mid-send (its reason is `interrupted`, or the sweeper's
-    # longer sentence) whose message the provider did take, as its receipts now show: sent after all. Only
-    # such a message leaves `failed` (see `conversations.service._adopt`), so its status now says which.
-    interrupted = (col(Recipient.state) == RecipientState.failed.value) & \
+    # A recipient left `unknown` (a timeout, a worker that died mid-send; or `failed: interrupted` from
+    # before `unknown` existed) whose message the provider did take, as its receipts now show: sent after
+    # all. Only such a message leaves `unknown` or `failed` (see `conversations.service._adopt`), so its
+    # status now says which.
+    interrupted = col(Recipient.state).in_((RecipientState.failed.value, RecipientState.unknown.value)) & \
         _message(col(Message.status)).in_(REACHED)
     for rank in range(len(REACHED)):
         ids = sorted(mid for mid, reached in furthest.items() if reached == rank)

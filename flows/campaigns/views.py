@@ -273,12 +273,13 @@ def cancel_campaign(campaign_id: Id, session: DbSession, _: MarketerUser) -> Cam
     return _move(session, campaign_id, service.cancel)
 
 
-@router.post("/{campaign_id}/resend-interrupted")
-def resend_interrupted(campaign_id: Id, session: DbSession, _: MarketerUser) -> dict[str, Any]:
-    """Send again to the recipients `failed: interrupted` (a worker died with their message in flight and the
-    provider never confirmed it; some may have it already). `resent`: how many."""
+@router.post("/{campaign_id}/resend-unknown")
+def resend_unknown(campaign_id: Id, session: DbSession, _: MarketerUser) -> dict[str, Any]:
+    """Send again, each with a new message, to the recipients whose message may not have been sent (`unknown`:
+    the provider did not answer, or a worker died with the message in flight, and no receipt said it arrived;
+    some may have it already). Only on the marketer's request; `resent`: how many."""
     try:
-        campaign, resent = service.resend_interrupted(session=session, campaign_id=campaign_id)
+        campaign, resent = service.resend_unknown(session=session, campaign_id=campaign_id)
     except service.NotFound as error:
         raise HTTPException(404, str(error)) from None
     except service.CampaignError as error:
@@ -287,6 +288,10 @@ def resend_interrupted(campaign_id: Id, session: DbSession, _: MarketerUser) -> 
     if resent and campaign.status == CampaignStatus.running.value:
         campaign_jobs.kick(campaign_id)
     return {"campaign_id": campaign.id, "status": campaign.status, "resent": resent}
+
+
+router.add_api_route("/{campaign_id}/resend-interrupted", resend_unknown, methods=["POST"],
+                     summary="Resend Unknown (the name before `unknown`: kept for existing callers)")
 
 
 @router.get("/{campaign_id}/stats")

@@ -1,4 +1,4 @@
-"""What an agent does to a conversation besides replying: status, tags, private notes, read, retry.
+"""What an agent does to a conversation besides replying: status, tags, private notes, read, retry, resend.
 
 Each function works in the caller's transaction and emits the event that live views follow.
 Access is the caller's business: pass only conversations and messages the user may see.
@@ -19,6 +19,7 @@ from hub.channel_records.models import Channel
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, ConversationStatus, Message, MessageStatus
 from hub.db import as_utc, utcnow
+from hub.outbound import engine
 from hub.privacy.cards import mask_cards
 from hub.tags.models import ConversationTag, Tag
 
@@ -177,3 +178,26 @@ def retry(*, session: Session, message: Message) -> Message:
     events.emit(session, events.MESSAGE_STATUS, message_id=message.id, conversation_id=message.conversation_id,
                 status=message.status, error_code=None, error_reason=None)
     return message
+
+
+def resend(*, session: Session, message: Message, author_id: int | None) -> tuple[Message, bool]:
+    """Send a reply that may not have been sent (`unknown`) again, as a new message with the same content, on a
+    person's request: the provider may have taken the first, so nothing does this by itself. The old one stays
+    `unknown` (a late receipt may still settle it) and is offered no more. (new message, created): asking
+    twice gives the first resend."""
+    if message.direction != "outbound" or message.kind == NOTE_KIND:
+        raise ActionRefused("only a message to a customer can be sent again", 409)
+    if message.status != MessageStatus.unknown.value:
+        raise ActionRefused(f"only a message that may not have been sent can be resent; this one is {message.status}",
+                            409)
+    conversation = session.get(Conversation, message.conversation_id)
+    assert conversation is not None and message.id is not None
+    try:
+        fresh, created = outbound.queue_reply(
+            session=session, conversation=conversation, author_id=author_id, text=message.text, kind=message.kind,
+            payload=dict(message.payload), client_key=f"resend:{message.id}", sender=message.sender)
+    except outbound.ReplyRefused as refused:
+        raise ActionRefused(str(refused), 422, code=refused.code) from None
+    if created:
+        engine.mark_resent(session, [message.id])
+    return fresh, created

@@ -196,6 +196,24 @@ def retry(message_id: Id, session: DbSession, user: StaffUser) -> MessageOut:
     return message_out(message)
 
 
+@router.post("/conversations/{conversation_id}/messages/{message_id}/resend", response_model=MessageOut,
+             status_code=202)
+def resend(conversation_id: Id, message_id: Id, session: DbSession, user: StaffUser) -> MessageOut:
+    """Send a message that may not have been sent (status `unknown`: the provider did not answer, and no receipt
+    said it arrived) again, as a new message with the same content: only when a person asks, since the customer
+    may have the first. Answers with the new message (`queued`); asking again gives the same one."""
+    conversation = _conversation(session, user, conversation_id)
+    message = actions.visible_message(session=session, user=user, message_id=message_id)
+    if message is None or message.conversation_id != conversation.id:
+        raise HTTPException(404, "no such message in this conversation")
+    try:
+        fresh, _ = actions.resend(session=session, message=message, author_id=user.id)
+    except ActionRefused as error:
+        raise _refused(error) from None
+    session.commit()  # the send job is enqueued by the MESSAGE_CREATED listener
+    return message_out(fresh)
+
+
 def _canned_out(reply: CannedReply) -> CannedOut:
     return CannedOut.model_validate(reply, from_attributes=True)
 

@@ -29,10 +29,13 @@ class MessageStatus(StrEnum):
     delivered = "delivered"
     read = "read"
     failed = "failed"
+    unknown = "unknown"
+    """The provider was called and never said whether it took the message (a timeout, or a worker that died
+    after the call). Never sent again by itself: a receipt settles it, or a person resends it."""
 
 
 STATUS_RANK: dict[str, int] = {
-    "received": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5, "failed": 6,
+    "received": 0, "queued": 1, "sending": 2, "unknown": 2, "sent": 3, "delivered": 4, "read": 5, "failed": 6,
 }
 """A receipt applies only when it moves a message up this order; `failed` is final."""
 
@@ -87,6 +90,9 @@ class Message(SQLModel, table=True):
     error_reason: str | None = Field(default=None, max_length=500)
     author_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     client_key: str | None = Field(default=None, max_length=100)
+    """The sender's reference: the same key in a conversation is the same message (`broadcast:{recipient}`)."""
+    sender: str = Field(default="reply", max_length=20, sa_column_kwargs={"server_default": "reply"})
+    """Who queued it (`hub.outbound.Sender`): reply, broadcast, flow, bot or system."""
     attempts: int = Field(default=0)
     lease_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -1,4 +1,5 @@
-"""Replies: queued in the database first, then sent by a job exactly once."""
+"""Replies: what may be sent to a customer now, queued through the delivery engine (`hub.outbound`) and
+sent by the `send_message` job, once."""
 
 from __future__ import annotations
 
@@ -6,22 +7,22 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from channels import Button, IdentityRef, OutboundMessage, SendResult
+from channels import Button, IdentityRef, OutboundMessage
 from hub import events
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of
 from hub.contacts.models import ChannelIdentity
 from hub.contacts.service import consent_status
-from hub.conversations.models import Conversation, Message, MessageStatus
-from hub.conversations.service import apply_pending_receipts, reference_of
+from hub.conversations.models import Conversation, Message
+from hub.conversations.service import reference_of
 from hub.db import as_utc, utcnow
+from hub.outbound import engine
+from hub.outbound.engine import Sender
 from hub.privacy.cards import mask_cards
 
 SEND_LEASE = timedelta(seconds=120)
-MAX_SEND_ATTEMPTS = 6
 
 
 ERROR_HEADER = "X-Hub-Error"
@@ -70,8 +71,10 @@ def queue_reply(
     kind: str = "text",
     payload: dict[str, Any] | None = None,
     client_key: str | None = None,
+    sender: str | None = None,
 ) -> tuple[Message, bool]:
-    """Store an outbound message as `queued`. (message, created): a repeated client key returns the first."""
+    """Store an outbound message as `queued`. (message, created): a repeated client key returns the first.
+    `sender`: a `hub.outbound.Sender` (default: `reply`, or `system` for a system notice)."""
     if client_key:
         existing = session.exec(select(Message).where(
             Message.conversation_id == conversation.id, Message.client_key == client_key)).first()
@@ -89,20 +92,15 @@ def queue_reply(
             "this channel only accepts an approved template now: send a template message instead", "window_closed"
         )
     assert conversation.id is not None
-    message = Message(
-        conversation_id=conversation.id, channel_id=conversation.channel_id, direction="outbound", kind=kind,
+    sender = sender or (Sender.system.value if system else Sender.reply.value)
+    [(message_id, created)] = engine.enqueue(session, [engine.Draft(
+        conversation_id=conversation.id, channel_id=conversation.channel_id, kind=kind,
         text=None if text is None else mask_cards(text),  # as stored: what is sent is what the row says
-        payload=payload or {}, status=MessageStatus.queued.value, author_id=author_id,
-        client_key=client_key,
-    )
-    try:
-        with session.begin_nested():
-            session.add(message)
-            session.flush()
-    except IntegrityError:  # the same client key at the same moment
-        existing = session.exec(select(Message).where(
-            Message.conversation_id == conversation.id, Message.client_key == client_key)).one()
-        return existing, False
+        payload=payload or {}, sender=sender, client_key=client_key, author_id=author_id)])
+    message = session.get(Message, message_id)
+    assert message is not None
+    if not created:  # the same client key: the first message
+        return message, False
     now = utcnow()
     values: dict[str, Any] = {"last_activity_at": now, "unread_count": 0}
     if author_id is not None and conversation.first_response_at is None:
@@ -111,20 +109,6 @@ def queue_reply(
     events.emit(session, events.MESSAGE_CREATED, message_id=message.id, conversation_id=conversation.id,
                 channel_id=conversation.channel_id, direction="outbound", status=message.status)
     return message, True
-
-
-def claim_for_sending(*, session: Session, message_id: int) -> bool:
-    """Move a queued message to `sending` under a lease; False when another run has it."""
-    now = utcnow()
-    result = session.execute(
-        update(Message)
-        .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.queued.value)
-        .where((col(Message.lease_until).is_(None)) | (col(Message.lease_until) < now))
-        .values(status=MessageStatus.sending.value, lease_until=now + SEND_LEASE,
-                attempts=col(Message.attempts) + 1)
-    )
-    session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def build_outbound(*, session: Session, message: Message) -> OutboundMessage:
@@ -162,40 +146,3 @@ def as_outbound(message: Message, to: IdentityRef) -> OutboundMessage:
         template_params=tuple(payload.pop("template_params", ())), payload=payload,
         reference=reference_of(message.id) if message.id is not None else None,
     )
-
-
-
-def record_result(
-    *, session: Session, message_id: int, result: SendResult, retry: bool, hold: timedelta | None = None
-) -> Message:
-    """Store what the provider said. A transient error puts the message back in the queue,
-    held for `hold` so that the sweeper does not send it before its backoff ends."""
-    message = session.get(Message, message_id)
-    assert message is not None
-    now = utcnow()
-    if result.ok:
-        message.status = MessageStatus.sent.value
-        message.provider_message_id = result.provider_message_id
-        message.sent_at = now
-        message.error_code = message.error_reason = None
-    elif retry and not result.permanent:
-        message.status = MessageStatus.queued.value
-        message.error_code, message.error_reason = result.error_code, result.error_reason
-    else:
-        message.status = MessageStatus.failed.value
-        message.failed_at = now
-        message.error_code, message.error_reason = result.error_code, result.error_reason
-    message.lease_until = now + hold if hold and message.status == MessageStatus.queued.value else None
-    session.add(message)
-    session.flush()
-    if result.ok:
-        apply_pending_receipts(session=session, message=message)
-    if message.status != MessageStatus.queued.value:
-        events.emit(session, events.MESSAGE_STATUS, message_id=message.id, conversation_id=message.conversation_id,
-                    status=message.status, error_code=message.error_code, error_reason=message.error_reason)
-    return message
-
-
-def fail(*, session: Session, message_id: int, code: str, reason: str) -> None:
-    record_result(session=session, message_id=message_id,
-                  result=SendResult(ok=False, error_code=code, error_reason=reason, permanent=True), retry=False)

@@ -21,12 +21,13 @@ from hub.conversations.models import (
 from hub.db import as_utc, rows_by_pairs, utcnow
 
 FORWARD_FROM: dict[str, tuple[str, ...]] = {
-    "sent": ("queued", "sending"),
-    "delivered": ("queued", "sending", "sent"),
-    "read": ("queued", "sending", "sent", "delivered"),
-    "failed": ("queued", "sending", "sent"),
+    "sent": ("queued", "sending", "unknown"),
+    "delivered": ("queued", "sending", "unknown", "sent"),
+    "read": ("queued", "sending", "unknown", "sent", "delivered"),
+    "failed": ("queued", "sending", "unknown", "sent"),
 }
-"""The statuses each receipt may move a message from: never backwards, and never out of `failed`."""
+"""The statuses each receipt may move a message from: never backwards, and never out of `failed`. A
+receipt settles an `unknown` message (the provider did take it, or refused it)."""
 INTERRUPTED = "interrupted"
 """The error code of a message whose worker died while sending it: it may or may not have gone out."""
 
@@ -55,46 +56,19 @@ def message_id_of(reference: str | None) -> int | None:
         return int(reference[4:])
     return None
 
-def apply_receipt(*, session: Session, channel_id: int, receipt: StatusUpdate) -> bool:
-    """Move a sent message's status forward. A receipt for an unknown message is kept for later.
-
-    Returns True when the message changed. One UPDATE in the common case.
-    """
-    at = as_utc(receipt.at)
-    where = (col(Message.channel_id) == channel_id, col(Message.provider_message_id) == receipt.provider_message_id)
-    moved = session.execute(
-        update(Message).where(*where, col(Message.status).in_(FORWARD_FROM[receipt.status]))
-        .values(**_stage_values(receipt.status, at, receipt.error_code, receipt.error_reason))
-        .returning(col(Message.id), col(Message.conversation_id), col(Message.status))
-    ).first()
-    if moved is not None:
-        events.emit(session, events.MESSAGE_STATUS, message_id=moved.id, conversation_id=moved.conversation_id,
-                    status=moved.status, error_code=receipt.error_code if receipt.status == "failed" else None,
-                    error_reason=receipt.error_reason if receipt.status == "failed" else None)
-        return True
-    exists = session.execute(select(col(Message.id), col(Message.status)).where(*where)).first()
-    if exists is None:
-        session.add(PendingReceipt(
-            channel_id=channel_id, provider_message_id=receipt.provider_message_id, status=receipt.status,
-            at=at, error_code=receipt.error_code, error_reason=receipt.error_reason,
-        ))
-    elif receipt.status in ("delivered", "read") and exists.status != MessageStatus.failed.value:
-        _stamp_late(session, exists.id, receipt.status, at)
-    return False
-
-
 STAMPS = ("sent_at", "delivered_at", "read_at", "failed_at")
 
 
 def apply_receipts(*, session: Session, receipts: list[tuple[int, StatusUpdate]]) -> int:
-    """`apply_receipt` for a drained batch, in order, with a few set-based statements instead of one or
-    two per receipt. How many messages changed status.
+    """Receipts, (channel id, receipt) in the order they came, moving messages' statuses forward in a few
+    set-based statements (one receipt is a list of one). How many messages changed status.
 
     The batch's messages are read once (locked in key order on PostgreSQL; SQLite's writer lock is held
-    already) and each receipt is played in order against that state exactly as `apply_receipt` would:
-    a move forward stamps its moment (COALESCE: the first stamp stays) and emits MESSAGE_STATUS; a late
-    delivered or read only stamps; an unknown message keeps its receipt for later. Then one UPDATE per
-    batch writes every changed message, and one INSERT the kept receipts."""
+    already) and each receipt is played in order against that state: a move forward stamps its moment
+    (COALESCE: the first stamp stays) and emits MESSAGE_STATUS; a late delivered or read only stamps (a
+    read then a late delivered stays read); a receipt for a message not stored yet is kept for later
+    (`apply_pending_receipts`). Then one UPDATE per batch writes every changed message, and one INSERT
+    the kept receipts. A receipt that names Hub's reference settles a message left `unknown` (`_adopt`)."""
     if not receipts:
         return 0
     keys = {(channel_id, receipt.provider_message_id) for channel_id, receipt in receipts}
@@ -161,11 +135,11 @@ class _Found:
 
 def _adopt(session: Session, receipts: list[tuple[int, StatusUpdate]], current: dict[tuple[int, str], Any]
            ) -> list[int]:
-    """Receipts for an unknown provider id that name, by reference, a message whose worker died between
-    the provider's answer and storing it (still `sending` past its lease, or already `failed:
-    interrupted`): the provider says it took the message, so the message takes the provider id and goes
-    back to `sending`, and the receipts play on it like any other. A message whose worker may still record
-    it (its lease runs) is left alone: its receipts wait as before. The adopted ids."""
+    """Receipts for an unknown provider id that name, by reference, a message whose provider id Hub never
+    stored: `unknown` (a timeout, or its worker died after the call), still `sending` past its lease, or
+    `failed: interrupted` from before `unknown` existed. The provider says it took the message, so the
+    message takes the provider id and the receipts play on it like any other. A message whose worker may
+    still record it (its lease runs) is left alone: its receipts wait as before. The adopted ids."""
     wanted: dict[int, tuple[int, str]] = {}
     for channel_id, receipt in receipts:
         message_id = message_id_of(receipt.reference)
@@ -176,7 +150,8 @@ def _adopt(session: Session, receipts: list[tuple[int, StatusUpdate]], current: 
     now = utcnow()
     query = (select(col(Message.id), col(Message.channel_id), col(Message.conversation_id))
              .where(col(Message.id).in_(sorted(wanted)), col(Message.provider_message_id).is_(None),
-                    or_(and_(col(Message.status) == MessageStatus.sending.value, col(Message.lease_until) < now),
+                    or_(col(Message.status) == MessageStatus.unknown.value,
+                        and_(col(Message.status) == MessageStatus.sending.value, col(Message.lease_until) < now),
                         and_(col(Message.status) == MessageStatus.failed.value,
                              col(Message.error_code) == INTERRUPTED)))
              .order_by(col(Message.id)))
@@ -188,10 +163,10 @@ def _adopt(session: Session, receipts: list[tuple[int, StatusUpdate]], current: 
         if row.channel_id != channel_id:
             continue
         session.execute(update(Message).where(col(Message.id) == row.id).values(
-            provider_message_id=provider_id, status=MessageStatus.sending.value, lease_until=None,
+            provider_message_id=provider_id, status=MessageStatus.unknown.value, lease_until=None,
             error_code=None, error_reason=None, failed_at=None))
         current[(channel_id, provider_id)] = _Found(row.id, channel_id, provider_id, row.conversation_id,
-                                                    MessageStatus.sending.value)
+                                                    MessageStatus.unknown.value)
         adopted.append(row.id)
     return adopted
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from hub.api import pagination
 from hub.api.deps import CurrentUser, DbSession, StaffUser
 from hub.conversations import outbound, queries
-from hub.conversations.models import Conversation, Message
+from hub.conversations.models import Conversation, Message, MessageStatus
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -45,7 +45,11 @@ class MessageOut(BaseModel):
     kind: str
     text: str | None
     payload: dict[str, Any]
-    status: str
+    status: MessageStatus = Field(description=(
+        "`received` (inbound); outbound `queued`, `sending`, `sent`, `delivered`, `read` or `failed`; `unknown`: "
+        "the provider was called and never said whether it took the message (a timeout, or a worker that died "
+        "mid-send). An `unknown` message is never sent again by itself: a receipt settles it, or a person resends "
+        "it (`POST /api/v1/conversations/{id}/messages/{message_id}/resend`)."))
     provider_message_id: str | None
     error_code: str | None
     error_reason: str | None

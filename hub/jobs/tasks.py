@@ -8,9 +8,8 @@ import time
 from datetime import timedelta
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import col
 
-from channels.retry import backoff_seconds
 from hub import broker, metrics
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of, as_config
@@ -19,6 +18,7 @@ from hub.conversations.models import Conversation, ConversationStatus, Message, 
 from hub.db import session_scope, utcnow
 from hub.ingest import service as ingest
 from hub.media import service as media
+from hub.outbound import engine, throttle
 from hub.runtime import enqueue_once, release
 from hub.settings import get_settings
 
@@ -63,15 +63,17 @@ def drain_inbound(max_batches: int = 50) -> int:
 
 
 def send_message(message_id: int) -> str:
-    """Send one queued reply. A second run finds it claimed or sent and does nothing."""
+    """Send one queued message of a one-by-one sender (a reply, a bot's, a system notice) through the
+    delivery engine. A second run finds it claimed or settled and does nothing."""
     started = time.perf_counter()
     with session_scope() as session:
-        if not outbound.claim_for_sending(session=session, message_id=message_id):
+        if not engine.claim(session, [message_id], outbound.SEND_LEASE):
             return "skipped"
+        session.commit()
         message = session.get(Message, message_id)
         assert message is not None
         channel = session.get(Channel, message.channel_id)
-        assert channel is not None
+        assert channel is not None and channel.id is not None
         try:
             if "system" not in message.payload:
                 conversation = session.get(Conversation, message.conversation_id)
@@ -79,21 +81,28 @@ def send_message(message_id: int) -> str:
                 outbound.refuse_if_opted_out(session=session, conversation=conversation, channel=channel)
             out = outbound.build_outbound(session=session, message=message)
         except outbound.ReplyRefused as refused:
-            outbound.fail(session=session, message_id=message_id, code="no_address", reason=str(refused))
+            engine.fail(session, [message_id], "no_address", str(refused))
             return "failed"
-        config, attempts = as_config(channel), message.attempts
-    adapter = adapter_of(config.kind)
-    result = asyncio.run(adapter.send(config, out))
-    retry = attempts < outbound.MAX_SEND_ATTEMPTS
-    delay = timedelta(seconds=backoff_seconds(attempts, result.retry_after))
+        attempts = message.attempts
+        session.expunge(channel)
+    _take_token(channel)
+    [result] = asyncio.run(engine.send(channel, [out]))
     with session_scope() as session:
-        saved = outbound.record_result(session=session, message_id=message_id, result=result, retry=retry,
-                                       hold=delay)
-        status = saved.status
-    if status == MessageStatus.queued.value:
-        broker.queue("outbound").enqueue_in(delay, send_message, message_id)
+        recorded = engine.record(session, [engine.Outcome(message_id, result, attempts)])[message_id]
+    if recorded.status == MessageStatus.queued.value and recorded.due is not None:
+        broker.queue("outbound").enqueue_in(max(timedelta(0), recorded.due - utcnow()), send_message, message_id)
     metrics.JOB_SECONDS.labels("send_message").observe(time.perf_counter() - started)
-    return status
+    return recorded.status
+
+
+def _take_token(channel: Channel) -> None:
+    """A reply takes its token from the channel's bucket without waiting for it: a customer in a
+    conversation goes first, and a running broadcast slows down by as much."""
+    try:
+        assert channel.id is not None
+        throttle.take(channel.id, 1, throttle.rate_for(channel.kind))
+    except Exception as error:  # Redis down: the reply still goes
+        log.warning("could not count a reply against the channel's throttle: %s", error)
 
 
 def fetch_media(message_id: int) -> str:
@@ -153,15 +162,8 @@ def sweep() -> dict[str, int]:
     now = utcnow()
     counts = {"queued": 0, "interrupted": 0, "woken": 0}
     with session_scope() as session:
-        queued = session.exec(select(Message.id).where(
-            col(Message.status) == MessageStatus.queued.value, col(Message.created_at) < now - QUEUED_GRACE,
-            (col(Message.lease_until).is_(None)) | (col(Message.lease_until) < now)).limit(1000)).all()
-        interrupted = session.exec(select(Message.id).where(
-            col(Message.status) == MessageStatus.sending.value, col(Message.lease_until) < now)).all()
-        for message_id in interrupted:
-            assert message_id is not None
-            outbound.fail(session=session, message_id=message_id, code="interrupted",
-                          reason="the worker stopped while sending; it may not have gone out — check and retry")
+        queued = engine.due_for_job(session, now - QUEUED_GRACE, now)
+        interrupted = engine.mark_lapsed(session, now)  # `unknown`: never sent again by itself
         woken = session.execute(
             update(Conversation)
             .where(col(Conversation.status) == ConversationStatus.snoozed.value,

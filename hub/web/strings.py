@@ -37,6 +37,10 @@ STRINGS = {
     "attachment_n": N_("Attachment {n}"), "attachment_pending": N_("not downloaded yet"),
     "attachments": N_("Attachments"), "not_sent": N_("Not sent: {reason}"),
     "unknown_reason": N_("the provider gave no reason"), "retry": N_("Retry"),
+    "may_not_be_sent": N_("May not have been sent: the provider never confirmed it. Resend it only if the "
+                          "customer does not have it."),
+    "may_not_be_sent_resent": N_("May not have been sent; sent again as a new message."),
+    "resend": N_("Resend"),
     "private_note": N_("Private note"), "via_channel": N_("via {channel}"),
     "no_messages": N_("No messages yet."),
     "window_closed": N_("The customer's last message was more than {hours} hours ago, so this channel only "
@@ -188,8 +192,8 @@ CAMPAIGN_STRINGS = {
     "cmp_number": N_("Number"), "cmp_currency": N_("Currency"), "cmp_lifecycle_cells": N_("Lifecycle cells"),
     "cmp_remove": N_("Remove"), "cmp_remove_condition": N_("Remove the condition {kind}"),
     "cmp_segment_count": N_("{count} customers match"),
-    "cmp_interrupted_notice": N_("{count} recipients were interrupted: a worker stopped while their message was on "
-                                 "its way and the provider never confirmed it, so some of them may have it already."),
+    "cmp_unknown_notice": N_("{count} recipients may not have been sent their message: the provider never "
+                             "confirmed it, so some of them may have it already."),
     "cmp_resent": N_("Sending again to {count} recipients."),
     "cmp_delete_segment_confirm": N_("Delete the segment {name}? Campaigns using it keep their recipients."),
     "cmp_delete": N_("Delete"), "cmp_keep": N_("Keep it"), "cmp_edit": N_("Edit"), "cmp_edit_named": N_("Edit {name}"),
@@ -211,7 +215,8 @@ CAMPAIGN_STRINGS = {
     "cmp_new_campaign": N_("New campaign"),
     "cmp_stat_recipients": N_("Recipients"), "cmp_stat_skipped": N_("Skipped"), "cmp_stat_queued": N_("Waiting"),
     "cmp_stat_sent": N_("Sent"), "cmp_stat_delivered": N_("Delivered"), "cmp_stat_read": N_("Read"),
-    "cmp_stat_failed": N_("Failed"), "cmp_stat_replied": N_("Replied"), "cmp_stat_clicked": N_("Clicked"),
+    "cmp_stat_failed": N_("Failed"), "cmp_stat_unknown": N_("May not have been sent"),
+    "cmp_stat_replied": N_("Replied"), "cmp_stat_clicked": N_("Clicked"),
     "cmp_stat_converted": N_("Bought"),
     "cmp_status_draft": N_("Draft"), "cmp_status_scheduled": N_("Scheduled"), "cmp_status_running": N_("Sending"),
     "cmp_status_paused": N_("Paused"), "cmp_status_done": N_("Done"), "cmp_status_cancelled": N_("Cancelled"),

@@ -105,4 +105,4 @@ def apply_receipt(*, session: Session, channel_id: int, identity: str, message_i
     if not provider_id:
         return False
     receipt = StatusUpdate(provider_message_id=provider_id, status=status, at=utcnow())  # type: ignore[arg-type]
-    return conversations.apply_receipt(session=session, channel_id=channel_id, receipt=receipt)
+    return bool(conversations.apply_receipts(session=session, receipts=[(channel_id, receipt)]))

@@ -145,7 +145,7 @@ async def test_timeout_is_retryable(provider_server: Any, fixture: Any, monkeypa
 
     result = await ADAPTER.send(channel(provider_server.url), OutboundMessage(to=CUSTOMER, text="hi"))
 
-    assert not result.ok and not result.permanent
+    assert not result.ok and not result.permanent and result.error_code == "timeout"  # the engine: `unknown`
 
 
 async def test_unreachable_api_is_retryable() -> None:

@@ -104,10 +104,10 @@ def test_read_then_a_late_delivered_stays_read(backend):
     message_id = outbound_message(channel.id, "wamid.OUT")
     with session_scope() as session:
         read = receipt("wamid.OUT", "read", 2)
-        assert conversations.apply_receipt(session=session, channel_id=channel.id, receipt=read)
+        assert conversations.apply_receipts(session=session, receipts=[(channel.id, read)])
     with session_scope() as session:
-        assert not conversations.apply_receipt(session=session, channel_id=channel.id,
-                                               receipt=receipt("wamid.OUT", "delivered", 1))
+        assert not conversations.apply_receipts(session=session,
+                                                receipts=[(channel.id, receipt("wamid.OUT", "delivered", 1))])
     message = status_of(message_id)
     assert message.status == "read"
     assert message.read_at is not None and message.delivered_at is not None
@@ -117,27 +117,26 @@ def test_failed_is_final(backend):
     channel = make_channel("whatsapp_meta")
     message_id = outbound_message(channel.id, "wamid.F")
     with session_scope() as session:
-        conversations.apply_receipt(session=session, channel_id=channel.id, receipt=receipt("wamid.F", "failed",
-                                                                                            code="131047"))
+        conversations.apply_receipts(session=session, receipts=[(channel.id, receipt("wamid.F", "failed",
+                                                                                            code="131047"))])
     with session_scope() as session:
-        conversations.apply_receipt(session=session, channel_id=channel.id, receipt=receipt("wamid.F", "read", 1))
+        conversations.apply_receipts(session=session, receipts=[(channel.id, receipt("wamid.F", "read", 1))])
     message = status_of(message_id)
     assert (message.status, message.error_code, message.read_at) == ("failed", "131047", None)
 
 
 def test_a_receipt_before_its_message_is_kept_and_applied_when_the_message_is_sent(backend):
     from channels import SendResult
-    from hub.conversations import outbound
+    from hub import outbound
     from hub.conversations.models import PendingReceipt
 
     channel = make_channel("whatsapp_meta")
     message_id = outbound_message(channel.id, "placeholder", status="sending")
     with session_scope() as session:
-        assert not conversations.apply_receipt(session=session, channel_id=channel.id,
-                                               receipt=receipt("wamid.EARLY", "delivered"))
+        assert not conversations.apply_receipts(session=session,
+                                                receipts=[(channel.id, receipt("wamid.EARLY", "delivered"))])
     with session_scope() as session:
-        outbound.record_result(session=session, message_id=message_id, retry=True,
-                               result=SendResult(ok=True, provider_message_id="wamid.EARLY"))
+        outbound.record(session, [outbound.Outcome(message_id, SendResult(ok=True, provider_message_id="wamid.EARLY"))])
     message = status_of(message_id)
     assert message.status == "delivered"
     with session_scope() as session:

@@ -110,19 +110,20 @@ def test_a_transient_error_requeues_with_backoff_and_a_permanent_one_fails_with_
     assert len(bot_api.sends()) == 2
 
 
-def test_a_send_interrupted_by_a_dead_worker_is_marked_failed_not_sent_twice(backend, bot_api):
+def test_a_send_interrupted_by_a_dead_worker_is_unknown_not_sent_twice(backend, bot_api):
     from datetime import timedelta
 
+    from hub import outbound as engine
     from hub.db import utcnow
 
     message_id = queued_reply(bot_api)
     with session_scope() as session:
-        assert outbound.claim_for_sending(session=session, message_id=message_id)
+        assert engine.claim(session, [message_id], outbound.SEND_LEASE) == {message_id}
         row = session.get(Message, message_id)
         row.lease_until = utcnow() - timedelta(seconds=1)  # the worker died mid-send
         session.add(row)
     assert tasks.sweep()["interrupted"] == 1
     interrupted = message(message_id)
-    assert interrupted.status == "failed" and interrupted.error_code == "interrupted"
+    assert interrupted.status == "unknown" and interrupted.error_code == "interrupted"
     assert tasks.send_message(message_id) == "skipped"
     assert bot_api.sends() == []

@@ -23,7 +23,7 @@ from channels.sandbox import SandboxState
 from channels.sandbox.meta_events import envelope, status_value
 from channels.sandbox.serve import RunningSandbox, serve_sandbox
 from channels.sandbox.webhooks import meta_webhook
-from flows.campaigns import jobs, prepare, sender, service, stats, throttle
+from flows.campaigns import jobs, prepare, sender, service, stats
 from flows.campaigns.models import Campaign, CampaignStatus, Recipient
 from hub import broker
 from hub.channel_records.models import Channel
@@ -36,6 +36,7 @@ from hub.conversations.models import Message, PendingReceipt
 from hub.db import session_scope, utcnow
 from hub.jobs import tasks
 from hub.jobs.worker import HubWorker
+from hub.outbound import throttle
 from tests.conftest import start_process, wait_for
 from tests.factories import make_channel
 
@@ -135,7 +136,7 @@ def test_running_the_job_again_sends_nothing_twice(backend, sandbox):
         jobs.run_batch(campaign_id)
     assert set(calls(sandbox, channel_id).values()) == {1} and len(calls(sandbox, channel_id)) == 30
     assert states(campaign_id) == {"sent": 30}
-    assert tasks.sweep() == {"queued": 0, "interrupted": 0, "woken": 0}  # parked: not its business
+    assert tasks.sweep() == {"queued": 0, "interrupted": 0, "woken": 0}  # a broadcast's: not its business
 
 
 def test_a_429_is_retried_without_duplicates(backend, sandbox):
@@ -282,10 +283,9 @@ def test_a_worker_killed_at_random_points_never_calls_anyone_twice(pg_backend, s
                                       Message.error_code).outerjoin(Message, col(Message.id) == Recipient.message_id)
                                .where(col(Recipient.campaign_id) == campaign_id)).all()
         phones = dict(session.execute(select(ChannelIdentity.contact_id, ChannelIdentity.phone)).all())
-    # "interrupted" is the recipient's reason when the sender settles it, and the message's error code
-    # either way (the sweeper may fail the message first; tracking then copies its longer sentence)
-    interrupted = [row for row in rows if row.state == "failed"
-                   and (row.reason == prepare.INTERRUPTED or row.error_code == prepare.INTERRUPTED)]
+    # a message in flight when its worker died is `unknown`, and so is its recipient (the sweeper may mark the
+    # message first; the sender settles the recipient from it)
+    interrupted = [row for row in rows if row.state == "unknown" and row.error_code == prepare.INTERRUPTED]
     for row in rows:
         called = seen.get(phones[row.contact_id], 0)
         assert (row.state == "sent" and called == 1) or (row in interrupted and called <= 1), row
@@ -296,9 +296,9 @@ def test_a_worker_killed_at_random_points_never_calls_anyone_twice(pg_backend, s
         after = dict(session.execute(select(Recipient.contact_id, Recipient.state)
                                      .where(col(Recipient.campaign_id) == campaign_id)).all())
     for contact_id, state in after.items():  # now: sent exactly when the provider took it, once
-        assert state == ("sent" if seen.get(phones[contact_id], 0) == 1 else "failed"), (contact_id, state)
+        assert state == ("sent" if seen.get(phones[contact_id], 0) == 1 else "unknown"), (contact_id, state)
     print(f"kills={kills} interrupted={len(interrupted)}, of which the provider never got "
-          f"{sum(1 for state in after.values() if state == 'failed')}")
+          f"{sum(1 for state in after.values() if state == 'unknown')}")
 
 
 def deliver_receipts(sandbox: RunningSandbox, channel_id: int, stages: tuple[str, ...]) -> None:
@@ -315,8 +315,8 @@ def deliver_receipts(sandbox: RunningSandbox, channel_id: int, stages: tuple[str
 
 
 def test_receipts_bring_back_a_chunk_whose_worker_died_before_recording_it(backend, sandbox, monkeypatch):
-    """The provider took the chunk, the worker died before writing that down: the recipients end up `failed:
-    interrupted`. Graph's receipts carry the reference Hub sent (biz_opaque_callback_data), so when they come
+    """The provider took the chunk, the worker died before writing that down: the recipients end up `unknown`.
+    Graph's receipts carry the reference Hub sent (biz_opaque_callback_data), so when they come
     the messages take their wamids and the recipients count as sent, delivered and read after all."""
     campaign_id, channel_id = make_campaign(sandbox, 3)
 
@@ -333,9 +333,9 @@ def test_receipts_bring_back_a_chunk_whose_worker_died_before_recording_it(backe
         session.execute(update(Recipient).where(col(Recipient.campaign_id) == campaign_id).values(lease_until=past))
         session.execute(update(Message).where(col(Message.channel_id) == channel_id).values(lease_until=past))
     sender.send_batch(campaign_id)
-    assert states(campaign_id) == {"failed": 3}
+    assert states(campaign_id) == {"unknown": 3}
     with session_scope() as session:
-        assert stats.counts(session, campaign_id)["failed"] == 3
+        assert stats.report(session, campaign_id)["unknown"] == 3
     deliver_receipts(sandbox, channel_id, ("sent", "delivered", "read"))
 
     assert states(campaign_id) == {"sent": 3}
@@ -375,7 +375,7 @@ def test_a_receipt_never_takes_a_message_its_worker_may_still_record(backend, sa
         assert session.execute(select(func.count()).select_from(PendingReceipt)).scalar_one() == 2
 
 
-def test_interrupted_recipients_the_provider_never_got_can_be_sent_again(backend, sandbox, monkeypatch):
+def test_unknown_recipients_the_provider_never_got_can_be_sent_again(backend, sandbox, monkeypatch):
     """The worker dies after claiming a chunk and before any call left: nobody has the message, no receipt
     will come. The marketer sends to them again: each gets it once, and the campaign ends done."""
     campaign_id, channel_id = make_campaign(sandbox, 3)
@@ -392,11 +392,11 @@ def test_interrupted_recipients_the_provider_never_got_can_be_sent_again(backend
         session.execute(update(Recipient).where(col(Recipient.campaign_id) == campaign_id).values(lease_until=past))
         session.execute(update(Message).where(col(Message.channel_id) == channel_id).values(lease_until=past))
     sender.send_batch(campaign_id)
-    assert states(campaign_id) == {"failed": 3} and len(calls(sandbox, channel_id)) == 0
+    assert states(campaign_id) == {"unknown": 3} and len(calls(sandbox, channel_id)) == 0
     assert campaign_status(campaign_id) == CampaignStatus.done.value
     with session_scope() as session:
         assert stats.report(session, campaign_id)["interrupted"] == 3
-        campaign, resent = service.resend_interrupted(session=session, campaign_id=campaign_id)
+        campaign, resent = service.resend_unknown(session=session, campaign_id=campaign_id)
     assert resent == 3 and campaign.status == CampaignStatus.running.value
     run_until_done(campaign_id)
     assert states(campaign_id) == {"sent": 3}
@@ -405,4 +405,4 @@ def test_interrupted_recipients_the_provider_never_got_can_be_sent_again(backend
         assert stats.report(session, campaign_id)["interrupted"] == 0
         keys = sorted(session.execute(select(Message.client_key).where(col(Message.channel_id) == channel_id))
                       .scalars())
-    assert len(keys) == 6 and sum(":interrupted:" in key for key in keys) == 3  # the failed ones stay, renamed
+    assert len(keys) == 6 and sum(":was:" in key for key in keys) == 3  # the unknown ones stay, their keys freed

@@ -15,6 +15,7 @@ from flows.campaigns import service, stats
 from flows.campaigns.models import Campaign, Recipient
 from flows.campaigns.personalise import message_for
 from hub import broker, composition, events
+from hub import outbound as engine
 from hub.channel_records.models import Channel
 from hub.composition import create_app
 from hub.contacts.models import ChannelIdentity, Contact
@@ -78,8 +79,9 @@ def send_all(campaign_id: int, channel_id: int) -> dict[int, tuple[int, str]]:
             message, _ = outbound.queue_reply(session=session, conversation=conversation, author_id=None, kind=kind,
                                               text=text, payload=payload, client_key=f"broadcast:{recipient.id}")
             provider_id = f"tg-{recipient.id}"
-            outbound.record_result(session=session, message_id=message.id or 0, retry=False,
-                                   result=SendResult(ok=True, provider_message_id=provider_id))
+            assert engine.claim(session, [message.id or 0], outbound.SEND_LEASE)
+            engine.record(session, [engine.Outcome(message.id or 0,
+                                                   SendResult(ok=True, provider_message_id=provider_id))])
             recipient.message_id, recipient.state = message.id, "sent"
             session.add(recipient)
             link = payload["buttons"][0]["url"]
@@ -127,10 +129,10 @@ def test_random_out_of_order_duplicated_events_match_an_independent_truth(backen
                 if what == "reply":
                     assert customer_writes(session, conversation_id, f"in-{number}", "想要 M 碼") is not None
                 else:
-                    conversations.apply_receipt(session=session, channel_id=channel_id, receipt=StatusUpdate(
+                    conversations.apply_receipts(session=session, receipts=[(channel_id, StatusUpdate(
                         provider_message_id=f"tg-{rid}", status=what, at=datetime.now(UTC),  # type: ignore[arg-type]
                         error_code="E1" if what == "failed" else None,
-                        error_reason="blocked" if what == "failed" else None))
+                        error_reason="blocked" if what == "failed" else None))])
             if number % 5 == 0 or what == "delivered":  # jobs run late and in batches, as in production
                 run_jobs()
         run_jobs()
@@ -205,10 +207,10 @@ def test_receipts_committed_together_count_as_one_by_one(backend: object) -> Non
     for half in halves:  # two commits, each with many receipts, out of order and repeated
         with session_scope() as session:
             for what, rid in half:
-                conversations.apply_receipt(session=session, channel_id=channel_id, receipt=StatusUpdate(
+                conversations.apply_receipts(session=session, receipts=[(channel_id, StatusUpdate(
                     provider_message_id=f"tg-{rid}", status=what, at=datetime.now(UTC),  # type: ignore[arg-type]
                     error_code="E1" if what == "failed" else None,
-                    error_reason="blocked" if what == "failed" else None))
+                    error_reason="blocked" if what == "failed" else None))])
     assert broker.queue("inbound").count <= 2  # one job per commit, not one per receipt
     run_jobs()
     run_jobs()  # idempotent

@@ -75,8 +75,8 @@ def test_a_batch_of_receipts_ends_exactly_where_one_at_a_time_does(backend: obje
         moved_one = 0
         for n, status, minute in plan:
             with session_scope() as session:
-                moved_one += conversations.apply_receipt(session=session, channel_id=channel_id,
-                                                         receipt=receipt(f"a{trial}-", n, status, minute))
+                moved_one += conversations.apply_receipts(session=session, receipts=[
+                    (channel_id, receipt(f"a{trial}-", n, status, minute))])
         seen.clear()
         with session_scope() as session:
             moved = conversations.apply_receipts(session=session, receipts=[

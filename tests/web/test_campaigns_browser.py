@@ -194,17 +194,19 @@ def test_a_running_campaign_can_be_paused_and_resumed(new_page, hub_server, page
 
 
 
-def test_interrupted_recipients_are_shown_and_can_be_sent_again(new_page, hub_server, page_errors):
+def test_recipients_that_may_not_have_been_sent_are_shown_and_can_be_sent_again(new_page, hub_server, page_errors):
     channels = shop()
     with session_scope() as session:
         campaign = Campaign(name="Flash sale", status="done", launched_at=utcnow(), finished_at=utcnow(),
                             channel_ids=[channels["whatsapp"]], variants=[{"name": "A", "weight": 100, "text": "Hi"}])
         session.add(campaign)
         session.flush()
-        for contact_id in session.exec(select(Contact.id)).all()[:2]:  # their worker died mid-send
-            session.add(Recipient(campaign_id=campaign.id or 0, contact_id=contact_id or 0,
-                                  channel_id=channels["whatsapp"], state="failed", reason="interrupted",
-                                  failed_at=utcnow()))
+        first, second = session.exec(select(Contact.id)).all()[:2]
+        session.add(Recipient(campaign_id=campaign.id or 0, contact_id=first or 0,  # the provider never answered
+                              channel_id=channels["whatsapp"], state="unknown", reason="timeout"))
+        session.add(Recipient(campaign_id=campaign.id or 0, contact_id=second or 0,  # as before `unknown` existed
+                              channel_id=channels["whatsapp"], state="failed", reason="interrupted",
+                              failed_at=utcnow()))
         campaign_id = campaign.id
     page = new_page()
     sign_in(page, "mia@shop.test")
@@ -212,7 +214,7 @@ def test_interrupted_recipients_are_shown_and_can_be_sent_again(new_page, hub_se
     page.get_by_role("button", name="Report of Flash sale").click()
     notice = page.locator("#report-interrupted")
     expect(notice).to_be_visible()
-    expect(notice).to_contain_text("2 recipients were interrupted")
+    expect(notice).to_contain_text("2 recipients may not have been sent their message")
     page.get_by_role("button", name="Send to them again").click()
     expect(page.locator("#saved")).to_contain_text("Sending again to 2 recipients.")
     expect(notice).to_be_hidden()
@@ -222,7 +224,7 @@ def test_interrupted_recipients_are_shown_and_can_be_sent_again(new_page, hub_se
     with session_scope() as session:
         outcomes = set(session.exec(select(Recipient.state, Recipient.reason)
                                     .where(col(Recipient.campaign_id) == campaign_id)).all())
-    assert outcomes and all(reason != "interrupted" for _, reason in outcomes)
+    assert outcomes and all(reason != "interrupted" and state != "unknown" for state, reason in outcomes)
     assert page_errors == []
 
 

@@ -13,7 +13,7 @@ from sqlmodel import select
 from channels import StatusUpdate
 from hub import events
 from hub.conversations.models import Conversation, Message
-from hub.conversations.service import apply_receipt
+from hub.conversations.service import apply_receipts
 from hub.db import session_scope, utcnow
 from tests.conftest import wait_for
 from tests.factories import PASSWORD, make_channel, make_team, make_user, telegram_headers, telegram_update
@@ -71,8 +71,8 @@ def test_a_conversation_arrives_live_and_the_reply_ticks_to_delivered(new_page, 
 
     provider_id = wait_for(sent_id, timeout=JOB_WAIT)
     with session_scope() as session:
-        apply_receipt(session=session, channel_id=channel_id,
-                      receipt=StatusUpdate(provider_message_id=provider_id, status="delivered", at=utcnow()))
+        apply_receipts(session=session, receipts=[
+            (channel_id, StatusUpdate(provider_message_id=provider_id, status="delivered", at=utcnow()))])
     expect(reply.locator(".tick")).to_have_attribute("aria-label", "Delivered")
     expect(reply.locator(".tick")).to_have_text("✓✓")
     assert page_errors == []
@@ -99,16 +99,16 @@ def test_a_late_sent_event_never_moves_a_delivered_tick_back(new_page, hub_serve
     first, second = wait_for(both_sent, timeout=JOB_WAIT)
     for message in (first, second):
         with session_scope() as session:
-            apply_receipt(session=session, channel_id=channel_id, receipt=StatusUpdate(
-                provider_message_id=message.provider_message_id or "", status="delivered", at=utcnow()))
+            apply_receipts(session=session, receipts=[(channel_id, StatusUpdate(
+                provider_message_id=message.provider_message_id or "", status="delivered", at=utcnow()))])
     ticks = [page.locator("#thread .msg-out", has_text=text).locator(".tick") for text in ("一つ目", "二つ目")]
     for tick in ticks:
         expect(tick).to_have_attribute("aria-label", "Delivered")
     with session_scope() as session:  # one batch, in this order: a stale "sent" for the first, then a read
         events.emit(session, events.MESSAGE_STATUS, message_id=first.id, conversation_id=first.conversation_id,
                     status="sent", error_code=None, error_reason=None)
-        apply_receipt(session=session, channel_id=channel_id, receipt=StatusUpdate(
-            provider_message_id=second.provider_message_id or "", status="read", at=utcnow()))
+        apply_receipts(session=session, receipts=[(channel_id, StatusUpdate(
+            provider_message_id=second.provider_message_id or "", status="read", at=utcnow()))])
     expect(ticks[1]).to_have_attribute("aria-label", "Read")
     assert ticks[0].get_attribute("aria-label") == "Delivered"
     assert ticks[0].inner_text() == "✓✓"

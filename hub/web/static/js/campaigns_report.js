@@ -105,13 +105,15 @@ async function refresh() {
   schedule();
 }
 
-/* Recipients whose worker died with their message in flight, never confirmed by the provider: the marketer
- * may send to them again (POST /api/v1/campaigns/{id}/resend-interrupted). */
+/* Recipients whose message may not have been sent (`unknown`: the provider never answered or a worker died
+ * with it in flight, and no receipt said it arrived): the marketer may send to them again
+ * (POST /api/v1/campaigns/{id}/resend-unknown); nothing does it by itself. */
 function drawInterrupted(stats) {
-  const count = stats.interrupted || 0;
+  const count = stats.unknown || 0;
   const box = $("#report-interrupted");
   box.hidden = count === 0 || stats.status === "cancelled";
-  $("#report-interrupted-text").textContent = t("cmp_interrupted_notice", { count });
+  box.dataset.count = count;
+  $("#report-interrupted-text").textContent = t("cmp_unknown_notice", { count });
 }
 
 /* Why recipients were skipped or failed, counted by reason (the CSV has each one). */
@@ -126,7 +128,7 @@ function drawReasons(stats) {
 async function resend() {
   if (!state.campaign) return;
   try {
-    const answer = await call(`/api/v1/campaigns/${state.campaign.id}/resend-interrupted`, { method: "POST" });
+    const answer = await call(`/api/v1/campaigns/${state.campaign.id}/resend-unknown`, { method: "POST" });
     state.campaign.status = answer.status;
     notify(t("cmp_resent", { count: answer.resent }));
     afterChange();

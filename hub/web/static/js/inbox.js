@@ -145,7 +145,7 @@ async function loadThread({ scroll = true } = {}) {
   controls.render(detail);
   composer.show(detail);
   renderContact(contactEl, detail, openConversation);
-  renderThread(threadEl, messages, retry);
+  renderThread(threadEl, messages, retry, resend);
   if (scroll || nearBottom) threadEl.scrollTop = threadEl.scrollHeight;  // after the header and composer took their room
   if (conversation.unread_count > 0 && document.visibilityState === "visible") {
     markRead(id);
@@ -191,6 +191,16 @@ async function retry(messageId) {
   }
 }
 
+/* Only on the agent's click: a new message with the same content (the old one stays, it may still arrive). */
+async function resend(message) {
+  try {
+    await api(`/api/v1/conversations/${message.conversation_id}/messages/${message.id}/resend`, { method: "POST" });
+    refreshThread();
+  } catch (error) {
+    announce(error.message);
+  }
+}
+
 function onEvent(name, data) {
   const mine = contactConversationIds().includes(data.conversation_id)
     || (name.startsWith("order.") && state.detail !== null && data.contact_id === state.detail.contact.id);
@@ -200,7 +210,7 @@ function onEvent(name, data) {
       Object.assign(message, { status: laterStatus(message.status, data.status), error_code: data.error_code ?? message.error_code,
         error_reason: data.error_reason ?? message.error_reason });
       if (data.attachments !== undefined) refreshThread();
-      else updateStatus(threadEl, message, retry);
+      else updateStatus(threadEl, message, retry, resend);
     } else if (mine) {
       refreshThread();
     }

@@ -5,7 +5,7 @@ import { t, clock, day, full } from "./i18n.js";
 
 const TICKS = { queued: "🕓", sending: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓" };
 
-const PROGRESS = { queued: 0, sending: 1, sent: 2, delivered: 3, read: 4 };
+const PROGRESS = { queued: 0, sending: 1, unknown: 1.5, sent: 2, delivered: 3, read: 4 };
 
 /** The status to show when `incoming` arrives for a message showing `current`. Announcements can cross
  * (the worker's "sent" comes after its commit, the phone's "delivered" may come first), so a tick never
@@ -84,7 +84,18 @@ function failure(message, onRetry) {
     h("button", { type: "button", class: "btn btn-small", onclick: () => onRetry(message.id), text: t("retry") }));
 }
 
-export function messageElement(message, onRetry) {
+/* The provider never said whether it took this message: a person decides to send it again (a new message),
+ * nothing does it by itself. Once resent, the old one says so and offers nothing more. */
+function mayNotHaveBeenSent(message, onResend) {
+  if (message.status !== "unknown") return null;
+  const resent = message.error_code === "resent";
+  return h("div", { class: "msg-unknown", role: "status" },
+    h("span", { text: t(resent ? "may_not_be_sent_resent" : "may_not_be_sent") }),
+    resent || !onResend ? null : h("button", { type: "button", class: "btn btn-small msg-resend",
+      onclick: () => onResend(message), text: t("resend") }));
+}
+
+export function messageElement(message, onRetry, onResend) {
   const note = message.kind === "note";
   const side = note ? "note" : message.direction === "inbound" ? "in" : "out";
   const meta = [];
@@ -98,10 +109,11 @@ export function messageElement(message, onRetry) {
     h("footer", { class: "msg-foot" },
       h("time", { datetime: message.created_at, title: full(message.created_at), text: clock(message.created_at) }),
       message.direction === "outbound" && !note ? tick(message.status) : null),
-    failure(message, onRetry));
+    failure(message, onRetry),
+    mayNotHaveBeenSent(message, onResend));
 }
 
-export function renderThread(container, messages, onRetry) {
+export function renderThread(container, messages, onRetry, onResend) {
   clear(container);
   if (!messages.length) {
     container.append(h("p", { class: "empty", text: t("no_messages") }));
@@ -115,13 +127,13 @@ export function renderThread(container, messages, onRetry) {
       container.append(h("div", { class: "day", role: "separator", text: day(at) }));
       lastDay = thisDay;
     }
-    container.append(messageElement(message, onRetry));
+    container.append(messageElement(message, onRetry, onResend));
   }
 }
 
 /** Move one message's tick (or failure) in place, from a live `message.status` event. */
-export function updateStatus(container, message, onRetry) {
+export function updateStatus(container, message, onRetry, onResend) {
   const old = container.querySelector(`article.msg[data-id="${Number(message.id)}"]`);
-  if (old) old.replaceWith(messageElement(message, onRetry));
+  if (old) old.replaceWith(messageElement(message, onRetry, onResend));
   return Boolean(old);
 }

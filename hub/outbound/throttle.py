@@ -1,4 +1,5 @@
-"""A token bucket in Redis, one per channel, shared by every worker that sends on it.
+"""The engine's throttle: a token bucket in Redis, one per channel, shared by every worker and every
+sender (replies, broadcasts, flows) that sends on it.
 
 One Lua script refills the bucket at `rate` tokens a second up to `burst`, takes `n` tokens and
 answers how long the caller must wait before sending them. Tokens may go into debt: the caller
@@ -12,7 +13,6 @@ import time
 
 import redis
 
-from flows.campaigns.models import Campaign
 from hub import broker
 
 PUBLISHED_RATES: dict[str, float] = {
@@ -55,10 +55,10 @@ return tostring(wait * 1000)
 """
 
 
-def rate_for(campaign: Campaign, channel_kind: str) -> float:
-    """Messages a second: the campaign's own throttle, else the provider's published rate."""
-    if campaign.throttle_per_second and campaign.throttle_per_second > 0:
-        return float(campaign.throttle_per_second)
+def rate_for(channel_kind: str, own: float | None = None) -> float:
+    """Messages a second: the sender's own throttle (a campaign's), else the provider's published rate."""
+    if own and own > 0:
+        return float(own)
     return PUBLISHED_RATES.get(channel_kind, FALLBACK_RATE)
 
 
