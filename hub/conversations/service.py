@@ -12,7 +12,9 @@ from sqlmodel import Session, col, select
 
 from channels.types import InboundMessage, StatusUpdate
 from hub import events
+from hub.conversations import activity
 from hub.conversations.models import (
+    ActivityKind,
     Conversation,
     ConversationStatus,
     Message,
@@ -56,6 +58,8 @@ def open_for(*, session: Session, contact_id: int, channel_id: int) -> tuple[Con
         conversation.resolved_at = None
         conversation.snoozed_until = None
         session.add(conversation)
+        activity.record(session, conversation_id=conversation.id or 0, kind=ActivityKind.reopened,
+                        actor=activity.CUSTOMER, reason="the customer wrote again")
         events.emit(session, events.CONVERSATION_OPENED, conversation_id=conversation.id,
                     channel_id=channel_id, contact_id=contact_id)
         return conversation, True

@@ -20,6 +20,8 @@ from hub import events
 from hub.channel_records.models import Channel
 from hub.contacts import locales
 from hub.contacts.identities import StoredIdentity, stored
+from hub.conversations import activity
+from hub.conversations.models import ActivityKind
 from hub.db import as_utc, rows_by_pairs, utcnow
 
 Key = tuple[str, str]
@@ -240,6 +242,8 @@ def _reopen(session: Session, found: dict[tuple[int, int], tuple[int, str]]) -> 
     for (contact_id, channel_id), cid in closed:
         events.emit(session, events.CONVERSATION_OPENED, conversation_id=cid, channel_id=channel_id,
                     contact_id=contact_id)
+    activity.record_many(session, conversation_ids=[cid for _, cid in closed], kind=ActivityKind.reopened,
+                         actor=activity.CUSTOMER, reason="the customer wrote again")
 
 
 def store(session: Session, arrivals: list[Arrival]) -> list[Stored]:

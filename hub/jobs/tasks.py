@@ -14,8 +14,8 @@ from channels.retry import backoff_seconds
 from hub import broker, metrics
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of, as_config
-from hub.conversations import outbound
-from hub.conversations.models import Conversation, ConversationStatus, Message, MessageStatus
+from hub.conversations import activity, outbound
+from hub.conversations.models import ActivityKind, Conversation, ConversationStatus, Message, MessageStatus
 from hub.db import session_scope, utcnow
 from hub.ingest import service as ingest
 from hub.media import service as media
@@ -163,8 +163,11 @@ def sweep(stale_after: timedelta = STALE_EVENT) -> dict[str, int]:
             .where(col(Conversation.status) == ConversationStatus.snoozed.value,
                    col(Conversation.snoozed_until) <= now)
             .values(status=ConversationStatus.open.value, snoozed_until=None)
-        )
-        counts["woken"] = woken.rowcount or 0  # type: ignore[attr-defined]
+            .returning(col(Conversation.id))
+        ).scalars().all()
+        activity.record_many(session, conversation_ids=list(woken), kind=ActivityKind.reopened, actor=activity.SYSTEM,
+                             reason="the snooze ended")
+        counts["woken"] = len(woken)
         counts["interrupted"] = len(interrupted)
     if counts["events"]:
         broker.connection().delete(broker.key("ingest", "scheduled"))
