@@ -14,7 +14,8 @@ from hub.search.service import (
     matching_conversations,
     newest_matches,
     normalise,
+    snippet,
 )
 
 __all__ = ["INDEX_OBJECTS", "SNIPPET", "Match", "include_object", "matching_conversations", "newest_matches",
-           "normalise"]
+           "normalise", "snippet"]

@@ -291,6 +291,28 @@ STAFF_STRINGS = {
     "bulk_pick": N_("Select {name}"), "bulk_count": N_("{count} selected"),
     "bulk_done": N_("Done for {count} conversations."),
     "bulk_failed": N_("{count} conversations were not changed: {reason}"),
+    # the list's search scope and matches, the thread's activity lines, where each tag came from
+    "searching_in": N_("Searching in:"),
+    "all_statuses": N_("All statuses"),
+    "search_match": N_("Matching message"),
+    "act_tagged": N_("Tagged {tag}"),
+    "act_contact_tagged": N_("Customer tagged {tag}"),
+    "act_untagged": N_("Tag {tag} removed"),
+    "act_assigned": N_("Assigned to {assignee}"),
+    "act_reassigned": N_("Reassigned to {assignee}"),
+    "act_unassigned": N_("Unassigned"),
+    "act_resolved": N_("Resolved"),
+    "act_reopened": N_("Reopened"),
+    "act_pending": N_("Set to pending"),
+    "act_snoozed": N_("Snoozed"),
+    "by_agent": N_("by {name}"),
+    "by_rule": N_("by rule {rule}"),
+    "by_classifier": N_("by the classifier (confidence {confidence})"),
+    "by_policy": N_("by the assignment policy: {policy}"),
+    "by_customer": N_("the customer wrote again"),
+    "by_system": N_("automatically"),
+    "tag_by": N_("{tag} — {source}"),
+    "activity_log": N_("Activity"),
 }
 STRINGS.update(STAFF_STRINGS)
 

@@ -1,5 +1,6 @@
 // The thread header's controls: status (with snooze), assignee and tags.
 
+import { tagTitle } from "./activity.js";
 import { api } from "./api.js";
 import { clear, h } from "./dom.js";
 import { t } from "./i18n.js";
@@ -78,7 +79,8 @@ export class Controls {
       const name = tagInput.value.trim();
       if (name) this.call(`/api/v1/conversations/${id}/tags/${encodeURIComponent(name)}`);
     } }, tagInput, h("button", { type: "submit", class: "btn btn-small", text: t("add") }));
-    const tags = h("ul", { class: "chips", "aria-label": t("tags") }, conversation.tags.map((tag) => h("li", { class: "tag" },
+    const tags = h("ul", { class: "chips", "aria-label": t("tags") }, conversation.tags.map((tag) => h("li", { class: "tag",
+      title: tagTitle(tag, conversation.tag_details) },
       h("span", { text: tag }),
       h("button", { type: "button", class: "chip-remove", "aria-label": t("remove_tag", { tag }), text: "×",
         onclick: () => this.call(`/api/v1/conversations/${id}/tags/${encodeURIComponent(tag)}`, "DELETE") }))));
