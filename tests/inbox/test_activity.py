@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from hub.agents.models import User
+from hub.agents.models import TeamMember, User
 from hub.conversations.models import Conversation
 from hub.db import session_scope
 from hub.ingest.service import receive
@@ -28,7 +28,8 @@ def test_a_rules_tag_names_the_rule_in_the_thread_the_conversation_and_the_conta
     rule("退款", keywords("退款"), tag="退款")
     rule("VIP watch", keywords("退款"), tag="watch", target="tag_contact")
     with session_scope() as session:
-        message = receive(session=session, channel_id=world.channel_a, inbound=inbound("wamid.R1", "+85291110000", "我想退款"))
+        message = receive(session=session, channel_id=world.channel_a,
+                          inbound=inbound("wamid.R1", "+85291110000", "我想退款"))
     assert jobs.apply_rules(message.id) == "2 tags added"
     headers = token_for(client, "a@shop.test")
 
@@ -40,7 +41,8 @@ def test_a_rules_tag_names_the_rule_in_the_thread_the_conversation_and_the_conta
     listed = client.get("/api/v1/conversations", params={"tag": "退款"}, headers=headers).json()["items"]
     assert listed[0]["tag_details"][0]["rule_name"] == "退款"
     contact = client.get(f"/api/v1/contacts/{world.contact_a}", headers=headers).json()
-    assert [(t["name"], t["source"], t["rule_name"]) for t in contact["tag_details"]] == [("watch", "rule", "VIP watch")]
+    assert [(t["name"], t["source"], t["rule_name"]) for t in contact["tag_details"]] == [
+        ("watch", "rule", "VIP watch")]
 
 
 def test_a_classifier_tag_carries_its_confidence(client, world):
@@ -61,7 +63,6 @@ def test_agents_assigning_tagging_resolving_and_the_customer_reopening_are_all_i
         colleague = User(email="c@shop.test", name="Kit", role="agent", password_hash="x")
         session.add(colleague)
         session.flush()
-        from hub.agents.models import TeamMember
         session.add(TeamMember(team_id=world.team_a, user_id=colleague.id))
         colleague_id = colleague.id
     cid = world.conversation_a
