@@ -29,11 +29,13 @@ def upgrade() -> None:
     sa.Column('policy', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('tag', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('team_id', sa.Integer(), nullable=True),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['agent_id'], ['users.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['team.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('conversation_activity', schema=None) as batch_op:

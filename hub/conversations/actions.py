@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hub import events
-from hub.agents.models import User
+from hub.agents.models import Team, User
 from hub.agents.service import can_see_conversations
 from hub.channel_records.models import Channel
 from hub.conversations import activity, outbound
@@ -63,6 +63,23 @@ def set_status(*, session: Session, conversation: Conversation, status: str,
         activity.record(session, conversation_id=conversation.id or 0, kind=kind, actor=activity.Actor.agent(actor_id))
     events.emit(session, events.CONVERSATION_UPDATED, conversation_id=conversation.id, status=status)
     return conversation
+
+
+def hand_to_team(*, session: Session, conversation: Conversation, team_id: int | None,
+                 actor_id: int | None) -> bool:
+    """Hand the conversation to another team (None: back to its channel's team); False when nothing changed.
+
+    Its agents see it from now on (`hub.conversations.teams`); an assignee keeps it."""
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise ActionRefused("no such team")
+    if conversation.team_id == team_id:
+        return False
+    session.execute(update(Conversation).where(col(Conversation.id) == conversation.id).values(team_id=team_id))
+    session.refresh(conversation)
+    activity.record(session, conversation_id=conversation.id or 0, kind=ActivityKind.team_changed, team_id=team_id,
+                    actor=activity.Actor.agent(actor_id))
+    events.emit(session, events.CONVERSATION_UPDATED, conversation_id=conversation.id, team_id=team_id)
+    return True
 
 
 def clean_tag(name: str) -> str:

@@ -40,6 +40,11 @@ class AssignIn(BaseModel):
     assignee_id: int | None = Field(description="an agent or admin who may see the conversation; null unassigns")
 
 
+class TeamIn(BaseModel):
+    team_id: int | None = Field(description="the team that handles it from now on; null: its channel's team again",
+                                examples=[2])
+
+
 class StatusIn(BaseModel):
     status: Literal["open", "pending", "snoozed", "resolved"]
     snoozed_until: datetime | None = Field(default=None, description="required with `snoozed`; ISO 8601")
@@ -114,6 +119,21 @@ def assign(conversation_id: Id, body: AssignIn, session: DbSession, user: StaffU
         if queries.visible(session=session, user=target, conversation_id=conversation_id) is None:
             raise HTTPException(422, f"{target.name} is not in a team that handles this conversation's channel")
     assignment.assign_manually(session=session, conversation=conversation, assignee_id=body.assignee_id, actor=user)
+    session.commit()
+    return _state(session, conversation)
+
+
+@router.post("/conversations/{conversation_id}/team", response_model=ConversationState)
+def hand_to_team(conversation_id: Id, body: TeamIn, session: DbSession, user: StaffUser) -> ConversationState:
+    """Hand the conversation to another team: it belongs to the team of its channel unless handed to another,
+    and the `team_id` filter, access and assignment follow that. Its assignee keeps it."""
+    if user.role not in (Role.admin, Role.agent):
+        raise HTTPException(403, "only agents and admins hand conversations to a team")
+    conversation = _conversation(session, user, conversation_id)
+    try:
+        actions.hand_to_team(session=session, conversation=conversation, team_id=body.team_id, actor_id=user.id)
+    except ActionRefused as error:
+        raise _refused(error) from None
     session.commit()
     return _state(session, conversation)
 

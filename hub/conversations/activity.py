@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from hub.agents.models import User
+from hub.agents.models import Team, User
 from hub.conversations.models import ActivityKind, ActorKind, ConversationActivity
 from hub.db import utcnow
 from hub.tags.details import source_kind
@@ -50,12 +50,12 @@ CUSTOMER = Actor(ActorKind.customer)
 
 
 def record(session: Session, *, conversation_id: int, kind: ActivityKind, actor: Actor, tag: str | None = None,
-           assignee_id: int | None = None, reason: str | None = None) -> None:
+           assignee_id: int | None = None, team_id: int | None = None, reason: str | None = None) -> None:
     """Add one line in the caller's transaction."""
     session.add(ConversationActivity(
         conversation_id=conversation_id, kind=kind.value, actor=actor.kind.value, agent_id=actor.agent_id,
         rule_id=actor.rule_id, rule_name=actor.rule_name, confidence=actor.confidence, policy=actor.policy,
-        tag=tag, assignee_id=assignee_id, reason=reason[:500] if reason else None))
+        tag=tag, assignee_id=assignee_id, team_id=team_id, reason=reason[:500] if reason else None))
 
 
 def lines(session: Session, *, conversation_id: int, limit: int = 200) -> list[ConversationActivity]:
@@ -75,7 +75,7 @@ def record_many(session: Session, *, conversation_ids: list[int], kind: Activity
     session.execute(insert(ConversationActivity), [
         {"conversation_id": cid, "kind": kind.value, "actor": actor.kind.value, "agent_id": actor.agent_id,
          "rule_id": actor.rule_id, "rule_name": actor.rule_name, "confidence": actor.confidence,
-         "policy": actor.policy, "tag": None, "assignee_id": None, "reason": reason, "created_at": now}
+         "policy": actor.policy, "tag": None, "assignee_id": None, "team_id": None, "reason": reason, "created_at": now}
         for cid in conversation_ids])
 
 
@@ -84,3 +84,10 @@ def user_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return {int(i): str(name) for i, name in session.execute(select(User.id, User.name).where(col(User.id).in_(ids)))}
+
+
+def team_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """Teams' names for the lines that mention them."""
+    if not ids:
+        return {}
+    return {int(i): str(name) for i, name in session.execute(select(Team.id, Team.name).where(col(Team.id).in_(ids)))}

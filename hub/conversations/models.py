@@ -110,6 +110,7 @@ class ActivityKind(StrEnum):
     reopened = "reopened"
     pending = "pending"
     snoozed = "snoozed"
+    team_changed = "team_changed"
 
 
 class ActorKind(StrEnum):
@@ -140,6 +141,7 @@ class ConversationActivity(SQLModel, table=True):
     policy: str | None = Field(default=None, max_length=40)
     tag: str | None = Field(default=None, max_length=100)
     assignee_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="SET NULL")
     reason: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -65,7 +65,8 @@ class ActivityOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"example": {
         "id": 88, "conversation_id": 12, "kind": "tagged", "actor": "rule", "agent_id": None, "agent_name": None,
         "rule_id": 3, "rule_name": "退款", "confidence": None, "policy": None, "tag": "退款", "assignee_id": None,
-        "assignee_name": None, "reason": None, "created_at": "2026-12-05T09:14:04Z"}})
+        "assignee_name": None, "team_id": None, "team_name": None, "reason": None,
+        "created_at": "2026-12-05T09:14:04Z"}})
 
     id: int
     conversation_id: int
@@ -83,6 +84,9 @@ class ActivityOut(BaseModel):
     tag: str | None
     assignee_id: int | None
     assignee_name: str | None
+    team_id: int | None = Field(description="with `team_changed`: the team it was handed to (null: back to its "
+                                "channel's team)")
+    team_name: str | None
     reason: str | None = Field(description="why, in English for the log (the inbox words each kind itself)")
     created_at: datetime
 
@@ -178,8 +182,10 @@ def list_activity(conversation_id: int, session: DbSession, user: CurrentUser,
     conversation = _visible(session, user, conversation_id)
     rows = activity.lines(session, conversation_id=conversation.id or 0, limit=limit)
     names = activity.user_names(session, {i for row in rows for i in (row.agent_id, row.assignee_id) if i})
+    teams = activity.team_names(session, {row.team_id for row in rows if row.team_id})
     return [ActivityOut(**row.model_dump(), agent_name=names.get(row.agent_id or 0),
-                        assignee_name=names.get(row.assignee_id or 0)) for row in rows]
+                        assignee_name=names.get(row.assignee_id or 0), team_name=teams.get(row.team_id or 0))
+            for row in rows]
 
 
 @router.get("/{conversation_id}/messages", response_model=list[MessageOut])

@@ -313,6 +313,10 @@ STAFF_STRINGS = {
     "by_system": N_("automatically"),
     "tag_by": N_("{tag} — {source}"),
     "activity_log": N_("Activity"),
+    "act_team_changed": N_("Handed to team {team}"),
+    "act_team_back": N_("Back to the channel's team"),
+    "team_of_channel": N_("Channel's team"),
+    "hand_to_team": N_("Team handling this conversation"),
 }
 STRINGS.update(STAFF_STRINGS)
 

@@ -52,3 +52,22 @@ def test_the_assignment_queue_uses_the_same_rule(world):
     hand_over(world.conversation_a, world.team_b)
     with session_scope() as session:
         assert {cid for cid, _ in assignment.waiting(session=session)} == {world.conversation_a, world.conversation_b}
+
+
+def test_an_agent_hands_a_conversation_to_another_team_and_the_thread_says_so(client, world):
+    agent_a = token_for(client, "a@shop.test")
+    answer = client.post(f"/api/v1/conversations/{world.conversation_a}/team", json={"team_id": world.team_b},
+                         headers=agent_a)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["team_id"] == world.team_b
+    boss = token_for(client, "boss@shop.test")
+    assert team_filter(client, boss, world.team_b) == {world.conversation_a, world.conversation_b}
+    assert client.get(f"/api/v1/conversations/{world.conversation_a}", headers=agent_a).status_code == 404
+    lines = client.get(f"/api/v1/conversations/{world.conversation_a}/activity", headers=boss).json()
+    assert [(line["kind"], line["team_name"], line["agent_id"]) for line in lines] == [
+        ("team_changed", "B", world.agent_a)]
+    back = client.post(f"/api/v1/conversations/{world.conversation_a}/team", json={"team_id": None}, headers=boss)
+    assert back.json()["team_id"] is None
+    assert team_filter(client, boss, world.team_a) == {world.conversation_a}
+    assert client.post(f"/api/v1/conversations/{world.conversation_a}/team", json={"team_id": 9999},
+                       headers=boss).status_code == 422

@@ -122,6 +122,14 @@ def test_the_team_filter_shows_each_teams_conversations(new_page, hub_server, pa
     page.locator("#filter-team").select_option(label="Hong Kong")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("我想退款")
+
+    page.locator("#filter-team").select_option(label="Japan")  # hand Japan's conversation to Hong Kong
+    rows.first.locator("a").click()
+    page.locator("#team-select").select_option(label="Hong Kong")
+    expect(page.locator("#thread .activity")).to_contain_text("Handed to team Hong Kong · by boss")
+    expect(page.locator("#conversation-list")).to_contain_text("No conversations match these filters.")
+    page.locator("#filter-team").select_option(label="Hong Kong")
+    expect(rows).to_have_count(2)
     assert japan != hong_kong
     assert page_errors == []
 

@@ -23,7 +23,8 @@ export function tagTitle(name, details) {
 
 /** One activity line in the thread: what happened, who or what did it, and when. */
 export function activityElement(item) {
-  const what = t(`act_${item.kind}`, { tag: item.tag ?? "", assignee: item.assignee_name ?? "" });
+  const kind = item.kind === "team_changed" && !item.team_id ? "team_back" : item.kind;
+  const what = t(`act_${kind}`, { tag: item.tag ?? "", assignee: item.assignee_name ?? "", team: item.team_name ?? "" });
   const who = byWhom(item);
   return h("div", { class: `activity activity-${item.kind}`, role: "note", dataset: { activity: item.id },
     title: item.reason || null },

@@ -68,6 +68,11 @@ export class Controls {
     this.options.agents.map((agent) => h("option", { value: agent.id, selected: agent.id === conversation.assignee_id,
       text: agent.id === this.me ? t("me_name", { name: agent.name }) : agent.name })));
 
+    const team = h("select", { id: "team-select", class: "input", "aria-label": t("hand_to_team"), onchange: () => {
+      this.call(`/api/v1/conversations/${id}/team`, "POST", { team_id: team.value ? Number(team.value) : null });
+    } }, h("option", { value: "", text: t("team_of_channel") }),
+    this.options.teams.map((item) => h("option", { value: item.id, selected: item.id === conversation.team_id, text: item.name })));
+
     const resolved = conversation.status === "resolved";
     const resolve = h("button", { type: "button", class: "btn", id: "resolve", "aria-keyshortcuts": "e",
       text: resolved ? t("reopen") : t("resolve"), onclick: () => this.toggleResolved() });
@@ -86,7 +91,7 @@ export class Controls {
         onclick: () => this.call(`/api/v1/conversations/${id}/tags/${encodeURIComponent(tag)}`, "DELETE") }))));
 
     this.root.append(
-      h("div", { class: "control-row" }, status, snoozeBox, assignee, resolve),
+      h("div", { class: "control-row" }, status, snoozeBox, assignee, team, resolve),
       h("div", { class: "control-row" }, tags, tagForm));
   }
 }
