@@ -83,25 +83,28 @@ def test_a_search_finds_a_resolved_conversation_and_opens_at_the_matching_messag
 def test_the_thread_shows_who_or_which_rule_tagged_assigned_and_resolved(new_page, hub_server, page_errors):
     _, channel_id = one_team()
     rule("退款", keywords("退款"), tag="退款")
+    rule("Refund askers", keywords("退款"), tag="asked refund", target="tag_contact")
     asked = customer_writes(channel_id, "refund", "+85291110001", REFUND)
     jobs.apply_rules(asked.id or 0)  # the worker may have run it already: either way, tagged once
     page = new_page()
     sign_in(page, "yuki@shop.test")
     page.goto(f"/conversations/{asked.conversation_id}")
     lines = page.locator("#thread .activity")
-    expect(lines).to_have_count(1)
+    expect(lines).to_have_count(2)
     expect(lines.first).to_contain_text("Tagged 退款 · by rule 退款")
+    expect(lines.nth(1)).to_contain_text("Customer tagged asked refund · by rule Refund askers")
     expect(page.locator("#controls .chips li.tag")).to_have_attribute("title", "退款 — by rule 退款")
     expect(page.locator("#conversation-list .tag")).to_have_attribute("title", "退款 — by rule 退款")
+    expect(page.locator("#contact .tag")).to_have_attribute("title", "asked refund — by rule Refund askers")
 
     page.locator("#assignee-select").select_option(label="yuki (me)")
-    expect(lines).to_have_count(2)
-    expect(lines.nth(1)).to_contain_text("Assigned to yuki · by yuki")
-    page.locator("#resolve").click()
     expect(lines).to_have_count(3)
-    expect(lines.nth(2)).to_contain_text("Resolved · by yuki")
+    expect(lines.nth(2)).to_contain_text("Assigned to yuki · by yuki")
+    page.locator("#resolve").click()
+    expect(lines).to_have_count(4)
+    expect(lines.nth(3)).to_contain_text("Resolved · by yuki")
     order = page.locator("#thread > *").evaluate_all("nodes => nodes.map(n => n.className.split(' ')[0])")
-    assert order == ["day", "msg", "activity", "activity", "activity"]  # in time order, after the message
+    assert order == ["day", "msg", "activity", "activity", "activity", "activity"]  # in time order
     assert page_errors == []
 
 
