@@ -59,7 +59,7 @@ def open_for(*, session: Session, contact_id: int, channel_id: int) -> tuple[Con
         conversation.snoozed_until = None
         session.add(conversation)
         activity.record(session, conversation_id=conversation.id or 0, kind=ActivityKind.reopened,
-                        actor=activity.CUSTOMER, reason="the customer wrote again")
+                        actor=activity.SYSTEM, reason="a new message")  # customers' messages reopen in ingest.batch
         events.emit(session, events.CONVERSATION_OPENED, conversation_id=conversation.id,
                     channel_id=channel_id, contact_id=contact_id)
         return conversation, True

@@ -3,12 +3,15 @@ tag on a conversation or contact came from (a rule by name, the classifier with 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import select
 
 from hub.agents.models import TeamMember, User
 from hub.conversations.models import Conversation
-from hub.db import session_scope
+from hub.db import session_scope, utcnow
 from hub.ingest.service import receive
+from hub.jobs import tasks
 from hub.tagging import jobs, service
 from tests.factories import inbound, token_for
 from tests.tagging.factories import keywords, rule
@@ -93,3 +96,14 @@ def test_another_teams_activity_is_not_found(client, world):
     assert client.get(f"/api/v1/conversations/{world.conversation_b}/activity", headers=headers).status_code == 404
     with session_scope() as session:
         assert session.get(Conversation, world.conversation_b) is not None
+
+
+def test_a_snooze_ending_reopens_with_a_line_that_says_so(client, world):
+    with session_scope() as session:
+        conversation = session.get(Conversation, world.conversation_a)
+        conversation.status, conversation.snoozed_until = "snoozed", utcnow() - timedelta(minutes=1)
+        session.add(conversation)
+    assert tasks.sweep()["woken"] == 1
+    lines = activity(client, token_for(client, "a@shop.test"), world.conversation_a)
+    assert [(line["kind"], line["actor"], line["reason"]) for line in lines] == [
+        ("reopened", "system", "the snooze ended")]
