@@ -1,7 +1,7 @@
 """one delivery engine: each message says who queued it (`sender`); broadcasts no longer parked in year 2999
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0021
 """
 from collections.abc import Sequence
 
@@ -10,7 +10,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0019'
-down_revision: str | Sequence[str] | None = '0016'
+down_revision: str | Sequence[str] | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

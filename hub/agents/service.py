@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, false, or_, true
 from sqlmodel import Session, col, select
 
 from hub.agents.models import Role, Team, TeamMember, User
-from hub.channel_records.models import TeamChannel
 from hub.conversations.models import Conversation
+from hub.conversations.teams import in_teams
 
 _hasher = PasswordHasher()
 # Verifying against this when the account does not exist keeps the timing the same.
@@ -84,9 +84,4 @@ def can_see_conversations(session: Session, user: User) -> ColumnElement[bool]:
     teams = team_ids_of(session=session, user_id=user.id or 0)
     if not teams:
         return col(Conversation.assignee_id) == user.id
-    team_channels = select(TeamChannel.channel_id).where(col(TeamChannel.team_id).in_(teams))
-    return or_(
-        col(Conversation.team_id).in_(teams),
-        and_(col(Conversation.team_id).is_(None), col(Conversation.channel_id).in_(team_channels)),
-        col(Conversation.assignee_id) == user.id,
-    )
+    return or_(in_teams(teams), col(Conversation.assignee_id) == user.id)

@@ -22,8 +22,9 @@ from hub.assignment import candidates as found
 from hub.assignment.models import MANUAL, AgentProfile, AssignmentPolicy, AssignmentRecord, ConversationAssignment
 from hub.assignment.policies import choose
 from hub.audit import service as audit
-from hub.channel_records.models import TeamChannel
-from hub.conversations.models import Conversation, Message
+from hub.conversations import activity
+from hub.conversations.models import ActivityKind, ActorKind, Conversation, Message
+from hub.conversations.teams import in_teams
 from hub.db import utcnow
 from hub.runtime import upsert
 
@@ -118,7 +119,7 @@ def _decide(session: Session, conversation: Conversation, scope: found.Scope, no
     _remember(session, conversation.id, chosen.user_id, scope.source, now,
               now + timedelta(minutes=minutes) if minutes else None)
     _announce(session, conversation.id, chosen.user_id, scope.policy.kind, reason, actor_id=None,
-              source=scope.source)
+              source=scope.source, previous=taken_from)
     return Outcome(conversation.id, "assigned", reason, assignee_id=chosen.user_id, policy=scope.policy.kind)
 
 
@@ -147,8 +148,16 @@ def _forget(session: Session, conversation_id: int) -> None:
 
 
 def _announce(session: Session, conversation_id: int, user_id: int | None, policy: str, reason: str, *,
-              actor_id: int | None, source: str) -> None:
-    """The history line, the audit entry and the event the thread's activity shows."""
+              actor_id: int | None, source: str, previous: int | None = None) -> None:
+    """The history line, the audit entry, the thread's activity line and the event live views follow."""
+    if user_id is None:
+        kind = ActivityKind.unassigned
+    else:
+        kind = ActivityKind.reassigned if previous is not None and previous != user_id else ActivityKind.assigned
+    actor = (activity.Actor.agent(actor_id) if source == MANUAL
+             else activity.Actor(ActorKind.policy, policy=policy[:40]))
+    activity.record(session, conversation_id=conversation_id, kind=kind, actor=actor, assignee_id=user_id,
+                    reason=reason)
     session.execute(insert(AssignmentRecord.__table__).values(  # type: ignore[attr-defined]
         conversation_id=conversation_id, assignee_id=user_id, policy=policy, reason=reason[:500], created_at=utcnow()))
     audit.record(session=session, actor_id=actor_id, action="conversation.assigned" if user_id else
@@ -173,6 +182,7 @@ def assign_manually(*, session: Session, conversation: Conversation, assignee_id
     assert conversation.id is not None
     session.execute(select(ConversationAssignment.conversation_id)
                     .where(ConversationAssignment.conversation_id == conversation.id).with_for_update())
+    previous = conversation.assignee_id
     session.execute(update(Conversation).where(col(Conversation.id) == conversation.id)
                     .values(assignee_id=assignee_id))
     if assignee_id is None:
@@ -181,7 +191,8 @@ def assign_manually(*, session: Session, conversation: Conversation, assignee_id
     else:
         _remember(session, conversation.id, assignee_id, MANUAL, utcnow(), None)
         reason = f"assigned by {actor.name}"
-    _announce(session, conversation.id, assignee_id, MANUAL, reason, actor_id=actor.id, source=MANUAL)
+    _announce(session, conversation.id, assignee_id, MANUAL, reason, actor_id=actor.id, source=MANUAL,
+              previous=previous)
     session.refresh(conversation)
 
 
@@ -241,11 +252,8 @@ def overdue(*, session: Session, now: datetime | None = None, limit: int = 500) 
 def waiting(*, session: Session, limit: int = 500) -> list[tuple[int, tuple[int, int | None]]]:
     """Open, unassigned conversations some policy covers, longest idle first: (id, (channel, team))."""
     policies = select(AssignmentPolicy).where(col(AssignmentPolicy.enabled)).subquery()
-    team_channels = (select(TeamChannel.channel_id)
-                     .join(policies, policies.c.team_id == TeamChannel.team_id))
     covered = or_(col(Conversation.channel_id).in_(select(policies.c.channel_id)),
-                  col(Conversation.team_id).in_(select(policies.c.team_id)),
-                  and_(col(Conversation.team_id).is_(None), col(Conversation.channel_id).in_(team_channels)))
+                  in_teams(select(policies.c.team_id).where(policies.c.team_id.is_not(None))))
     rows = session.execute(select(Conversation.id, Conversation.channel_id, Conversation.team_id).where(
         col(Conversation.assignee_id).is_(None), col(Conversation.status) == OPEN, covered)
         .order_by(col(Conversation.last_activity_at), col(Conversation.id)).limit(limit))

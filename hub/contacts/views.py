@@ -15,7 +15,8 @@ from hub.api.deps import AdminUser, CurrentUser, DbSession, StaffUser
 from hub.contacts import locales, manage, service
 from hub.contacts.models import Consent, Contact
 from hub.conversations.models import Conversation
-from hub.tags.models import ContactTag, Tag
+from hub.tags import details as tag_details
+from hub.tags.details import TagDetail
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
 
@@ -44,6 +45,8 @@ class ContactOut(BaseModel):
     custom_fields: dict[str, Any]
     identities: list[IdentityOut]
     tags: list[str]
+    tag_details: list[TagDetail] = Field(description="each tag with what applied it (agent, rule, classifier, "
+                                         "system)")
     consent: list[ConsentOut]
     orders: list[dict[str, Any]]
     created_at: datetime
@@ -82,8 +85,7 @@ def visible_query(session: Session, user: User) -> Any:
 
 def contact_out(session: Session, contact: Contact) -> ContactOut:
     assert contact.id is not None
-    tags = session.exec(select(Tag.name).join(ContactTag, col(ContactTag.tag_id) == Tag.id)
-                        .where(ContactTag.contact_id == contact.id).order_by(col(Tag.name)))
+    tagged = tag_details.for_contacts(session, [contact.id])[contact.id]
     consent = session.exec(select(Consent).where(Consent.contact_id == contact.id)
                            .order_by(col(Consent.created_at), col(Consent.id)))
     return ContactOut(
@@ -92,7 +94,8 @@ def contact_out(session: Session, contact: Contact) -> ContactOut:
         custom_fields=contact.custom_fields, created_at=contact.created_at,
         identities=[IdentityOut(kind=i.kind, value=i.value, verified=i.verified)
                     for i in service.identities_of(session=session, contact_id=contact.id)],
-        tags=list(tags), consent=[ConsentOut.model_validate(c, from_attributes=True) for c in consent], orders=[],
+        tags=[tag.name for tag in tagged], tag_details=tagged,
+        consent=[ConsentOut.model_validate(c, from_attributes=True) for c in consent], orders=[],
     )
 
 

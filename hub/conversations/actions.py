@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from hub import events
-from hub.agents.models import User
+from hub.agents.models import Team, User
 from hub.agents.service import can_see_conversations
 from hub.channel_records.models import Channel
-from hub.conversations import outbound
-from hub.conversations.models import Conversation, ConversationStatus, Message, MessageStatus
+from hub.conversations import activity, outbound
+from hub.conversations.models import ActivityKind, Conversation, ConversationStatus, Message, MessageStatus
 from hub.db import as_utc, utcnow
 from hub.outbound import engine
 from hub.privacy.cards import mask_cards
@@ -45,8 +45,9 @@ def visible_message(*, session: Session, user: User, message_id: int) -> Message
 
 
 def set_status(*, session: Session, conversation: Conversation, status: str,
-               snoozed_until: datetime | None = None) -> Conversation:
-    """Open, pending, snoozed (until a moment in the future) or resolved."""
+               snoozed_until: datetime | None = None, actor_id: int | None = None) -> Conversation:
+    """Open, pending, snoozed (until a moment in the future) or resolved; `actor_id`: the agent who did it."""
+    before = conversation.status
     if status not in ConversationStatus.__members__:
         raise ActionRefused(f"status must be one of {', '.join(ConversationStatus.__members__)}")
     now = utcnow()
@@ -58,8 +59,28 @@ def set_status(*, session: Session, conversation: Conversation, status: str,
     values["resolved_at"] = now if status == ConversationStatus.resolved else None
     session.execute(update(Conversation).where(col(Conversation.id) == conversation.id).values(**values))
     session.refresh(conversation)
+    if status != before:
+        kind = ActivityKind.reopened if status == ConversationStatus.open else ActivityKind(status)
+        activity.record(session, conversation_id=conversation.id or 0, kind=kind, actor=activity.Actor.agent(actor_id))
     events.emit(session, events.CONVERSATION_UPDATED, conversation_id=conversation.id, status=status)
     return conversation
+
+
+def hand_to_team(*, session: Session, conversation: Conversation, team_id: int | None,
+                 actor_id: int | None) -> bool:
+    """Hand the conversation to another team (None: back to its channel's team); False when nothing changed.
+
+    Its agents see it from now on (`hub.conversations.teams`); an assignee keeps it."""
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise ActionRefused("no such team")
+    if conversation.team_id == team_id:
+        return False
+    session.execute(update(Conversation).where(col(Conversation.id) == conversation.id).values(team_id=team_id))
+    session.refresh(conversation)
+    activity.record(session, conversation_id=conversation.id or 0, kind=ActivityKind.team_changed, team_id=team_id,
+                    actor=activity.Actor.agent(actor_id))
+    events.emit(session, events.CONVERSATION_UPDATED, conversation_id=conversation.id, team_id=team_id)
+    return True
 
 
 def clean_tag(name: str) -> str:
@@ -92,8 +113,8 @@ def tags_of(*, session: Session, conversation_id: int) -> list[str]:
     return list(session.exec(query))
 
 
-def add_tag(*, session: Session, conversation: Conversation, name: str, source: str = "agent") -> bool:
-    """Tag the conversation (creating the tag if new); False when it had the tag already."""
+def add_tag(*, session: Session, conversation: Conversation, name: str, agent_id: int | None = None) -> bool:
+    """An agent tags the conversation (creating the tag if new); False when it had the tag already."""
     name = clean_tag(name)
     tag_id = _tag_id(session, name)
     assert conversation.id is not None
@@ -103,23 +124,29 @@ def add_tag(*, session: Session, conversation: Conversation, name: str, source: 
         return False
     try:
         with session.begin_nested():
-            session.add(ConversationTag(conversation_id=conversation.id, tag_id=tag_id, source=source))
+            session.add(ConversationTag(conversation_id=conversation.id, tag_id=tag_id, source="agent",
+                                        agent_id=agent_id))
             session.flush()
     except IntegrityError:
         return False
-    events.emit(session, events.CONVERSATION_UPDATED, conversation_id=conversation.id, tag=name, source=source)
+    activity.record(session, conversation_id=conversation.id, kind=ActivityKind.tagged, tag=name,
+                    actor=activity.Actor.agent(agent_id))
+    events.emit(session, events.CONVERSATION_UPDATED, conversation_id=conversation.id, tag=name, source="agent")
     return True
 
 
-def remove_tag(*, session: Session, conversation: Conversation, name: str) -> bool:
+def remove_tag(*, session: Session, conversation: Conversation, name: str, agent_id: int | None = None) -> bool:
     """Take a tag off; False when the conversation did not have it."""
-    tag_id = session.exec(select(Tag.id).where(Tag.name == clean_tag(name))).first()
+    name = clean_tag(name)
+    tag_id = session.exec(select(Tag.id).where(Tag.name == name)).first()
     if tag_id is None:
         return False
     removed = session.execute(delete(ConversationTag).where(
         col(ConversationTag.conversation_id) == conversation.id, col(ConversationTag.tag_id) == tag_id))
     if not removed.rowcount:  # type: ignore[attr-defined]
         return False
+    activity.record(session, conversation_id=conversation.id or 0, kind=ActivityKind.untagged, tag=name,
+                    actor=activity.Actor.agent(agent_id))
     events.emit(session, events.CONVERSATION_UPDATED, conversation_id=conversation.id, untagged=name)
     return True
 

@@ -22,6 +22,8 @@ from hub.conversations.canned_models import CannedReply
 from hub.conversations.models import Conversation
 from hub.conversations.views import ConversationOut, MessageOut, message_out
 from hub.jobs.tasks import send_message
+from hub.tags import details as tag_details
+from hub.tags.details import TagDetail
 from hub.webchat import typing as typing_indicator
 
 router = APIRouter(prefix="/api/v1", tags=["inbox actions"])
@@ -31,10 +33,16 @@ TagName = Annotated[str, Path(min_length=1, max_length=actions.MAX_TAG_LENGTH)]
 
 class ConversationState(ConversationOut):
     tags: list[str]
+    tag_details: list[TagDetail]
 
 
 class AssignIn(BaseModel):
     assignee_id: int | None = Field(description="an agent or admin who may see the conversation; null unassigns")
+
+
+class TeamIn(BaseModel):
+    team_id: int | None = Field(description="the team that handles it from now on; null: its channel's team again",
+                                examples=[2])
 
 
 class StatusIn(BaseModel):
@@ -92,8 +100,9 @@ def _conversation(session: DbSession, user: User, conversation_id: int) -> Conve
 
 def _state(session: DbSession, conversation: Conversation) -> ConversationState:
     session.refresh(conversation)
-    tags = actions.tags_of(session=session, conversation_id=conversation.id or 0)
-    return ConversationState.model_validate({**conversation.model_dump(), "tags": tags})
+    tagged = tag_details.for_conversations(session, [conversation.id or 0])[conversation.id or 0]
+    return ConversationState.model_validate({**conversation.model_dump(), "tags": [tag.name for tag in tagged],
+                                             "tag_details": tagged})
 
 
 @router.post("/conversations/{conversation_id}/assign", response_model=ConversationState)
@@ -114,13 +123,28 @@ def assign(conversation_id: Id, body: AssignIn, session: DbSession, user: StaffU
     return _state(session, conversation)
 
 
+@router.post("/conversations/{conversation_id}/team", response_model=ConversationState)
+def hand_to_team(conversation_id: Id, body: TeamIn, session: DbSession, user: StaffUser) -> ConversationState:
+    """Hand the conversation to another team: it belongs to the team of its channel unless handed to another,
+    and the `team_id` filter, access and assignment follow that. Its assignee keeps it."""
+    if user.role not in (Role.admin, Role.agent):
+        raise HTTPException(403, "only agents and admins hand conversations to a team")
+    conversation = _conversation(session, user, conversation_id)
+    try:
+        actions.hand_to_team(session=session, conversation=conversation, team_id=body.team_id, actor_id=user.id)
+    except ActionRefused as error:
+        raise _refused(error) from None
+    session.commit()
+    return _state(session, conversation)
+
+
 @router.post("/conversations/{conversation_id}/status", response_model=ConversationState)
 def change_status(conversation_id: Id, body: StatusIn, session: DbSession, user: StaffUser) -> ConversationState:
     """Open, pending, snoozed until a moment (it reopens then, or on the customer's next message) or resolved."""
     conversation = _conversation(session, user, conversation_id)
     try:
         actions.set_status(session=session, conversation=conversation, status=body.status,
-                           snoozed_until=body.snoozed_until)
+                           snoozed_until=body.snoozed_until, actor_id=user.id)
     except ActionRefused as error:
         raise _refused(error) from None
     session.commit()
@@ -132,7 +156,7 @@ def add_tag(conversation_id: Id, name: TagName, session: DbSession, user: StaffU
     """Put a tag on the conversation (a new tag name creates the tag). Doing it twice changes nothing."""
     conversation = _conversation(session, user, conversation_id)
     try:
-        actions.add_tag(session=session, conversation=conversation, name=name)
+        actions.add_tag(session=session, conversation=conversation, name=name, agent_id=user.id)
     except ActionRefused as error:
         raise _refused(error) from None
     session.commit()
@@ -144,7 +168,7 @@ def remove_tag(conversation_id: Id, name: TagName, session: DbSession, user: Sta
     """Take a tag off the conversation. A tag it does not have changes nothing."""
     conversation = _conversation(session, user, conversation_id)
     try:
-        actions.remove_tag(session=session, conversation=conversation, name=name)
+        actions.remove_tag(session=session, conversation=conversation, name=name, agent_id=user.id)
     except ActionRefused as error:
         raise _refused(error) from None
     session.commit()

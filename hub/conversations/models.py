@@ -105,6 +105,53 @@ class Message(SQLModel, table=True):
     failed_at: datetime | None = None
 
 
+class ActivityKind(StrEnum):
+    assigned = "assigned"
+    reassigned = "reassigned"
+    unassigned = "unassigned"
+    tagged = "tagged"
+    untagged = "untagged"
+    contact_tagged = "contact_tagged"
+    resolved = "resolved"
+    reopened = "reopened"
+    pending = "pending"
+    snoozed = "snoozed"
+    team_changed = "team_changed"
+
+
+class ActorKind(StrEnum):
+    agent = "agent"
+    rule = "rule"
+    classifier = "classifier"
+    policy = "policy"
+    customer = "customer"
+    system = "system"
+
+
+class ConversationActivity(SQLModel, table=True):
+    """One line of what happened to a conversation (not a message): who or what did it, and why.
+
+    Written in the same transaction as the change it records, so the thread's history never misses one."""
+
+    __tablename__ = "conversation_activity"
+    __table_args__ = (Index("ix_conversation_activity_conversation", "conversation_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE")
+    kind: str = Field(max_length=20)
+    actor: str = Field(max_length=20)  # an ActorKind
+    agent_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    rule_id: int | None = None  # no foreign key: a deleted rule's lines keep its name
+    rule_name: str | None = Field(default=None, max_length=100)
+    confidence: float | None = None
+    policy: str | None = Field(default=None, max_length=40)
+    tag: str | None = Field(default=None, max_length=100)
+    assignee_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="SET NULL")
+    reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class PendingReceipt(SQLModel, table=True):
     """A receipt that arrived before its message was stored; applied when the message is."""
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from hub import search
 from hub.agents.models import User
 from hub.agents.service import can_see_conversations
+from hub.conversations import teams
 from hub.conversations.models import Conversation, Message
 from hub.db import as_utc
 from hub.tags.models import ConversationTag, Tag
@@ -49,7 +50,7 @@ def list_conversations(
     elif filters.assignee:
         query = query.where(col(Conversation.assignee_id) == int(filters.assignee))
     if filters.team_id is not None:
-        query = query.where(col(Conversation.team_id) == filters.team_id)
+        query = query.where(teams.in_team(filters.team_id))
     if filters.channel_id is not None:
         query = query.where(col(Conversation.channel_id) == filters.channel_id)
     if filters.tag:

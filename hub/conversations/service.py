@@ -38,8 +38,9 @@ def get(*, session: Session, conversation_id: int) -> Conversation | None:
 
 def open_for(*, session: Session, contact_id: int, channel_id: int) -> tuple[Conversation, bool]:
     """The contact's conversation on this channel, created if missing or reopened if closed (the store's
-    `conversations_for` with a list of one). True when it was (re)opened."""
-    thread = store.conversations_for(session, [(contact_id, channel_id)])[(contact_id, channel_id)]
+    `conversations_for` with a list of one) for a message of ours, such as a test send. True when it was
+    (re)opened."""
+    thread = store.conversations_for(session, [(contact_id, channel_id)], by_customer=False)[(contact_id, channel_id)]
     conversation = session.get(Conversation, thread.id, populate_existing=True)
     assert conversation is not None
     return conversation, thread.opened

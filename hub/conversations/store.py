@@ -22,6 +22,8 @@ from hub import events
 from hub.channel_records.models import Channel
 from hub.contacts import locales
 from hub.contacts.identities import StoredIdentity, stored
+from hub.conversations import activity
+from hub.conversations.models import ActivityKind
 from hub.db import as_utc, rows_by_pairs, utcnow
 from hub.runtime import upsert
 
@@ -270,12 +272,14 @@ def _refresh_profiles(session: Session, latest: dict[int, Sender]) -> None:
             events.emit(session, events.CONTACT_UPDATED, contact_id=change["cid"])
 
 
-def conversations_for(session: Session, pairs: Iterable[Pair], *, quiet: bool = False) -> dict[Pair, Thread]:
+def conversations_for(session: Session, pairs: Iterable[Pair], *, quiet: bool = False,
+                      by_customer: bool = True) -> dict[Pair, Thread]:
     """Each (contact, channel)'s conversation, created where missing.
 
     For a customer's message (the default) a new conversation is open and a resolved or snoozed one
     reopens, each with CONVERSATION_OPENED. `quiet` (a broadcast: no work for an agent) creates a missing
-    one `resolved`, without the event, and reopens nothing: the customer's answer will."""
+    one `resolved`, without the event, and reopens nothing: the customer's answer will. The thread's
+    activity line names the customer as the reopener unless `by_customer` is False (a message of ours)."""
     conversation = _table("conversation")
     wanted = set(pairs)
     if not wanted:
@@ -308,11 +312,11 @@ def conversations_for(session: Session, pairs: Iterable[Pair], *, quiet: bool = 
             threads.update((pair, Thread(cid, False)) for pair, (cid, _) in raced.items())
     if not quiet:
         _reopen(session, {pair: found[pair][0] for pair in found if found[pair][1] in ("resolved", "snoozed")},
-                threads)
+                threads, by_customer)
     return threads
 
 
-def _reopen(session: Session, closed: dict[Pair, int], threads: dict[Pair, Thread]) -> None:
+def _reopen(session: Session, closed: dict[Pair, int], threads: dict[Pair, Thread], by_customer: bool) -> None:
     if not closed:
         return
     conversation = _table("conversation")
@@ -323,6 +327,9 @@ def _reopen(session: Session, closed: dict[Pair, int], threads: dict[Pair, Threa
         threads[(contact_id, channel_id)] = Thread(cid, True)
         events.emit(session, events.CONVERSATION_OPENED, conversation_id=cid, channel_id=channel_id,
                     contact_id=contact_id)
+    activity.record_many(session, conversation_ids=sorted(closed.values()), kind=ActivityKind.reopened,
+                         actor=activity.CUSTOMER if by_customer else activity.SYSTEM,
+                         reason="the customer wrote again" if by_customer else "a new message")
 
 
 def store_inbound(session: Session, arrivals: Sequence[Arrival]) -> list[Stored]:

@@ -13,8 +13,8 @@ from sqlmodel import col
 from hub import broker, metrics
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of, as_config
-from hub.conversations import outbound
-from hub.conversations.models import Conversation, ConversationStatus, Message, MessageStatus
+from hub.conversations import activity, outbound
+from hub.conversations.models import ActivityKind, Conversation, ConversationStatus, Message, MessageStatus
 from hub.db import session_scope, utcnow
 from hub.ingest import service as ingest
 from hub.media import service as media
@@ -169,8 +169,11 @@ def sweep() -> dict[str, int]:
             .where(col(Conversation.status) == ConversationStatus.snoozed.value,
                    col(Conversation.snoozed_until) <= now)
             .values(status=ConversationStatus.open.value, snoozed_until=None)
-        )
-        counts["woken"] = woken.rowcount or 0  # type: ignore[attr-defined]
+            .returning(col(Conversation.id))
+        ).scalars().all()
+        activity.record_many(session, conversation_ids=list(woken), kind=ActivityKind.reopened, actor=activity.SYSTEM,
+                             reason="the snooze ended")
+        counts["woken"] = len(woken)
         counts["interrupted"] = len(interrupted)
     for message_id in queued:
         broker.queue("outbound").enqueue(send_message, message_id)

@@ -20,11 +20,13 @@ from hub.assignment.models import TeamPolicy
 from hub.audit import service as audit
 from hub.channel_records.models import Channel, TeamChannel
 from hub.contacts.models import Contact
-from hub.conversations.models import Conversation, Message
+from hub.conversations import activity
+from hub.conversations.models import ActivityKind, Conversation, Message
 from hub.db import utcnow
 from hub.runtime import upsert
 from hub.tagging import rules
 from hub.tagging.models import BusinessHours, TagRule, TagRuleVersion
+from hub.tags.details import source_columns
 from hub.tags.models import ContactTag, ConversationTag, Tag
 
 log = logging.getLogger(__name__)
@@ -188,8 +190,8 @@ def _add(session: Session, model: Any, key: str, owner_id: int, taggings: Sequen
     if not first:
         return []
     table, now = _table(model), utcnow()
-    rows = [{key: owner_id, "tag_id": tag_id, "source": tagging.source, "created_at": now}
-            for tag_id, tagging in sorted(first.items())]
+    rows = [{key: owner_id, "tag_id": tag_id, "source": tagging.source, "created_at": now,
+             **source_columns(tagging.source, tagging.details)} for tag_id, tagging in sorted(first.items())]
     added = {int(tag_id) for tag_id in upsert(session, table, rows, key=[key, "tag_id"],
                                               returning=[table.c.tag_id]).scalars()}
     return [tagging for tag_id, tagging in first.items() if tag_id in added]
@@ -202,6 +204,8 @@ def tag_conversation(*, session: Session, conversation_id: int, taggings: Sequen
         audit.record(session=session, actor_id=None, action="tag.auto", target_type="conversation",
                      target_id=conversation_id, details={"tag": tagging.tag, "source": tagging.source,
                                                          **tagging.details})
+        activity.record(session, conversation_id=conversation_id, kind=ActivityKind.tagged, tag=tagging.tag,
+                        actor=activity.Actor.of_tagging(tagging.source, tagging.details))
         events.emit(session, events.CONVERSATION_UPDATED, conversation_id=conversation_id, tag=tagging.tag,
                     source=tagging.source)
         applied.append(Applied("conversation", conversation_id, tagging.tag, tagging.source))
@@ -215,6 +219,9 @@ def tag_contact(*, session: Session, contact_id: int, taggings: Sequence[Tagging
     for tagging in _add(session, ContactTag, "contact_id", contact_id, taggings):
         audit.record(session=session, actor_id=None, action="tag.auto", target_type="contact", target_id=contact_id,
                      details={"tag": tagging.tag, "source": tagging.source, **tagging.details})
+        if conversation_id is not None:
+            activity.record(session, conversation_id=conversation_id, kind=ActivityKind.contact_tagged,
+                            tag=tagging.tag, actor=activity.Actor.of_tagging(tagging.source, tagging.details))
         events.emit(session, events.CONTACT_UPDATED, contact_id=contact_id, conversation_id=conversation_id,
                     tag=tagging.tag, source=tagging.source)
         applied.append(Applied("contact", contact_id, tagging.tag, tagging.source))

@@ -26,6 +26,10 @@ class ConversationTag(SQLModel, table=True):
     conversation_id: int = Field(foreign_key="conversation.id", primary_key=True, ondelete="CASCADE")
     tag_id: int = Field(foreign_key="tag.id", primary_key=True, ondelete="CASCADE", index=True)
     source: str = Field(default="agent", max_length=100)
+    agent_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    rule_id: int | None = None  # no foreign key: a tag stays when its rule is deleted, and so does the name
+    rule_name: str | None = Field(default=None, max_length=100)
+    confidence: float | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -35,4 +39,8 @@ class ContactTag(SQLModel, table=True):
     contact_id: int = Field(foreign_key="contact.id", primary_key=True, ondelete="CASCADE")
     tag_id: int = Field(foreign_key="tag.id", primary_key=True, ondelete="CASCADE", index=True)
     source: str = Field(default="agent", max_length=100)
+    agent_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    rule_id: int | None = None  # no foreign key: a tag stays when its rule is deleted, and so does the name
+    rule_name: str | None = Field(default=None, max_length=100)
+    confidence: float | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -15,7 +15,7 @@ from hub.channel_records.models import Channel
 from hub.contacts.models import Contact
 from hub.contacts.views import ContactOut, contact_out
 from hub.conversations import queries
-from hub.conversations.views import ConversationOut, MessageOut
+from hub.conversations.views import ConversationItem, MessageOut
 from hub.web import inbox_data
 
 router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"])
@@ -30,12 +30,11 @@ class Preview(BaseModel):
     created_at: datetime
 
 
-class InboxRow(ConversationOut):
+class InboxRow(ConversationItem):
     contact_name: str
     channel_name: str
     channel_kind: str
     assignee_name: str | None
-    tags: list[str]
     preview: Preview | None
 
 
@@ -118,7 +117,8 @@ def options(session: DbSession, user: CurrentUser) -> dict[str, Any]:
 def list_conversations(
     session: DbSession,
     user: CurrentUser,
-    status: Literal["open", "pending", "snoozed", "resolved"] | None = None,
+    status: Annotated[Literal["open", "pending", "snoozed", "resolved"] | None, Query(
+        description="only conversations in this status; without it every status (a search included)")] = None,
     assignee: Annotated[str | None, Query(pattern=r"^(me|none|\d+)$")] = None,
     team_id: int | None = None,
     channel_id: int | None = None,
@@ -134,7 +134,7 @@ def list_conversations(
     rows = queries.list_conversations(session=session, user=user, filters=filters, limit=limit + 1, after=after)
     page, more = rows[:limit], len(rows) > limit
     next_cursor = pagination.encode(page[-1].last_activity_at, page[-1].id or 0) if more and page else None
-    return {"items": inbox_data.list_rows(session, page), "next_cursor": next_cursor}
+    return {"items": inbox_data.list_rows(session, page, q=q or None), "next_cursor": next_cursor}
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)

@@ -20,10 +20,10 @@ from hub.contacts.service import consent_status
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
 from hub.conversations.queries import in_thread_order
-from hub.conversations.views import conversation_out, message_out
+from hub.conversations.views import items, message_out
 from hub.db import as_utc
 from hub.media import service as media
-from hub.tags.models import ConversationTag, Tag
+from hub.tags.models import Tag
 
 PREVIEW_CHARS = 120
 
@@ -54,18 +54,6 @@ def channels_by_id(session: Session, ids: set[int]) -> dict[int, Channel]:
     return {int(c.id or 0): c for c in session.exec(select(Channel).where(col(Channel.id).in_(ids)))}
 
 
-def tags_by_conversation(session: Session, ids: list[int]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = {i: [] for i in ids}
-    if not ids:
-        return found
-    query = (select(ConversationTag.conversation_id, Tag.name)
-             .join(Tag, col(Tag.id) == col(ConversationTag.tag_id))
-             .where(col(ConversationTag.conversation_id).in_(ids)).order_by(col(Tag.name)))
-    for conversation_id, name in session.execute(query):
-        found[int(conversation_id)].append(str(name))
-    return found
-
-
 def previews(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
     """The newest message of each conversation, shortened."""
     if not ids:
@@ -78,21 +66,21 @@ def previews(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
             for row in rows}
 
 
-def list_rows(session: Session, rows: list[Conversation]) -> list[dict[str, Any]]:
-    """Conversations as the list shows them: with contact, channel and assignee names, tags and a preview."""
+def list_rows(session: Session, rows: list[Conversation], q: str | None = None) -> list[dict[str, Any]]:
+    """Conversations as the list shows them: with contact, channel and assignee names, tags and their sources,
+    a preview and, when searching, the message that matched."""
     ids = [row.id or 0 for row in rows]
     contacts = _names(session, Contact, {row.contact_id for row in rows})
     contacts.update(webchat_handles(session, {cid for cid, name in contacts.items() if not name}))
     channels = channels_by_id(session, {row.channel_id for row in rows})
     assignees = _names(session, User, {row.assignee_id for row in rows if row.assignee_id})
-    tags, last = tags_by_conversation(session, ids), previews(session, ids)
+    last = previews(session, ids)
     out = []
-    for row in rows:
+    for row, item in zip(rows, items(session, rows, q), strict=True):
         channel = channels.get(row.channel_id)
-        out.append({**conversation_out(row).model_dump(), "contact_name": contacts.get(row.contact_id, ""),
+        out.append({**item.model_dump(), "contact_name": contacts.get(row.contact_id, ""),
                     "channel_name": channel.name if channel else "", "channel_kind": channel.kind if channel else "",
-                    "assignee_name": assignees.get(row.assignee_id or 0), "tags": tags.get(row.id or 0, []),
-                    "preview": last.get(row.id or 0)})
+                    "assignee_name": assignees.get(row.assignee_id or 0), "preview": last.get(row.id or 0)})
     return out
 
 

@@ -9,6 +9,7 @@ from hub.agents.models import User
 from hub.assignment import jobs, service
 from hub.assignment.models import AgentProfile, ConversationAssignment
 from hub.audit.models import AuditEntry
+from hub.conversations import activity
 from hub.db import session_scope
 from hub.tags.models import ConversationTag, Tag
 from tests.assignment.factories import (
@@ -200,3 +201,18 @@ def test_an_agent_created_in_the_same_transaction_is_assigned_without_waiting_on
         session.add(TeamMember(team_id=team_id, user_id=user.id))
         session.flush()
         assert service.assign(session=session, conversation_id=conversation).assignee_id == user.id
+
+
+def test_a_policys_assignment_and_hand_on_are_activity_lines_with_the_reason(backend):
+    team = desk(["ann", "bob"])
+    policy("round_robin", team_id=team.team_id)
+    first = arrive(team.channel_id)
+    assert assign(first).assignee_id == team.agents["ann"]
+    set_online(team.agents["ann"], online=False)
+    with session_scope() as session:
+        assert service.hand_on(session=session, conversation_id=first, because="offline").status == "assigned"
+        lines = activity.lines(session, conversation_id=first)
+    assert [(line.kind, line.actor, line.policy, line.assignee_id) for line in lines] == [
+        ("assigned", "policy", "round_robin", team.agents["ann"]),
+        ("reassigned", "policy", "round_robin", team.agents["bob"])]
+    assert "went offline" in (lines[1].reason or "")

@@ -81,3 +81,43 @@ def test_the_index_is_used_and_kept_in_step(found, backend):
             plan = "\n".join(conn.execute(text(
                 "EXPLAIN SELECT id FROM message WHERE hub_bigrams(text) @> hub_bigrams('退款')")).scalars())
         assert "ix_message_text_bigrams" in plan
+
+
+def test_a_search_covers_every_status_and_shows_the_message_that_matched(client, world):
+    """退款 found nothing under "Open" because the conversation was resolved (issue 13 item 7)."""
+    with session_scope() as session:
+        asked = receive(session=session, channel_id=world.channel_a,
+                        inbound=inbound("wamid.M1", "+85291119999", "上個禮拜買嘅外套想退款，請問點樣處理？"))
+        receive(session=session, channel_id=world.channel_a, inbound=inbound("wamid.M2", "+85291119999", "多謝晒！"))
+    headers = token_for(client, "a@shop.test")
+    resolved = client.post(f"/api/v1/conversations/{asked.conversation_id}/status", json={"status": "resolved"},
+                           headers=headers)
+    assert resolved.status_code == 200
+
+    for route in ("/api/v1/conversations", "/api/v1/inbox/conversations"):
+        items = client.get(route, params={"q": "退款"}, headers=headers).json()["items"]
+        assert [row["id"] for row in items] == [asked.conversation_id]
+        assert items[0]["status"] == "resolved"
+        assert items[0]["match"]["message_id"] == asked.id
+        assert items[0]["match"]["text"] == "上個禮拜買嘅外套想退款，請問點樣處理？"
+        narrowed = client.get(route, params={"q": "退款", "status": "open"}, headers=headers).json()["items"]
+        assert narrowed == []
+    plain = client.get("/api/v1/conversations", headers=headers).json()["items"]
+    assert all(row["match"] is None for row in plain)
+
+
+def test_a_long_message_is_cut_around_the_hit():
+    from hub.search import snippet
+
+    text = "あ" * 300 + "返品したい" + "い" * 300
+    cut = snippet(text, "返品")
+    assert cut.startswith("…") and cut.endswith("…") and "返品したい" in cut and len(cut) <= 162
+    assert snippet("Where is my REFUND?", "refund") == "Where is my REFUND?"
+
+
+def test_the_match_is_in_the_openapi_schema_with_an_example(client):
+    schemas = client.app.openapi()["components"]["schemas"]
+    assert "match" in schemas["ConversationItem"]["properties"]
+    assert schemas["SearchMatch"]["example"]["text"]
+    assert set(schemas["ActivityKind"]["enum"]) >= {"assigned", "reassigned", "tagged", "resolved", "reopened"}
+    assert set(schemas["TagDetail"]["properties"]["source"]["enum"]) == {"agent", "rule", "classifier", "system"}

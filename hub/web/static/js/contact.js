@@ -1,6 +1,7 @@
 // The contact panel: who the customer is, where they write from, their tags, fields and consent,
 // then their open cart and orders (catalog_orders.js).
 
+import { tagTitle } from "./activity.js";
 import { api } from "./api.js";
 import { renderCommerce } from "./catalog_orders.js";
 import { clear, h } from "./dom.js";
@@ -78,7 +79,8 @@ export function renderContact(container, detail, onOpen) {
         text: `${item.channel_name} · ${t(`status_${item.status}`)}` }))))));
 
   container.append(section(t("contact_tags"), contact.tags.length
-    ? h("p", { class: "tags" }, contact.tags.map((tag) => h("span", { class: "tag", text: tag })))
+    ? h("p", { class: "tags" }, contact.tags.map((tag) => h("span", { class: "tag", text: tag,
+      title: tagTitle(tag, contact.tag_details) })))
     : h("p", { class: "muted", text: t("none") })));
 
   const fields = Object.entries(contact.custom_fields || {});

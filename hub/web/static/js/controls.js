@@ -1,5 +1,6 @@
 // The thread header's controls: status (with snooze), assignee and tags.
 
+import { tagTitle } from "./activity.js";
 import { api } from "./api.js";
 import { clear, h } from "./dom.js";
 import { t } from "./i18n.js";
@@ -67,6 +68,11 @@ export class Controls {
     this.options.agents.map((agent) => h("option", { value: agent.id, selected: agent.id === conversation.assignee_id,
       text: agent.id === this.me ? t("me_name", { name: agent.name }) : agent.name })));
 
+    const team = h("select", { id: "team-select", class: "input", "aria-label": t("hand_to_team"), onchange: () => {
+      this.call(`/api/v1/conversations/${id}/team`, "POST", { team_id: team.value ? Number(team.value) : null });
+    } }, h("option", { value: "", text: t("team_of_channel") }),
+    this.options.teams.map((item) => h("option", { value: item.id, selected: item.id === conversation.team_id, text: item.name })));
+
     const resolved = conversation.status === "resolved";
     const resolve = h("button", { type: "button", class: "btn", id: "resolve", "aria-keyshortcuts": "e",
       text: resolved ? t("reopen") : t("resolve"), onclick: () => this.toggleResolved() });
@@ -78,13 +84,14 @@ export class Controls {
       const name = tagInput.value.trim();
       if (name) this.call(`/api/v1/conversations/${id}/tags/${encodeURIComponent(name)}`);
     } }, tagInput, h("button", { type: "submit", class: "btn btn-small", text: t("add") }));
-    const tags = h("ul", { class: "chips", "aria-label": t("tags") }, conversation.tags.map((tag) => h("li", { class: "tag" },
+    const tags = h("ul", { class: "chips", "aria-label": t("tags") }, conversation.tags.map((tag) => h("li", { class: "tag",
+      title: tagTitle(tag, conversation.tag_details) },
       h("span", { text: tag }),
       h("button", { type: "button", class: "chip-remove", "aria-label": t("remove_tag", { tag }), text: "×",
         onclick: () => this.call(`/api/v1/conversations/${id}/tags/${encodeURIComponent(tag)}`, "DELETE") }))));
 
     this.root.append(
-      h("div", { class: "control-row" }, status, snoozeBox, assignee, resolve),
+      h("div", { class: "control-row" }, status, snoozeBox, assignee, team, resolve),
       h("div", { class: "control-row" }, tags, tagForm));
   }
 }

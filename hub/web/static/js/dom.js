@@ -58,3 +58,12 @@ export function notify(message, isError = false) {
   saved.textContent = message;
   savedTimer = setTimeout(() => { saved.textContent = ""; }, 4000);
 }
+
+/** `text` with each case-insensitive occurrence of `needle` in a <mark>: split into text nodes, never parsed as HTML. */
+export function highlighted(text, needle) {
+  const value = String(text ?? "");
+  const wanted = String(needle ?? "").trim();
+  if (!wanted) return [value];
+  const pattern = new RegExp(`(${wanted.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")})`, "giu");
+  return value.split(pattern).map((part, index) => (index % 2 ? h("mark", { text: part }) : part)).filter((part) => part !== "");
+}

@@ -13,7 +13,7 @@ import { Due, Notifier, Presence, titleCount, Undo } from "./staff.js";
 import { laterStatus, renderThread, updateStatus } from "./thread.js";
 
 const boot = JSON.parse($("#hub-boot").textContent);
-const state = { rows: [], cursor: null, openId: null, detail: null, messages: [], options: null };
+const state = { rows: [], cursor: null, openId: null, detail: null, messages: [], activity: [], options: null, match: null };
 const listEl = $("#conversation-list");
 const threadEl = $("#thread");
 const contactEl = $("#contact");
@@ -30,7 +30,23 @@ const chosen = new Set();  // conversations ticked for a bulk action
 let picks = null;
 
 function drawList(openId) {
-  renderList(listEl, state.rows, openId, openConversation, picks);
+  renderList(listEl, state.rows, openId, openConversation, picks, $("#search").value.trim());
+}
+
+// A search covers every status until the agent picks one; the status list then shows "Any status".
+let statusPicked = false;
+let statusBeforeSearch = null;
+
+function searchScope(applied) {
+  const box = $("#search-scope");
+  clear(box);
+  box.hidden = !applied.q;
+  if (!applied.q) return;
+  const chosen = (id) => { const select = $(id); return select.value ? select.options[select.selectedIndex].text : null; };
+  const chips = [applied.status ? t(`status_${applied.status}`) : t("all_statuses"),
+    chosen("#filter-assignee"), chosen("#filter-team"), chosen("#filter-channel"), chosen("#filter-tag")].filter(Boolean);
+  box.append(h("span", { class: "search-scope-label", text: t("searching_in") }),
+    ...chips.map((text) => h("span", { class: "chip", text })));
 }
 
 function drawBulk() {
@@ -93,15 +109,27 @@ function announce(message) {
 }
 
 function filters() {
+  const status = $("#filter-status");
+  const searching = $("#search").value.trim() !== "";
+  if (searching && !statusPicked && statusBeforeSearch === null) {
+    statusBeforeSearch = status.value;
+    status.value = "";
+  } else if (!searching && statusBeforeSearch !== null) {
+    if (!statusPicked) status.value = statusBeforeSearch;
+    statusBeforeSearch = null;
+    statusPicked = false;
+  }
   return {
-    status: $("#filter-status").value, assignee: $("#filter-assignee").value, team_id: $("#filter-team").value,
+    status: status.value, assignee: $("#filter-assignee").value, team_id: $("#filter-team").value,
     channel_id: $("#filter-channel").value, tag: $("#filter-tag").value, q: $("#search").value.trim(),
   };
 }
 
 async function loadList({ more = false } = {}) {
   const limit = more ? 50 : Math.max(50, state.rows.length);
-  const page = await api(`/api/v1/inbox/conversations${query({ ...filters(), limit, cursor: more ? state.cursor : null })}`);
+  const applied = filters();
+  const page = await api(`/api/v1/inbox/conversations${query({ ...applied, limit, cursor: more ? state.cursor : null })}`);
+  searchScope(applied);
   state.rows = more ? [...state.rows, ...page.items] : page.items;
   state.cursor = page.next_cursor;
   drawList(state.openId);
@@ -126,8 +154,9 @@ function contactConversationIds() {
 async function loadThread({ scroll = true } = {}) {
   const id = state.openId;
   if (id === null) return;
-  const [detail, messages] = await Promise.all([
-    api(`/api/v1/inbox/conversations/${id}`), api(`/api/v1/inbox/conversations/${id}/history?limit=100`)]);
+  const [detail, messages, activity] = await Promise.all([
+    api(`/api/v1/inbox/conversations/${id}`), api(`/api/v1/inbox/conversations/${id}/history?limit=100`),
+    api(`/api/v1/conversations/${id}/activity`)]);
   if (id !== state.openId) return;
   const shown = new Map(state.messages.map((message) => [message.id, message.status]));
   for (const message of messages) {  // a page read before a live receipt must not take its tick back
@@ -135,6 +164,7 @@ async function loadThread({ scroll = true } = {}) {
   }
   state.detail = detail;
   state.messages = messages;
+  state.activity = activity;
   for (const message of messages) live.seen(message.id);
   const nearBottom = threadEl.scrollHeight - threadEl.scrollTop - threadEl.clientHeight < 80;
   const conversation = detail.conversation;
@@ -145,8 +175,10 @@ async function loadThread({ scroll = true } = {}) {
   controls.render(detail);
   composer.show(detail);
   renderContact(contactEl, detail, openConversation);
-  renderThread(threadEl, messages, retry, resend);
+  renderThread(threadEl, messages, retry, { onResend: resend, activity, match: state.match });
   if (scroll || nearBottom) threadEl.scrollTop = threadEl.scrollHeight;  // after the header and composer took their room
+  const matched = scroll && state.match ? threadEl.querySelector(`article.msg[data-id="${Number(state.match.id)}"]`) : null;
+  if (matched) matched.scrollIntoView({ block: "center" });  // a search result opens at the message that matched
   if (conversation.unread_count > 0 && document.visibilityState === "visible") {
     markRead(id);
   }
@@ -165,8 +197,10 @@ function markRead(id) {
 
 const refreshThread = debounce(() => loadThread({ scroll: false }).catch((error) => announce(error.message)), 120);
 
-async function openConversation(id, { push = true } = {}) {
+async function openConversation(id, { push = true, match = null } = {}) {
   state.openId = id;
+  const searched = $("#search").value.trim();
+  state.match = match && searched ? { id: match, text: searched } : null;
   announce("");
   if (push && location.pathname !== `/conversations/${id}`) history.pushState({ id }, "", `/conversations/${id}`);
   drawList(id);
@@ -284,7 +318,8 @@ async function start() {
       badge.dataset.state = status;
     },
   });
-  for (const id of ["#filter-status", "#filter-assignee", "#filter-team", "#filter-channel", "#filter-tag"]) {
+  $("#filter-status").addEventListener("change", () => { statusPicked = true; loadList(); });
+  for (const id of ["#filter-assignee", "#filter-team", "#filter-channel", "#filter-tag"]) {
     $(id).addEventListener("change", () => loadList());
   }
   $("#search-form").addEventListener("submit", (event) => { event.preventDefault(); loadList(); });

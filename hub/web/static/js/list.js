@@ -1,6 +1,7 @@
 // The conversation list: one row per conversation, newest activity first.
 
-import { clear, h } from "./dom.js";
+import { tagTitle } from "./activity.js";
+import { clear, h, highlighted } from "./dom.js";
 import { t, when, full } from "./i18n.js";
 
 function preview(row) {
@@ -11,10 +12,15 @@ function preview(row) {
   return last.direction === "outbound" ? t("preview_you", { text }) : text;
 }
 
-function rowElement(row, selected, onOpen, picks) {
+/** When searching: the message that matched (not the latest one), its hit marked. */
+function matchElement(row, query) {
+  return h("span", { class: "conv-preview conv-match", title: t("search_match") }, highlighted(row.match.text, query));
+}
+
+function rowElement(row, selected, onOpen, picks, query) {
   const unread = row.unread_count > 0;
   const name = row.contact_name || t("unnamed_contact");
-  const labelParts = [name, row.channel_name, preview(row)];
+  const labelParts = [name, row.channel_name, row.match ? row.match.text : preview(row)];
   if (unread) labelParts.push(t("unread_count", { count: row.unread_count }));
   const pick = picks ? h("input", { type: "checkbox", class: "conv-pick", checked: picks.chosen.has(row.id),
     "aria-label": t("bulk_pick", { name }), onchange: (event) => picks.onToggle(row.id, event.target.checked) }) : null;
@@ -24,7 +30,7 @@ function rowElement(row, selected, onOpen, picks) {
     h("a", {
       href: `/conversations/${row.id}`, class: "conv-link", "aria-current": selected ? "true" : null,
       "aria-label": labelParts.join(" · "),
-      onclick: (event) => { event.preventDefault(); onOpen(row.id); },
+      onclick: (event) => { event.preventDefault(); onOpen(row.id, { match: row.match ? row.match.message_id : null }); },
     },
       h("span", { class: "conv-top" },
         h("span", { class: "conv-name", text: name }),
@@ -34,16 +40,18 @@ function rowElement(row, selected, onOpen, picks) {
         row.status !== "open" ? h("span", { class: `badge status-${row.status}`, text: t(`status_${row.status}`) }) : null,
         row.assignee_name ? h("span", { class: "conv-assignee", text: row.assignee_name }) : null,
         unread ? h("span", { class: "unread", "aria-hidden": "true", text: String(row.unread_count) }) : null),
-      h("span", { class: "conv-preview", text: preview(row) }),
-      row.tags.length ? h("span", { class: "conv-tags" }, row.tags.map((tag) => h("span", { class: "tag", text: tag }))) : null));
+      row.match && query ? matchElement(row, query) : h("span", { class: "conv-preview", text: preview(row) }),
+      row.tags.length ? h("span", { class: "conv-tags" }, row.tags.map((tag) => h("span", { class: "tag", text: tag,
+        title: tagTitle(tag, row.tag_details) }))) : null));
 }
 
-/** `picks` (optional): {chosen: Set of ids, onToggle(id, checked)} draws a checkbox per row for bulk actions. */
-export function renderList(container, rows, selectedId, onOpen, picks = null) {
+/** `picks` (optional): {chosen: Set of ids, onToggle(id, checked)} draws a checkbox per row for bulk actions;
+ * `query`: the search text, marked in each row's matching message. */
+export function renderList(container, rows, selectedId, onOpen, picks = null, query = "") {
   clear(container);
   if (!rows.length) {
     container.append(h("li", { class: "empty", text: t("no_conversations") }));
     return;
   }
-  for (const row of rows) container.append(rowElement(row, row.id === selectedId, onOpen, picks));
+  for (const row of rows) container.append(rowElement(row, row.id === selectedId, onOpen, picks, query));
 }

@@ -1,6 +1,7 @@
 // The thread: the contact's messages on every channel the agent may see, oldest first.
 
-import { clear, h, safeUrl } from "./dom.js";
+import { activityElement } from "./activity.js";
+import { clear, h, highlighted, safeUrl } from "./dom.js";
 import { t, clock, day, full } from "./i18n.js";
 
 const TICKS = { queued: "🕓", sending: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓" };
@@ -67,11 +68,12 @@ function card(message) {
   return h("div", { class: `card card-${message.kind}` }, parts);
 }
 
-function body(message) {
+function body(message, mark) {
   if (CARD_KINDS.has(message.kind)) {
     const shown = card(message);
     if (shown) return shown;
   }
+  if (message.text && mark) return h("p", { class: "msg-text" }, highlighted(message.text, mark));
   if (message.text) return h("p", { class: "msg-text", text: message.text });
   return h("p", { class: "msg-text msg-kind", text: t(`kind_${message.kind}`) });
 }
@@ -95,16 +97,19 @@ function mayNotHaveBeenSent(message, onResend) {
       onclick: () => onResend(message), text: t("resend") }));
 }
 
-export function messageElement(message, onRetry, onResend) {
+/** `mark` (optional): search text to mark in this message, which the search opened the thread at. */
+export function messageElement(message, onRetry, onResend = null, mark = null) {
   const note = message.kind === "note";
   const side = note ? "note" : message.direction === "inbound" ? "in" : "out";
   const meta = [];
   if (note) meta.push(h("span", { class: "msg-private", text: t("private_note") }));
   if (message.author_name && message.direction === "outbound") meta.push(h("span", { class: "msg-author", text: message.author_name }));
   if (!message.here) meta.push(h("span", { class: `badge channel-${message.channel_kind}`, text: t("via_channel", { channel: message.channel_name }) }));
-  return h("article", { class: `msg msg-${side}` + (message.here ? "" : " is-elsewhere"), dataset: { id: message.id }, "aria-label": note ? t("private_note") : null },
+  const label = mark ? t("search_match") : note ? t("private_note") : null;
+  return h("article", { class: `msg msg-${side}` + (message.here ? "" : " is-elsewhere") + (mark ? " is-match" : ""),
+    dataset: { id: message.id }, "aria-label": label },
     meta.length ? h("div", { class: "msg-meta" }, meta) : null,
-    body(message),
+    body(message, mark),
     attachments(message),
     h("footer", { class: "msg-foot" },
       h("time", { datetime: message.created_at, title: full(message.created_at), text: clock(message.created_at) }),
@@ -113,21 +118,38 @@ export function messageElement(message, onRetry, onResend) {
     mayNotHaveBeenSent(message, onResend));
 }
 
-export function renderThread(container, messages, onRetry, onResend) {
+/** The messages in the customer's order with this conversation's activity lines between them, by time.
+ * `match` (optional): {id, text}: the message a search opened the thread at, with the text marked in it. */
+export function renderThread(container, messages, onRetry, { onResend = null, activity = [], match = null } = {}) {
   clear(container);
-  if (!messages.length) {
+  if (!messages.length && !activity.length) {
     container.append(h("p", { class: "empty", text: t("no_messages") }));
     return;
   }
+  const entries = messages.map((message) => ({ at: message.occurred_at || message.created_at, message }));
+  // activity older than the first message shown belongs to history not loaded here
+  const from = messages.length >= 100 ? new Date(entries[0].at) : null;
+  const lines = activity.filter((item) => !from || new Date(item.created_at) >= from);
+  let next = 0;
+  const merged = [];
+  for (const entry of entries) {  // the messages keep the server's order; each line goes before the first later one
+    while (next < lines.length && new Date(lines[next].created_at) < new Date(entry.at)) {
+      merged.push({ at: lines[next].created_at, line: lines[next] });
+      next += 1;
+    }
+    merged.push(entry);
+  }
+  for (; next < lines.length; next += 1) merged.push({ at: lines[next].created_at, line: lines[next] });
   let lastDay = null;
-  for (const message of messages) {
-    const at = message.occurred_at || message.created_at;  // the customer's order, as the server sorted it
-    const thisDay = new Date(at).toDateString();
+  for (const entry of merged) {
+    const thisDay = new Date(entry.at).toDateString();
     if (thisDay !== lastDay) {
-      container.append(h("div", { class: "day", role: "separator", text: day(at) }));
+      container.append(h("div", { class: "day", role: "separator", text: day(entry.at) }));
       lastDay = thisDay;
     }
-    container.append(messageElement(message, onRetry, onResend));
+    if (entry.line) container.append(activityElement(entry.line));
+    else container.append(messageElement(entry.message, onRetry, onResend,
+                                         match && match.id === entry.message.id ? match.text : null));
   }
 }
 
