@@ -8,9 +8,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from hub.composition import target_metadata
-from hub.db import make_engine
+from hub.runtime.db import make_engine
 from hub.search import include_object
-from hub.settings import get_settings
+from hub.runtime.settings import get_settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

@@ -73,9 +73,9 @@ def serve_provider(port: int, log_path: str) -> None:
 def setup(database_url: str, public_url: str, provider_url: str) -> tuple[int, int]:
     """A WhatsApp channel pointed at the fake, N contacts with a number each, a running campaign, its recipients."""
     os.environ.update(HUB_DATABASE_URL=database_url, HUB_REDIS_URL=REDIS, HUB_PUBLIC_URL=public_url)
-    from hub import db
     from hub.channel_records import service as channels
-    from hub.settings import get_settings
+    from hub.runtime import db
+    from hub.runtime.settings import get_settings
 
     get_settings.cache_clear()
     db.reset_engines()
@@ -114,8 +114,8 @@ def setup(database_url: str, public_url: str, provider_url: str) -> tuple[int, i
 def _retrained_today() -> None:
     """The Redis flush above also forgot that today's nightly tagger retrain ran; mark it done, as it is on
     a live installation, so the workers' first sweep does not start a retrain in the middle of the run."""
-    from hub import broker
-    from hub.db import utcnow
+    from hub.runtime import broker
+    from hub.runtime.db import utcnow
     from hub.tagging.jobs import NIGHTLY_RETRAIN
 
     broker.connection().set(NIGHTLY_RETRAIN.key(utcnow()), 1, ex=86400)
@@ -130,7 +130,7 @@ def _copy(cursor: object, target: str, lines: object) -> None:
 def scalar(sql: str) -> int:
     from sqlalchemy import text
 
-    from hub import db
+    from hub.runtime import db
 
     with db.get_engine().connect() as conn:
         return int(conn.execute(text(sql)).scalar_one() or 0)
@@ -138,7 +138,7 @@ def scalar(sql: str) -> int:
 
 def tracking_busy() -> bool:
     """Jobs the receipts queued (campaign tracking) still waiting or running: processed means these too."""
-    from hub import broker
+    from hub.runtime import broker
 
     inbound = broker.queue("inbound")
     return inbound.count > 0 or inbound.started_job_registry.count > 0
@@ -199,7 +199,7 @@ def main() -> None:
     wait_http(public_url + "/healthz")
     from sqlalchemy import text
 
-    from hub import db
+    from hub.runtime import db
 
     with db.get_engine().connect() as conn:
         rows = conn.execute(text("SELECT m.provider_message_id, i.phone FROM message m JOIN conversation c "

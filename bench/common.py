@@ -16,7 +16,8 @@ import aiohttp
 import httpx
 from sqlalchemy import text
 
-from hub import db, schema
+from hub import schema
+from hub.runtime import db
 
 PG = os.environ.get("BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14")

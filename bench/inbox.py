@@ -507,11 +507,11 @@ def to_filter(params: dict[str, Any]) -> Any:
 def measure(url: str, base: str, seeded: Seeded) -> list[Case]:
     from sqlmodel import Session, select
 
-    from hub import db
     from hub.agents.models import User
     from hub.api import pagination
     from hub.conversations import queries
     from hub.conversations.models import Conversation
+    from hub.runtime import db
 
     engine = db.make_engine(url, pool_size=2, max_overflow=0)
     client = httpx.Client(base_url=base, timeout=60)
@@ -623,7 +623,7 @@ def main() -> None:
     else:
         url = fresh_schema(SCHEMA)
         seeded, _ = seed(url)
-    from hub import db
+    from hub.runtime import db
 
     engine = db.make_engine(url)
     with engine.connect() as conn:

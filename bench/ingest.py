@@ -46,11 +46,11 @@ ACCOUNT = "AC" + "0" * 32
 
 def setup_channels(database_url: str, public_url: str, receipts: int) -> dict[str, int]:
     os.environ.update(HUB_DATABASE_URL=database_url, HUB_REDIS_URL=REDIS, HUB_PUBLIC_URL=public_url)
-    from hub import db
     from hub.channel_records import service as channels
     from hub.contacts.models import ChannelIdentity, Contact
     from hub.conversations.models import Conversation, Message
-    from hub.settings import get_settings
+    from hub.runtime import db
+    from hub.runtime.settings import get_settings
 
     get_settings.cache_clear()
     db.reset_engines()
@@ -143,7 +143,7 @@ def build(ids: dict[str, int], public_url: str, receipts: int) -> tuple[list[Req
 
 
 def scalar(url: str, sql: str) -> int:
-    from hub import db
+    from hub.runtime import db
 
     engine = db.make_engine(url)
     with engine.connect() as conn:

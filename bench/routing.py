@@ -62,7 +62,7 @@ class Run:
 
 
 def _engine(url: str, size: int) -> Engine:
-    from hub import db
+    from hub.runtime import db
 
     return db.make_engine(url, pool_size=size, max_overflow=0)
 

@@ -139,10 +139,10 @@ def _time_job(specs: list[dict[str, Any]], messages: list[tuple[str, str, str]])
                       HUB_VAR_DIR=tempfile.mkdtemp(prefix="bench-tagging-"), HUB_LOG_LEVEL="WARNING",
                       HUB_SECRET_KEY="bench-secret-key-0123456789-0123456789")
     from channels import IdentityRef, InboundMessage
-    from hub import db
     from hub.channel_records import service as channels
     from hub.ingest.service import receive
-    from hub.settings import get_settings
+    from hub.runtime import db
+    from hub.runtime.settings import get_settings
     from hub.tagging import admin, jobs, service, train
 
     get_settings.cache_clear()

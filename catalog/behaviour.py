@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from catalog.models import Order, OrderStatus
-from hub.db import as_utc, utcnow
+from hub.runtime.db import as_utc, utcnow
 from hub.tagging import service as tagging
 
 SOURCE = "behaviour"

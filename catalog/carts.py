@@ -17,7 +17,7 @@ from catalog.models import Cart, CartItem, CartStatus, Product, Variant
 from catalog.products import available, price_of, variant_label
 from hub.contacts import service as contacts
 from hub.conversations import service as conversations
-from hub.db import utcnow
+from hub.runtime.db import utcnow
 
 MAX_QUANTITY = 999
 

@@ -27,7 +27,7 @@ from hub.channel_records.models import Channel
 from hub.contacts import locales
 from hub.contacts.models import Contact
 from hub.conversations.models import Conversation
-from hub.settings import get_settings
+from hub.runtime.settings import get_settings
 
 ADD = "cart:add:"
 VIEW = "cart:view"

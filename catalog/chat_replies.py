@@ -26,11 +26,11 @@ from catalog.payments.stripe_checkout import create_checkout
 from catalog.products import variant_label
 from channels.text import choice_from_reply
 from channels.types import Button
-from hub import broker, events
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope, utcnow
-from hub.settings import get_settings
+from hub.runtime import broker, events
+from hub.runtime.db import session_scope, utcnow
+from hub.runtime.settings import get_settings
 
 log = logging.getLogger(__name__)
 

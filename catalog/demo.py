@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from catalog.products import VariantInput, create_product, get_by_handle
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 
 PRODUCTS = [
     ("linen-shirt", {"en": "Linen shirt", "zh_Hant": "亞麻襯衫", "ja": "リネンシャツ"},

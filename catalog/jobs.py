@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from catalog import behaviour
-from hub import broker, events
-from hub.db import session_scope
-from hub.runtime import Periodic
+from hub.runtime import Periodic, broker, events
+from hub.runtime.db import session_scope
 
 QUEUE = "inbound"
 NIGHTLY_HOUR_UTC = 17

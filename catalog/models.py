@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from hub.db import utcnow
+from hub.runtime.db import utcnow
 from hub.types import JsonType
 
 

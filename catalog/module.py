@@ -13,8 +13,7 @@ from catalog.payments.webhook import router as stripe_webhook
 from catalog.product_page import router as product_page
 from catalog.views import MAX_UPLOAD
 from catalog.views import router as api
-from hub import events
-from hub.runtime import Listener, Module
+from hub.runtime import Listener, Module, events
 
 MODULE = Module(
     name="catalog",

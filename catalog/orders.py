@@ -23,11 +23,11 @@ from sqlmodel import Session, col, select
 from catalog.errors import CartError, NotFound, OrderError, OutOfStock
 from catalog.models import Cart, CartItem, CartStatus, Order, OrderEvent, OrderLine, OrderStatus, Product, Variant
 from catalog.products import available, price_of, variant_label
-from hub import events
 from hub.contacts import locales
 from hub.contacts import service as contacts
 from hub.conversations import service as conversations
-from hub.db import utcnow
+from hub.runtime import events
+from hub.runtime.db import utcnow
 
 ORDER_CHANGED = "order.changed"
 """Any order status change (created, paid, expired, cancelled, refunded): data order_id, contact_id,

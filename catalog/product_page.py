@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from catalog import money
 from catalog.models import Product, Variant
 from catalog.products import PRODUCT_PATH, localized, prices_of, variant_label
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 
 LANGUAGES = ("en", "zh_Hant", "ja")
 CONTENT_SECURITY_POLICY = "default-src 'none'; img-src https: http:; style-src 'unsafe-inline'; base-uri 'none'"

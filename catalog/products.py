@@ -16,7 +16,7 @@ from catalog.errors import CatalogError, NoPrice, NotFound
 from catalog.models import Price, Product, Variant
 from channels.text import truncate_chars
 from hub.contacts import locales
-from hub.db import utcnow
+from hub.runtime.db import utcnow
 
 _HANDLE = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,198}[a-z0-9])?")
 _LOCALE = re.compile(r"[a-z]{2,3}(?:_[A-Za-z0-9]{2,8})*")

@@ -26,7 +26,7 @@ from channels.telegram import Telegram
 from hub.channel_records.models import Channel
 from hub.channel_records.service import as_config
 from hub.conversations.models import Conversation, Message
-from hub.db import as_utc, utcnow
+from hub.runtime.db import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 REFERENCE = re.compile(r"order:(\d{1,18})")

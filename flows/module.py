@@ -12,8 +12,7 @@ from flows.campaigns.page import router as page
 from flows.campaigns.views import router as campaigns
 from flows.segments.models import Segment
 from flows.segments.views import router as segments
-from hub import events
-from hub.runtime import Listener, Module, Periodic
+from hub.runtime import Listener, Module, Periodic, events
 
 MODULE = Module(
     name="flows",

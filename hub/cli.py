@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from hub.settings import SettingsError, get_settings
+from hub.runtime.settings import SettingsError, get_settings
 
 DEMO_LOGIN = ("admin@hub.local", "hub-demo-password")
 
@@ -25,7 +25,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from hub import composition, logs
+    from hub import composition
+    from hub.runtime import logs
 
     logs.configure(get_settings().log_level)
     composition.run_worker(tuple(args.queues), burst=args.burst)
@@ -43,7 +44,7 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 def cmd_rotate_secrets(_: argparse.Namespace) -> int:
     from hub.channel_records import service
-    from hub.db import session_scope
+    from hub.runtime.db import session_scope
 
     with session_scope() as session:
         count = service.reseal_all(session=session)
@@ -66,7 +67,7 @@ def cmd_demo(_: argparse.Namespace) -> int:
 
 def cmd_create_user(args: argparse.Namespace) -> int:
     from hub.agents import service
-    from hub.db import session_scope
+    from hub.runtime.db import session_scope
 
     try:
         with session_scope() as session:
@@ -81,7 +82,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 def cmd_train_tagger(args: argparse.Namespace) -> int:
     """Train the tag classifier, print precision and recall per tag on a held-out split, save it."""
-    from hub.db import session_scope
+    from hub.runtime.db import session_scope
     from hub.tagging import train
 
     try:
@@ -100,7 +101,7 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Everything on the embedded default, for a laptop: migrate, demo, API, worker; Ctrl-C stops all."""
-    from hub import broker, embedded
+    from hub.runtime import broker, embedded
 
     if get_settings().env != "production":  # the only thing that turns the sandbox on: this laptop's own loop
         os.environ.setdefault("HUB_SANDBOX", "true")
@@ -155,7 +156,7 @@ def sandbox_phones(base: str) -> list[str]:
     """Where a newcomer can write as a customer on each sandbox channel."""
     from channels.sandbox.accounts import is_sandbox, provider_of
     from hub.channel_records import service
-    from hub.db import session_scope
+    from hub.runtime.db import session_scope
 
     lines = []
     with session_scope() as session:

@@ -13,13 +13,12 @@ from sqlmodel import SQLModel
 
 from catalog.module import MODULE as CATALOG
 from flows.module import MODULE as FLOWS
-from hub import broker, events
 from hub.api import app
 from hub.assignment.module import MODULE as ASSIGNMENT
 from hub.jobs import tasks, worker
 from hub.module import MODULE as CORE
 from hub.privacy.module import MODULE as PRIVACY
-from hub.runtime import Inbox, Module, Periodic, connect, inbox
+from hub.runtime import Inbox, Module, Periodic, broker, connect, events, inbox
 from hub.tagging.module import MODULE as TAGGING
 from hub.webchat.module import MODULE as WEBCHAT
 

@@ -12,8 +12,8 @@ from hub.agents import service as agents
 from hub.agents.models import User
 from hub.assignment import demo as assignment_demo
 from hub.channel_records import service as channels
-from hub.db import session_scope, utcnow
 from hub.ingest.service import receive
+from hub.runtime.db import session_scope, utcnow
 from hub.tagging import demo as tagging_demo
 
 ADMIN = ("admin@hub.local", "hub-demo-password")

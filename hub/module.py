@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from channels import ADAPTERS
-from hub import demo, events
+from hub import demo
 from hub.admin.pages import router as admin_pages
 from hub.admin.views import router as admin
 from hub.agents.admin_views import router as staff
@@ -29,7 +29,7 @@ from hub.conversations.views import router as conversations
 from hub.jobs import listeners, tasks
 from hub.media.views import router as media
 from hub.realtime.routes import router as live
-from hub.runtime import Inbox, Listener, Module, Periodic
+from hub.runtime import Inbox, Listener, Module, Periodic, events
 from hub.runtime.inbox import RawEvent
 from hub.tags.models import ContactTag, ConversationTag, Tag
 from hub.web.inbox_api import router as inbox_api

@@ -19,11 +19,14 @@ from pathlib import Path
 
 import pytest
 import redis
+from argon2 import PasswordHasher
 from sqlalchemy import text
 
-from hub import broker, composition, db, events, schema
+from hub import composition, schema
+from hub.agents import service as agents
 from hub.channel_records import service as channel_service
-from hub.settings import get_settings
+from hub.runtime import broker, db, events
+from hub.runtime.settings import get_settings
 
 PG_BASE = os.environ.get("HUB_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_BASE = os.environ.get("HUB_TEST_REDIS", "redis://127.0.0.1:6379")
@@ -45,7 +48,7 @@ POSTGRES_UP = _port_open("127.0.0.1", 5432) and _port_open("127.0.0.1", 6379)
 
 @pytest.fixture(scope="session")
 def embedded_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from hub import embedded
+    from hub.runtime import embedded
 
     url, process = embedded.start(tmp_path_factory.mktemp("embedded"))
     yield url
@@ -54,7 +57,7 @@ def embedded_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "hub.db"
+    path = tmp_path_factory.mktemp("template") / "hub.runtime.db"
     url = f"sqlite:///{path}"
     engine = db.make_engine(url)
     with engine.connect() as conn:
@@ -131,11 +134,20 @@ def _configure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: st
     events.clear()
 
 
+@pytest.fixture(autouse=True)
+def quick_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters for every test: the real cost is for attackers, and at about 0.1 s a hash it
+    was a fifth of the suite. A process started by a test (`hub run`, a worker) keeps the real ones."""
+    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(agents, "_hasher", quick)
+    monkeypatch.setattr(agents, "_DUMMY_HASH", quick.hash("not-a-real-password"))
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Backend]:
     """An empty database and an empty Redis: SQLite + embedded server, or PostgreSQL + Redis."""
     if request.param == "sqlite":
-        path = tmp_path / "hub.db"
+        path = tmp_path / "hub.runtime.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         chosen = Backend("sqlite", f"sqlite:///{path}", request.getfixturevalue("embedded_redis_url"))
     else:

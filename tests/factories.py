@@ -13,7 +13,7 @@ from hub.agents import service as agents
 from hub.agents.models import User
 from hub.channel_records import service as channels
 from hub.channel_records.models import Channel
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 
 PASSWORD = "correct horse battery"
 

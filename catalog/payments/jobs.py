@@ -6,8 +6,8 @@ import logging
 from datetime import timedelta
 
 from catalog.payments import service
-from hub import broker
-from hub.db import session_scope, utcnow
+from hub.runtime import broker
+from hub.runtime.db import session_scope, utcnow
 from hub.runtime.inbox import RawEvent
 from hub.runtime.record import Inbox
 

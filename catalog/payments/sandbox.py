@@ -29,8 +29,8 @@ from catalog.payments.stripe_checkout import SANDBOX_SESSION_PREFIX, checkout_me
 from catalog.payments.wording import language, line_text, say, stripe_locale
 from hub.contacts import locales
 from hub.contacts import service as contacts
-from hub.db import as_utc, session_scope
-from hub.settings import get_settings
+from hub.runtime.db import as_utc, session_scope
+from hub.runtime.settings import get_settings
 
 router = APIRouter(prefix="/sandbox/checkout", tags=["sandbox"], include_in_schema=False)
 

@@ -27,8 +27,8 @@ from catalog.products import price_of, variant_label
 from channels.netguard import BlockedDestination, check_destination_sync
 from hub.contacts import locales
 from hub.contacts import service as contacts
-from hub.db import as_utc, utcnow
-from hub.settings import get_settings
+from hub.runtime.db import as_utc, utcnow
+from hub.runtime.settings import get_settings
 
 PROVIDER = "stripe"
 CHECKOUT_LIFETIME = timedelta(hours=1)

@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from catalog.payments import jobs, service
 from catalog.payments.stripe_checkout import webhook_secret
-from hub.db import session_scope
 from hub.runtime import inbox
+from hub.runtime.db import session_scope
 
 log = logging.getLogger(__name__)
 

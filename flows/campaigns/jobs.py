@@ -17,9 +17,8 @@ from sqlmodel import col
 
 from flows.campaigns import sender, service
 from flows.campaigns.models import Campaign, CampaignStatus, Recipient, RecipientState
-from hub import broker
-from hub.db import session_scope, utcnow
-from hub.runtime import enqueue_once, release
+from hub.runtime import broker, enqueue_once, release
+from hub.runtime.db import session_scope, utcnow
 
 log = logging.getLogger(__name__)
 

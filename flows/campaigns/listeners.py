@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from catalog import orders
 from flows.campaigns import tracking
-from hub import broker, events
-from hub.db import session_scope
+from hub.runtime import broker, events
+from hub.runtime.db import session_scope
 
 QUEUE = "inbound"
 

@@ -31,8 +31,8 @@ from hub import placeholders
 from hub.channel_records.models import Channel
 from hub.contacts.models import Contact
 from hub.conversations.models import Conversation
-from hub.db import as_utc, rows_by_pairs, utcnow
-from hub.settings import get_settings
+from hub.runtime.db import as_utc, rows_by_pairs, utcnow
+from hub.runtime.settings import get_settings
 
 OUTSIDE_WINDOW_REASON = "outside the 24-hour window and no template"
 MAX_RENDERED = 4096

@@ -44,7 +44,7 @@ from hub.conversations import outbound as replies
 from hub.conversations import store
 from hub.conversations.models import Message, MessageStatus
 from hub.conversations.service import INTERRUPTED
-from hub.db import set_by_id, utcnow
+from hub.runtime.db import set_by_id, utcnow
 
 LEASE = timedelta(seconds=30)  # of a claimed recipient and of a message being sent; each chunk renews it
 RECIPIENTS = Recipient.__table__  # type: ignore[attr-defined]

@@ -47,9 +47,9 @@ from flows.campaigns.models import Campaign, CampaignStatus, RecipientState
 from flows.campaigns.prepare import LEASE, RECIPIENTS, Ready, by_id, claim, prepare
 from hub import outbound
 from hub.channel_records.models import Channel
-from hub.db import session_scope, utcnow
 from hub.outbound import throttle
-from hub.settings import get_settings
+from hub.runtime.db import session_scope, utcnow
+from hub.runtime.settings import get_settings
 
 log = logging.getLogger(__name__)
 

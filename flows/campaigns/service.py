@@ -37,7 +37,7 @@ from hub.contacts.locales import channel_currency
 from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.conversations.models import Conversation, Message
 from hub.conversations.service import INTERRUPTED
-from hub.db import as_utc, utcnow
+from hub.runtime.db import as_utc, utcnow
 from hub.tagging.admin import shop_hours
 from hub.tags.models import ContactTag, Tag
 

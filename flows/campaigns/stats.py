@@ -21,7 +21,7 @@ from flows.campaigns import service
 from flows.campaigns.models import Campaign, CampaignStatus, Recipient, RecipientState
 from hub.channel_records.models import Channel
 from hub.contacts.models import Contact
-from hub.db import as_utc, utcnow
+from hub.runtime.db import as_utc, utcnow
 
 COUNTS = ("recipients", "skipped", "queued", "sent", "delivered", "read", "failed", "replied", "clicked", "converted")
 FUNNEL = ("sent", "delivered", "read", "clicked", "replied", "converted")

@@ -17,7 +17,7 @@ from flows.campaigns.models import Campaign, CampaignStatus, Recipient, Recipien
 from flows.campaigns.personalise import safe_url
 from flows.campaigns.service import SKIP_OPTED_OUT, opted_out
 from hub.conversations.models import Conversation, Message
-from hub.db import as_utc, utcnow
+from hub.runtime.db import as_utc, utcnow
 
 ACTIVE = (CampaignStatus.scheduled.value, CampaignStatus.running.value, CampaignStatus.paused.value)
 

@@ -53,7 +53,7 @@ from flows.segments.definition import (
 )
 from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.conversations.models import Conversation
-from hub.db import as_utc
+from hub.runtime.db import as_utc
 from hub.tags.models import ContactTag, Tag
 
 __all__ = ["SegmentError", "compile", "field_text"]

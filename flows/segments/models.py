@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from hub.db import utcnow
+from hub.runtime.db import utcnow
 from hub.types import JsonType
 
 

@@ -17,7 +17,7 @@ from flows.segments.definition import SegmentError, parse
 from flows.segments.models import Segment
 from hub.audit import service as audit
 from hub.contacts.models import ChannelIdentity, Contact
-from hub.db import utcnow
+from hub.runtime.db import utcnow
 from hub.tags.models import ContactTag, Tag
 
 __all__ = ["Conflict", "Member", "NotFound", "SegmentError", "count", "create", "delete", "get", "list_segments",

@@ -11,8 +11,8 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 from sqlmodel import col, select
 
-from hub import broker
 from hub.api.deps import AdminUser, DbSession
+from hub.runtime import broker
 from hub.webhooks.models import WebhookEvent
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])

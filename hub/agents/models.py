@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from hub.db import utcnow
+from hub.runtime.db import utcnow
 
 
 class Role(StrEnum):

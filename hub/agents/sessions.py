@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from hub.agents import service, tokens
 from hub.agents.models import User
 from hub.agents.tokens import SESSION_COOKIE
-from hub.settings import get_settings
+from hub.runtime.settings import get_settings
 
 __all__ = ["CSRF_CHECKED", "CSRF_FIELD", "CSRF_HEADER", "SESSION_COOKIE", "UNSAFE_METHODS", "CookieSpec",
            "change_password", "cookie_spec", "csrf_token_for", "csrf_valid", "end_all_sessions", "set_locale"]

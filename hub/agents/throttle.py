@@ -17,8 +17,8 @@ from typing import TypeVar
 
 import redis
 
-from hub import broker
 from hub.local_counts import COUNTS, LocalCounts
+from hub.runtime import broker
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from sqlalchemy import update
 from sqlmodel import Session, col, delete, or_, select
 from starlette.requests import cookie_parser
 
-from hub import events
 from hub.agents.models import User, UserSession
-from hub.db import utcnow
-from hub.settings import get_settings
+from hub.runtime import events
+from hub.runtime.db import utcnow
+from hub.runtime.settings import get_settings
 
 TOKEN_MAX_AGE = 60 * 60 * 24 * 7
 SESSION_COOKIE = "hub_session"

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from hub.agents import service, sessions, throttle, tokens
 from hub.agents.models import User, UserSession
 from hub.api.deps import CurrentUser, DbSession
-from hub.settings import get_settings
+from hub.runtime.settings import get_settings
 from hub.web import i18n, render
 
 router = APIRouter(include_in_schema=False)

@@ -15,17 +15,16 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from channels import ChannelConfig
 from channels.sandbox import SandboxState, make_router
-from hub import broker, logs
 from hub.api import docs
 from hub.api.body_limit import DEFAULT_LIMIT, BodyLimit
 from hub.api.middleware import RequestContext
 from hub.api.nul_guard import RefuseNul
 from hub.api.proxies import TrustedProxies
 from hub.channel_records.service import adapter_of, cached_config
-from hub.db import get_engine, session_scope
 from hub.realtime.live import LiveHub
-from hub.runtime import Module
-from hub.settings import get_settings
+from hub.runtime import Module, broker, logs
+from hub.runtime.db import get_engine, session_scope
+from hub.runtime.settings import get_settings
 from hub.web.security import CsrfProtection, SecurityHeaders
 from hub.webchat import fanout as webchat
 from hub.webhooks.routes import WebhookFastPath

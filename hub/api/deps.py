@@ -13,7 +13,7 @@ from hub.agents import service as agents
 from hub.agents import tokens
 from hub.agents.models import Role, User
 from hub.agents.sessions import CSRF_CHECKED, UNSAFE_METHODS
-from hub.db import get_engine
+from hub.runtime.db import get_engine
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 

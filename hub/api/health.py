@@ -11,9 +11,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from hub import broker, metrics
-from hub.db import get_engine
-from hub.settings import get_settings
+from hub.runtime import broker, metrics
+from hub.runtime.db import get_engine
+from hub.runtime.settings import get_settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])

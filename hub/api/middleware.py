@@ -7,7 +7,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub import logs, metrics
+from hub.runtime import logs, metrics
 
 
 class RequestContext:

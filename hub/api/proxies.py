@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hub.settings import get_settings
+from hub.runtime.settings import get_settings
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

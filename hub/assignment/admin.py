@@ -17,7 +17,7 @@ from hub.assignment.models import AgentProfile, AssignmentPolicy, PolicyKind, Te
 from hub.assignment.policies import LANGUAGE_NAMES
 from hub.audit import service as audit
 from hub.channel_records.models import Channel
-from hub.db import utcnow
+from hub.runtime.db import utcnow
 
 MAX_SKILLS = 50
 

@@ -7,10 +7,9 @@ import logging
 import time
 from typing import Literal
 
-from hub import broker, events
 from hub.assignment import service
-from hub.db import session_scope
-from hub.runtime import enqueue_once, release
+from hub.runtime import broker, enqueue_once, events, release
+from hub.runtime.db import session_scope
 
 log = logging.getLogger(__name__)
 

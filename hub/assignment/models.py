@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel
 
-from hub.db import utcnow
+from hub.runtime.db import utcnow
 from hub.types import JsonType
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hub import events
 from hub.assignment import jobs
 from hub.assignment.models import AgentProfile, AssignmentPolicy, AssignmentRecord, ConversationAssignment, TeamPolicy
 from hub.assignment.views import router
-from hub.runtime import Listener, Module, Periodic
+from hub.runtime import Listener, Module, Periodic, events
 
 MODULE = Module(
     name="assignment",

@@ -16,7 +16,6 @@ from typing import Literal
 from sqlalchemy import Exists, and_, delete, exists, insert, or_, update
 from sqlmodel import Session, col, select
 
-from hub import events
 from hub.agents.models import User
 from hub.assignment import candidates as found
 from hub.assignment.models import MANUAL, AgentProfile, AssignmentPolicy, AssignmentRecord, ConversationAssignment
@@ -25,8 +24,8 @@ from hub.audit import service as audit
 from hub.conversations import activity
 from hub.conversations.models import ActivityKind, ActorKind, Conversation, Message
 from hub.conversations.teams import in_teams
-from hub.db import utcnow
-from hub.runtime import upsert
+from hub.runtime import events, upsert
+from hub.runtime.db import utcnow
 
 OPEN = found.OPEN
 Status = Literal["assigned", "released", "waiting", "skipped"]

@@ -15,7 +15,7 @@ from hub.assignment import admin, hours, jobs, service
 from hub.assignment.models import AgentProfile, AssignmentPolicy, TeamPolicy
 from hub.conversations import queries
 from hub.conversations.models import Conversation
-from hub.db import utcnow
+from hub.runtime.db import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["assignment"])
 

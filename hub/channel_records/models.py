@@ -9,7 +9,7 @@ from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
 from hub.channel_records.sealing import SealedConfig
-from hub.db import utcnow
+from hub.runtime.db import utcnow
 
 
 class Channel(SQLModel, table=True):

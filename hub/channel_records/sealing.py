@@ -22,7 +22,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from channels import ADAPTERS
-from hub.settings import get_settings
+from hub.runtime.settings import get_settings
 from hub.types import JsonType
 
 PREFIX = "enc:v1:"

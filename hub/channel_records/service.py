@@ -12,7 +12,7 @@ from channels import ADAPTERS, ChannelConfig
 from channels.base import Adapter
 from channels.netguard import BlockedDestination, check_destination_sync
 from hub.channel_records.models import Channel, TeamChannel
-from hub.settings import get_settings
+from hub.runtime.settings import get_settings
 
 CACHE_SECONDS = 2.0
 _cache: dict[int, tuple[float, ChannelConfig | None]] = {}

@@ -18,8 +18,8 @@ from hub.contacts import service as contacts
 from hub.contacts.models import Contact
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
-from hub.db import utcnow
-from hub.settings import get_settings
+from hub.runtime.db import utcnow
+from hub.runtime.settings import get_settings
 
 log = logging.getLogger(__name__)
 

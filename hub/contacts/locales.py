@@ -158,7 +158,7 @@ def customer_language(*, stored: str | None, phones: Iterable[str | None] = (),
         if found:
             return found
     if default is None:
-        from hub.settings import get_settings
+        from hub.runtime.settings import get_settings
         default = get_settings().default_locale
     return language(default) or "en"
 

@@ -15,12 +15,13 @@ from sqlalchemy import Column, Table, and_, delete, exists, or_, select, text, u
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from hub import events, schema
+from hub import schema
 from hub.audit.service import record
 from hub.contacts import locales
 from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.conversations.models import Conversation
-from hub.db import utcnow
+from hub.runtime import events
+from hub.runtime.db import utcnow
 from hub.tags.models import ContactTag, Tag
 
 LOCALES = ("en", "zh_Hant", "ja")

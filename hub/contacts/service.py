@@ -7,12 +7,12 @@ from collections.abc import Sequence
 import phonenumbers
 from sqlmodel import Session, col, select
 
-from hub import events
 from hub.channel_records.models import Channel
 from hub.contacts.identities import StoredIdentity
 from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.conversations import store
-from hub.settings import get_settings
+from hub.runtime import events
+from hub.runtime.settings import get_settings
 
 
 class InvalidPhone(ValueError):

@@ -12,15 +12,15 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from hub import events
 from hub.agents.models import Team, User
 from hub.agents.service import can_see_conversations
 from hub.channel_records.models import Channel
 from hub.conversations import activity, outbound
 from hub.conversations.models import ActivityKind, Conversation, ConversationStatus, Message, MessageStatus
-from hub.db import as_utc, utcnow
 from hub.outbound import engine
 from hub.privacy.cards import mask_cards
+from hub.runtime import events
+from hub.runtime.db import as_utc, utcnow
 from hub.tags.models import ConversationTag, Tag
 
 NOTE_KIND = "note"

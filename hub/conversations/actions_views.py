@@ -12,7 +12,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Response
 from pydantic import BaseModel, Field
 
-from hub import broker
 from hub.agents.models import Role, User
 from hub.api.deps import CurrentUser, DbSession, StaffUser
 from hub.assignment import service as assignment
@@ -22,6 +21,7 @@ from hub.conversations.canned_models import CannedReply
 from hub.conversations.models import Conversation
 from hub.conversations.views import ConversationOut, MessageOut, message_out
 from hub.jobs.tasks import send_message
+from hub.runtime import broker
 from hub.tags import details as tag_details
 from hub.tags.details import TagDetail
 from hub.webchat import typing as typing_indicator

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from hub.agents.models import Team, User
 from hub.conversations.models import ActivityKind, ActorKind, ConversationActivity
-from hub.db import utcnow
+from hub.runtime.db import utcnow
 from hub.tags.details import source_kind
 
 _ACTOR_OF_SOURCE = {"agent": ActorKind.agent, "rule": ActorKind.rule, "classifier": ActorKind.classifier,

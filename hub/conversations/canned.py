@@ -22,8 +22,8 @@ from hub.contacts.models import ChannelIdentity, Contact
 from hub.conversations.actions import ActionRefused
 from hub.conversations.canned_models import CannedReply
 from hub.conversations.models import Conversation
-from hub.db import utcnow
-from hub.settings import get_settings
+from hub.runtime.db import utcnow
+from hub.runtime.settings import get_settings
 
 SHORTCUT = re.compile(r"^[\w-]{1,50}$")
 MAX_TEXT = 4096

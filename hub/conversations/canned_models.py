@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
-from hub.db import utcnow
+from hub.runtime.db import utcnow
 
 
 class CannedReply(SQLModel, table=True):

@@ -10,17 +10,17 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from channels import Button, IdentityRef, OutboundMessage
-from hub import events
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of
 from hub.contacts.models import ChannelIdentity
 from hub.contacts.service import consent_status
 from hub.conversations.models import Conversation, Message
 from hub.conversations.service import reference_of
-from hub.db import as_utc, utcnow
 from hub.outbound import engine
 from hub.outbound.engine import Sender
 from hub.privacy.cards import mask_cards
+from hub.runtime import events
+from hub.runtime.db import as_utc, utcnow
 
 SEND_LEASE = timedelta(seconds=120)
 

@@ -14,7 +14,7 @@ from hub.agents.models import User
 from hub.agents.service import can_see_conversations
 from hub.conversations import teams
 from hub.conversations.models import Conversation, Message
-from hub.db import as_utc
+from hub.runtime.db import as_utc
 from hub.tags.models import ConversationTag, Tag
 
 

@@ -10,7 +10,6 @@ from sqlalchemy import and_, bindparam, case, func, or_, update
 from sqlmodel import Session, col, select
 
 from channels.types import StatusUpdate
-from hub import events
 from hub.conversations import store
 from hub.conversations.models import (
     Conversation,
@@ -18,7 +17,8 @@ from hub.conversations.models import (
     MessageStatus,
     PendingReceipt,
 )
-from hub.db import as_utc, rows_by_pairs, utcnow
+from hub.runtime import events
+from hub.runtime.db import as_utc, rows_by_pairs, utcnow
 
 FORWARD_FROM: dict[str, tuple[str, ...]] = {
     "sent": ("queued", "sending", "unknown"),

@@ -18,14 +18,13 @@ from sqlalchemy import Table, bindparam, delete, select, text, update
 from sqlmodel import Session, SQLModel
 
 from channels import InboundMessage
-from hub import events
 from hub.channel_records.models import Channel
 from hub.contacts import locales
 from hub.contacts.identities import StoredIdentity, stored
 from hub.conversations import activity
 from hub.conversations.models import ActivityKind
-from hub.db import as_utc, rows_by_pairs, utcnow
-from hub.runtime import upsert
+from hub.runtime import events, upsert
+from hub.runtime.db import as_utc, rows_by_pairs, utcnow
 
 Key = tuple[str, str]
 Pair = tuple[int, int]

@@ -11,7 +11,6 @@ from sqlmodel import Session, col, select
 
 from channels import InboundMessage, ParsedEvents, ProfileUpdate, StatusUpdate
 from channels.types import ParseError
-from hub import metrics
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of, as_config
 from hub.consent import keywords
@@ -19,8 +18,9 @@ from hub.contacts.identities import stored
 from hub.conversations import service as conversations
 from hub.conversations import store
 from hub.conversations.models import Conversation, Message
-from hub.db import utcnow
 from hub.ingest.clean import may_hold_nul, without_nul
+from hub.runtime import metrics
+from hub.runtime.db import utcnow
 from hub.webhooks.models import WebhookEvent
 
 log = logging.getLogger(__name__)

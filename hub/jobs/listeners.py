@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hub import broker, events
 from hub.jobs.tasks import acknowledge_tap, fetch_media, send_message
 from hub.media.service import MEDIA_KINDS
+from hub.runtime import broker, events
 
 
 def enqueue_send(event: events.Event) -> None:

@@ -10,17 +10,16 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import col
 
-from hub import broker, metrics
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of, as_config
 from hub.conversations import activity, outbound
 from hub.conversations.models import ActivityKind, Conversation, ConversationStatus, Message, MessageStatus
-from hub.db import session_scope, utcnow
 from hub.ingest import service as ingest
 from hub.media import service as media
 from hub.outbound import engine, throttle
-from hub.runtime import enqueue_once, release
-from hub.settings import get_settings
+from hub.runtime import broker, enqueue_once, metrics, release
+from hub.runtime.db import session_scope, utcnow
+from hub.runtime.settings import get_settings
 
 log = logging.getLogger(__name__)
 

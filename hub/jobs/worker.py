@@ -18,9 +18,8 @@ from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
 from rq.job import Job
 
-from hub import broker
-from hub.db import utcnow
-from hub.runtime import Periodic
+from hub.runtime import Periodic, broker
+from hub.runtime.db import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from hub import events
 from hub.conversations.models import Message
-from hub.settings import get_settings
+from hub.runtime import events
+from hub.runtime.settings import get_settings
 
 MEDIA_KINDS = frozenset({"image", "audio", "video", "document", "sticker"})
 

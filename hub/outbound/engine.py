@@ -38,12 +38,12 @@ from sqlmodel import Session, col
 
 from channels import OutboundMessage, SendResult
 from channels.retry import backoff_seconds
-from hub import events
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of, as_config
 from hub.conversations.models import Message, MessageStatus, PendingReceipt
 from hub.conversations.service import INTERRUPTED, apply_pending_receipts
-from hub.db import rows_by_pairs, set_by_id, utcnow
+from hub.runtime import events
+from hub.runtime.db import rows_by_pairs, set_by_id, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import time
 
 import redis
 
-from hub import broker
+from hub.runtime import broker
 
 PUBLISHED_RATES: dict[str, float] = {
     "whatsapp_meta": 80.0,  # Cloud API default tier, per phone number (1,000 after an upgrade)

@@ -16,9 +16,9 @@ from sqlmodel import Session, col
 
 from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.conversations.models import Conversation, Message
-from hub.db import utcnow
 from hub.media import service as media
 from hub.privacy.hooks import SECTIONS
+from hub.runtime.db import utcnow
 from hub.tags.models import ContactTag
 from hub.webhooks.models import WebhookEvent
 

@@ -15,10 +15,10 @@ from sqlalchemy import Text, cast, delete, select
 from sqlmodel import Session, col
 
 from hub.conversations.models import Message
-from hub.db import as_utc, session_scope, utcnow
 from hub.media import service as media
 from hub.runtime import Periodic
-from hub.settings import get_settings
+from hub.runtime.db import as_utc, session_scope, utcnow
+from hub.runtime.settings import get_settings
 from hub.webhooks.models import WebhookEvent
 
 EVERY_SECONDS = 3600

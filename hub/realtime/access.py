@@ -7,11 +7,11 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
-from hub import events
 from hub.agents.models import User
 from hub.agents.service import can_see_conversations
 from hub.conversations.models import Conversation
-from hub.db import get_engine
+from hub.runtime import events
+from hub.runtime.db import get_engine
 
 CACHE_SECONDS = 5.0
 MAX_ENTRIES = 50_000

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from hub.agents.models import User
 from hub.agents.service import can_see_conversations
 from hub.conversations.models import Conversation, Message
-from hub.db import as_utc
+from hub.runtime.db import as_utc
 
 LIMIT = 200
 

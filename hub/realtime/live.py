@@ -17,9 +17,9 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from hub import broker
 from hub.agents.tokens import SESSIONS_ENDED
 from hub.realtime.access import Visibility
+from hub.runtime import broker
 
 log = logging.getLogger(__name__)
 

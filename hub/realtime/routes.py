@@ -26,10 +26,10 @@ from starlette.concurrency import run_in_threadpool
 
 from hub.agents import tokens
 from hub.agents.models import User
-from hub.db import get_engine
 from hub.realtime.catch_up import BadSince, catch_up, parse_since
 from hub.realtime.live import ENDED, Client, LiveHub
-from hub.settings import get_settings
+from hub.runtime.db import get_engine
+from hub.runtime.settings import get_settings
 
 router = APIRouter(tags=["live"])
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from hub.db import session_scope, utcnow
+from hub.runtime.db import session_scope, utcnow
 from hub.runtime.record import Inbox
 from hub.runtime.upsert import upsert
 

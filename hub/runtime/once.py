@@ -14,7 +14,7 @@ from typing import Any
 
 import redis
 
-from hub import broker
+from hub.runtime import broker
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from hub import broker, events
+from hub.runtime import broker, events
 from hub.runtime.once import enqueue_once
 
 

@@ -16,8 +16,8 @@ from sqlmodel import Session, col
 from hub.agents.models import User
 from hub.assignment import hours
 from hub.audit import service as audit
-from hub.db import utcnow
 from hub.runtime import upsert
+from hub.runtime.db import utcnow
 from hub.tagging import rules, service
 from hub.tagging.models import BusinessHours, TagRule, TagRuleVersion
 from hub.tags.models import ContactTag, ConversationTag, Tag

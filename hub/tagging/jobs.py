@@ -6,9 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from hub import broker, events
-from hub.db import session_scope
-from hub.runtime import Periodic
+from hub.runtime import Periodic, broker, events
+from hub.runtime.db import session_scope
 from hub.tagging import service, suggest, train
 
 log = logging.getLogger(__name__)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from hub import events
-from hub.runtime import Listener, Module
+from hub.runtime import Listener, Module, events
 from hub.tagging import jobs
 from hub.tagging.models import BusinessHours, TagRule, TagRuleVersion, TagSuggestion
 from hub.tagging.views import router

@@ -15,15 +15,14 @@ from typing import Any
 from sqlalchemy import Table, delete, select
 from sqlmodel import Session, col
 
-from hub import events
 from hub.assignment.models import TeamPolicy
 from hub.audit import service as audit
 from hub.channel_records.models import Channel, TeamChannel
 from hub.contacts.models import Contact
 from hub.conversations import activity
 from hub.conversations.models import ActivityKind, Conversation, Message
-from hub.db import utcnow
-from hub.runtime import upsert
+from hub.runtime import events, upsert
+from hub.runtime.db import utcnow
 from hub.tagging import rules
 from hub.tagging.models import BusinessHours, TagRule, TagRuleVersion
 from hub.tags.details import source_columns

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import Table, and_, select
 from sqlmodel import Session, col
 
-from hub.db import utcnow
 from hub.runtime import upsert
+from hub.runtime.db import utcnow
 from hub.tagging import service
 from hub.tagging.models import TagSuggestion
 from hub.tagging.service import Applied, Inbound

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from hub.conversations.models import Message
-from hub.settings import get_settings
+from hub.runtime.settings import get_settings
 from hub.tagging.match import normalize
 from hub.tags.models import ConversationTag, Tag
 

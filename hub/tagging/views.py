@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.api.deps import AdminUser, CurrentUser, DbSession
 from hub.assignment import hours
 from hub.conversations import queries
-from hub.db import utcnow
+from hub.runtime.db import utcnow
 from hub.tagging import admin, service, suggest
 from hub.tagging.models import BusinessHours, TagRule
 from hub.tagging.rules import Condition, RuleSpec, TagAction, Word

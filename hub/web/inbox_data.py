@@ -21,8 +21,8 @@ from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
 from hub.conversations.queries import in_thread_order
 from hub.conversations.views import items, message_out
-from hub.db import as_utc
 from hub.media import service as media
+from hub.runtime.db import as_utc
 from hub.tags.models import Tag
 
 PREVIEW_CHARS = 120

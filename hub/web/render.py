@@ -15,7 +15,7 @@ from sqlmodel import Session
 from hub.agents import tokens
 from hub.agents.models import User
 from hub.agents.sessions import csrf_token_for
-from hub.settings import get_settings
+from hub.runtime.settings import get_settings
 from hub.web import i18n
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -20,7 +20,7 @@ import anyio
 import redis.asyncio as aioredis
 
 from channels.webchat import transport
-from hub import broker
+from hub.runtime import broker
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from hub.contacts.models import ChannelIdentity
 from hub.conversations import service as conversations
 from hub.conversations.models import Conversation, Message, MessageStatus
 from hub.conversations.outbound import as_outbound
-from hub.db import as_utc, utcnow
+from hub.runtime.db import as_utc, utcnow
 
 CATCH_UP_LIMIT = 100
 SHOWN = (MessageStatus.sent.value, MessageStatus.delivered.value, MessageStatus.read.value)

@@ -12,8 +12,8 @@ import time
 
 import redis.asyncio as aioredis
 
-from hub import broker
 from hub.local_counts import COUNTS
+from hub.runtime import broker
 
 log = logging.getLogger(__name__)
 

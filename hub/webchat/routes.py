@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from channels.webchat import WebChat
 from hub.channel_records.service import adapter_of, cached_config
-from hub.db import session_scope
-from hub.settings import get_settings
+from hub.runtime.db import session_scope
+from hub.runtime.settings import get_settings
 from hub.webchat import limits, protocol
 from hub.webchat.visitor import Connection, Services
 

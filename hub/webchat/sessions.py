@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from channels import ChannelConfig
 from channels.webchat import WebChat
 from channels.webchat.identity import anonymous_identity, belongs_to, is_anonymous, proves, user_identity
-from hub.settings import get_settings
+from hub.runtime.settings import get_settings
 from hub.webchat.protocol import Hello
 
 SALT = "hub.webchat.session"

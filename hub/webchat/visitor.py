@@ -14,7 +14,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from channels import ChannelConfig
 from channels.webchat import WebChat, stored_frame
-from hub.db import session_scope, utcnow
+from hub.runtime.db import session_scope, utcnow
 from hub.webchat import greeting, history, limits, protocol, sessions
 from hub.webchat.fanout import LOST, Fanout, Frame, key_for
 from hub.webchat.protocol import FrameError, Hello, Ping, Receipt, Say

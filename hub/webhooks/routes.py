@@ -20,9 +20,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from channels import ChannelConfig, VerifyError, WebhookRequest
 from channels.types import ParseError
-from hub import metrics
 from hub.channel_records.service import adapter_of, cached_config, peek_config
-from hub.db import session_scope
+from hub.runtime import metrics
+from hub.runtime.db import session_scope
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 
-from hub.db import utcnow
 from hub.runtime import dialect_insert
+from hub.runtime.db import utcnow
 from hub.runtime.inbox import RawEvent
 
 INSERT = (
@@ -106,7 +106,7 @@ class SqlEventStore:
 
 def store_for(url: str, engine: Engine) -> RawEventStore:
     if url.startswith("postgresql"):
-        from hub.settings import get_settings
+        from hub.runtime.settings import get_settings
 
         return PostgresEventStore(url, timeout=get_settings().db_timeout)
     return SqlEventStore(engine)

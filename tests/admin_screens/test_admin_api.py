@@ -14,7 +14,7 @@ from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.conversations import actions
 from hub.conversations.models import Conversation, Message
 from hub.conversations.service import open_for
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.factories import make_channel, make_team, make_user, token_for
 
 
@@ -152,7 +152,7 @@ def test_the_contacts_search_filters_by_channel_tag_and_opt_out(backend):
 
 
 def test_the_channel_screen_shows_each_providers_webhook_urls_and_never_a_secret(backend):
-    from hub.settings import get_settings
+    from hub.runtime.settings import get_settings
     from tests.factories import PASSWORD
 
     meta = make_channel("whatsapp_meta", "WhatsApp", config={"phone_number_id": "1055", "access_token": "EAAG-SECRET",

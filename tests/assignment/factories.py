@@ -13,8 +13,8 @@ from hub.agents.models import User
 from hub.assignment.models import AgentProfile, AssignmentPolicy, AssignmentRecord, TeamPolicy
 from hub.contacts.models import Contact
 from hub.conversations.models import Conversation
-from hub.db import session_scope, utcnow
 from hub.ingest.service import receive
+from hub.runtime.db import session_scope, utcnow
 from tests.factories import inbound, make_channel, make_team, make_user
 
 

@@ -8,9 +8,9 @@ import threading
 
 from sqlalchemy import text
 
-from hub import db
 from hub.assignment import jobs
-from hub.db import session_scope
+from hub.runtime import db
+from hub.runtime.db import session_scope
 from tests.assignment.factories import desk, loads, many_conversations, policy, resolve
 
 OVER_CAPACITY = text("""

@@ -6,7 +6,7 @@ from hub import demo
 from hub.agents.models import User
 from hub.assignment import demo as assignment_demo
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 
 
 def test_the_demo_sends_japanese_to_the_agent_who_reads_it(backend):

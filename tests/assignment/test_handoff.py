@@ -7,7 +7,7 @@ from hub.agents.models import User
 from hub.assignment import jobs, service
 from hub.conversations import outbound
 from hub.conversations.models import Conversation
-from hub.db import session_scope, utcnow
+from hub.runtime.db import session_scope, utcnow
 from tests.assignment.factories import (
     arrive,
     assignee,

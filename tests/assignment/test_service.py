@@ -4,13 +4,13 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from hub import events
 from hub.agents.models import User
 from hub.assignment import jobs, service
 from hub.assignment.models import AgentProfile, ConversationAssignment
 from hub.audit.models import AuditEntry
 from hub.conversations import activity
-from hub.db import session_scope
+from hub.runtime import events
+from hub.runtime.db import session_scope
 from hub.tags.models import ConversationTag, Tag
 from tests.assignment.factories import (
     arrive,
@@ -140,7 +140,8 @@ def test_only_agents_inside_their_teams_business_hours_are_picked(backend):
 
 
 def test_the_listeners_enqueue_an_assignment_when_a_conversation_opens(backend):
-    from hub import broker, composition
+    from hub import composition
+    from hub.runtime import broker
 
     composition.wire()  # what the app and the worker do at start
     team = desk(["ann"])
@@ -154,7 +155,8 @@ def test_the_listeners_enqueue_an_assignment_when_a_conversation_opens(backend):
 
 
 def test_freed_capacity_schedules_one_queue_run_and_automation_is_ignored(backend, monkeypatch):
-    from hub import broker, composition
+    from hub import composition
+    from hub.runtime import broker
 
     composition.wire()  # what the app and the worker do at start
     monkeypatch.setattr(jobs, "_last_scheduled", 0.0)

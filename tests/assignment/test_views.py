@@ -7,7 +7,7 @@ from sqlmodel import select
 from hub.agents.models import User
 from hub.audit.models import AuditEntry
 from hub.composition import create_app
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.assignment.factories import arrive, assignee, desk, policy
 from tests.factories import make_user, token_for
 

@@ -8,7 +8,7 @@ from catalog import service
 from catalog.models import Variant
 from hub.contacts.models import Contact
 from hub.conversations.models import Conversation
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.factories import make_channel
 
 SHIRT_TITLE = {"en": "Silk shirt", "zh_Hant": "絲質襯衫", "ja": "シルクシャツ"}

@@ -11,10 +11,11 @@ from catalog import behaviour
 from catalog import jobs as catalog_jobs
 from catalog.models import Order
 from catalog.orders import ORDER_CHANGED
-from hub import broker, composition, events
+from hub import composition
 from hub.contacts.models import Contact
-from hub.db import session_scope, utcnow
 from hub.jobs.worker import HubWorker
+from hub.runtime import broker, events
+from hub.runtime.db import session_scope, utcnow
 from hub.tags.models import ContactTag, Tag
 
 SETTINGS = behaviour.BehaviourSettings(HUB_VIP_SPEND={"HKD": 500_000, "JPY": 100_000})

@@ -7,7 +7,7 @@ from catalog.errors import CatalogError, NoPrice
 from catalog.models import Product
 from hub.channel_records.models import Channel
 from hub.conversations.models import Conversation
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.catalog.factories import make_customer, make_product
 
 

@@ -9,11 +9,12 @@ from catalog.errors import CatalogError
 from catalog.models import Cart, CartItem
 from channels import IdentityRef, InboundMessage
 from channels.text import numbered_menu
-from hub import composition, events
+from hub import composition
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope
 from hub.ingest.service import receive
+from hub.runtime import events
+from hub.runtime.db import session_scope
 from tests.catalog.factories import make_product
 from tests.factories import make_channel
 
@@ -156,7 +157,7 @@ def test_a_whatsapp_catalog_order_fills_the_cart_at_hubs_own_prices(backend):
     from pathlib import Path
 
     from channels.meta.parse import parse_body
-    from hub.db import utcnow
+    from hub.runtime.db import utcnow
 
     body = (Path(__file__).resolve().parents[1] / "fixtures" / "meta" / "order.json").read_bytes()
     [inbound] = parse_body(body).messages  # recorded: 2 x SKU-TEA-001 at "88" and 1 x SKU-MUG-002 at "120"

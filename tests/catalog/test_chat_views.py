@@ -1,23 +1,13 @@
 """The composer's product button and the agent's view of a customer's cart."""
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from catalog import service
-from hub.agents import service as agents
 from hub.composition import create_app
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.catalog.factories import make_customer, make_product
 from tests.factories import make_channel, make_team, make_user, token_for
-
-
-@pytest.fixture(autouse=True)
-def quick_passwords(monkeypatch):
-    """Cheap argon2 parameters: these tests sign in often, and the real cost is for attackers."""
-    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(agents, "_hasher", quick)
-    monkeypatch.setattr(agents, "_DUMMY_HASH", quick.hash("not-a-real-password"))
 
 
 @pytest.fixture
@@ -89,7 +79,7 @@ def test_an_agent_sends_a_payment_link_and_the_order_remembers_who(backend):
 
     from catalog.models import Order
     from hub.composition import create_app
-    from hub.db import session_scope
+    from hub.runtime.db import session_scope
     from tests.catalog.factories import make_customer, make_product
     from tests.factories import make_team, make_user, token_for
 
@@ -102,7 +92,7 @@ def test_an_agent_sends_a_payment_link_and_the_order_remembers_who(backend):
     agent = make_user("mei@shop.test", team_ids=[team])
     with session_scope() as session:  # the customer wrote a moment ago: the 24-hour window is open
         from hub.conversations.models import Conversation
-        from hub.db import utcnow
+        from hub.runtime.db import utcnow
 
         session.get(Conversation, customer.conversation_id).last_inbound_at = utcnow()
     with TestClient(create_app()) as client:

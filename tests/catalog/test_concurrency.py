@@ -9,7 +9,7 @@ import pytest
 
 from catalog import service
 from catalog.models import Cart
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.catalog.factories import make_customer, make_product, order_from_cart, stock_of
 
 

@@ -11,7 +11,7 @@ from catalog import service
 from catalog.csv_io import CsvError, RowError, export_csv, import_hub, neutralise
 from catalog.models import Price, Product, Variant
 from catalog.shopify_csv import html_to_text, import_shopify
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.catalog.factories import make_product
 
 SHOPIFY = Path(__file__).parent.parent / "fixtures" / "catalog" / "shopify_products.csv"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from catalog import demo, service
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 
 
 def test_demo_products_load_once_with_hkd_and_jpy_prices(backend):

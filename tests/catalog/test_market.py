@@ -1,26 +1,17 @@
 """Commerce in the customer's language and their channel's currency (issue 13, items 1 and 2)."""
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from catalog import chat, chat_replies
-from hub.agents import service as agents
 from hub.composition import create_app
 from hub.contacts.models import Contact
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope
 from hub.ingest.service import receive
+from hub.runtime.db import session_scope
 from tests.catalog.factories import make_customer, make_product
 from tests.factories import inbound, make_channel, make_team, make_user, token_for
-
-
-@pytest.fixture(autouse=True)
-def quick_passwords(monkeypatch):
-    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(agents, "_hasher", quick)
-    monkeypatch.setattr(agents, "_DUMMY_HASH", quick.hash("not-a-real-password"))
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 
 from catalog import money, service
 from catalog.models import Cart, Order
-from hub import events
-from hub.db import session_scope, utcnow
+from hub.runtime import events
+from hub.runtime.db import session_scope, utcnow
 from tests.catalog.factories import make_customer, make_product, order_from_cart, stock_of
 
 

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from catalog import service
 from catalog.models import Variant
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.catalog.factories import make_customer, make_product
 
 

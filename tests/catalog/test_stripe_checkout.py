@@ -17,8 +17,8 @@ from sqlmodel import select
 from catalog.models import Order
 from catalog.payments.models import StripeCheckout
 from catalog.payments.stripe_checkout import PaymentError, create_checkout, payment_link_for
-from hub.db import session_scope
-from hub.settings import get_settings
+from hub.runtime.db import session_scope
+from hub.runtime.settings import get_settings
 from tests.catalog.factories import make_customer, make_product, order_from_cart
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "stripe"

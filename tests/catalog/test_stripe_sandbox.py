@@ -16,14 +16,14 @@ from sqlmodel import select
 
 from catalog.models import Order
 from catalog.payments.stripe_checkout import create_checkout
-from hub import broker, composition
+from hub import composition
 from hub.composition import create_app
 from hub.conversations.models import Message
-from hub.db import session_scope
 from hub.jobs.worker import HubWorker
-from hub.runtime import inbox
+from hub.runtime import broker, inbox
+from hub.runtime.db import session_scope
 from hub.runtime.inbox import RawEvent
-from hub.settings import get_settings
+from hub.runtime.settings import get_settings
 from tests.catalog.factories import make_customer, make_product, order_from_cart, stock_of
 from tests.conftest import wait_for
 

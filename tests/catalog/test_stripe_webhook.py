@@ -16,13 +16,13 @@ from sqlmodel import select
 
 from catalog.models import Order
 from catalog.payments.stripe_checkout import create_checkout
-from hub import broker
 from hub.composition import create_app
 from hub.conversations.models import Message
-from hub.db import session_scope
 from hub.jobs.worker import HubWorker
+from hub.runtime import broker
+from hub.runtime.db import session_scope
 from hub.runtime.inbox import RawEvent
-from hub.settings import get_settings
+from hub.runtime.settings import get_settings
 from tests.catalog.factories import make_customer, make_product, order_from_cart, stock_of
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "stripe"
@@ -218,8 +218,8 @@ def test_a_stripe_event_whose_job_was_lost_is_paid_by_the_one_inbox_sweep_and_th
     from datetime import timedelta
 
     from hub.composition import sweep_inbox
-    from hub.db import utcnow
     from hub.jobs.tasks import drain_inbound
+    from hub.runtime.db import utcnow
 
     order_id, _, _ = jp_order()
     assert post(client, completed(order_id)) == 200

@@ -15,8 +15,8 @@ from channels.telegram import Telegram
 from channels.telegram.render import render
 from hub.conversations.models import Message
 from hub.conversations.outbound import as_outbound
-from hub.db import session_scope
 from hub.ingest.service import receive
+from hub.runtime.db import session_scope
 from tests.catalog.factories import make_product, stock_of
 from tests.factories import make_channel
 

@@ -3,10 +3,8 @@
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from hub.agents import service as agents
 from hub.composition import create_app
 from tests.catalog.factories import make_customer, make_product, order_from_cart
 from tests.factories import make_channel, make_team, make_user, token_for
@@ -14,12 +12,6 @@ from tests.factories import make_channel, make_team, make_user, token_for
 SHOPIFY = Path(__file__).parent.parent / "fixtures" / "catalog" / "shopify_products.csv"
 
 
-@pytest.fixture(autouse=True)
-def quick_passwords(monkeypatch):
-    """Cheap argon2 parameters: these tests sign in often, and the real cost is for attackers."""
-    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(agents, "_hasher", quick)
-    monkeypatch.setattr(agents, "_DUMMY_HASH", quick.hash("not-a-real-password"))
 
 
 @pytest.fixture

@@ -2,11 +2,11 @@
 
 from fastapi.testclient import TestClient
 
-from hub import broker
 from hub.composition import create_app
-from hub.db import session_scope
 from hub.jobs.tasks import drain_inbound
 from hub.jobs.worker import HubWorker
+from hub.runtime import broker
+from hub.runtime.db import session_scope
 from hub.webhooks.models import WebhookEvent
 from tests.factories import make_channel, make_user, token_for
 

@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from hub.composition import create_app
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope, utcnow
 from hub.ingest.service import receive
+from hub.runtime.db import session_scope, utcnow
 from tests.factories import inbound, make_channel, make_team, make_user, token_for
 
 
@@ -153,7 +153,7 @@ def test_channels_are_created_by_admins_and_never_return_secrets(client, backend
 
 
 def test_production_refuses_sandbox_channels(client, backend, monkeypatch):
-    from hub.settings import get_settings
+    from hub.runtime.settings import get_settings
 
     make_user("boss@shop.test", role="admin")
     admin = token_for(client, "boss@shop.test")

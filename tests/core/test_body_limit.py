@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from hub.composition import create_app
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from hub.webhooks.models import WebhookEvent
 from tests.factories import make_channel
 

@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from hub import cli
 from hub.channel_records.models import Channel
-from hub.db import get_engine, reset_engines, session_scope
-from hub.settings import get_settings
+from hub.runtime.db import get_engine, reset_engines, session_scope
+from hub.runtime.settings import get_settings
 from tests.factories import make_channel
 
 TOKEN = "EAAG-very-secret-access-token"

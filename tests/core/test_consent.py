@@ -9,8 +9,8 @@ from hub.consent.keywords import language_of
 from hub.contacts.models import Consent
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope
 from hub.ingest.service import receive
+from hub.runtime.db import session_scope
 from tests.factories import inbound, make_channel
 
 

@@ -11,14 +11,14 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from channels import IdentityRef, InboundMessage
-from hub import events
 from hub.contacts import service as contacts
 from hub.contacts.identities import StoredIdentity
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.conversations import service as conversations
 from hub.conversations import store
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope
+from hub.runtime import events
+from hub.runtime.db import session_scope
 from tests.factories import inbound, make_channel
 
 HK = "+85291234567"

@@ -12,8 +12,8 @@ from flows.campaigns.personalise import LenientUndefined
 from hub import placeholders
 from hub.contacts import locales
 from hub.contacts.models import Contact
-from hub.db import session_scope
 from hub.ingest.service import receive
+from hub.runtime.db import session_scope
 from tests.factories import inbound, make_channel
 
 TITLE = {"en": "Silk shirt", "zh_Hant": "絲質襯衫", "ja": "シルクシャツ"}

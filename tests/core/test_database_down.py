@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from hub import db
 from hub.composition import create_app
 from hub.conversations.models import Message
-from hub.db import session_scope
 from hub.jobs.tasks import drain_inbound
-from hub.settings import get_settings
+from hub.runtime import db
+from hub.runtime.db import session_scope
+from hub.runtime.settings import get_settings
 from tests.conftest import Backend
 from tests.core.db_proxy import DatabaseProxy
 from tests.factories import make_channel, make_user, telegram_update, token_for

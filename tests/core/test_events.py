@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hub import events
 from hub.contacts.models import Contact
-from hub.db import session_scope
+from hub.runtime import events
+from hub.runtime.db import session_scope
 
 
 def test_a_released_savepoint_does_not_deliver_and_the_outer_commit_does(backend):

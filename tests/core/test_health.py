@@ -1,8 +1,8 @@
 from fastapi.testclient import TestClient
 
-from hub import broker, db
 from hub.composition import create_app
-from hub.settings import get_settings
+from hub.runtime import broker, db
+from hub.runtime.settings import get_settings
 
 METRICS_TOKEN = "metrics-token-for-the-scraper-0123"
 

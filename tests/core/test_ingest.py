@@ -11,8 +11,8 @@ from channels import StatusUpdate
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.conversations import service as conversations
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope
 from hub.ingest.service import receive
+from hub.runtime.db import session_scope
 from tests.factories import inbound, make_channel
 
 

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from channels import IdentityRef, InboundMessage
 from hub.composition import create_app
 from hub.conversations.models import Message
-from hub.db import session_scope, utcnow
 from hub.ingest.service import receive
 from hub.jobs.tasks import fetch_media
-from hub.settings import get_settings
+from hub.runtime.db import session_scope, utcnow
+from hub.runtime.settings import get_settings
 from tests.factories import make_channel, make_team, make_user, token_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

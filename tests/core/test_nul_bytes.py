@@ -12,9 +12,9 @@ from sqlmodel import select
 from hub.composition import create_app
 from hub.contacts.models import Contact
 from hub.conversations.models import Message
-from hub.db import session_scope
 from hub.ingest.service import receive
 from hub.jobs.tasks import drain_inbound
+from hub.runtime.db import session_scope
 from hub.tags.models import Tag
 from hub.webhooks.models import WebhookEvent
 from tests.factories import inbound, make_channel, make_user, telegram_update, token_for

@@ -12,9 +12,9 @@ import pytest
 
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope
 from hub.ingest.service import receive
 from hub.jobs import tasks
+from hub.runtime.db import session_scope
 from tests.factories import inbound, make_channel
 
 
@@ -114,7 +114,7 @@ def test_a_send_interrupted_by_a_dead_worker_is_unknown_not_sent_twice(backend, 
     from datetime import timedelta
 
     from hub import outbound as engine
-    from hub.db import utcnow
+    from hub.runtime.db import utcnow
 
     message_id = queued_reply(bot_api)
     with session_scope() as session:

@@ -17,8 +17,8 @@ from twilio.request_validator import RequestValidator
 from hub.composition import create_app
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.conversations.models import Message
-from hub.db import session_scope
 from hub.jobs.tasks import drain_inbound
+from hub.runtime.db import session_scope
 from hub.webhooks.models import WebhookEvent
 from tests.factories import make_channel
 

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from hub.contacts.models import Consent
-from hub.settings import get_settings
+from hub.runtime.settings import get_settings
 from tests.core.test_consent import deliver, outbound_texts
 from tests.factories import make_channel
 
@@ -22,7 +22,7 @@ def test_twenty_five_helps_get_three_answers(backend: Any) -> None:
 
 
 def test_repeated_stops_are_recorded_but_confirmed_once_across_channels(backend: Any) -> None:
-    from hub.db import session_scope
+    from hub.runtime.db import session_scope
 
     sms, whatsapp = make_channel("sms_twilio", name="sms"), make_channel("whatsapp_twilio", name="wa")
     first = deliver(sms.id or 0, "SM1", "STOP")
@@ -50,7 +50,7 @@ def test_checkouts_per_conversation_are_capped_quietly(backend: Any, monkeypatch
     from catalog import chat_replies
     from catalog.models import Order
     from channels import IdentityRef
-    from hub.db import session_scope
+    from hub.runtime.db import session_scope
     from tests.catalog.factories import make_product
     from tests.catalog.test_chat_replies import refuse_checkout, replies, says
 
@@ -75,7 +75,7 @@ def test_an_agents_payment_links_past_the_cap_get_429(backend: Any, monkeypatch:
 
     from hub.composition import create_app
     from hub.conversations.models import Conversation
-    from hub.db import session_scope, utcnow
+    from hub.runtime.db import session_scope, utcnow
     from tests.catalog.factories import make_customer, make_product
     from tests.factories import make_user, token_for
 

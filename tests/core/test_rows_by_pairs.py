@@ -1,8 +1,8 @@
 """`db.rows_by_pairs`: the rows whose two-column key is one of the asked pairs, on SQLite and PostgreSQL."""
 
-from hub import db
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.conversations.models import Conversation
+from hub.runtime import db
 
 
 def _identities(session, count: int) -> None:  # type: ignore[no-untyped-def]

@@ -25,7 +25,7 @@ def free_port() -> int:
 def test_hub_run_starts_everything_and_stops_everything_on_ctrl_c(tmp_path):
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("HUB_")}
-    env.update(HUB_VAR_DIR=str(tmp_path / "var"), HUB_DATABASE_URL=f"sqlite:///{tmp_path}/var/hub.db",
+    env.update(HUB_VAR_DIR=str(tmp_path / "var"), HUB_DATABASE_URL=f"sqlite:///{tmp_path}/var/hub.runtime.db",
                HUB_PUBLIC_URL=f"http://127.0.0.1:{port}")
     log = (tmp_path / "run.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "hub.cli", "run", "--port", str(port)], env=env, stdout=log,

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from hub import broker, composition, events
-from hub.db import session_scope, utcnow
-from hub.runtime import Periodic, enqueue_once, release, upsert
+from hub import composition
+from hub.runtime import Periodic, broker, enqueue_once, events, release, upsert
+from hub.runtime.db import session_scope, utcnow
 from hub.tags.models import Tag
 
 TAGS = Tag.__table__  # type: ignore[attr-defined]

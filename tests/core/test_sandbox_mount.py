@@ -10,8 +10,8 @@ from channels.sandbox_secrets import sandbox_secret
 from channels.types import ChannelConfig
 from hub.channel_records.service import forget_cache
 from hub.composition import create_app
-from hub.db import session_scope
-from hub.settings import Settings, SettingsError, get_settings
+from hub.runtime.db import session_scope
+from hub.runtime.settings import Settings, SettingsError, get_settings
 from hub.webhooks.models import WebhookEvent
 from tests.factories import make_channel
 

@@ -1,7 +1,8 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from hub import composition, db, schema, search
+from hub import composition, schema, search
+from hub.runtime import db
 
 
 def test_migrations_give_exactly_the_models_schema(backend):

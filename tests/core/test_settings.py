@@ -4,7 +4,7 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from hub.settings import Settings, SettingsError, get_settings
+from hub.runtime.settings import Settings, SettingsError, get_settings
 
 
 def run_hub(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -6,12 +6,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from hub import broker
 from hub.composition import create_app
 from hub.conversations.models import Message
-from hub.db import session_scope
 from hub.jobs.tasks import drain_inbound
 from hub.jobs.worker import HubWorker
+from hub.runtime import broker
+from hub.runtime.db import session_scope
 from hub.webhooks.models import WebhookEvent
 from tests.conftest import wait_for
 from tests.factories import make_channel, telegram_headers, telegram_update
@@ -106,7 +106,7 @@ def test_an_event_stored_while_redis_lost_its_jobs_is_processed_by_the_sweeper(c
     from datetime import timedelta
 
     from hub.composition import sweep_inbox
-    from hub.db import utcnow
+    from hub.runtime.db import utcnow
 
     channel = make_channel("telegram")
     client.post(f"/webhooks/telegram/{channel.id}", content=telegram_update(5), headers=telegram_headers(channel.id))

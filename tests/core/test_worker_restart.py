@@ -10,10 +10,10 @@ import time
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from hub import broker
 from hub.composition import create_app
 from hub.conversations.models import Message
-from hub.db import session_scope
+from hub.runtime import broker
+from hub.runtime.db import session_scope
 from tests.conftest import start_process, wait_for
 from tests.factories import make_channel, telegram_headers, telegram_update
 

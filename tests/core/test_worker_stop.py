@@ -19,8 +19,8 @@ import pytest
 from rq import Worker
 from rq.job import Job, JobStatus
 
-from hub import broker
 from hub.jobs.worker import HubWorker
+from hub.runtime import broker
 from tests.conftest import start_process, wait_for
 from tests.core import worker_jobs
 

@@ -17,9 +17,9 @@ from sqlmodel import select
 from channels.sandbox import SandboxState
 from hub.composition import create_app
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope
 from hub.jobs import tasks
-from hub.settings import get_settings
+from hub.runtime.db import session_scope
+from hub.runtime.settings import get_settings
 from tests.conftest import wait_for
 from tests.factories import make_channel, make_user, token_for
 

@@ -9,10 +9,10 @@ import re
 from sqlmodel import select
 
 from catalog.models import Order
-from hub import broker
-from hub.db import session_scope
 from hub.jobs import tasks
 from hub.jobs.worker import HubWorker
+from hub.runtime import broker
+from hub.runtime.db import session_scope
 from tests.catalog.factories import make_product, stock_of
 from tests.conftest import wait_for
 from tests.e2e.test_sandbox_loop import CUSTOMER, conversation_of, hub_server  # noqa: F401 (fixture)

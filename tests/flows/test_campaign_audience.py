@@ -16,7 +16,7 @@ from flows.campaigns.models import Recipient
 from hub.channel_records.models import Channel
 from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.conversations.models import Conversation
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.factories import make_channel
 
 NOW = datetime(2025, 3, 3, 5, 0, tzinfo=UTC)  # daytime in Hong Kong and Tokyo

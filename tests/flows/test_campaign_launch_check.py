@@ -8,22 +8,19 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from flows.campaigns.models import Campaign, Recipient
-from hub.agents import service as agents
 from hub.composition import create_app
 from hub.contacts.models import ChannelIdentity, Contact
-from hub.db import session_scope, utcnow
+from hub.runtime.db import session_scope, utcnow
 from tests.factories import make_channel, make_user, token_for
 
 
 @pytest.fixture
 def client(backend: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setattr(agents, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     make_user("mika@shop.test", role="marketer")
     make_user("ann@shop.test")
     with TestClient(create_app()) as test_client:

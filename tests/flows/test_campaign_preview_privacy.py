@@ -6,20 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from hub.agents import service as agents
 from hub.composition import create_app
 from hub.contacts.models import Contact
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from hub.tags.models import ContactTag, Tag
 from tests.factories import make_channel, make_user, token_for
 
 
 @pytest.fixture
 def client(backend: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setattr(agents, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     make_user("mika@shop.test", role="marketer")
     with TestClient(create_app()) as test_client:
         yield test_client

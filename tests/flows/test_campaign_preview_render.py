@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from channels.meta.render import render
 from channels.preview import address_for
 from flows.campaigns.personalise import ContactFields, compose
-from hub.agents import service as agents
 from hub.composition import create_app
 from hub.conversations import outbound
 from hub.conversations.models import Message
@@ -21,7 +19,6 @@ from tests.factories import make_channel, make_user, token_for
 
 @pytest.fixture
 def client(backend: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setattr(agents, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     make_user("mika@shop.test", role="marketer")
     with TestClient(create_app()) as test_client:
         yield test_client
@@ -88,7 +85,7 @@ def test_outside_the_window_the_template_carries_a_tracked_native_url_button(bac
     from flows.campaigns.models import Campaign, Recipient, TrackedLink
     from flows.campaigns.personalise import message_for
     from hub.contacts.models import Contact
-    from hub.db import session_scope
+    from hub.runtime.db import session_scope
 
     whatsapp = make_channel("whatsapp_meta", "WA")
     with session_scope() as session:

@@ -25,7 +25,6 @@ from channels.sandbox.serve import RunningSandbox, serve_sandbox
 from channels.sandbox.webhooks import meta_webhook
 from flows.campaigns import jobs, prepare, sender, service, stats
 from flows.campaigns.models import Campaign, CampaignStatus, Recipient
-from hub import broker
 from hub.channel_records.models import Channel
 from hub.channel_records.service import as_config
 from hub.composition import create_app
@@ -33,10 +32,11 @@ from hub.contacts.models import ChannelIdentity, Contact
 from hub.contacts.service import record_consent
 from hub.conversations import service as conversations
 from hub.conversations.models import Message, PendingReceipt
-from hub.db import session_scope, utcnow
 from hub.jobs import tasks
 from hub.jobs.worker import HubWorker
 from hub.outbound import throttle
+from hub.runtime import broker
+from hub.runtime.db import session_scope, utcnow
 from tests.conftest import start_process, wait_for
 from tests.factories import make_channel
 

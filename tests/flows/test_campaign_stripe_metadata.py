@@ -11,7 +11,7 @@ from catalog.payments.stripe_checkout import checkout_metadata
 from flows.campaigns import listeners, tracking
 from flows.campaigns.models import Campaign, Recipient
 from hub import composition
-from hub.db import session_scope, utcnow
+from hub.runtime.db import session_scope, utcnow
 from tests.catalog.factories import make_customer, make_product, order_from_cart
 
 

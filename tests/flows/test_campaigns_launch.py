@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from flows.campaigns import service, stats
 from flows.campaigns.models import Campaign, Recipient
 from hub.contacts.models import ChannelIdentity, Consent, Contact
-from hub.db import as_utc, get_engine, session_scope
+from hub.runtime.db import as_utc, get_engine, session_scope
 from hub.tags.models import ContactTag, Tag
 from tests.factories import make_channel
 

@@ -21,7 +21,7 @@ from flows.campaigns.personalise import (
 )
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.conversations.models import Conversation
-from hub.db import session_scope, utcnow
+from hub.runtime.db import session_scope, utcnow
 from tests.factories import make_channel
 
 

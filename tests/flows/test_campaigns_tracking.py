@@ -14,7 +14,7 @@ from channels import IdentityRef, InboundMessage, SendResult, StatusUpdate
 from flows.campaigns import service, stats
 from flows.campaigns.models import Campaign, Recipient
 from flows.campaigns.personalise import message_for
-from hub import broker, composition, events
+from hub import composition
 from hub import outbound as engine
 from hub.channel_records.models import Channel
 from hub.composition import create_app
@@ -22,9 +22,10 @@ from hub.contacts.models import ChannelIdentity, Contact
 from hub.conversations import outbound
 from hub.conversations import service as conversations
 from hub.conversations.models import Message
-from hub.db import session_scope
 from hub.ingest.service import receive
 from hub.jobs.worker import HubWorker
+from hub.runtime import broker, events
+from hub.runtime.db import session_scope
 
 
 def run_jobs() -> None:

@@ -15,9 +15,9 @@ from flows.campaigns import service, stats
 from flows.campaigns.models import Recipient
 from hub.composition import create_app
 from hub.contacts.models import ChannelIdentity, Contact
-from hub.db import as_utc, session_scope
 from hub.ingest.service import receive
-from hub.settings import get_settings
+from hub.runtime.db import as_utc, session_scope
+from hub.runtime.settings import get_settings
 from tests.factories import inbound, make_channel, make_user, token_for
 
 NOW = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)  # 14:00 in Hong Kong, 22:00 the day before in Los Angeles

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from channels import StatusUpdate
-from hub import events
 from hub.contacts.models import Contact
 from hub.conversations import service as conversations
 from hub.conversations.models import Conversation, Message, PendingReceipt
-from hub.db import session_scope
+from hub.runtime import events
+from hub.runtime.db import session_scope
 from tests.factories import make_channel
 
 STATUSES = ("sent", "delivered", "read", "failed")

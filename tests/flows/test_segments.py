@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
@@ -18,13 +17,12 @@ from catalog.models import Order
 from flows.segments import service
 from flows.segments.compile import compile as compile_segment
 from flows.segments.definition import SegmentError, parse
-from hub.agents import service as agents
 from hub.audit.models import AuditEntry
 from hub.channel_records.models import Channel
 from hub.composition import create_app
 from hub.contacts.models import ChannelIdentity, Consent, Contact
 from hub.conversations.models import Conversation
-from hub.db import session_scope, utcnow
+from hub.runtime.db import session_scope, utcnow
 from hub.tags.models import ContactTag, Tag
 from tests.factories import make_user, token_for
 
@@ -298,7 +296,6 @@ def test_invalid_definitions_say_why(definition: Any, says: str) -> None:
 
 @pytest.fixture
 def client(backend: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setattr(agents, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     make_user("mika@shop.test", role="marketer")
     make_user("ann@shop.test")
     make_user("boss@shop.test", role="admin")

@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from hub.agents import service as agents
 from hub.composition import create_app
 from hub.conversations.canned_models import CannedReply
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope, utcnow
 from hub.ingest.service import receive
+from hub.runtime.db import session_scope, utcnow
 from tests.factories import inbound, make_channel, make_team, make_user
 
 
@@ -35,12 +33,6 @@ class World:
     agent_b: int
 
 
-@pytest.fixture(autouse=True)
-def quick_passwords(monkeypatch):
-    """Cheap argon2 parameters: these tests sign in often, and the real cost is for attackers."""
-    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(agents, "_hasher", quick)
-    monkeypatch.setattr(agents, "_DUMMY_HASH", quick.hash("not-a-real-password"))
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ SHOP_WIDE = {"product_id": "the catalog is the shop's: any staff member reads a 
 def team_b_order(world) -> tuple[int, int]:
     """A product and a paid order of team B's contact."""
     from catalog import service
-    from hub.db import session_scope
+    from hub.runtime.db import session_scope
 
     with session_scope() as session:
         product = service.create_product(session=session, handle="walk-shirt", title={"en": "Shirt"}, variants=[

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from hub import broker, events
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope, utcnow
+from hub.runtime import broker, events
+from hub.runtime.db import session_scope, utcnow
 from tests.factories import token_for
 
 

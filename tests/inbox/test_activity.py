@@ -9,9 +9,9 @@ from sqlmodel import select
 
 from hub.agents.models import TeamMember, User
 from hub.conversations.models import Conversation
-from hub.db import session_scope, utcnow
 from hub.ingest.service import receive
 from hub.jobs import tasks
+from hub.runtime.db import session_scope, utcnow
 from hub.tagging import jobs, service
 from tests.factories import inbound, token_for
 from tests.tagging.factories import keywords, rule

@@ -26,7 +26,7 @@ from hub import composition
 from hub.agents import tokens
 from hub.agents.models import Role, User
 from hub.composition import create_app
-from hub.db import get_engine, session_scope
+from hub.runtime.db import get_engine, session_scope
 from tests.factories import token_for
 
 EXAMPLES = int(os.environ.get("HUB_FUZZ_EXAMPLES", "6"))

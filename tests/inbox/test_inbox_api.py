@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 
 from hub.composition import create_app
 from hub.conversations.models import Conversation
-from hub.db import session_scope, utcnow
 from hub.ingest.service import receive
+from hub.runtime.db import session_scope, utcnow
 from tests.factories import PASSWORD, inbound, make_channel, token_for
 
 ORIGIN = "https://hub.example.test"

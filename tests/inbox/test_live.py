@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from hub.db import utcnow
 from hub.realtime.live import target_of
+from hub.runtime.db import utcnow
 from tests.factories import token_for
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from hub import db
-from hub.db import session_scope
 from hub.ingest.service import receive
+from hub.runtime import db
+from hub.runtime.db import session_scope
 from tests.factories import inbound, token_for
 
 MESSAGES = [

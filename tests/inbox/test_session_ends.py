@@ -12,7 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from hub.composition import create_app
 from hub.conversations.models import Message
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.factories import PASSWORD, token_for
 
 ORIGIN = "https://hub.example.test"

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from hub import broker
 from hub.agents import throttle
 from hub.composition import create_app
 from hub.local_counts import COUNTS
-from hub.settings import get_settings
+from hub.runtime import broker
+from hub.runtime.settings import get_settings
 from tests.factories import PASSWORD
 
 STRANGER, AGENT, PROXY = ("203.0.113.66", 40000), ("198.51.100.7", 40000), ("10.0.0.5", 40000)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hub.assignment import service as assignment
 from hub.assignment.models import AssignmentPolicy
 from hub.conversations.models import Conversation
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.factories import token_for
 
 

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from channels import IdentityRef, InboundMessage
 from hub.composition import create_app
-from hub.db import session_scope
 from hub.ingest.service import receive
+from hub.runtime.db import session_scope
 from tests.factories import make_channel, make_user, token_for
 
 

@@ -9,8 +9,8 @@ from channels import SendResult, StatusUpdate
 from hub import outbound
 from hub.conversations import service as conversations
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope, utcnow
 from hub.jobs import tasks
+from hub.runtime.db import session_scope, utcnow
 from tests.factories import make_channel
 
 

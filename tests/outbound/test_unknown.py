@@ -16,12 +16,12 @@ from channels.telegram import send as telegram_send
 from channels.twilio import send as twilio_send
 from flows.campaigns import sender, service, stats
 from flows.campaigns.models import Campaign, Recipient
-from hub import broker
 from hub.contacts.models import Contact
 from hub.conversations.models import Message
-from hub.db import session_scope
 from hub.jobs import tasks
 from hub.jobs.worker import HubWorker
+from hub.runtime import broker
+from hub.runtime.db import session_scope
 from tests.conftest import wait_for
 from tests.e2e.test_sandbox_loop import CUSTOMER, RunningHub, conversation_of, hub_server, status_of
 from tests.factories import make_channel, make_user, token_for

@@ -7,9 +7,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from hub.composition import create_app
-from hub.db import get_engine, session_scope
 from hub.ingest.service import receive
 from hub.privacy.cards import mask_cards
+from hub.runtime.db import get_engine, session_scope
 from tests.factories import inbound, make_channel, make_team, make_user, token_for
 
 

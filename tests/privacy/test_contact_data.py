@@ -16,9 +16,9 @@ from catalog.payments.models import StripeCheckout
 from hub.audit.models import AuditEntry
 from hub.composition import create_app
 from hub.conversations.models import Conversation, Message
-from hub.db import get_engine, session_scope, utcnow
 from hub.ingest.service import receive
 from hub.media import service as media
+from hub.runtime.db import get_engine, session_scope, utcnow
 from hub.webhooks.models import WebhookEvent
 from tests.catalog.factories import Customer, make_product, order_from_cart
 from tests.factories import inbound, make_channel, make_team, make_user, token_for

@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlmodel import select
 
 from hub.conversations.models import Message
-from hub.db import session_scope, utcnow
 from hub.ingest.service import receive
 from hub.media import service as media
 from hub.privacy import retention
+from hub.runtime.db import session_scope, utcnow
 from hub.webhooks.models import WebhookEvent
 from tests.factories import inbound, make_channel
 
@@ -42,7 +42,7 @@ def test_old_processed_bodies_and_media_go_and_a_second_sweep_changes_nothing(ba
 
 
 def test_zero_days_keeps_everything(backend, monkeypatch):
-    from hub.settings import get_settings
+    from hub.runtime.settings import get_settings
 
     monkeypatch.setenv("HUB_WEBHOOK_RETENTION_DAYS", "0")
     monkeypatch.setenv("HUB_MEDIA_RETENTION_DAYS", "0")

@@ -6,9 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
-from hub.agents import service as agents
 from hub.tagging import service, train
 
 
@@ -21,10 +19,6 @@ def fresh_caches() -> Iterator[None]:
     train.forget()
 
 
-@pytest.fixture(autouse=True)
-def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Sign-in is tested elsewhere: a cheap hash keeps these tests fast."""
-    monkeypatch.setattr(agents, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(scope="session")

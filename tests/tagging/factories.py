@@ -12,9 +12,9 @@ from sqlmodel import col, select
 
 from channels import IdentityRef, InboundMessage
 from hub.conversations.models import Conversation
-from hub.db import session_scope
 from hub.ingest.service import receive
-from hub.settings import get_settings
+from hub.runtime.db import session_scope
+from hub.runtime.settings import get_settings
 from hub.tagging import admin, train
 from hub.tags.models import ContactTag, ConversationTag, Tag
 

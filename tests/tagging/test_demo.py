@@ -2,7 +2,7 @@
 
 from sqlmodel import select
 
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from hub.tagging import demo
 from hub.tagging.models import BusinessHours, TagRule
 from tests.factories import make_channel

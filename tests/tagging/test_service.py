@@ -5,11 +5,12 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from hub import broker, composition, events
+from hub import composition
 from hub.assignment.models import TeamPolicy
 from hub.audit.models import AuditEntry
 from hub.contacts.models import Contact
-from hub.db import session_scope
+from hub.runtime import broker, events
+from hub.runtime.db import session_scope
 from hub.tagging import admin, jobs, service
 from hub.tagging.models import TagRule
 from tests.factories import make_channel, make_team

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from hub.audit.models import AuditEntry
 from hub.composition import create_app
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from hub.tagging import admin, jobs, service
 from hub.tagging.models import TagSuggestion
 from tests.factories import make_channel, make_team, make_user, token_for

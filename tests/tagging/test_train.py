@@ -3,10 +3,10 @@
 from collections import Counter
 from datetime import UTC, datetime
 
-from hub import broker
 from hub.cli import main
-from hub.db import session_scope
-from hub.settings import get_settings
+from hub.runtime import broker
+from hub.runtime.db import session_scope
+from hub.runtime.settings import get_settings
 from hub.tagging import jobs, train
 from hub.tagging.service import tag_ids
 from hub.tags.models import ConversationTag

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from hub.audit.models import AuditEntry
 from hub.composition import create_app
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from hub.tagging import jobs
 from tests.factories import make_channel, make_user, token_for
 from tests.tagging.factories import conversation_tags, write

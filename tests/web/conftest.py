@@ -15,14 +15,13 @@ from typing import Any
 import pytest
 import redis
 import uvicorn
-from argon2 import PasswordHasher
 from rq.timeouts import TimerDeathPenalty
 
-from hub import broker, composition
-from hub.agents import service as agents
+from hub import composition
 from hub.composition import create_app
 from hub.jobs import worker as hub_worker
-from hub.settings import get_settings
+from hub.runtime import broker
+from hub.runtime.settings import get_settings
 from tests.conftest import REDIS_BASE, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
@@ -57,11 +56,6 @@ def chromium() -> Iterator[object]:
         browser.close()
 
 
-@pytest.fixture(autouse=True)
-def quick_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(agents, "_hasher", quick)
-    monkeypatch.setattr(agents, "_DUMMY_HASH", quick.hash("not-a-real-password"))
 
 
 class ThreadWorker(hub_worker.HubWorker):

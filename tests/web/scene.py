@@ -15,8 +15,8 @@ from hub.contacts.service import record_consent
 from hub.conversations import actions
 from hub.conversations.canned_models import CannedReply
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope, utcnow
 from hub.ingest.service import receive
+from hub.runtime.db import session_scope, utcnow
 from tests.factories import make_channel, make_team, make_user
 
 

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from hub.agents.models import User
 from hub.conversations.models import Conversation
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from hub.tags.models import ConversationTag, Tag
 from tests.conftest import wait_for
 from tests.factories import make_channel, make_team, make_user

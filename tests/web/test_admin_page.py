@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from hub.agents.models import User
 from hub.composition import create_app
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.factories import PASSWORD, make_channel, make_team, make_user
 
 ORIGIN = "https://hub.example.test"  # HUB_PUBLIC_URL in the tests

@@ -18,7 +18,7 @@ from hub.contacts import service as contacts
 from hub.contacts.identities import StoredIdentity
 from hub.contacts.models import ChannelIdentity, Contact
 from hub.conversations.canned_models import CannedReply
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.conftest import wait_for
 from tests.factories import make_channel, make_team, make_user
 from tests.web.conftest import JOB_WAIT

@@ -18,7 +18,7 @@ from flows.campaigns.models import Campaign, Recipient
 from flows.segments.models import Segment
 from hub.agents.models import User
 from hub.contacts.models import ChannelIdentity, Consent, Contact
-from hub.db import session_scope, utcnow
+from hub.runtime.db import session_scope, utcnow
 from hub.tags.models import ContactTag, Tag
 from tests.conftest import wait_for
 from tests.factories import PASSWORD, make_channel, make_team, make_user

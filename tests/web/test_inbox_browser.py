@@ -11,10 +11,10 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from channels import StatusUpdate
-from hub import events
 from hub.conversations.models import Conversation, Message
 from hub.conversations.service import apply_receipts
-from hub.db import session_scope, utcnow
+from hub.runtime import events
+from hub.runtime.db import session_scope, utcnow
 from tests.conftest import wait_for
 from tests.factories import PASSWORD, make_channel, make_team, make_user, telegram_headers, telegram_update
 from tests.web.conftest import JOB_WAIT

@@ -14,8 +14,8 @@ from sqlmodel import select
 from hub.agents.models import User
 from hub.conversations import actions
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope
 from hub.ingest.service import receive
+from hub.runtime.db import session_scope
 from hub.tagging import jobs
 from tests.factories import inbound, make_channel, make_team, make_user
 from tests.tagging.factories import keywords, rule

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from hub.conversations.models import Conversation
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.web import scene
 from tests.web.test_inbox_browser import sign_in
 

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from catalog.models import Order, Product
 from hub.conversations.models import Conversation
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.catalog.factories import make_product
 from tests.conftest import wait_for
 from tests.factories import make_channel, make_team, make_user, token_for

@@ -15,8 +15,8 @@ from channels import IdentityRef, InboundMessage
 from hub.agents.models import User
 from hub.contacts.service import record_consent
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope, utcnow
 from hub.ingest.service import receive
+from hub.runtime.db import session_scope, utcnow
 from tests.catalog.factories import make_product
 from tests.conftest import wait_for
 from tests.factories import make_channel, make_team, make_user

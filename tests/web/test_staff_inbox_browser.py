@@ -18,7 +18,7 @@ from hub.agents.models import User
 from hub.assignment.models import ConversationAssignment
 from hub.conversations.canned_models import CannedReply
 from hub.conversations.models import Conversation
-from hub.db import session_scope, utcnow
+from hub.runtime.db import session_scope, utcnow
 from tests.conftest import wait_for
 from tests.web import scene
 from tests.web.conftest import JOB_WAIT

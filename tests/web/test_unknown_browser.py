@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from hub import outbound
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from tests.conftest import wait_for
 from tests.web.conftest import JOB_WAIT
 from tests.web.test_inbox_browser import one_team, sign_in, webhook

@@ -12,7 +12,7 @@ from sqlmodel import select
 from channels.webchat.identity import signature
 from hub.contacts.models import ChannelIdentity
 from hub.conversations.models import Message
-from hub.db import session_scope
+from hub.runtime.db import session_scope
 from hub.webhooks.models import WebhookEvent
 from tests.factories import make_channel
 

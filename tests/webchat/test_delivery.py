@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hub.conversations.models import Message
-from hub.db import session_scope
 from hub.jobs.tasks import drain_inbound, send_message
+from hub.runtime.db import session_scope
 from tests.factories import make_user, token_for
 from tests.webchat.factories import connect, hello, messages, receive, say, webchat_channel
 

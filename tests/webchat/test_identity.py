@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import select
 
 from hub.contacts.models import Contact
-from hub.db import session_scope
 from hub.jobs.tasks import drain_inbound
+from hub.runtime.db import session_scope
 from tests.webchat.factories import connect, hello, identities, messages, say, user, webchat_channel
 
 

@@ -8,8 +8,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from hub.conversations import outbound
 from hub.conversations.models import Conversation, Message
-from hub.db import session_scope
 from hub.jobs.tasks import drain_inbound, send_message
+from hub.runtime.db import session_scope
 from tests.factories import make_channel
 from tests.webchat.factories import (
     connect,

@@ -14,7 +14,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from hub.settings import get_settings
+from hub.runtime.settings import get_settings
 
 
 def utcnow() -> datetime:

@@ -10,8 +10,8 @@ from typing import Any
 import redis
 from rq import Queue, Retry
 
-from hub import embedded, events
-from hub.settings import get_settings
+from hub.runtime import embedded, events
+from hub.runtime.settings import get_settings
 
 log = logging.getLogger(__name__)
 
