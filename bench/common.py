@@ -51,7 +51,8 @@ def hub_env(database_url: str, port: int, var_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(HUB_DATABASE_URL=database_url, HUB_REDIS_URL=REDIS, HUB_PUBLIC_URL=f"http://127.0.0.1:{port}",
                HUB_ENV="development", HUB_SECRET_KEY="bench-secret-key-0123456789-0123456789",
-               HUB_VAR_DIR=str(var_dir), HUB_LOG_LEVEL="WARNING")
+               HUB_VAR_DIR=str(var_dir), HUB_LOG_LEVEL="WARNING",
+               HUB_ALLOW_PRIVATE_URLS="true")  # the fake providers listen on 127.0.0.1
     return env
 
 
