@@ -72,7 +72,8 @@ def serve_provider(port: int, log_path: str) -> None:
 
 def setup(database_url: str, public_url: str, provider_url: str) -> tuple[int, int]:
     """A WhatsApp channel pointed at the fake, N contacts with a number each, a running campaign, its recipients."""
-    os.environ.update(HUB_DATABASE_URL=database_url, HUB_REDIS_URL=REDIS, HUB_PUBLIC_URL=public_url)
+    os.environ.update(HUB_DATABASE_URL=database_url, HUB_REDIS_URL=REDIS, HUB_PUBLIC_URL=public_url,
+                      HUB_ALLOW_PRIVATE_URLS="true", HUB_SECRET_KEY="bench-secret-key-0123456789-0123456789")
     from hub.channel_records import service as channels
     from hub.runtime import db
     from hub.runtime.settings import get_settings

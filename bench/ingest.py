@@ -45,7 +45,8 @@ ACCOUNT = "AC" + "0" * 32
 
 
 def setup_channels(database_url: str, public_url: str, receipts: int) -> dict[str, int]:
-    os.environ.update(HUB_DATABASE_URL=database_url, HUB_REDIS_URL=REDIS, HUB_PUBLIC_URL=public_url)
+    os.environ.update(HUB_DATABASE_URL=database_url, HUB_REDIS_URL=REDIS, HUB_PUBLIC_URL=public_url,
+                      HUB_ALLOW_PRIVATE_URLS="true", HUB_SECRET_KEY="bench-secret-key-0123456789-0123456789")
     from hub.channel_records import service as channels
     from hub.contacts.models import ChannelIdentity, Contact
     from hub.conversations.models import Conversation, Message
