@@ -86,14 +86,25 @@ def _meta(message: OutboundMessage) -> dict[str, Any]:
 
 
 def _twilio(message: OutboundMessage, channel: ChannelConfig, *, whatsapp: bool) -> dict[str, Any]:
-    from channels.twilio.render import create_arguments
+    from channels.twilio.content import filled
+    from channels.twilio.render import render
 
     config = dict(channel.config)
     if not config.get("from_number") and not config.get("messaging_service_sid"):
         config["from_number"] = SAMPLE_SENDER
-    arguments = create_arguments(ChannelConfig(id=channel.id, kind=channel.kind, config=config,
-                                               public_url=channel.public_url), message, whatsapp=whatsapp)
+    rendered = render(ChannelConfig(id=channel.id, kind=channel.kind, config=config, public_url=channel.public_url),
+                      message, whatsapp=whatsapp)
+    arguments = rendered.arguments
     out = {**_empty(), "request": {k: v for k, v in arguments.items() if k not in ("from_", "status_callback")}}
+    if rendered.content is not None:  # native buttons: a Content resource the sender creates once per shape
+        content = rendered.content
+        out["request"]["content"] = content.create_request()
+        [(_, shape)] = content.types.items()
+        out["text"] = filled(shape["body"], content.variables)
+        out["buttons"] = [{"title": action["title"], **({"url": filled(action["url"], content.variables)}
+                                                       if action.get("url") else {})} for action in shape["actions"]]
+        out["native"] = True
+        return out
     if arguments.get("content_sid"):
         out["template"] = {"content_sid": arguments["content_sid"], "variables": arguments.get("content_variables")}
         return out
