@@ -26,6 +26,7 @@ CALL_TO_ACTION = "twilio/call-to-action"
 MAX_REPLY_BUTTONS = 3
 BUTTON_TITLE = 20  # WhatsApp's limit on a button's title
 BUTTON_ID = 200
+BODY_LIMIT = 1024  # a quick reply's or call to action's body, its variables filled in
 NAME_PREFIX = "hub_"
 
 
@@ -65,12 +66,13 @@ def native_content(message: OutboundMessage) -> NativeContent | None:
     """The Content resource a buttons message is sent as on WhatsApp; None when it stays text.
 
     Reply buttons (1 to 3) become a quick reply; a single link button a call to action. More
-    buttons, lists, a mix of both, an image with buttons, or no text stay a numbered text menu.
+    buttons, lists, a mix of both, an image with buttons, no text or too long a text stay a
+    numbered text menu.
     """
     if message.kind != "buttons" or not message.buttons or message.media_url:
         return None
     body = body_of(message)
-    if not body:
+    if not body or len(body) > BODY_LIMIT:
         return None
     language = (message.template_language or "en").split("-")[0] or "en"
     links = [button for button in message.buttons if button.url]

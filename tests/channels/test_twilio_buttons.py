@@ -89,6 +89,7 @@ def test_sms_and_more_than_three_buttons_stay_a_numbered_menu(sandbox: RunningSa
         "哪個尺碼？\n\n1. S\n2. M\n3. L")
     rendered = render(channel(sandbox, 63), four, whatsapp=True)
     assert rendered.content is None and "1. S" in rendered.arguments["body"]
+    assert render(channel(sandbox, 63), sizes("長" * 1025), whatsapp=True).content is None  # over WhatsApp's 1,024
     assert seen("sms_twilio", sizes(), channel(sandbox, 62, "sms_twilio"))["native"] is False
 
 
