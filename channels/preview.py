@@ -7,7 +7,8 @@ numbered text menu, an image that an interactive message drops, a link written o
 The answer: `text`, `buttons` (each `{"title"}` or `{"title", "url"}`), `native` (true when they are the
 channel's own buttons, false when there are none or they were written into the text), `list_button` (a
 WhatsApp list's label), `media_url`, `template` (a WhatsApp template or Twilio Content template) and
-`request` (the provider request itself, for the curious); or `error` when the channel would refuse it.
+`request` (the provider request itself, for the curious; on Twilio WhatsApp with native buttons also the
+Content resource the sender creates, as `request.content`); or `error` when the channel would refuse it.
 """
 
 from __future__ import annotations
