@@ -7,7 +7,8 @@ numbered text menu, an image that an interactive message drops, a link written o
 The answer: `text`, `buttons` (each `{"title"}` or `{"title", "url"}`), `native` (true when they are the
 channel's own buttons, false when there are none or they were written into the text), `list_button` (a
 WhatsApp list's label), `media_url`, `template` (a WhatsApp template or Twilio Content template) and
-`request` (the provider request itself, for the curious); or `error` when the channel would refuse it.
+`request` (the provider request itself, for the curious; on Twilio WhatsApp with native buttons also the
+Content resource the sender creates, as `request.content`); or `error` when the channel would refuse it.
 """
 
 from __future__ import annotations
@@ -86,14 +87,25 @@ def _meta(message: OutboundMessage) -> dict[str, Any]:
 
 
 def _twilio(message: OutboundMessage, channel: ChannelConfig, *, whatsapp: bool) -> dict[str, Any]:
-    from channels.twilio.render import create_arguments
+    from channels.twilio.content import filled
+    from channels.twilio.render import render
 
     config = dict(channel.config)
     if not config.get("from_number") and not config.get("messaging_service_sid"):
         config["from_number"] = SAMPLE_SENDER
-    arguments = create_arguments(ChannelConfig(id=channel.id, kind=channel.kind, config=config,
-                                               public_url=channel.public_url), message, whatsapp=whatsapp)
+    rendered = render(ChannelConfig(id=channel.id, kind=channel.kind, config=config, public_url=channel.public_url),
+                      message, whatsapp=whatsapp)
+    arguments = rendered.arguments
     out = {**_empty(), "request": {k: v for k, v in arguments.items() if k not in ("from_", "status_callback")}}
+    if rendered.content is not None:  # native buttons: a Content resource the sender creates once per shape
+        content = rendered.content
+        out["request"]["content"] = content.create_request()
+        [(_, shape)] = content.types.items()
+        out["text"] = filled(shape["body"], content.variables)
+        out["buttons"] = [{"title": action["title"], **({"url": filled(action["url"], content.variables)}
+                                                       if action.get("url") else {})} for action in shape["actions"]]
+        out["native"] = True
+        return out
     if arguments.get("content_sid"):
         out["template"] = {"content_sid": arguments["content_sid"], "variables": arguments.get("content_variables")}
         return out

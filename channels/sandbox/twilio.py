@@ -12,6 +12,7 @@ import json
 import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import Any
 from urllib.parse import parse_qsl
 
 import phonenumbers
@@ -21,7 +22,17 @@ from fastapi.responses import JSONResponse
 from channels.identities import e164, is_whatsapp_user_id
 from channels.sandbox.accounts import Accounts
 from channels.sandbox.receipts import schedule_receipts
-from channels.sandbox.state import CustomerInput, Failure, Inbound, MediaView, Record, SandboxState, hold_back
+from channels.sandbox.state import (
+    ButtonView,
+    CustomerInput,
+    Failure,
+    Inbound,
+    MediaView,
+    Record,
+    SandboxState,
+    hold_back,
+)
+from channels.sandbox.twilio_content import ContentStore, content_router, shown
 from channels.sandbox.webhooks import Webhook, twilio_webhook, webhook_url
 from channels.sandbox_secrets import sandbox_account_sid
 from channels.twilio.errors import REASONS
@@ -49,6 +60,17 @@ def twilio_router(accounts: Accounts) -> APIRouter:
     """The Messages API for the channels `accounts` knows (mount it at `{prefix}/twilio`)."""
     router = APIRouter()
     state = accounts.state
+    contents = ContentStore()
+
+    async def content_account(request: Request) -> str | None:
+        """The account SID of a Content API request's basic auth, when it names a channel's account."""
+        credentials = _basic_auth(request)
+        if credentials is None:
+            return None
+        channel = await accounts.twilio(credentials[0], *credentials, "whatsapp_twilio", request)
+        return credentials[0] if channel is not None else None
+
+    router.include_router(content_router(content_account, contents))
 
     @router.post(f"/{API_VERSION}/Accounts/{{account_sid}}/Messages.json", name="sandbox_twilio_messages")
     async def create_message(account_sid: str, request: Request) -> JSONResponse:
@@ -70,7 +92,9 @@ def twilio_router(accounts: Accounts) -> APIRouter:
             check_message(form, [value for key, value in fields if key == "MediaUrl"])
         except TwilioError as error:
             return twilio_error(error)
-        answer = accept(state, channel, account_sid, fields)
+        # A ContentSid the sandbox did not create stands for an approved template made in Twilio's console.
+        content = contents.get(account_sid, form["ContentSid"]) if form.get("ContentSid") else None
+        answer = accept(state, channel, account_sid, fields, content)
         await hold_back(state.take_hang(channel.id))
         return answer
 
@@ -116,20 +140,26 @@ def check_message(form: dict[str, str], media: list[str]) -> None:
 
 
 def accept(state: SandboxState, channel: ChannelConfig, account_sid: str,
-           fields: list[tuple[str, str]]) -> JSONResponse:
-    """Record an accepted message, schedule its status callbacks and answer 201 with the Message resource."""
+           fields: list[tuple[str, str]], content: dict[str, Any] | None = None) -> JSONResponse:
+    """Record an accepted message, schedule its status callbacks and answer 201 with the Message resource.
+
+    A message with a `ContentSid` shows as its `content` resource: the body and native buttons."""
     form = dict(reversed(fields))
     media = [value for key, value in fields if key == "MediaUrl"]
     sid = "SM" + state.random.randbytes(16).hex()
     to, body = form["To"], form.get("Body", "")
     sender = form.get("From") or _sender(channel)
-    text = body or None
-    if form.get("ContentSid"):
+    text: str | None = body or None
+    buttons: tuple[ButtonView, ...] = ()
+    if content is not None:
+        text, buttons = shown(content, form.get("ContentVariables"))
+    elif form.get("ContentSid"):
         text = "\n".join(part for part in (body, f"[content {form['ContentSid']}] {form.get('ContentVariables', '')}")
                          if part.strip())
+    kind = "media" if media else ("buttons" if buttons else ("template" if content is not None else "text"))
     record = state.record(
         channel.id, direction="out", provider="twilio", customer=customer_key(to), provider_message_id=sid,
-        kind="media" if media else ("template" if form.get("ContentSid") else "text"), text=text,
+        kind=kind, text=text, buttons=buttons,
         media=tuple(MediaView("media", url) for url in media), wire=fields,
         extra={"from": sender, "to": to, "account_sid": account_sid},
     )

@@ -15,7 +15,7 @@ from channels.media import FetchedMedia, download
 from channels.netguard import host_of
 from channels.sandbox_secrets import sandbox_account_sid, sandbox_secret
 from channels.twilio.parse import form_fields, form_pairs, message_sid, parse_form
-from channels.twilio.render import RenderError, create_arguments
+from channels.twilio.render import RenderError, render
 from channels.twilio.send import DEFAULT_API_BASE, create_message
 from channels.types import (
     ChannelConfig,
@@ -123,17 +123,19 @@ class TwilioAdapter(Adapter):
                               declared_type=media[index].get("content_type"))
 
     async def send(self, channel: ChannelConfig, message: OutboundMessage) -> SendResult:
-        """One attempt through the SDK's `messages.create`; errors come back as values."""
+        """One attempt through the SDK's `messages.create` (native buttons via a Content resource); errors as values."""
         try:
-            arguments = create_arguments(channel, message, whatsapp=self.whatsapp)
+            rendered = render(channel, message, whatsapp=self.whatsapp)
         except RenderError as exc:
             return SendResult(ok=False, error_code="render", error_reason=str(exc), permanent=True)
         return await create_message(
             account_sid=str(channel.get("account_sid") or sandbox_account_sid(channel)),
             auth_token=self.auth_token(channel),
             api_base=self.api_base(channel),
-            arguments=arguments,
+            arguments=rendered.arguments,
             allow_private=channel.allow_private_urls,
+            content=rendered.content,
+            cache_key=(channel.id, self.api_base(channel)),
         )
 
 

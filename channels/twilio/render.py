@@ -1,8 +1,11 @@
 """Hub's OutboundMessage as the arguments of Twilio's `messages.create`.
 
 SMS has no buttons: buttons and lists become a numbered text menu. WhatsApp through Twilio
-sends rich content only as approved Content templates, so buttons, lists and templates use
-`content_sid` (+ `content_variables`) when the message payload names one, else the same text.
+sends rich content only as Content resources: up to 3 reply buttons or one link button become a
+`twilio/quick-reply` or `twilio/call-to-action` resource (`render(...).content`, created once per
+shape by the sender, see `channels.twilio.content`); a template, or any rich message whose payload
+names an approved `content_sid` (the only thing WhatsApp takes outside the 24-hour window), is sent
+with that `content_sid` (+ `content_variables`); everything else as the same numbered text.
 A product card's `payload.link` (a path on Hub, or a URL) is written out above the menu, so an SMS
 customer can open the product; on WhatsApp its image goes along as the message's media.
 """
@@ -10,9 +13,11 @@ customer can open the product; on WhatsApp its image goes along as the message's
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from channels.text import numbered_menu
+from channels.twilio.content import NativeContent, native_content
 from channels.twilio.parse import WHATSAPP_PREFIX
 from channels.types import ChannelConfig, OutboundMessage
 
@@ -49,6 +54,28 @@ def sender_fields(channel: ChannelConfig, *, whatsapp: bool) -> dict[str, Any]:
     if whatsapp and not sender.startswith(WHATSAPP_PREFIX):
         sender = WHATSAPP_PREFIX + sender
     return {"from_": sender}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The `messages.create` arguments, and the Content resource whose SID goes in as `content_sid`."""
+
+    arguments: dict[str, Any]
+    content: NativeContent | None = None
+
+
+def render(channel: ChannelConfig, message: OutboundMessage, *, whatsapp: bool) -> Rendered:
+    """What the sender sends, and the preview shows: native buttons on WhatsApp where Twilio has them."""
+    native = native_content(message) if whatsapp and not message.payload.get("content_sid") else None
+    if native is None:
+        return Rendered(create_arguments(channel, message, whatsapp=whatsapp))
+    arguments: dict[str, Any] = {
+        "to": address(message, whatsapp=whatsapp),
+        "status_callback": status_callback_url(channel),
+        **sender_fields(channel, whatsapp=whatsapp),
+        "content_variables": native.content_variables(),
+    }
+    return Rendered(arguments, native)
 
 
 def create_arguments(channel: ChannelConfig, message: OutboundMessage, *, whatsapp: bool) -> dict[str, Any]:

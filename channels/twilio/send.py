@@ -3,13 +3,16 @@
 The SDK's aiohttp client (`AsyncTwilioHttpClient`) is used, so nothing blocks the event loop.
 `api_base` replaces the SDK's `https://api.twilio.com` by setting the API domain's
 `base_url`; the path (`/2010-04-01/Accounts/{sid}/Messages.json`), basic auth and form
-encoding stay the SDK's own.
+encoding stay the SDK's own. A message with native buttons first gets its Content resource's SID
+(`client.content.v1.contents`, at `content.twilio.com`, or at `api_base` when one is set): from this
+process's cache, else found by name in the account, else created, once per shape and channel.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from typing import Any
 
 import aiohttp
@@ -17,13 +20,18 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
+from twilio.rest.content.v1.content import ContentList
 
 from channels.netguard import BlockedDestination, blocked_reason, check_url, guarded_session
 from channels.retry import is_transient_http_status, parse_retry_after
+from channels.twilio.content import NativeContent
 from channels.twilio.errors import RETRYABLE_CODES, reason_for
 from channels.types import SendResult
 
 DEFAULT_API_BASE = "https://api.twilio.com"
+DEFAULT_CONTENT_BASE = "https://content.twilio.com"
+CONTENT_SIDS: dict[tuple[object, str, str], str] = {}
+"""(channel, account, shape) -> the SID of its Content resource; a resource never changes once made."""
 SEND_TIMEOUT_SECONDS = 10.0
 
 
@@ -47,11 +55,14 @@ class _HttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
         allow_redirects: bool = False,
     ) -> Response:
         headers = dict(headers or {})
+        body: object = _form_pairs(data)
+        if headers.get("Content-Type") == "application/json" and data is not None:
+            body = json.dumps(data, ensure_ascii=False)  # the Content API takes JSON; aiohttp would form-encode a dict
         if auth is not None:
             credentials = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
             headers["Authorization"] = f"Basic {credentials}"
         response = await super().request(
-            method, url, params=params, data=_form_pairs(data),
+            method, url, params=params, data=body,
             headers=headers, auth=None, timeout=timeout, allow_redirects=allow_redirects,
         )
         self.last_response = response
@@ -69,11 +80,35 @@ def _form_pairs(data: dict[str, object] | None) -> list[tuple[str, str]] | None:
     return pairs
 
 
+def content_base(api_base: str) -> str:
+    """Where the Content API is: Twilio's own host, or the same `api_base` (a sandbox serves both)."""
+    return DEFAULT_CONTENT_BASE if api_base.rstrip("/") == DEFAULT_API_BASE else api_base.rstrip("/")
+
+
+async def content_sid(client: Client, content: NativeContent, *, cache_key: object) -> str:
+    """The SID of `content`'s resource: cached, else found by its name in the account, else created."""
+    key = (cache_key, client.username, content.key)
+    cached = CONTENT_SIDS.get(key)
+    if cached:
+        return cached
+    contents = client.content.v1.contents
+    found = [item.sid for item in await contents.list_async(page_size=100)
+             if item.friendly_name == content.friendly_name and item.sid]
+    sid = found[0] if found else (await contents.create_async(
+        ContentList.ContentCreateRequest(content.create_request()))).sid
+    if not sid:
+        raise TwilioException("Twilio created the content but gave no sid")
+    CONTENT_SIDS[key] = str(sid)
+    return str(sid)
+
+
 async def create_message(
-    *, account_sid: str, auth_token: str, api_base: str, arguments: dict[str, Any], allow_private: bool = False
+    *, account_sid: str, auth_token: str, api_base: str, arguments: dict[str, Any], allow_private: bool = False,
+    content: NativeContent | None = None, cache_key: object = None,
 ) -> SendResult:
     """`client.messages.create_async(**arguments)` against `api_base`, errors as values.
 
+    With `content`, its resource's SID goes in as `content_sid` (see `content_sid`; cached per `cache_key`).
     The SDK's requests go through a guarded session (`channels.netguard`): the account's credentials
     never reach a non-public address unless `allow_private`.
     """
@@ -89,7 +124,10 @@ async def create_message(
         client.edge = None  # TWILIO_EDGE / TWILIO_REGION in the environment must not move the host
         client.region = None
         client.api.base_url = api_base.rstrip("/")
+        client.content.base_url = content_base(api_base)
         async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
+            if content is not None:
+                arguments = {**arguments, "content_sid": await content_sid(client, content, cache_key=cache_key)}
             created = await client.messages.create_async(**arguments)
         return SendResult(ok=True, provider_message_id=created.sid)
     except TwilioRestException as exc:

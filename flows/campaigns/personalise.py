@@ -223,11 +223,15 @@ def compose_template(
         "campaign_id": campaign.id, "template_name": template.get("name"),
         "template_language": template.get("language") or "en_US", "template_params": params,
     }
+    if template.get("content_sid"):  # the same approved template on Twilio (channels.twilio.render)
+        payload["content_sid"] = template["content_sid"]
     button_url = render(template.get("button_url"), context).strip() if template.get("button_url") else ""
     if button_url and safe_url(button_url):
         token = "SAMPLE"
         if session is not None and recipient_id is not None:
             token = tracked_url(session, recipient_id, button_url).rsplit("/", 1)[-1]
+        if template.get("content_sid"):  # Twilio: the button's token is the variable after the params
+            payload["content_variables"] = {**_numbered(params), str(len(params) + 1): token}
         components: list[dict[str, Any]] = []
         if params:
             components.append({"type": "body", "parameters": [{"type": "text", "text": p} for p in params]})
@@ -235,6 +239,10 @@ def compose_template(
                            "parameters": [{"type": "text", "text": token}]})
         payload["components"] = components
     return "template", f"[template {template.get('name')}] " + " | ".join(params), payload
+
+
+def _numbered(params: list[str]) -> dict[str, str]:
+    return {str(number): value for number, value in enumerate(params, start=1)}
 
 
 def _window_hours(channel: Channel) -> int | None:

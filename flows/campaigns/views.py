@@ -60,6 +60,10 @@ class TemplateIn(BaseModel):
         "the address behind the approved template's first button, a dynamic URL button approved as "
         "`{HUB_PUBLIC_URL}/l/{{1}}`: each recipient's tracked-link token is its parameter, so the customer "
         "gets a native button and the click is counted"))
+    content_sid: str | None = Field(default=None, pattern=r"^HX[0-9a-fA-F]{32}$", description=(
+        "the same approved template in Twilio's Content API, for `whatsapp_twilio` channels: sent with this "
+        "`ContentSid`, `params` as its variables `{{1}}`, `{{2}}`…, and the tracked-link token of `button_url` "
+        "as the next one"))
 
 
 class CampaignPatch(BaseModel):

@@ -60,6 +60,7 @@ STRINGS = {
     "not_found": N_("Not found"),
     "not_found_detail": N_("This conversation does not exist or is not one of your teams'."),
     "error": N_("Something went wrong"), "live": N_("Live"), "reconnecting": N_("Reconnecting…"),
+    "visitor_typing": N_("typing…"),
 }
 
 ADMIN_STRINGS = {

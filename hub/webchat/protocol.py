@@ -76,7 +76,12 @@ class Ping:
     pass
 
 
-ClientFrame = Hello | Say | Receipt | Ping
+@dataclass(frozen=True)
+class Typing:
+    """The visitor is writing a message (the widget says so at most every few seconds)."""
+
+
+ClientFrame = Hello | Say | Receipt | Ping | Typing
 
 
 def read(raw: str | None) -> ClientFrame:
@@ -100,7 +105,9 @@ def read(raw: str | None) -> ClientFrame:
         return _receipt(frame)
     if kind == "ping":
         return Ping()
-    raise FrameError("unknown_type", "type must be hello, message, button, receipt or ping")
+    if kind == "typing":
+        return Typing()
+    raise FrameError("unknown_type", "type must be hello, message, button, receipt, typing or ping")
 
 
 def _optional_str(frame: Json, key: str, limit: int) -> str | None:

@@ -16,8 +16,9 @@ from channels import ChannelConfig
 from channels.webchat import WebChat, stored_frame
 from hub.runtime.db import session_scope, utcnow
 from hub.webchat import greeting, history, limits, protocol, sessions
+from hub.webchat import typing as typing_indicator
 from hub.webchat.fanout import LOST, Fanout, Frame, key_for
-from hub.webchat.protocol import FrameError, Hello, Ping, Receipt, Say
+from hub.webchat.protocol import FrameError, Hello, Ping, Receipt, Say, Typing
 from hub.webhooks.store import RawEventStore
 from hub.webhooks.trigger import IngestTrigger
 
@@ -62,6 +63,7 @@ class Connection:
         self.visitor = sessions.Visitor(identity="", verified=False)
         self.locale: str | None = None
         self._shown: set[int] = set()
+        self._conversation_id: int | None = None
         self._lock = asyncio.Lock()
 
     async def serve(self) -> None:
@@ -147,6 +149,8 @@ class Connection:
                                  message_id=frame.message_id, status=frame.status)
             elif isinstance(frame, Ping):
                 await self.send({"type": "pong"})
+            elif isinstance(frame, Typing):
+                await self._typing()
             else:
                 await self.send(protocol.error_frame("bad_frame", "hello was already said on this connection"))
 
@@ -171,6 +175,17 @@ class Connection:
         if row_id:  # None: this client_id was stored before, and acking it again changes nothing
             await self.services.trigger.fire()
         await self.send({"type": "ack", "client_id": say.client_id})
+
+    async def _typing(self) -> None:
+        """Pass the visitor's typing on to the inbox, throttled; before the first message there is no one to tell."""
+        if self._conversation_id is None:  # a session's conversation never changes once it exists
+            self._conversation_id = await in_session(history.conversation_id, channel_id=self.channel.id,
+                                                     identity=self.visitor.identity)
+            if self._conversation_id is None:
+                return
+        redis = self.services.fanout.redis
+        if await typing_indicator.visitor_may_tell(redis, channel_id=self.channel.id, identity=self.visitor.identity):
+            await typing_indicator.visitor_typing(redis, conversation_id=self._conversation_id)
 
     async def _push(self, inbox: asyncio.Queue[Frame | None]) -> None:
         while True:

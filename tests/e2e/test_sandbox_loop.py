@@ -120,3 +120,33 @@ def test_a_429_storm_is_retried_without_duplicates(hub_server):
     assert outcomes[:4] == ["queued", "queued", "queued", "sent"] and set(outcomes[4:]) == {"skipped"}
     seen = hub_server.client.get(f"/sandbox/phone/{channel.id}/messages").json()["messages"]
     assert [m["text"] for m in seen if m["direction"] == "out"] == ["one message, once"]
+
+
+def test_twilio_whatsapp_buttons_go_out_natively_and_the_tap_lands_in_the_thread(hub_server):
+    channel = make_channel("whatsapp_twilio", config={"from_number": "whatsapp:+14155238886"})
+    make_user("agent@shop.test", role="admin")
+    hub_server.client.post(f"/sandbox/phone/{channel.id}/send", json={"from": CUSTOMER["twilio"], "text": "退貨？"})
+    conversation_id = conversation_of(channel.id)
+    headers = token_for(hub_server.client, "agent@shop.test")
+    reply = hub_server.client.post(f"/api/v1/conversations/{conversation_id}/messages", headers=headers, json={
+        "kind": "buttons", "text": "要安排退貨嗎？",
+        "payload": {"buttons": [{"title": "要", "id": "return-yes"}, {"title": "不用", "id": "return-no"}]}})
+    assert reply.status_code == 202, reply.text
+    assert tasks.send_message(reply.json()["id"]) == "sent"
+    [shown] = [m for m in hub_server.client.get(f"/sandbox/phone/{channel.id}/messages").json()["messages"]
+               if m["direction"] == "out"]
+    assert shown["text"] == "要安排退貨嗎？"  # not "1. 要\n2. 不用": WhatsApp's own buttons
+    assert [(b["title"], b["id"]) for b in shown["buttons"]] == [("要", "return-yes"), ("不用", "return-no")]
+
+    tapped = hub_server.client.post(f"/sandbox/phone/{channel.id}/send",
+                                    json={"from": CUSTOMER["twilio"], "button_id": "return-no"})
+    assert tapped.status_code == 200, tapped.text
+
+    def tap() -> Message | None:
+        tasks.drain_inbound()
+        with session_scope() as session:
+            return session.exec(select(Message).where(Message.conversation_id == conversation_id,
+                                                      Message.kind == "button_reply")).first()
+
+    message = wait_for(tap, timeout=10)
+    assert message.text == "不用" and message.payload["id"] == "return-no"

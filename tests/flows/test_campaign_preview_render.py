@@ -111,3 +111,53 @@ def test_outside_the_window_the_template_carries_a_tracked_native_url_button(bac
         shown = seen("whatsapp_meta", outbound.as_outbound(message, address_for("whatsapp_meta")),
                      ChannelConfig(id=1, kind="whatsapp_meta", config={}))
         assert shown["native"] is True and shown["template"]["params"] == ["Ann"]
+
+
+def test_on_twilio_whatsapp_the_template_is_its_content_sid_with_the_token_as_a_variable(backend: Any) -> None:
+    """The same approved template through Twilio: ContentSid, the params as {{1}}…, the tracked token after them;
+    inside the window the campaign's reply buttons are native (a quick reply), in the preview as when sent."""
+    import json
+
+    from sqlmodel import select
+
+    from channels.preview import seen
+    from channels.twilio.render import render as twilio_render
+    from channels.types import ChannelConfig
+    from flows.campaigns.models import Campaign, Recipient, TrackedLink
+    from flows.campaigns.personalise import message_for
+    from hub.contacts.models import Contact
+    from hub.runtime.db import session_scope
+
+    whatsapp = make_channel("whatsapp_twilio", "WA Twilio", config={"from_number": "whatsapp:+14155238886"})
+    config = ChannelConfig(id=whatsapp.id, kind="whatsapp_twilio", config={"from_number": "whatsapp:+14155238886"})
+    sid = "HX" + "ab" * 16
+    with session_scope() as session:
+        contact = Contact(name="Ann Lee")
+        campaign = Campaign(name="spring", channel_ids=[whatsapp.id],
+                            variants=[{"name": "A", "text": "Spring sale!", "buttons": [{"title": "Yes please"},
+                                                                                       {"title": "No thanks"}]}],
+                            template={"name": "spring_sale", "language": "en", "params": ["{{ contact.first_name }}"],
+                                      "button_url": "https://shop.example/sale", "content_sid": sid})
+        session.add(contact)
+        session.add(campaign)
+        session.flush()
+        recipient = Recipient(campaign_id=campaign.id or 0, contact_id=contact.id or 0, channel_id=whatsapp.id)
+        session.add(recipient)
+        session.flush()
+        to = address_for("whatsapp_twilio")
+        kind, text, payload = message_for(session, campaign, recipient, contact, whatsapp, window=False)
+        token = session.exec(select(TrackedLink).where(TrackedLink.recipient_id == recipient.id)).one().token
+        outside = outbound.as_outbound(Message(conversation_id=1, channel_id=whatsapp.id or 0, direction="outbound",
+                                               kind=kind, text=text, payload=payload), to)
+        arguments = twilio_render(config, outside, whatsapp=True).arguments
+        assert arguments["content_sid"] == sid and "body" not in arguments
+        assert json.loads(arguments["content_variables"]) == {"1": "Ann", "2": token}
+        assert seen("whatsapp_twilio", outside, config)["template"]["content_sid"] == sid
+        kind, text, payload = message_for(session, campaign, recipient, contact, whatsapp, window=True)
+        inside = outbound.as_outbound(Message(conversation_id=1, channel_id=whatsapp.id or 0, direction="outbound",
+                                              kind=kind, text=text, payload=payload), to)
+        sent = twilio_render(config, inside, whatsapp=True)
+        assert sent.content is not None and "twilio/quick-reply" in sent.content.types
+        shown = seen("whatsapp_twilio", inside, config)
+        assert shown["native"] is True and [b["title"] for b in shown["buttons"]] == ["Yes please", "No thanks"]
+        assert shown["request"]["content"]["types"] == sent.content.types

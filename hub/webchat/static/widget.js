@@ -485,6 +485,7 @@
   bubble.addEventListener("click", function () { openPanel(!state.open); });
   closeButton.addEventListener("click", function () { openPanel(false); bubble.focus(); });
   var composing = false;
+  var typingToldAt = 0;
   input.addEventListener("compositionstart", function () { composing = true; });
   input.addEventListener("compositionend", function () { setTimeout(function () { composing = false; }, 0); });
   function submit() {
@@ -493,6 +494,7 @@
     input.value = "";
     grow();
     sendFrame("message", text);
+    typingToldAt = 0;  // the next words are a new message: tell the shop at once
   }
   input.addEventListener("keydown", function (event) {
     // Enter also confirms a CJK conversion: only send when no composition is in progress.
@@ -505,7 +507,13 @@
     input.style.height = "auto";
     input.style.height = Math.min(input.scrollHeight, 120) + "px";
   }
-  input.addEventListener("input", grow);
+  // The shop sees "typing…" while the visitor writes: told at most every 3 seconds, never with the text.
+  function tellTyping() {
+    var now = Date.now();
+    if (!input.value.trim() || now - typingToldAt < 3000) return;
+    if (send({ type: "typing" })) typingToldAt = now;
+  }
+  input.addEventListener("input", function () { grow(); tellTyping(); });
   sendButton.addEventListener("click", submit);
   document.addEventListener("visibilitychange", markRead);
   document.addEventListener("keydown", function (event) {

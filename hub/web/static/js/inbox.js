@@ -11,6 +11,7 @@ import { renderList } from "./list.js";
 import { Live } from "./live.js";
 import { Due, Notifier, Presence, titleCount, Undo } from "./staff.js";
 import { laterStatus, renderThread, updateStatus } from "./thread.js";
+import { VisitorTyping } from "./typing.js";
 
 const boot = JSON.parse($("#hub-boot").textContent);
 const state = { rows: [], cursor: null, openId: null, detail: null, messages: [], activity: [], options: null, match: null };
@@ -23,6 +24,7 @@ let live = null;
 let notifier = null;
 let undo = null;
 let due = null;
+const visitorTyping = new VisitorTyping($("#visitor-typing"));
 const baseTitle = document.title;
 const arrivals = new Set();  // conversations with a new customer message since the list was last drawn
 
@@ -199,6 +201,7 @@ const refreshThread = debounce(() => loadThread({ scroll: false }).catch((error)
 
 async function openConversation(id, { push = true, match = null } = {}) {
   state.openId = id;
+  visitorTyping.hide();
   const searched = $("#search").value.trim();
   state.match = match && searched ? { id: match, text: searched } : null;
   announce("");
@@ -236,6 +239,11 @@ async function resend(message) {
 }
 
 function onEvent(name, data) {
+  if (name === "visitor.typing") {  // live only: nothing to reload
+    if (data.conversation_id === state.openId) visitorTyping.show();
+    return;
+  }
+  if (name === "message.received" && data.conversation_id === state.openId) visitorTyping.hide();
   const mine = contactConversationIds().includes(data.conversation_id)
     || (name.startsWith("order.") && state.detail !== null && data.contact_id === state.detail.contact.id);
   if (name === "message.status") {
