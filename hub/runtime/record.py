@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
@@ -61,11 +62,25 @@ class Inbox:
 
 
 @dataclass(frozen=True)
+class Web:
+    """A package's part of the web UI, all in one folder, mounted by hub's web shell.
+
+    `folder/templates/` holds its Jinja templates (found by name, as if beside hub's own), `folder/static/` its
+    scripts and styles (served under `/static/` beside every other package's: a file name belongs to one
+    package only), and `strings` what its scripts show (`t(key)`), marked with `N_` for the shared catalogs.
+    """
+
+    folder: Path
+    strings: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Module:
     """One package's parts. Every field is optional; the composition root iterates them in order.
 
     - `models`: its table classes (listing them loads them into the metadata Alembic compares);
     - `pages` (HTML) and `routers` (API): mounted on the app, pages first;
+    - `web`: the templates, static files and script strings its pages use;
     - `listeners`: subscribed to core events, in the API and the worker alike;
     - `hooks`: called once at start-up to plug into another package's extension point;
     - `periodic`: jobs the worker's sweeper queues;
@@ -77,6 +92,7 @@ class Module:
     name: str
     models: tuple[type, ...] = ()
     pages: tuple[APIRouter, ...] = ()
+    web: Web | None = None
     routers: tuple[APIRouter, ...] = ()
     listeners: tuple[Listener, ...] = ()
     hooks: tuple[Callable[[], None], ...] = ()
