@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from hub import composition
 from hub.runtime import Web
 from hub.web.pages import FOLDER as HUB_WEB
 from hub.web.shell import Shell
@@ -39,3 +40,13 @@ def test_two_packages_cannot_hold_the_same_file_or_string(tmp_path):
     with pytest.raises(ValueError, match="twice"):
         Shell([Web(folder=one, strings={"save": "Save"}), Web(folder=tmp_path / "three", strings={"save": "Keep"})])
 
+
+
+def test_every_package_mounts_its_own_pages():
+    """flows and catalog keep their pages in their own folders; hub's shell mounts them from their records."""
+    shell = Shell([module.web for module in composition.MODULES if module.web is not None])
+    root = HUB_WEB.parents[1]
+    assert shell.static_file("js/campaigns.js") == root / "flows/web/static/js/campaigns.js"
+    assert shell.static_file("js/catalog_picker.js") == root / "catalog/web/static/js/catalog_picker.js"
+    assert shell.environment.get_template("campaigns.html").filename == str(root / "flows/web/templates/campaigns.html")
+    assert shell.strings("ja")["cmp_stat_sent"] and shell.strings("zh_Hant")["product_send"]
