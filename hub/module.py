@@ -45,7 +45,7 @@ MODULE = Module(
     models=(User, Team, TeamMember, AuditEntry, Channel, TeamChannel, Contact, ChannelIdentity, Consent,
             Conversation, Message, PendingReceipt, CannedReply, Tag, ContactTag, ConversationTag, RawEvent),
     pages=(web, admin_pages),  # the inbox first: it is the front door at "/"
-    web=Web(folder=WEB_FOLDER, strings=strings.STRINGS),
+    web=Web(folder=WEB_FOLDER, styles=("hub.css",), strings=strings.STRINGS),
     routers=(health, auth, channels, conversations, consent, contacts, admin, media,
              inbox_actions, inbox_api, live, account, account_api, staff, sessions),
     listeners=(Listener(events.MESSAGE_CREATED, listeners.enqueue_send),

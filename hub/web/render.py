@@ -41,15 +41,16 @@ def signed_in(request: Request, session: Session) -> User | None:
 
 
 def page(request: Request, name: str, *, locale: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """A page in `locale`; `_` translates, `strings` are the scripts' strings. Pages are never cached: they
-    hold the CSRF token."""
+    """A page in `locale`; `_` translates, `styles` are every package's style sheets, `strings` the scripts'
+    strings. Pages are never cached: they hold the CSRF token."""
     token = session_token(request)
     mounted = shell(request)
     translations = i18n.gettext_for(locale)
     values = {
         "_": translations.gettext, "lang": i18n.html_lang(i18n.supported(locale)), "locale": i18n.supported(locale),
         "languages": list(i18n.LABELS.items()), "shop_name": get_settings().shop_name,
-        "csrf_token": csrf_token_for(token) if token else "", "strings": mounted.strings(locale), **context,
+        "csrf_token": csrf_token_for(token) if token else "", "styles": mounted.styles,
+        "strings": mounted.strings(locale), **context,
     }
     html = mounted.environment.get_template(name).render(values)
     return HTMLResponse(html, status_code=status, headers=NO_STORE)

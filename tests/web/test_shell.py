@@ -23,9 +23,11 @@ def package(root: Path, name: str, files: dict[str, str]) -> Path:
 def test_a_package_page_extends_hub_base_and_its_files_are_served_beside_hub(tmp_path):
     page = '{% extends "base.html" %}{% block body %}Shop{% endblock %}'
     shop = package(tmp_path, "shop", {"templates/shop.html": page, "static/js/shop.js": "export {};"})
-    shell = Shell([Web(folder=HUB_WEB, strings={"hub_key": "Hub"}), Web(folder=shop, strings={"shop_key": "Shop"})])
-    html = shell.environment.get_template("shop.html").render(_=str, lang="en", strings={})
-    assert '<link rel="stylesheet" href="/static/hub.css">' in html and "Shop</body>" in html
+    shell = Shell([Web(folder=HUB_WEB, styles=("hub.css",), strings={"hub_key": "Hub"}),
+                   Web(folder=shop, styles=("shop.css",), strings={"shop_key": "Shop"})])
+    html = shell.environment.get_template("shop.html").render(_=str, lang="en", styles=shell.styles)
+    assert ('<link rel="stylesheet" href="/static/hub.css">\n<link rel="stylesheet" href="/static/shop.css">' in html
+            and "Shop</body>" in html)
     assert shell.static_file("js/shop.js") == (shop / "static/js/shop.js").resolve()
     assert shell.static_file("js/inbox.js") == (HUB_WEB / "static/js/inbox.js").resolve()
     assert shell.static_file("../templates/shop.html") is None and shell.static_file("js/none.js") is None
@@ -49,4 +51,6 @@ def test_every_package_mounts_its_own_pages():
     assert shell.static_file("js/campaigns.js") == root / "flows/web/static/js/campaigns.js"
     assert shell.static_file("js/catalog_picker.js") == root / "catalog/web/static/js/catalog_picker.js"
     assert shell.environment.get_template("campaigns.html").filename == str(root / "flows/web/templates/campaigns.html")
+    assert shell.static_file("catalog.css") == root / "catalog/web/static/catalog.css"
+    assert shell.styles == ["hub.css", "catalog.css", "campaigns.css"]
     assert shell.strings("ja")["cmp_stat_sent"] and shell.strings("zh_Hant")["product_send"]
