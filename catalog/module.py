@@ -23,7 +23,8 @@ MODULE = Module(
     models=(Product, Variant, Price, Cart, CartItem, Order, OrderLine, OrderEvent, StripeCheckout,
             StripePaymentLink),
     pages=(product_page, sandbox_checkout, admin_page),
-    web=Web(folder=WEB_FOLDER, styles=("catalog.css",), strings=strings.STRINGS),
+    web=Web(folder=WEB_FOLDER, styles=("catalog.css",), inbox_scripts=("js/catalog_inbox.js",),
+            strings=strings.STRINGS),
     routers=(api, chat, stripe_webhook),
     listeners=(Listener(ORDER_CHANGED, jobs.enqueue_recompute),  # behaviour tags follow orders
                Listener(events.MESSAGE_RECEIVED, chat_replies.enqueue_cart_reply)),

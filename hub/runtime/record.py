@@ -68,11 +68,14 @@ class Web:
     `folder/templates/` holds its Jinja templates (found by name, as if beside hub's own), `folder/static/` its
     scripts and styles (served under `/static/` beside every other package's: a file name belongs to one
     package only), `styles` its style sheets under `/static/` (every page links every package's, in the modules'
-    order), and `strings` what its scripts show (`t(key)`), marked with `N_` for the shared catalogs.
+    order), `inbox_scripts` its scripts the inbox page loads before its own (they provide the inbox's parts,
+    see hub/web/static/js/parts.js), and `strings` what its scripts show (`t(key)`), marked with `N_` for the
+    shared catalogs.
     """
 
     folder: Path
     styles: tuple[str, ...] = ()
+    inbox_scripts: tuple[str, ...] = ()
     strings: Mapping[str, str] = field(default_factory=dict)
 
 

@@ -22,6 +22,7 @@ class Shell:
         self.static = [(part.folder / "static").resolve() for part in parts if (part.folder / "static").is_dir()]
         refuse_shared_files(self.static)
         self.styles = [style for part in parts for style in part.styles]
+        self.inbox_scripts = [script for part in parts for script in part.inbox_scripts]
         self.script_strings = merged_strings(parts)
         # Autoescape every template: customer names and messages are shown as text, never as markup.
         self.environment = Environment(loader=FileSystemLoader(self.templates),
