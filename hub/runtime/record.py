@@ -65,17 +65,19 @@ class Inbox:
 class Web:
     """A package's part of the web UI, all in one folder, mounted by hub's web shell.
 
-    `folder/templates/` holds its Jinja templates (found by name, as if beside hub's own), `folder/static/` its
-    scripts and styles (served under `/static/` beside every other package's: a file name belongs to one
-    package only), `styles` its style sheets under `/static/` (every page links every package's, in the modules'
-    order), `inbox_scripts` its scripts the inbox page loads before its own (they provide the inbox's parts,
-    see hub/web/static/js/parts.js), and `strings` what its scripts show (`t(key)`), marked with `N_` for the
-    shared catalogs.
+    - `folder/templates/`: its Jinja templates (found by name, as if beside hub's own);
+    - `folder/static/`: its scripts and styles, served under `/static/` beside every other package's (a file
+      name belongs to one package only);
+    - `styles`: its style sheets under `/static/`; every page links every package's, in the modules' order;
+    - `inbox_scripts`: scripts the inbox page loads before its own, to provide the inbox's parts (see
+      hub/web/static/js/parts.js); `composer_templates`: its markup in the inbox's composer;
+    - `strings`: what its scripts show (`t(key)`), marked with `N_` for the shared catalogs.
     """
 
     folder: Path
     styles: tuple[str, ...] = ()
     inbox_scripts: tuple[str, ...] = ()
+    composer_templates: tuple[str, ...] = ()
     strings: Mapping[str, str] = field(default_factory=dict)
 
 

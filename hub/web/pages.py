@@ -32,8 +32,9 @@ def _inbox(request: Request, session: DbSession, open_id: int | None) -> Respons
         return render.error_page(request, locale=locale, status=404, title=_("Not found"),
                                  detail=_("This conversation does not exist or is not one of your teams'."))
     boot = {"user_id": user.id, "open_id": open_id, "role": user.role, "online": user.online}
+    shell = render.shell(request)  # other packages' parts of the inbox
     return render.page(request, "inbox.html", locale=locale, user=user, boot=boot,
-                       inbox_scripts=render.shell(request).inbox_scripts)
+                       inbox_scripts=shell.inbox_scripts, composer_templates=shell.composer_templates)
 
 
 @router.get("/")

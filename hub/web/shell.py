@@ -23,6 +23,7 @@ class Shell:
         refuse_shared_files(self.static)
         self.styles = [style for part in parts for style in part.styles]
         self.inbox_scripts = [script for part in parts for script in part.inbox_scripts]
+        self.composer_templates = [name for part in parts for name in part.composer_templates]
         self.script_strings = merged_strings(parts)
         # Autoescape every template: customer names and messages are shown as text, never as markup.
         self.environment = Environment(loader=FileSystemLoader(self.templates),

@@ -54,4 +54,5 @@ def test_every_package_mounts_its_own_pages():
     assert shell.static_file("catalog.css") == root / "catalog/web/static/catalog.css"
     assert shell.styles == ["hub.css", "catalog.css", "campaigns.css"]
     assert shell.inbox_scripts == ["js/catalog_inbox.js"]  # the product picker, the cart and orders
+    assert shell.composer_templates == ["_composer_picker.html"]
     assert shell.strings("ja")["cmp_stat_sent"] and shell.strings("zh_Hant")["product_send"]
