@@ -13,13 +13,18 @@ from catalog.payments.webhook import router as stripe_webhook
 from catalog.product_page import router as product_page
 from catalog.views import MAX_UPLOAD
 from catalog.views import router as api
-from hub.runtime import Listener, Module, events
+from catalog.web import FOLDER as WEB_FOLDER
+from catalog.web import strings
+from catalog.web.pages import router as admin_page
+from hub.runtime import Listener, Module, Web, events
 
 MODULE = Module(
     name="catalog",
     models=(Product, Variant, Price, Cart, CartItem, Order, OrderLine, OrderEvent, StripeCheckout,
             StripePaymentLink),
-    pages=(product_page, sandbox_checkout),
+    pages=(product_page, sandbox_checkout, admin_page),
+    web=Web(folder=WEB_FOLDER, styles=("catalog.css",), inbox_scripts=("js/catalog_inbox.js",),
+            composer_templates=("_composer_picker.html",), strings=strings.STRINGS),
     routers=(api, chat, stripe_webhook),
     listeners=(Listener(ORDER_CHANGED, jobs.enqueue_recompute),  # behaviour tags follow orders
                Listener(events.MESSAGE_RECEIVED, chat_replies.enqueue_cart_reply)),

@@ -8,16 +8,19 @@ from catalog.orders import ORDER_PAID
 from flows.campaigns import jobs, listeners
 from flows.campaigns.links import router as links
 from flows.campaigns.models import Campaign, Recipient, TrackedLink
-from flows.campaigns.page import router as page
 from flows.campaigns.views import router as campaigns
 from flows.segments.models import Segment
 from flows.segments.views import router as segments
-from hub.runtime import Listener, Module, Periodic, events
+from flows.web import FOLDER as WEB_FOLDER
+from flows.web import strings
+from flows.web.pages import router as page
+from hub.runtime import Listener, Module, Periodic, Web, events
 
 MODULE = Module(
     name="flows",
     models=(Segment, Campaign, Recipient, TrackedLink),
     pages=(page,),
+    web=Web(folder=WEB_FOLDER, styles=("campaigns.css",), strings=strings.STRINGS),
     routers=(segments, campaigns, links),
     # campaign tracking follows receipts, replies, opt-outs and orders
     listeners=(Listener(events.MESSAGE_STATUS, listeners.on_statuses, batch=True),

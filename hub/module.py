@@ -29,10 +29,12 @@ from hub.conversations.views import router as conversations
 from hub.jobs import listeners, tasks
 from hub.media.views import router as media
 from hub.realtime.routes import router as live
-from hub.runtime import Inbox, Listener, Module, Periodic, events
+from hub.runtime import Inbox, Listener, Module, Periodic, Web, events
 from hub.runtime.inbox import RawEvent
 from hub.tags.models import ContactTag, ConversationTag, Tag
+from hub.web import strings
 from hub.web.inbox_api import router as inbox_api
+from hub.web.pages import FOLDER as WEB_FOLDER
 from hub.web.pages import router as web
 
 CHANNEL_EVENTS = Inbox(wake=tasks.wake_drain)
@@ -43,6 +45,7 @@ MODULE = Module(
     models=(User, Team, TeamMember, AuditEntry, Channel, TeamChannel, Contact, ChannelIdentity, Consent,
             Conversation, Message, PendingReceipt, CannedReply, Tag, ContactTag, ConversationTag, RawEvent),
     pages=(web, admin_pages),  # the inbox first: it is the front door at "/"
+    web=Web(folder=WEB_FOLDER, styles=("hub.css",), strings=strings.STRINGS),
     routers=(health, auth, channels, conversations, consent, contacts, admin, media,
              inbox_actions, inbox_api, live, account, account_api, staff, sessions),
     listeners=(Listener(events.MESSAGE_CREATED, listeners.enqueue_send),

@@ -26,6 +26,7 @@ from hub.runtime import Module, broker, logs
 from hub.runtime.db import get_engine, session_scope
 from hub.runtime.settings import get_settings
 from hub.web.security import CsrfProtection, SecurityHeaders
+from hub.web.shell import Shell
 from hub.webchat import fanout as webchat
 from hub.webhooks.routes import WebhookFastPath
 from hub.webhooks.store import store_for
@@ -79,6 +80,7 @@ def build(modules: Sequence[Module]) -> FastAPI:
     app = FastAPI(title="Hub", version="0.1.0", lifespan=lifespan, **docs.app_options(settings.public_docs),
                   description="Conversational commerce messaging hub: shared inbox, channels, catalog, broadcasts.")
     app.include_router(docs.router(app, public=settings.public_docs))
+    app.state.shell = Shell([module.web for module in modules if module.web is not None])
     for module in modules:
         for page in module.pages:
             app.include_router(page)

@@ -2,7 +2,8 @@
 each package fills in for the composition root. Nothing here imports a domain package."""
 
 from hub.runtime.once import enqueue_once, release
-from hub.runtime.record import Inbox, Listener, Module, Periodic, connect
+from hub.runtime.record import Inbox, Listener, Module, Periodic, Web, connect
 from hub.runtime.upsert import dialect_insert, upsert
 
-__all__ = ["Inbox", "Listener", "Module", "Periodic", "connect", "dialect_insert", "enqueue_once", "release", "upsert"]
+__all__ = ["Inbox", "Listener", "Module", "Periodic", "Web", "connect", "dialect_insert", "enqueue_once", "release",
+           "upsert"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
@@ -61,11 +62,32 @@ class Inbox:
 
 
 @dataclass(frozen=True)
+class Web:
+    """A package's part of the web UI, all in one folder, mounted by hub's web shell.
+
+    - `folder/templates/`: its Jinja templates (found by name, as if beside hub's own);
+    - `folder/static/`: its scripts and styles, served under `/static/` beside every other package's (a file
+      name belongs to one package only);
+    - `styles`: its style sheets under `/static/`; every page links every package's, in the modules' order;
+    - `inbox_scripts`: scripts the inbox page loads before its own, to provide the inbox's parts (see
+      hub/web/static/js/parts.js); `composer_templates`: its markup in the inbox's composer;
+    - `strings`: what its scripts show (`t(key)`), marked with `N_` for the shared catalogs.
+    """
+
+    folder: Path
+    styles: tuple[str, ...] = ()
+    inbox_scripts: tuple[str, ...] = ()
+    composer_templates: tuple[str, ...] = ()
+    strings: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Module:
     """One package's parts. Every field is optional; the composition root iterates them in order.
 
     - `models`: its table classes (listing them loads them into the metadata Alembic compares);
     - `pages` (HTML) and `routers` (API): mounted on the app, pages first;
+    - `web`: the templates, static files and script strings its pages use;
     - `listeners`: subscribed to core events, in the API and the worker alike;
     - `hooks`: called once at start-up to plug into another package's extension point;
     - `periodic`: jobs the worker's sweeper queues;
@@ -77,6 +99,7 @@ class Module:
     name: str
     models: tuple[type, ...] = ()
     pages: tuple[APIRouter, ...] = ()
+    web: Web | None = None
     routers: tuple[APIRouter, ...] = ()
     listeners: tuple[Listener, ...] = ()
     hooks: tuple[Callable[[], None], ...] = ()

@@ -13,11 +13,12 @@ from channels import ADAPTERS
 from hub.agents.models import Role, User
 from hub.api.deps import DbSession
 from hub.conversations import queries
-from hub.web import i18n, render, strings
+from hub.web import i18n, render
 
 router = APIRouter(include_in_schema=False)
 
-STATIC = Path(__file__).resolve().parent / "static"
+FOLDER = Path(__file__).resolve().parent
+"""Hub's own templates and static files (`templates/`, `static/`), mounted by the shell like any package's."""
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
@@ -31,7 +32,9 @@ def _inbox(request: Request, session: DbSession, open_id: int | None) -> Respons
         return render.error_page(request, locale=locale, status=404, title=_("Not found"),
                                  detail=_("This conversation does not exist or is not one of your teams'."))
     boot = {"user_id": user.id, "open_id": open_id, "role": user.role, "online": user.online}
-    return render.page(request, "inbox.html", locale=locale, user=user, strings=strings.for_locale(locale), boot=boot)
+    shell = render.shell(request)  # other packages' parts of the inbox
+    return render.page(request, "inbox.html", locale=locale, user=user, boot=boot,
+                       inbox_scripts=shell.inbox_scripts, composer_templates=shell.composer_templates)
 
 
 @router.get("/")
@@ -73,23 +76,7 @@ def admin(request: Request, session: DbSession) -> Response:
                           .order_by(col(User.name))).all()
     boot = {"user_id": user.id, "channel_kinds": sorted(ADAPTERS),
             "agents": [{"id": agent.id, "name": agent.name or agent.email} for agent in agents]}
-    return render.page(request, "admin.html", locale=locale, user=user, strings=strings.for_locale(locale), boot=boot)
-
-
-@router.get("/admin/catalog")
-def admin_catalog(request: Request, session: DbSession) -> Response:
-    """The product catalog: search, create and edit products, import and export CSV (admins only)."""
-    user = render.signed_in(request, session)
-    if user is None:
-        return render.to_login(request)
-    locale = user.locale
-    if user.role != Role.admin:
-        _ = i18n.gettext_for(locale).gettext
-        return render.error_page(request, locale=locale, status=403, title=_("Not allowed"),
-                                 detail=_("Only admins can change Hub's settings."))
-    boot = {"user_id": user.id, "currencies": ["HKD", "JPY", "USD"], "locales": ["en", "zh_Hant", "ja"]}
-    return render.page(request, "admin_catalog.html", locale=locale, user=user, strings=strings.for_locale(locale),
-                       boot=boot)
+    return render.page(request, "admin.html", locale=locale, user=user, boot=boot)
 
 
 def _notice(request: Request, locale: str) -> str | None:
@@ -99,10 +86,11 @@ def _notice(request: Request, locale: str) -> str | None:
 
 
 @router.get("/static/{path:path}")
-def static(path: str) -> Response:
-    """The UI's scripts, styles and icon. Revalidated on every load (ETag), so an upgrade shows at once."""
-    target = (STATIC / path).resolve()
-    if not target.is_relative_to(STATIC) or not target.is_file():
+def static(path: str, request: Request) -> Response:
+    """The UI's scripts, styles and icon, from whichever package holds them. Revalidated on every load (ETag), so
+    an upgrade shows at once."""
+    target = render.shell(request).static_file(path)
+    if target is None:
         return Response("not found", status_code=404, media_type="text/plain")
     media_type = STATIC_TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     return FileResponse(target, media_type=media_type, headers={"Cache-Control": "no-cache"})

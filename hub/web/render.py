@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlmodel import Session
 
 from hub.agents import tokens
@@ -17,16 +14,15 @@ from hub.agents.models import User
 from hub.agents.sessions import csrf_token_for
 from hub.runtime.settings import get_settings
 from hub.web import i18n
+from hub.web.shell import Shell
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    # Autoescape every template: customer names and messages are shown as text, never as markup.
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
-                       trim_blocks=True, lstrip_blocks=True)
+def shell(request: Request) -> Shell:
+    """The web shell the app was built with: every package's templates, static files and script strings."""
+    mounted: Shell = request.app.state.shell
+    return mounted
 
 
 def session_token(request: Request) -> str | None:
@@ -45,15 +41,18 @@ def signed_in(request: Request, session: Session) -> User | None:
 
 
 def page(request: Request, name: str, *, locale: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """A page in `locale`; `_` translates. Pages are never cached: they hold the CSRF token."""
+    """A page in `locale`; `_` translates, `styles` are every package's style sheets, `strings` the scripts'
+    strings. Pages are never cached: they hold the CSRF token."""
     token = session_token(request)
+    mounted = shell(request)
     translations = i18n.gettext_for(locale)
     values = {
         "_": translations.gettext, "lang": i18n.html_lang(i18n.supported(locale)), "locale": i18n.supported(locale),
         "languages": list(i18n.LABELS.items()), "shop_name": get_settings().shop_name,
-        "csrf_token": csrf_token_for(token) if token else "", **context,
+        "csrf_token": csrf_token_for(token) if token else "", "styles": mounted.styles,
+        "strings": mounted.strings(locale), **context,
     }
-    html = environment().get_template(name).render(values)
+    html = mounted.environment.get_template(name).render(values)
     return HTMLResponse(html, status_code=status, headers=NO_STORE)
 
 

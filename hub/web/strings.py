@@ -1,12 +1,13 @@
-"""The strings the inbox's scripts show, translated on the server into the agent's language.
+"""The strings hub's scripts show, translated on the server into the agent's language.
 
-The page carries them as JSON (`<script type="application/json" id="hub-strings">`); the scripts
-look them up with `t(key, {name: value})`, which fills in `{name}` placeholders.
+The page carries them as JSON (`<script type="application/json" id="hub-strings">`), with the strings of
+flows' and catalog's scripts (their `web/strings.py`, merged by the web shell); the scripts look them up
+with `t(key, {name: value})`, which fills in `{name}` placeholders.
 """
 
 from __future__ import annotations
 
-from hub.web.i18n import N_, gettext_for
+from hub.web.i18n import N_
 
 MESSAGE_KINDS = {
     "text": N_("Text"), "image": N_("Photo"), "audio": N_("Voice message"), "video": N_("Video"),
@@ -117,132 +118,10 @@ ADMIN_STRINGS = {
 }
 STRINGS.update(ADMIN_STRINGS)
 
-CATALOG_STRINGS = {
-    # The product picker, the thread's product cards, the contact panel's cart and orders (catalog_*.js)
-    "product_search_empty": N_("No product matches."), "product_searching": N_("Searching…"),
-    "product_no_price": N_("no {currency} price"), "product_out_of_stock": N_("out of stock"),
-    "product_in_stock": N_("{count} in stock"),
-    "product_chosen": N_("{count} chosen (at most {max})"),
-    "product_too_many": N_("At most {max} products per message."),
-    "product_send": N_("Send the products"),
-    "product_choose_variant": N_("Choose {name}"), "product_prices_in": N_("Prices in {currency}"),
-    "card_buttons": N_("Buttons"), "card_rows": N_("Products in the list"), "card_invoice": N_("Invoice"),
-    "cart_title": N_("Open cart"), "cart_empty": N_("No open cart."), "cart_total": N_("Total: {total}"),
-    "cart_line": N_("{quantity} × {title}"),
-    "orders_title": N_("Orders"), "orders_none": N_("No orders yet."),
-    "orders_error": N_("The orders could not be loaded."),
-    "order_lines": N_("Items"), "order_timeline": N_("Timeline"), "order_show": N_("Order {number}"),
-    "order_status_pending": N_("Pending payment"), "order_status_paid": N_("Paid"),
-    "order_status_expired": N_("Expired"), "order_status_cancelled": N_("Cancelled"),
-    "order_status_refunded": N_("Refunded"),
-    "event_created": N_("Created"), "event_paid": N_("Paid"), "event_expired": N_("Expired"),
-    "event_cancelled": N_("Cancelled"), "event_refunded": N_("Refunded"),
-    "event_second_payment": N_("Paid a second time"), "event_oversold": N_("Oversold"),
-    "event_paid_via": N_("Paid via {provider}"),
-    # The catalog admin page (catalog_admin.js)
-    "no_products": N_("No products yet."), "no_products_match": N_("No product matches this search."),
-    "new_product": N_("New product"), "edit_product": N_("Edit {name}"),
-    "product_saved": N_("Saved the product {name}."), "product_active": N_("On sale"),
-    "product_draft": N_("Not on sale"), "variant_count": N_("{count} variants"),
-    "variant_n": N_("Variant {n}"), "sku": N_("SKU"), "options_label": N_("Options (size: M, colour: Red)"),
-    "stock": N_("Stock"), "price_in": N_("Price in {currency}"), "remove_variant": N_("Remove this variant"),
-    "need_handle_title": N_("Give the product a handle and a title."), "need_sku": N_("Every variant needs a SKU."),
-    "bad_options": N_("Write the options as name: value, separated by commas."),
-    "bad_price": N_("{amount} is not a price in {currency}."),
-    "too_fine_price": N_("{currency} prices have at most {places} decimal places."),
-    "bad_stock": N_("Stock must be a whole number, 0 or more."),
-    "import_choose_file": N_("Choose a CSV file first."),
-    "import_need_currency": N_("Say which currency Shopify's prices are in."),
-    "import_done": N_("{rows} rows read: {created} products created, {updated} updated, "
-                      "{variants} variants created, {variants_updated} variants updated."),
-    "import_row_error": N_("Row {row}: {message}"), "import_errors": N_("Rows that did not go in"),
-    "import_no_errors": N_("Every row went in."), "importing": N_("Importing…"), "load_more": N_("Load more"),
-}
-STRINGS.update(CATALOG_STRINGS)
+# The thread's product cards (thread.js); the picker, cart and orders are catalog's (catalog/web/strings.py)
+STRINGS.update({"card_buttons": N_("Buttons"), "card_rows": N_("Products in the list"), "card_invoice": N_("Invoice")})
 
-# The campaigns page (campaigns*.js)
-CAMPAIGN_STRINGS = {
-    "cmp_cond_tag": N_("Has the tag"), "cmp_cond_has_channel": N_("Can be reached on"),
-    "cmp_cond_field": N_("Custom field"), "cmp_cond_consent": N_("Consent"), "cmp_cond_locale": N_("Language"),
-    "cmp_cond_last_inbound": N_("Last message from the customer"), "cmp_cond_orders": N_("Orders"),
-    "cmp_cond_lifecycle": N_("Lifecycle"), "cmp_cond_group": N_("A group of conditions"),
-    "cmp_group_match": N_("Customers who meet"), "cmp_group_all": N_("All of these"),
-    "cmp_group_any": N_("Any of these"), "cmp_group_none": N_("None of these"),
-    "cmp_add_condition": N_("Add a condition"), "cmp_condition_kind": N_("Kind of condition"),
-    "cmp_kind_whatsapp": N_("WhatsApp"), "cmp_kind_sms": N_("SMS"), "cmp_kind_telegram": N_("Telegram"),
-    "cmp_kind_webchat": N_("Web chat"),
-    "cmp_op_eq": N_("is"), "cmp_op_ne": N_("is not"), "cmp_op_in": N_("is one of (comma-separated)"),
-    "cmp_op_contains": N_("contains"), "cmp_op_exists": N_("is set"),
-    "cmp_orders_count_gte": N_("At least this many paid orders"),
-    "cmp_orders_count_lte": N_("At most this many paid orders"),
-    "cmp_orders_total_gte": N_("Spent at least (in cents or yen)"),
-    "cmp_orders_total_lte": N_("Spent at most (in cents or yen)"),
-    "cmp_orders_last_within_days": N_("Last order within days"),
-    "cmp_orders_last_before_days": N_("Last order more than days ago"),
-    "cmp_cell_new_active": N_("New, active"), "cmp_cell_new_sleeping": N_("New, sleeping"),
-    "cmp_cell_new_lost": N_("New, lost"), "cmp_cell_repeat_active": N_("Repeat, active"),
-    "cmp_cell_repeat_sleeping": N_("Repeat, sleeping"), "cmp_cell_repeat_lost": N_("Repeat, lost"),
-    "cmp_cell_loyal_active": N_("Loyal, active"), "cmp_cell_loyal_sleeping": N_("Loyal, sleeping"),
-    "cmp_cell_loyal_lost": N_("Loyal, lost"),
-    "cmp_tag_name": N_("Tag"), "cmp_channel_kind": N_("Channel"), "cmp_field_name": N_("Field name"),
-    "cmp_field_op": N_("Comparison"), "cmp_field_value": N_("Value"),
-    "cmp_consent_opted_in": N_("Opted in"), "cmp_consent_not_opted_out": N_("Not opted out"),
-    "cmp_consent": N_("Consent"), "cmp_locales": N_("Language codes (comma-separated)"),
-    "cmp_within_days": N_("Within the last"), "cmp_not_within_days": N_("Not within the last"),
-    "cmp_last_message": N_("Last message"), "cmp_days": N_("Days"), "cmp_orders": N_("Orders"),
-    "cmp_number": N_("Number"), "cmp_currency": N_("Currency"), "cmp_lifecycle_cells": N_("Lifecycle cells"),
-    "cmp_remove": N_("Remove"), "cmp_remove_condition": N_("Remove the condition {kind}"),
-    "cmp_segment_count": N_("{count} customers match"),
-    "cmp_unknown_notice": N_("{count} recipients may not have been sent their message: the provider never "
-                             "confirmed it, so some of them may have it already."),
-    "cmp_resent": N_("Sending again to {count} recipients."),
-    "cmp_delete_segment_confirm": N_("Delete the segment {name}? Campaigns using it keep their recipients."),
-    "cmp_delete": N_("Delete"), "cmp_keep": N_("Keep it"), "cmp_edit": N_("Edit"), "cmp_edit_named": N_("Edit {name}"),
-    "cmp_delete_named": N_("Delete {name}"), "cmp_no_segments": N_("No segments yet."),
-    "cmp_segment_deleted": N_("Deleted the segment {name}."), "cmp_new_segment": N_("New segment"),
-    "cmp_need_name": N_("Give it a name."), "cmp_segment_saved": N_("Saved the segment {name}."),
-    "cmp_channel": N_("Channel"), "cmp_remove_channel": N_("Remove this channel"),
-    "cmp_then_channel": N_("Fallback {n}"), "cmp_variant_name": N_("Variant"), "cmp_weight": N_("Weight"),
-    "cmp_message_text": N_("Text"), "cmp_remove_variant": N_("Remove this variant"),
-    "cmp_quick_reply": N_("Quick reply"), "cmp_url_button": N_("Link"), "cmp_button_url": N_("Link address"),
-    "cmp_button_kind": N_("Kind of button"), "cmp_button_title": N_("Button text"),
-    "cmp_remove_button": N_("Remove this button"), "cmp_choose_segment": N_("Choose a segment"),
-    "cmp_image_alt": N_("The campaign's image"),
-    "cmp_preview_none": N_("No preview: the campaign has no channel."),
-    "cmp_preview_save_first": N_("Save the draft to see the preview."),
-    "cmp_in_this_campaign": N_("In this campaign"), "cmp_preview_on": N_("Preview on {channel}"),
-    "cmp_outside_window": N_("WhatsApp, after 24 hours: the template"),
-    "cmp_need_segment": N_("Choose a segment before launching."), "cmp_launched": N_("Launched {name}."),
-    "cmp_new_campaign": N_("New campaign"),
-    "cmp_stat_recipients": N_("Recipients"), "cmp_stat_skipped": N_("Skipped"), "cmp_stat_queued": N_("Waiting"),
-    "cmp_stat_sent": N_("Sent"), "cmp_stat_delivered": N_("Delivered"), "cmp_stat_read": N_("Read"),
-    "cmp_stat_failed": N_("Failed"), "cmp_stat_unknown": N_("May not have been sent"),
-    "cmp_stat_replied": N_("Replied"), "cmp_stat_clicked": N_("Clicked"),
-    "cmp_stat_converted": N_("Bought"),
-    "cmp_status_draft": N_("Draft"), "cmp_status_scheduled": N_("Scheduled"), "cmp_status_running": N_("Sending"),
-    "cmp_status_paused": N_("Paused"), "cmp_status_done": N_("Done"), "cmp_status_cancelled": N_("Cancelled"),
-    "cmp_count_rate": N_("{count} ({rate})"),
-    "cmp_ab_single": N_("One variant only: nothing to compare."),
-    "cmp_ab_significant": N_("{metric}: {b} differs from {a} (p = {p}, significant)."),
-    "cmp_ab_not_significant": N_("{metric}: no significant difference between {b} and {a} yet (p = {p})."),
-    "cmp_paused": N_("Paused {name}."), "cmp_resumed": N_("Resumed {name}."), "cmp_cancelled": N_("Cancelled {name}."),
-    "cmp_report": N_("Report"), "cmp_report_named": N_("Report of {name}"),
-    "cmp_confirm_title": N_("Send to {count} people on these channels?"),
-    "cmp_confirm_channel": N_("{name} ({kind}): {count}"),
-    "cmp_confirm_skipped": N_("Not sent to {count} in the segment:"),
-    "cmp_reason_count": N_("{state}, {reason}: {count}"),
-    "cmp_reason_opted_out": N_("opted out"),
-    "cmp_reason_no_address_the_channel_can_reach": N_("not on this channel"),
-    "cmp_reason_invalid_phone_number": N_("invalid phone number"),
-    "cmp_reason_suppressed": N_("suppressed"), "cmp_reason_duplicate": N_("same number as another customer"),
-    "cmp_reason_no_marketing_consent_on_this_channel": N_("no marketing consent on this channel"),
-    "cmp_reason_outside_the_24_hour_window_and_no_template": N_("outside the 24-hour window and no template"),
-    "cmp_sms_segments_gsm": N_("{count} characters: {segments} SMS"),
-    "cmp_sms_segments_ucs2": N_("{count} characters (Unicode): {segments} SMS"),
-    "cmp_test_sent": N_("Sent a test to {to}."),
-    "cmp_no_campaigns": N_("No campaigns yet."), "cmp_campaign_saved": N_("Saved the draft {name}."),
-}
-STRINGS.update(CAMPAIGN_STRINGS)
+
 CONTACT_PREFERENCE_STRINGS = {
     "contact_prefs": N_("Language and time zone"),
     "contact_prefs_hint": N_("Product cards, carts, payment pages and quiet hours follow these."),
@@ -254,8 +133,8 @@ CONTACT_PREFERENCE_STRINGS = {
 }
 STRINGS.update(CONTACT_PREFERENCE_STRINGS)
 
-# Refusals the inbox shows (api.js: a stable code from the X-Hub-Error header, else the HTTP status), the
-# composer's consent notice and payment link (composer.js, catalog_picker.js)
+# Refusals the inbox shows (api.js: a stable code from the X-Hub-Error header, else the HTTP status) and the
+# composer's consent notice (composer.js)
 STAFF_STRINGS = {
     "err_opted_out": N_("The customer replied STOP on this channel: nothing can be sent until they reply START."),
     "err_window_closed": N_("The customer's last message is too old: this channel only accepts an approved "
@@ -281,10 +160,6 @@ STAFF_STRINGS = {
                           "You can still leave a private note."),
     "consent_marketing_off": N_("The customer opted out of marketing on this channel: replies to them still go, "
                                 "broadcasts do not."),
-    "product_send_title": N_("Send a product"), "paylink_title": N_("Send payment link"),
-    "paylink_send": N_("Send the payment link"),
-    "paylink_cart": N_("Open cart: {count} items, {total}. Chosen products are added to it."),
-    "paylink_cart_empty": N_("No open cart: choose the products to pay for."),
     # staff.js: presence, notifications, undo, the first-response countdown
     "presence_online": N_("Online"), "presence_away": N_("Away"),
     "presence_online_hint": N_("You are online: new conversations may be assigned to you. Click to go away."),
@@ -325,9 +200,3 @@ STAFF_STRINGS = {
     "hand_to_team": N_("Team handling this conversation"),
 }
 STRINGS.update(STAFF_STRINGS)
-
-
-def for_locale(locale: str) -> dict[str, str]:
-    """Every script string in this language."""
-    translate = gettext_for(locale).gettext
-    return {key: translate(text) for key, text in STRINGS.items()}

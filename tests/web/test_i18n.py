@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from hub.web import i18n, strings
+from hub import composition
+from hub.web import i18n
+from hub.web.shell import Shell
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE_DIR = ROOT / "hub" / "web" / "locale"
-JS_DIR = ROOT / "hub" / "web" / "static" / "js"
+SHELL = Shell([module.web for module in composition.MODULES if module.web is not None])
+"""Every package's pages, as the app mounts them."""
 
 
 def catalog(path: Path):  # type: ignore[no-untyped-def]
@@ -44,16 +47,19 @@ def test_the_template_holds_every_string_of_the_code(tmp_path):
 
 def test_the_scripts_ask_only_for_strings_that_exist():
     used = set()
-    for script in JS_DIR.glob("*.js"):
-        used |= set(re.findall(r"""\bt\(\s*["']([\w]+)["']""", script.read_text()))
-    assert used and used - set(strings.STRINGS) == set()
+    for folder in SHELL.static:
+        for script in folder.rglob("*.js"):
+            used |= set(re.findall(r"""\bt\(\s*["']([\w]+)["']""", script.read_text()))
+    assert {"cmp_launched", "product_send", "resend"} <= used  # flows', catalog's and hub's scripts
+    assert used - set(SHELL.script_strings) == set()
 
 
 def test_catalogs_load_and_fall_back_to_english():
     assert i18n.gettext_for("ja").gettext("Sign in") == "サインイン"
     assert i18n.gettext_for("zh_Hant").gettext("Resolve") == "標示為已解決"
     assert i18n.gettext_for("fr").gettext("Sign in") == "Sign in"
-    assert strings.for_locale("zh_Hant")["tick_read"] == "已讀"
+    assert SHELL.strings("zh_Hant")["tick_read"] == "已讀"
+    assert SHELL.strings("ja")["paylink_title"] == "支払いリンクを送信"  # catalog's string, in the shared catalogs
     assert i18n.from_accept_language("zh-HK,zh;q=0.8,en;q=0.5") == "zh_Hant"
     assert i18n.from_accept_language("ja,en-US;q=0.7") == "ja"
     assert i18n.from_accept_language("") == "en"

@@ -2,9 +2,9 @@
 // "Product" (or p) opens the product picker.
 
 import { api } from "./api.js";
-import { ProductPicker } from "./catalog_picker.js";
 import { clear, h } from "./dom.js";
 import { t } from "./i18n.js";
+import { part } from "./parts.js";
 
 function newKey() {
   return globalThis.crypto && crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
@@ -21,7 +21,8 @@ export class Composer {
     this.popup = form.querySelector("#canned");
     this.productButton = form.querySelector("#composer-product");
     this.payButton = form.querySelector("#composer-paylink");
-    this.picker = this.productButton ? new ProductPicker(form.querySelector("#product-picker"), this.productButton, {
+    const ProductPicker = part("composer.products");  // catalog's, when it is mounted
+    this.picker = this.productButton && ProductPicker ? new ProductPicker(form.querySelector("#product-picker"), this.productButton, {
       onSent: (id) => this.onSent(id),
       onOpenChange: (open) => { if (open) this.closePopup(); },
     }) : null;
@@ -33,11 +34,11 @@ export class Composer {
     this.key = newKey();
     form.addEventListener("submit", (event) => { event.preventDefault(); this.submit(); });
     if (this.productButton) {
-      this.productButton.hidden = readOnly;
+      this.productButton.hidden = readOnly || !this.picker;
       this.productButton.addEventListener("click", () => (this.picker.isOpen && !this.picker.pay ? this.picker.close() : this.openPicker()));
     }
     if (this.payButton) {
-      this.payButton.hidden = readOnly;
+      this.payButton.hidden = readOnly || !this.picker;
       this.payButton.addEventListener("click", () => (this.picker.isOpen && this.picker.pay ? this.picker.close() : this.openPicker({ pay: true })));
     }
     form.querySelectorAll('input[name="mode"]').forEach((radio) => radio.addEventListener("change", () => this.refresh()));

@@ -1,4 +1,4 @@
-// UI strings translated on the server for the agent's language (see hub/web/strings.py).
+// UI strings translated on the server for the agent's language (every package's web/strings.py, merged by hub/web/shell.py).
 
 const node = document.getElementById("hub-strings");
 const strings = node ? JSON.parse(node.textContent) : {};

@@ -10,7 +10,7 @@ from flows.segments.definition import CELL_NAMES, CHANNEL_KINDS
 from hub.agents.models import Role
 from hub.api.deps import DbSession
 from hub.channel_records import service as channels
-from hub.web import i18n, render, strings
+from hub.web import i18n, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -32,5 +32,5 @@ def campaigns(request: Request, session: DbSession) -> Response:
             "channels": [{"id": c.id, "kind": c.kind, "name": c.name} for c in active],
             "lifecycle_cells": list(CELL_NAMES), "channel_kinds": list(CHANNEL_KINDS)}
     inbox_link = user.role == Role.admin or user.reads_transcripts
-    return render.page(request, "campaigns.html", locale=locale, user=user, strings=strings.for_locale(locale),
+    return render.page(request, "campaigns.html", locale=locale, user=user,
                        boot=boot, inbox_link=inbox_link)

@@ -1,0 +1,14 @@
+// What other packages add to the inbox, without the inbox importing them: a package's inbox script (named in
+// its module record, loaded before inbox.js) provides a part by name, and the inbox asks for it when it draws.
+//   "composer.products": a class(pickerElement, openerButton, {onSent, onOpenChange}): the product picker
+//   "contact.panel":     a function(container, detail): adds sections to the contact panel
+
+const parts = new Map();
+
+export function provide(name, value) {
+  parts.set(name, value);
+}
+
+export function part(name) {
+  return parts.get(name);
+}
