@@ -21,6 +21,7 @@ import pytest
 import redis
 from argon2 import PasswordHasher
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from hub import composition, schema
 from hub.agents import service as agents
@@ -94,11 +95,20 @@ def pg_url(schema_name: str) -> str:
 
 
 def _truncate_postgres(url: str) -> None:
+    """Empty every table. PostgreSQL's autovacuum may hold one table while the TRUNCATE holds another,
+    and the deadlock detector then aborts the TRUNCATE: that is the harness's bad luck, so try again."""
     engine = db.make_engine(url)
     tables = [t.name for t in composition.target_metadata().sorted_tables] + ["alembic_version"]
-    with engine.begin() as conn:
-        names = ", ".join(f'"{name}"' for name in tables if name != "alembic_version")
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    names = ", ".join(f'"{name}"' for name in tables if name != "alembic_version")
+    for attempt in range(5):
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            break
+        except OperationalError as error:
+            if "deadlock detected" not in str(error) or attempt == 4:
+                raise
+            time.sleep(0.2)
     engine.dispose()
 
 

@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from channels import IdentityRef, InboundMessage
 from hub.agents.models import User
+from hub.contacts.models import Contact
 from hub.contacts.service import record_consent
 from hub.conversations.models import Conversation, Message
 from hub.ingest.service import receive
@@ -233,3 +234,28 @@ def test_the_visitor_sees_the_agent_typing_until_the_reply_arrives(new_page, hub
     expect(visitor.locator('[data-hub="shop"]').filter(has_text="30日以内なら可能です。")).to_have_count(1)
     expect(typing).to_be_hidden()  # the reply replaced the indicator
     assert not_favicon(page_errors) == []
+
+
+def test_a_live_update_keeps_what_the_agent_is_typing_in_the_contact_preferences(new_page, hub_server, page_errors):
+    team = make_team("US")
+    sms = make_channel("sms_twilio", "SMS US", team_ids=[team], config={"from_number": "+15550001111"}).id or 0
+    agent("yuki@shop.test", team)
+    conversation_id = sms_customer(sms)
+
+    page = new_page()
+    sign_in(page, "yuki@shop.test")
+    page.goto(f"/conversations/{conversation_id}")
+    expect(page.locator("#thread .msg-in")).to_have_count(1)
+    prefs = page.locator("#contact-prefs")
+    prefs.locator("#contact-timezone").fill("America/Chicago")
+    with session_scope() as session:  # the customer writes again while the agent types: the panel is redrawn
+        receive(session=session, channel_id=sms, inbound=InboundMessage(
+            provider_message_id="sms-2", identities=(IdentityRef("phone", "+14155550199"),), kind="text",
+            text="Also in blue?", sent_at=utcnow()))
+    expect(page.locator("#thread .msg-in")).to_have_count(2)
+    expect(prefs.locator("#contact-timezone")).to_have_value("America/Chicago")  # not wiped by the redraw
+    prefs.get_by_role("button", name="Save").click()
+    expect(prefs.locator("#contact-prefs-status")).to_have_text("Saved.")
+    with session_scope() as session:
+        assert [contact.timezone for contact in session.exec(select(Contact)).all()] == ["America/Chicago"]
+    assert page_errors == []

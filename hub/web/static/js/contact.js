@@ -40,22 +40,31 @@ function renderPreferences(contact) {
     try {
       const saved = await api(`/api/v1/contacts/${contact.id}`, { method: "PATCH", body });
       Object.assign(contact, saved);
+      delete form.dataset.editing;
       status.textContent = t("saved");
     } catch (error) {
       status.textContent = error.message;
     }
   };
-  return h("form", { class: "panel-section contact-prefs", id: "contact-prefs", onsubmit: save },
+  const form = h("form", { class: "panel-section contact-prefs", id: "contact-prefs", onsubmit: save },
     h("h3", { text: t("contact_prefs") }),
     h("label", { for: "contact-locale", class: "small", text: t("contact_locale_label") }), select,
     h("label", { for: "contact-timezone", class: "small", text: t("contact_tz_label") }), zone,
     h("button", { type: "submit", class: "button small", text: t("save") }),
     h("p", { class: "muted small", text: t("contact_prefs_hint") }), status);
+  form.dataset.contactId = String(contact.id);
+  const editing = () => { form.dataset.editing = "1"; };
+  select.addEventListener("change", editing);
+  zone.addEventListener("input", editing);
+  return form;
 }
 
 export function renderContact(container, detail, onOpen) {
-  clear(container);
   const contact = detail.contact;
+  // A live update redraws the panel: what staff are typing into the preferences is kept, not wiped.
+  const previous = container.querySelector("#contact-prefs");
+  const kept = previous && previous.dataset.editing && previous.dataset.contactId === String(contact.id) ? previous : null;
+  clear(container);
   const names = detail.channel_names || {};
   const name = contact.name || detail.conversation.contact_name || t("unnamed_contact");  // a visitor: their handle
   container.append(h("h2", { class: "contact-name", id: "contact-name", text: name }));
@@ -63,7 +72,7 @@ export function renderContact(container, detail, onOpen) {
   if (contact.locale) facts.push(t("contact_language", { value: contact.locale }));
   if (contact.timezone) facts.push(t("contact_timezone", { value: contact.timezone }));
   if (facts.length) container.append(h("p", { class: "contact-facts", text: facts.join(" · ") }));
-  container.append(renderPreferences(contact));
+  container.append(kept || renderPreferences(contact));
 
   container.append(section(t("phones_and_handles"), contact.identities.length
     ? h("ul", { class: "plain" }, contact.identities.map((identity) => h("li", {},
