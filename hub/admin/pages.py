@@ -38,17 +38,6 @@ LIST_FIELDS = frozenset({"allowed_origins"})
 """Config keys that hold a list: typed one per line or separated by commas."""
 
 
-def _admin_page(request: Request, session: Session) -> User | Response:
-    user = render.signed_in(request, session)
-    if user is None:
-        return render.to_login(request)
-    if user.role != Role.admin:
-        _ = i18n.gettext_for(user.locale).gettext
-        return render.error_page(request, locale=user.locale, status=403, title=_("Not allowed"),
-                                 detail=_("Only admins can change Hub's settings."))
-    return user
-
-
 def _notice(request: Request, locale: str) -> str | None:
     _ = i18n.gettext_for(locale).gettext
     notices = {"channel": _("Channel created. Paste its webhook URL into the provider's console."),
@@ -94,7 +83,7 @@ def _channels_page(request: Request, session: Session, user: User, *, status: in
 @router.get("/admin/channels")
 def channels_page(request: Request, session: DbSession) -> Response:
     """Channels with their webhook URLs, a form to connect one (secrets are write-only) and a test send."""
-    user = _admin_page(request, session)
+    user = render.admin(request, session)
     return user if isinstance(user, Response) else _channels_page(request, session, user)
 
 
@@ -159,7 +148,7 @@ def _users_page(request: Request, session: Session, user: User, *, status: int =
 @router.get("/admin/users")
 def users_page(request: Request, session: DbSession) -> Response:
     """Users with their role and teams; teams with their members and channels."""
-    user = _admin_page(request, session)
+    user = render.admin(request, session)
     return user if isinstance(user, Response) else _users_page(request, session, user)
 
 
@@ -242,7 +231,7 @@ def _canned_page(request: Request, session: Session, user: User, *, status: int 
 @router.get("/admin/canned-replies")
 def canned_page(request: Request, session: DbSession) -> Response:
     """Canned replies per team (or shared with everyone), with their placeholders."""
-    user = _admin_page(request, session)
+    user = render.admin(request, session)
     return user if isinstance(user, Response) else _canned_page(request, session, user)
 
 
@@ -297,7 +286,7 @@ def _contacts_page(request: Request, session: Session, user: User, *, status: in
 @router.get("/admin/contacts")
 def contacts_page(request: Request, session: DbSession) -> Response:
     """Search contacts (name or address; CJK too), filter by channel, tag or opt-out, edit one, merge two."""
-    user = _admin_page(request, session)
+    user = render.admin(request, session)
     return user if isinstance(user, Response) else _contacts_page(request, session, user)
 
 

@@ -64,19 +64,14 @@ def account(request: Request, session: DbSession) -> Response:
 @router.get("/admin")
 def admin(request: Request, session: DbSession) -> Response:
     """Settings for tagging and assignment (admins only)."""
-    user = render.signed_in(request, session)
-    if user is None:
-        return render.to_login(request)
-    locale = user.locale
-    if user.role != Role.admin:
-        _ = i18n.gettext_for(locale).gettext
-        return render.error_page(request, locale=locale, status=403, title=_("Not allowed"),
-                                 detail=_("Only admins can change Hub's settings."))
+    user = render.admin(request, session)
+    if isinstance(user, Response):
+        return user
     agents = session.exec(select(User).where(col(User.is_active).is_(True), col(User.role) == Role.agent.value)
                           .order_by(col(User.name))).all()
     boot = {"user_id": user.id, "channel_kinds": sorted(ADAPTERS),
             "agents": [{"id": agent.id, "name": agent.name or agent.email} for agent in agents]}
-    return render.page(request, "admin.html", locale=locale, user=user, boot=boot)
+    return render.page(request, "admin.html", locale=user.locale, user=user, boot=boot)
 
 
 def _notice(request: Request, locale: str) -> str | None:

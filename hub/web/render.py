@@ -6,11 +6,11 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from hub.agents import tokens
-from hub.agents.models import User
+from hub.agents.models import Role, User
 from hub.agents.sessions import csrf_token_for
 from hub.runtime.settings import get_settings
 from hub.web import i18n
@@ -38,6 +38,18 @@ def signed_in(request: Request, session: Session) -> User | None:
     """The agent whose session cookie came with this page request, if it is still valid."""
     token = session_token(request)
     return tokens.user_for_token(session=session, token=token) if token else None
+
+
+def admin(request: Request, session: Session) -> User | Response:
+    """The signed-in admin, or the answer for anyone else: the login page, or a translated 403."""
+    user = signed_in(request, session)
+    if user is None:
+        return to_login(request)
+    if user.role != Role.admin:
+        _ = i18n.gettext_for(user.locale).gettext
+        return error_page(request, locale=user.locale, status=403, title=_("Not allowed"),
+                          detail=_("Only admins can change Hub's settings."))
+    return user
 
 
 def page(request: Request, name: str, *, locale: str, status: int = 200, **context: Any) -> HTMLResponse:
