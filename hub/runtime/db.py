@@ -42,9 +42,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     # fail fast when PostgreSQL is down: a request gets its 503 within seconds, not after 30 s in the pool
-    timeout = get_settings().db_timeout
-    kwargs.setdefault("pool_timeout", timeout)
-    kwargs.setdefault("connect_args", {"connect_timeout": max(1, int(timeout))})
+    settings = get_settings()
+    kwargs.setdefault("pool_timeout", settings.db_timeout)
+    connect_args = kwargs.setdefault("connect_args", {"connect_timeout": max(1, int(settings.db_timeout))})
+    if settings.database_pooled:
+        # Behind PgBouncer in transaction mode, consecutive transactions of one connection run on different
+        # server connections: a statement psycopg prepared on one is unknown (or taken) on the next.
+        connect_args.setdefault("prepare_threshold", None)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str = Field("sqlite:///./var/hub.runtime.db", validation_alias="HUB_DATABASE_URL")
+    database_pooled: bool = Field(False, validation_alias="HUB_DATABASE_POOLED")
+    """The URL is a transaction-mode pooler's (PgBouncer before 1.21): no server-side prepared statements."""
     redis_url: str | None = Field(None, validation_alias="HUB_REDIS_URL")
     public_url: str = Field("http://127.0.0.1:8000", validation_alias="HUB_PUBLIC_URL")
     env: Literal["development", "test", "production"] = Field("development", validation_alias="HUB_ENV")
