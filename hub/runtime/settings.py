@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str = Field("sqlite:///./var/hub.runtime.db", validation_alias="HUB_DATABASE_URL")
+    database_read_url: str | None = Field(None, validation_alias="HUB_DATABASE_READ_URL")
+    """A read-only copy (a streaming replica) for reports: they read it instead of the primary."""
     database_pooled: bool = Field(False, validation_alias="HUB_DATABASE_POOLED")
     """The URL is a transaction-mode pooler's (PgBouncer before 1.21): no server-side prepared statements."""
     redis_url: str | None = Field(None, validation_alias="HUB_REDIS_URL")
@@ -68,6 +70,11 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             return "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
+
+    @field_validator("database_read_url")
+    @classmethod
+    def _known_read_database(cls, value: str | None) -> str | None:
+        return cls._known_database(value) if value else None
 
     @field_validator("redis_sentinels")
     @classmethod
