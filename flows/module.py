@@ -20,7 +20,7 @@ MODULE = Module(
     name="flows",
     models=(Segment, Campaign, Recipient, TrackedLink),
     pages=(page,),
-    web=Web(folder=WEB_FOLDER, styles=("campaigns.css",), strings=strings.STRINGS),
+    web=Web(folder=WEB_FOLDER, styles=("campaigns.css", "journeys.css"), strings=strings.STRINGS),
     routers=(segments, campaigns, links),
     # campaign tracking follows receipts, replies, opt-outs and orders
     listeners=(Listener(events.MESSAGE_STATUS, listeners.on_statuses, batch=True),
