@@ -167,7 +167,7 @@ JOURNEYS = {
     "jr_connect_port": N_("Connect the exit {port}: click, then click a step"),
     "jr_connect_hint": N_("Choose the step that {from}'s exit “{port}” leads to (Escape cancels)."),
     "jr_start_step": N_("First step"),
-    "jr_node_problems": N_("{count} problems"),
+    "jr_node_problems": N_("Problems: {count}"),
     "jr_node_entered": N_("{count} entered"),
     "jr_entered_n": N_("{count} entered"),
     "jr_waiting_n": N_("{count} waiting"),
@@ -280,7 +280,7 @@ JOURNEYS = {
     "jr_published_version": N_("published: version {version}"),
     "jr_version_n": N_("Version {version}"),
     "jr_no_problems": N_("No problems found."),
-    "jr_problems_found": N_("{count} problems found."),
+    "jr_problems_found": N_("Problems found: {count}."),
     "jr_check_failed": N_("The check could not be done."),
     "jr_show_step": N_("Show"),
     "jr_show_step_named": N_("Show the step {id}"),
@@ -313,6 +313,8 @@ JOURNEYS = {
     "jr_days": N_("{n} days"),
     "jr_hours": N_("{n} hours"),
     "jr_minutes": N_("{n} minutes"),
+    "jr_one_day": N_("1 day"),
+    "jr_one_hour": N_("1 hour"),
 }
 """The journeys pages' strings (journeys*.js): the flows list, the editor's canvas, panel, checks, counts."""
 

@@ -8,8 +8,8 @@ import { blank, triggerName } from "./journeys_model.js";
 
 function triggerOf(flow) {
   const definition = flow.draft && flow.draft.definition;
-  const trigger = (definition && definition.trigger) || flow.trigger;
-  return trigger ? triggerName(trigger.type) : "";
+  const type = (definition && definition.trigger && definition.trigger.type) || flow.trigger_type;
+  return type ? triggerName(type) : "";
 }
 
 function row(flow, stats) {
@@ -72,7 +72,7 @@ async function create(event) {
   const name = $("#new-flow-name").value.trim();
   const chosen = document.querySelector('input[name="flow-template"]:checked');
   const key = chosen ? chosen.value : "";
-  const body = key ? { template: key, ...(name ? { name } : {}) } : { name: name || t("jr_untitled"), definition: blank() };
+  const body = key ? { template: key, locale, ...(name ? { name } : {}) } : { name: name || t("jr_untitled"), definition: blank() };
   $("#new-flow-error").textContent = "";
   try {
     const flow = await call("/api/v1/flows", { method: "POST", body });

@@ -8,7 +8,7 @@ import { portName, portsOf, stepName, summary, triggerName } from "./journeys_mo
 
 const SVG = "http://www.w3.org/2000/svg";
 export const NODE_W = 210;
-export const NODE_H = 76;
+export const NODE_H = 86;
 const STEP = 10;
 const FAR = 50;
 
@@ -124,7 +124,7 @@ export class Canvas {
       s("text", { class: "jr-node-summary", x: 16, y: 46, text: clip(summary(node, locale), 26) }));
     if (counts) {
       const waiting = counts.waiting ? ` · ${t("jr_waiting_n", { count: counts.waiting })}` : "";
-      group.append(s("text", { class: "jr-node-count", x: 16, y: 66,
+      group.append(s("text", { class: "jr-node-count", x: 16, y: 64,
         text: `${t("jr_entered_n", { count: counts.entered || 0 })}${waiting}` }));
     }
     if (problems.length) {
@@ -133,6 +133,10 @@ export class Canvas {
     }
     ports.forEach((port, index) => {
       const x = portX(node, index, ports.length) - node.position.x;
+      if (ports.length > 1) {
+        group.append(s("text", { class: "jr-port-label", x, y: NODE_H - 9, "text-anchor": "middle",
+          text: clip(portName(port), Math.max(4, Math.floor(NODE_W / ports.length / 6.5))) }));
+      }
       const dot = s("circle", { class: "jr-port", cx: x, cy: NODE_H, r: 6, "data-port": port },
         s("title", { text: t("jr_connect_port", { port: portName(port) }) }));
       dot.addEventListener("pointerdown", (event) => {

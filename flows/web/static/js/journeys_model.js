@@ -148,6 +148,8 @@ function conditionSummary(condition) {
 
 export function duration(minutes) {
   const value = Number(minutes) || 0;
+  if (value === 1440) return t("jr_one_day");
+  if (value === 60) return t("jr_one_hour");
   if (value && value % 1440 === 0) return t("jr_days", { n: value / 1440 });
   if (value && value % 60 === 0) return t("jr_hours", { n: value / 60 });
   return t("jr_minutes", { n: value });
