@@ -9,6 +9,7 @@ from flows.campaigns import jobs, listeners
 from flows.campaigns.links import router as links
 from flows.campaigns.models import Campaign, Recipient, TrackedLink
 from flows.campaigns.views import router as campaigns
+from flows.journeys.models import Flow, FlowEvent, FlowRun, FlowVersion, Task
 from flows.segments.models import Segment
 from flows.segments.views import router as segments
 from flows.web import FOLDER as WEB_FOLDER
@@ -18,7 +19,7 @@ from hub.runtime import Listener, Module, Periodic, Web, events
 
 MODULE = Module(
     name="flows",
-    models=(Segment, Campaign, Recipient, TrackedLink),
+    models=(Segment, Campaign, Recipient, TrackedLink, Flow, FlowVersion, FlowRun, FlowEvent, Task),
     pages=(page,),
     web=Web(folder=WEB_FOLDER, styles=("campaigns.css",), strings=strings.STRINGS),
     routers=(segments, campaigns, links),
