@@ -42,6 +42,7 @@ export class Canvas {
     this.handlers = handlers;
     this.nodesLayer = svg.querySelector("#nodes");
     this.edgesLayer = svg.querySelector("#edges");
+    this.labelsLayer = svg.querySelector("#edge-labels");
     this.state = { definition: null, selected: null, problems: [], stats: null, locale: "en", readOnly: false };
     this.connecting = null;
     this.drag = null;
@@ -60,21 +61,28 @@ export class Canvas {
       ? document.activeElement.dataset.id : null;
     this.nodesLayer.replaceChildren();
     this.edgesLayer.replaceChildren();
+    this.labelsLayer.replaceChildren();
     if (!definition) return;
+    const labels = [];
     const byId = new Map(definition.nodes.map((node) => [node.id, node]));
     for (const edge of definition.edges) {
       const from = byId.get(edge.from);
       const to = byId.get(edge.to);
-      if (from && to) this.edgesLayer.append(this.edge(from, edge.port, to));
+      if (from && to) {
+        const [line, label] = this.edge(from, edge.port, to);
+        this.edgesLayer.append(line);
+        labels.push(label);
+      }
     }
     for (const node of definition.nodes) this.nodesLayer.append(this.node(node));
+    this.labelsLayer.append(...labels);  // over the steps: a count stays readable where an arrow passes behind one
     this.resize();
     if (focused) this.focus(focused);
   }
 
   resize() {
     const nodes = this.state.definition.nodes;
-    const width = Math.max(760, ...nodes.map((node) => node.position.x + NODE_W + 80));
+    const width = Math.max(760, ...nodes.map((node) => node.position.x + NODE_W + 140));
     const height = Math.max(520, ...nodes.map((node) => node.position.y + NODE_H + 110));
     this.svg.setAttribute("width", width);
     this.svg.setAttribute("height", height);
@@ -124,8 +132,11 @@ export class Canvas {
       s("text", { class: "jr-node-summary", x: 16, y: 46, text: clip(summary(node, locale), 26) }));
     if (counts) {
       const waiting = counts.waiting ? ` · ${t("jr_waiting_n", { count: counts.waiting })}` : "";
+      const skipped = Object.values(counts.skipped || {}).reduce((sum, n) => sum + n, 0);
+      const skips = skipped ? ` · ${t("jr_skipped_n", { count: skipped })}` : "";
       group.append(s("text", { class: "jr-node-count", x: 16, y: 64,
-        text: `${t("jr_entered_n", { count: counts.entered || 0 })}${waiting}` }));
+        text: clip(`${t("jr_entered_n", { count: counts.entered || 0 })}${waiting}${skips}`, 34) },
+        s("title", { text: Object.entries(counts.skipped || {}).map(([why, n]) => `${why}: ${n}`).join(", ") })));
     }
     if (problems.length) {
       group.append(s("circle", { class: "jr-problem-dot", cx: NODE_W - 2, cy: 2, r: 10 }),
@@ -133,9 +144,12 @@ export class Canvas {
     }
     ports.forEach((port, index) => {
       const x = portX(node, index, ports.length) - node.position.x;
-      if (ports.length > 1) {
+      const passed = counts && counts.ports ? counts.ports[port] : undefined;
+      if (ports.length > 1 || passed !== undefined) {
+        const room = Math.max(4, Math.floor(NODE_W / ports.length / 6));
+        const name = clip(portName(port), passed === undefined ? room : Math.max(3, room - String(passed).length - 1));
         group.append(s("text", { class: "jr-port-label", x, y: NODE_H - 9, "text-anchor": "middle",
-          text: clip(portName(port), Math.max(4, Math.floor(NODE_W / ports.length / 6.5))) }));
+          text: passed === undefined ? name : `${name} ${passed}` }));
       }
       const dot = s("circle", { class: "jr-port", cx: x, cy: NODE_H, r: 6, "data-port": port },
         s("title", { text: t("jr_connect_port", { port: portName(port) }) }));
@@ -160,20 +174,24 @@ export class Canvas {
     const x2 = to.position.x + NODE_W / 2;
     const y2 = to.position.y - (this.state.definition.start === to.id ? 32 : 2);
     const bend = Math.max(40, Math.abs(y2 - y1) / 2);
-    const d = y2 > y1 + 20
-      ? `M ${x1} ${y1} C ${x1} ${y1 + bend} ${x2} ${y2 - bend} ${x2} ${y2}`
-      : `M ${x1} ${y1} C ${x1} ${y1 + 80} ${x2} ${y2 - 80} ${x2} ${y2}`;
+    // downwards: an S curve; back up (a loop, or a step placed above): a bow out to the right of both steps
+    const side = Math.max(from.position.x, to.position.x) + NODE_W + 60;
+    const upward = y2 <= y1 + 20;
+    const d = upward
+      ? `M ${x1} ${y1} C ${x1} ${y1 + 70} ${side} ${y1 + 70} ${side} ${(y1 + y2) / 2} S ${x2} ${y2 - 70} ${x2} ${y2}`
+      : `M ${x1} ${y1} C ${x1} ${y1 + bend} ${x2} ${y2 - bend} ${x2} ${y2}`;
     const counts = this.state.stats && this.state.stats.nodes && this.state.stats.nodes[from.id];
     const passed = counts && counts.ports ? counts.ports[port] : undefined;
     const text = passed === undefined ? portName(port) : `${portName(port)} · ${passed}`;
     const group = s("g", { class: `jr-edge jr-port-${port.replace(/[^\w-]/g, "_")}`, "data-from": from.id, "data-port": port, "data-to": to.id });
-    const mx = (x1 + x2) / 2;
+    const mx = upward ? side : (x1 + x2) / 2;
     const my = (y1 + y2) / 2;
     const width = Math.min(170, 14 + text.length * 7.2);
-    group.append(s("path", { class: "jr-edge-line", d, "marker-end": "url(#arrow)" }),
+    group.append(s("path", { class: "jr-edge-line", d, "marker-end": "url(#arrow)" }));
+    const label = s("g", { class: "jr-edge-label-group", "data-from": from.id, "data-port": port },
       s("rect", { class: "jr-edge-label-box", x: mx - width / 2, y: my - 10, width, height: 20, rx: 10 }),
       s("text", { class: "jr-edge-label", x: mx, y: my + 4, "text-anchor": "middle", text: clip(text, 24) }));
-    return group;
+    return [group, label];
   }
 
   key(event, node) {

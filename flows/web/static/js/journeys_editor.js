@@ -54,6 +54,7 @@ function redraw() {
 function changed(redrawIt = true) {
   state.dirty = true;
   $("#flow-dirty").hidden = false;
+  $("#flow-publish").disabled = false;
   if (redrawIt) redraw();
 }
 
@@ -83,7 +84,8 @@ function addNode(type) {
   const definition = state.definition;
   const id = freshId(definition);
   const anchor = nodeOf(state.selected) || definition.nodes[definition.nodes.length - 1];
-  const position = anchor ? { x: anchor.position.x, y: anchor.position.y + NODE_H + 70 } : { x: 80, y: 60 };
+  // beside and below the chosen (or last) step: an arrow to it will not pass behind the steps under that one
+  const position = anchor ? { x: anchor.position.x + 260, y: anchor.position.y + NODE_H + 40 } : { x: 80, y: 60 };
   while (definition.nodes.some((node) => Math.abs(node.position.x - position.x) < 60 && Math.abs(node.position.y - position.y) < 60)) {
     position.x += 240;
   }
@@ -118,6 +120,8 @@ function showFlow() {
     flow.published_version ? t("jr_published_version", { version: flow.published_version }) : "",
   ].filter(Boolean).join(" · ");
   $("#flow-unpublish").hidden = flow.status !== "published";
+  // nothing new to publish: the draft is the published version and nothing is unsaved
+  $("#flow-publish").disabled = flow.status === "published" && flow.draft && flow.published_version === flow.draft.version && !state.dirty;
   document.title = `${flow.name} · Hub`;
 }
 
@@ -332,16 +336,18 @@ async function testRun() {
 }
 
 async function loadSide() {
-  const [flows, segments, contacts] = await Promise.all([
+  // test contacts: the newest customers, through the segments' preview (what marketers may see of contacts)
+  const [flows, segments, everyone] = await Promise.all([
     call("/api/v1/flows").catch(() => []), call("/api/v1/segments").catch(() => []),
-    call("/api/v1/contacts?limit=200").catch(() => [])]);
+    call("/api/v1/segments/preview", { method: "POST", body: { definition: { all: [] }, limit: 100 } }).catch(() => null)]);
   state.flows = flows;
   state.segments = segments;
   const pick = clear($("#test-contact"));
   pick.append(h("option", { value: "", text: t("jr_choose_contact") }));
-  for (const contact of contacts) {
+  for (const contact of everyone ? everyone.members : []) {
     state.contacts.set(contact.id, contact);
-    pick.append(h("option", { value: contact.id, text: `${contact.name || ""} #${contact.id}`.trim() }));
+    const address = contact.identities && contact.identities.length ? ` (${contact.identities[0].value})` : "";
+    pick.append(h("option", { value: contact.id, text: `${contact.name || `#${contact.id}`}${address}` }));
   }
 }
 
