@@ -291,6 +291,7 @@ JOURNEYS = {
     "jr_publish_refused_named": N_("{name} was not published: {count} problems to fix first."),
     "jr_published": N_("Published version {version}."),
     "jr_unpublished": N_("Unpublished: no new customers enter; running ones go on."),
+    "jr_unpublished_cancelled": N_("Unpublished, and the running customers were stopped."),
     "jr_publish_version": N_("Publish this version"),
     "jr_publish_version_named": N_("Publish version {version}"),
     "jr_cancel_run": N_("Cancel"),

@@ -150,7 +150,19 @@ def test_a_marketer_builds_checks_fixes_publishes_and_sees_counts_with_the_keybo
     ready(page)
     row = page.locator("#flow-rows tr.flow-row", has_text="Thank-you follow-up")
     expect(row.locator("[data-stat=entered]")).to_have_text("1")
-    expect(row).to_contain_text("Published")
+    expect(row.locator(".badge")).to_have_text("Published")
+
+    # unpublish from the editor, stopping the running test run too
+    row.get_by_role("link", name="Edit Thank-you follow-up").click()
+    ready(page)
+    page.get_by_role("button", name="Unpublish").click()
+    dialog = page.locator("#unpublish-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("are stopped now").check()
+    dialog.get_by_role("button", name="Unpublish").click()
+    expect(page.locator("#flow-status")).to_have_text("Unpublished")
+    expect(page.locator("#run-rows tr").first).to_have_attribute("data-status", re.compile(r"cancelled|completed"))
+    expect(page.locator("#flow-publish")).to_be_enabled()
     assert page_errors == []
 
 
@@ -158,7 +170,7 @@ def test_the_editor_speaks_traditional_chinese_and_japanese(new_page, hub_server
     shop()
     page = new_page(width=1440, height=900)
     sign_in(page, "mia@shop.test")
-    new_flow_from_template(page, "Birthday")
+    new_flow_from_template(page, "Welcome")
     flow_url = page.url
     set_locale("mia@shop.test", "zh_Hant")
     page.goto(flow_url)

@@ -199,16 +199,26 @@ async function publish(version) {
   loadVersions();
 }
 
+function askUnpublish() {
+  const dialog = $("#unpublish-dialog");
+  dialog.querySelector("input[value=finish]").checked = true;
+  dialog.showModal();
+}
+
 async function unpublish() {
-  const answer = await post(`${base}/unpublish`, { cancel_runs: false });
+  const dialog = $("#unpublish-dialog");
+  const cancelRuns = dialog.querySelector("input[value=cancel]").checked;
+  dialog.close();
+  const answer = await post(`${base}/unpublish`, { cancel_runs: cancelRuns });
   if (!answer.ok) {
     notify(t("err_422"), true);
     return;
   }
   state.flow = answer.data;
   showFlow();
-  notify(t("jr_unpublished"));
-  loadVersions();
+  notify(t(cancelRuns ? "jr_unpublished_cancelled" : "jr_unpublished"));
+  await Promise.all([loadVersions(), loadRuns(), loadStats()]);
+  $("#flow-publish").focus();
 }
 
 async function preview(node, channelId, wanted, out) {
@@ -366,7 +376,9 @@ async function start() {
   $("#flow-save").addEventListener("click", () => save());
   $("#flow-validate").addEventListener("click", () => validate());
   $("#flow-publish").addEventListener("click", () => publish());
-  $("#flow-unpublish").addEventListener("click", () => unpublish());
+  $("#flow-unpublish").addEventListener("click", () => askUnpublish());
+  $("#unpublish-confirm").addEventListener("click", () => unpublish());
+  $("#unpublish-cancel").addEventListener("click", () => $("#unpublish-dialog").close());
   $("#edit-trigger").addEventListener("click", () => { state.selected = null; redraw(); panel.showTrigger(state.definition, { focus: true }); });
   $("#test-run").addEventListener("click", () => testRun());
   document.addEventListener("keydown", (event) => {

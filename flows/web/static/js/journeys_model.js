@@ -142,7 +142,7 @@ function conditionSummary(condition) {
   if (!condition || typeof condition !== "object") return "";
   if (condition.reply_matches) return t("jr_sum_reply_tag", { tag: condition.reply_matches.tag || "" });
   if ("tag" in condition) return t("jr_sum_tag", { tag: condition.tag });
-  if (condition.lifecycle) return [].concat(condition.lifecycle).map((cell) => t(`cmp_cell_${cell}`)).join(", ");
+  if (condition.lifecycle) return [].concat(condition.lifecycle).map((cell) => t(`cmp_cell_${String(cell).replace(" ", "_")}`)).join(", ");
   return JSON.stringify(condition).slice(0, 40);
 }
 

@@ -302,7 +302,7 @@ export class Panel {
       const box = h("fieldset", { class: "jr-fieldset jr-cells" }, h("legend", { text: t("cmp_lifecycle_cells") }));
       const cells = new Set([].concat(c.lifecycle || []));
       for (const cell of this.context.boot.lifecycle_cells || []) {
-        box.append(check(t(`cmp_cell_${cell}`), cells.has(cell), (on) => {
+        box.append(check(t(`cmp_cell_${String(cell).replace(" ", "_")}`), cells.has(cell), (on) => {
           if (on) cells.add(cell); else cells.delete(cell);
           c.lifecycle = [...cells];
           change();
@@ -392,7 +392,7 @@ export class Panel {
       const box = h("fieldset", { class: "jr-fieldset jr-cells" }, h("legend", { text: legend }));
       const chosen = new Set(config[key] || []);
       for (const cell of this.context.boot.lifecycle_cells || []) {
-        box.append(check(t(`cmp_cell_${cell}`), chosen.has(cell), (on) => {
+        box.append(check(t(`cmp_cell_${String(cell).replace(" ", "_")}`), chosen.has(cell), (on) => {
           if (on) chosen.add(cell); else chosen.delete(cell);
           set(key)([...chosen]);
         }));
