@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func
+from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -169,7 +170,7 @@ def live_count(*, session: Session, flow_id: int) -> int:
 
 def cancel_live(*, session: Session, flow_id: int) -> int:
     now = clock.now()
-    result = session.execute(update(FlowRun).where(col(FlowRun.flow_id) == flow_id, col(FlowRun.status).in_(LIVE))
+    result = session.execute(sql_update(FlowRun).where(col(FlowRun.flow_id) == flow_id, col(FlowRun.status).in_(LIVE))
                              .values(status=RunStatus.cancelled.value, exit_reason="cancelled", live_contact_id=None,
                                      due_at=None, ended_at=now, updated_at=now, visit=FlowRun.visit + 1))
     return int(getattr(result, "rowcount", 0) or 0)
