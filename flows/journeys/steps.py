@@ -101,7 +101,19 @@ def wait_reply(step: Step, config: dict[str, Any]) -> Result:
     the events' jobs (`jobs.on_reply`, `jobs.on_status`) decide the first two."""
     if step.state.get("held"):
         return Go("no_reply")
-    return Hold(_minutes(step, int(config["timeout_minutes"])), state={"await": "reply", "since": step.now.isoformat()})
+    return Hold(_minutes(step, int(config["timeout_minutes"])),
+                state={"await": "reply", "since": step.now.isoformat(), "after": _newest_message(step)})
+
+
+def _newest_message(step: Step) -> int:
+    """The newest message of the contact's conversations now: only a message after it is a reply."""
+    from sqlalchemy import func
+
+    from hub.conversations.models import Conversation, Message
+
+    return int(step.session.execute(select(func.max(col(Message.id))).join(
+        Conversation, col(Conversation.id) == col(Message.conversation_id)).where(
+        col(Conversation.contact_id) == step.run.contact_id)).scalar() or 0)
 
 
 def goal(step: Step, config: dict[str, Any]) -> Result:
