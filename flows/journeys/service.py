@@ -182,7 +182,8 @@ def cancel_run(*, session: Session, run_id: int) -> FlowRun:
         raise NotFound(f"there is no run {run_id}")
     if run.status in LIVE:
         now = clock.now()
-        run.status, run.exit_reason, run.live_contact_id, run.due_at = RunStatus.cancelled.value, "cancelled", None, None
+        run.status, run.exit_reason = RunStatus.cancelled.value, "cancelled"
+        run.live_contact_id, run.due_at = None, None
         run.visit, run.ended_at, run.updated_at = run.visit + 1, now, now
         session.add(run)
         session.add(FlowEvent(flow_id=run.flow_id, run_id=run.id or 0, contact_id=run.contact_id, node_id=run.node_id,

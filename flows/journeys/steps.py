@@ -164,7 +164,8 @@ def tag(step: Step, config: dict[str, Any]) -> Result:
     ids = tagging.tag_ids(step.session, [*add, *remove])
     details = {"flow_id": step.run.flow_id, "run_id": step.run.id}
     if add:
-        tagging.tag_contact(session=step.session, contact_id=step.run.contact_id, conversation_id=step.run.conversation_id,
+        tagging.tag_contact(session=step.session, contact_id=step.run.contact_id,
+                            conversation_id=step.run.conversation_id,
                             taggings=[tagging.Tagging(n, ids[n], SOURCE, details) for n in add])
     if remove:
         tagging.untag_contact(session=step.session, contact_id=step.run.contact_id,
@@ -196,8 +197,8 @@ def assign(step: Step, config: dict[str, Any]) -> Result:
         except actions.ActionRefused:
             return Go("next", "no_team")
     if config.get("agent_id"):
-        from hub.assignment import service as assignment
         from hub.agents.models import User
+        from hub.assignment import service as assignment
 
         agent = step.session.get(User, int(config["agent_id"]))
         if agent is None:

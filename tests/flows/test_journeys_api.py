@@ -65,7 +65,8 @@ def test_editing_makes_versions_and_publishing_pins_one(client: Any) -> None:
     same = client.patch(f"/api/v1/flows/{flow_id}", json={"definition": changed, "name": "Hello"}, headers=marketer)
     assert same.json()["draft"]["version"] == 2 and same.json()["name"] == "Hello"
     versions = client.get(f"/api/v1/flows/{flow_id}/versions", headers=marketer).json()
-    assert [v["version"] for v in versions] == [1, 2] and versions[0]["published_at"] and not versions[1]["published_at"]
+    assert [v["version"] for v in versions] == [1, 2]
+    assert versions[0]["published_at"] and not versions[1]["published_at"]
     off = client.post(f"/api/v1/flows/{flow_id}/unpublish", json={"cancel_runs": True}, headers=marketer).json()
     assert off["status"] == "unpublished" and off["trigger_type"] is None
 

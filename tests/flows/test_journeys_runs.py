@@ -115,7 +115,8 @@ def published(key: str) -> int:
 def buys(contact_id: int, conversation_id: int, clock: Clock, total: int = 1) -> int:
     variant_id = make_product(handle=f"shirt-{contact_id}-{clock().timestamp():.0f}")["SHIRT-M"]
     with session_scope() as session:
-        cart = catalog.open_cart(session=session, contact_id=contact_id, conversation_id=conversation_id, currency="HKD")
+        cart = catalog.open_cart(session=session, contact_id=contact_id, conversation_id=conversation_id,
+                                 currency="HKD")
         catalog.add(session=session, cart=cart, variant_id=variant_id, quantity=total)
         order_id = catalog.checkout(session=session, cart=cart).id or 0
     with session_scope() as session:
@@ -245,8 +246,9 @@ def _contacts(shop: Shop, n: int) -> list[int]:
         session.execute(insert(Contact), [{"id": first + i, "name": f"客人 {i}", "custom_fields": {}, "locale": "en",
                                            "timezone": "Asia/Hong_Kong", "created_at": now, "updated_at": now}
                                           for i in range(n)])
-        session.execute(insert(ChannelIdentity), [{"contact_id": first + i, "kind": "telegram", "value": str(5000 + first + i),
-                                                   "verified": False, "created_at": now} for i in range(n)])
+        session.execute(insert(ChannelIdentity), [{"contact_id": first + i, "kind": "telegram",
+                                                   "value": str(5000 + first + i), "verified": False,
+                                                   "created_at": now} for i in range(n)])
         session.execute(insert(Conversation), [{"contact_id": first + i, "channel_id": shop.channel_id,
                                                 "status": "open", "last_activity_at": now, "unread_count": 0,
                                                 "created_at": now} for i in range(n)])
