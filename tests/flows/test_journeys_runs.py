@@ -335,3 +335,22 @@ def test_a_backlog_drains_in_due_order_and_steps_too_late_are_skipped(shop: Shop
     assert numbers["nodes"]["s"]["ports"] == {"skipped": 1, "sent": 2}
     assert numbers["nodes"]["s"]["skipped"] == {"too_late": 1}
     assert len(shop.outbound()) == 2
+
+
+def test_the_demo_publishes_the_follow_up_and_cart_flows_and_compressed_time_delivers_them(
+        shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.journeys import demo
+
+    assert demo.announce() is not None
+    assert demo.announce() is None  # once
+    with session_scope() as session:
+        flows = session.exec(select(Flow)).all()
+    assert sorted(f.status for f in flows) == ["published", "published"]
+    monkeypatch.setenv("HUB_FLOW_TIME_SCALE", "720")  # `make run`: a day in two minutes
+    contact_id, conversation_id = customer(shop)
+    buys(contact_id, conversation_id, shop.clock)
+    run_jobs()
+    shop.tick(minutes=2)
+    assert len(shop.outbound()) == 1
+    shop.tick(minutes=4)
+    assert len(shop.outbound()) == 2
