@@ -165,3 +165,11 @@ def test_agents_see_runs_only_of_their_teams_customers(client: Any) -> None:
     assert [run["contact_id"] for run in seen] == [ids[0]]
     # an agent starts only a published manual flow
     assert client.post(f"/api/v1/flows/{flow_id}/runs", json={"contact_id": ids[0]}, headers=agent).status_code == 403
+
+
+def test_the_published_json_schema_is_current() -> None:
+    from pathlib import Path
+
+    from flows.journeys.schema import render
+
+    assert (Path(__file__).parents[2] / "docs" / "flow.schema.json").read_text(encoding="utf-8") == render()
