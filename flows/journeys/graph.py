@@ -207,7 +207,8 @@ def _wait(config: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _wait_reply(config: dict[str, Any]) -> list[tuple[str, str]]:
     if not _whole(config.get("timeout_minutes"), 1):
-        return [("no_timeout", "waiting for a reply needs `timeout_minutes`: otherwise a silent customer waits forever")]
+        return [("no_timeout",
+                 "waiting for a reply needs `timeout_minutes`: otherwise a silent customer waits forever")]
     if not all(isinstance(b, str) for b in config.get("buttons") or []):
         return [("bad_config", "`buttons` lists button ids")]
     return []

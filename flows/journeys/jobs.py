@@ -35,7 +35,8 @@ def due_runs(session: Session, now: datetime, limit: int = BATCH) -> list[tuple[
         query = query.with_for_update(skip_locked=True)
     rows = [(int(r[0]), int(r[1])) for r in session.execute(query).all()]
     if rows:
-        session.execute(update(FlowRun).where(col(FlowRun.id).in_([r[0] for r in rows])).values(lease_until=now + LEASE))
+        session.execute(update(FlowRun).where(col(FlowRun.id).in_([r[0] for r in rows]))
+                        .values(lease_until=now + LEASE))
     return rows
 
 

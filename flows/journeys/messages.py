@@ -35,6 +35,7 @@ from hub.outbound import Sender
 from hub.runtime.settings import get_settings
 
 QUIET = ("21:00", "08:00")
+__all__ = ["context_of", "conversation_of", "locale_key", "pick", "render", "send"]
 
 
 def locale_key(locale: str | None) -> str:
@@ -114,7 +115,8 @@ def send(step: Step, config: dict[str, Any]) -> Result:
         return Go("skipped", "frequency_cap")
     locale = locales.for_contact(session, contact, channel)
     fields = context_of(contact, config.get("coupon_code"))
-    kind, text, payload = "text", render(pick(config.get("text"), locale), fields), {}
+    kind, text = "text", render(pick(config.get("text"), locale), fields)
+    payload: dict[str, Any] = {}
     buttons = [{"id": str(b["id"]), "title": render(pick(b.get("title"), locale), fields)[:20]}
                for b in config.get("buttons") or [] if isinstance(b, dict)]
     if buttons:

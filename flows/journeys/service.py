@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func
+from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -169,7 +170,7 @@ def live_count(*, session: Session, flow_id: int) -> int:
 
 def cancel_live(*, session: Session, flow_id: int) -> int:
     now = clock.now()
-    result = session.execute(update(FlowRun).where(col(FlowRun.flow_id) == flow_id, col(FlowRun.status).in_(LIVE))
+    result = session.execute(sql_update(FlowRun).where(col(FlowRun.flow_id) == flow_id, col(FlowRun.status).in_(LIVE))
                              .values(status=RunStatus.cancelled.value, exit_reason="cancelled", live_contact_id=None,
                                      due_at=None, ended_at=now, updated_at=now, visit=FlowRun.visit + 1))
     return int(getattr(result, "rowcount", 0) or 0)
@@ -181,7 +182,8 @@ def cancel_run(*, session: Session, run_id: int) -> FlowRun:
         raise NotFound(f"there is no run {run_id}")
     if run.status in LIVE:
         now = clock.now()
-        run.status, run.exit_reason, run.live_contact_id, run.due_at = RunStatus.cancelled.value, "cancelled", None, None
+        run.status, run.exit_reason = RunStatus.cancelled.value, "cancelled"
+        run.live_contact_id, run.due_at = None, None
         run.visit, run.ended_at, run.updated_at = run.visit + 1, now, now
         session.add(run)
         session.add(FlowEvent(flow_id=run.flow_id, run_id=run.id or 0, contact_id=run.contact_id, node_id=run.node_id,

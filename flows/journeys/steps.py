@@ -101,7 +101,19 @@ def wait_reply(step: Step, config: dict[str, Any]) -> Result:
     the events' jobs (`jobs.on_reply`, `jobs.on_status`) decide the first two."""
     if step.state.get("held"):
         return Go("no_reply")
-    return Hold(_minutes(step, int(config["timeout_minutes"])), state={"await": "reply", "since": step.now.isoformat()})
+    return Hold(_minutes(step, int(config["timeout_minutes"])),
+                state={"await": "reply", "since": step.now.isoformat(), "after": _newest_message(step)})
+
+
+def _newest_message(step: Step) -> int:
+    """The newest message of the contact's conversations now: only a message after it is a reply."""
+    from sqlalchemy import func
+
+    from hub.conversations.models import Conversation, Message
+
+    return int(step.session.execute(select(func.max(col(Message.id))).join(
+        Conversation, col(Conversation.id) == col(Message.conversation_id)).where(
+        col(Conversation.contact_id) == step.run.contact_id)).scalar() or 0)
 
 
 def goal(step: Step, config: dict[str, Any]) -> Result:
@@ -152,7 +164,8 @@ def tag(step: Step, config: dict[str, Any]) -> Result:
     ids = tagging.tag_ids(step.session, [*add, *remove])
     details = {"flow_id": step.run.flow_id, "run_id": step.run.id}
     if add:
-        tagging.tag_contact(session=step.session, contact_id=step.run.contact_id, conversation_id=step.run.conversation_id,
+        tagging.tag_contact(session=step.session, contact_id=step.run.contact_id,
+                            conversation_id=step.run.conversation_id,
                             taggings=[tagging.Tagging(n, ids[n], SOURCE, details) for n in add])
     if remove:
         tagging.untag_contact(session=step.session, contact_id=step.run.contact_id,
@@ -184,8 +197,8 @@ def assign(step: Step, config: dict[str, Any]) -> Result:
         except actions.ActionRefused:
             return Go("next", "no_team")
     if config.get("agent_id"):
-        from hub.assignment import service as assignment
         from hub.agents.models import User
+        from hub.assignment import service as assignment
 
         agent = step.session.get(User, int(config["agent_id"]))
         if agent is None:

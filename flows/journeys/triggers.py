@@ -102,6 +102,8 @@ def message_received(message_id: int) -> int:
             return 0
         port_of = _reply_port(message)
         for run in _holding(session, conversation.contact_id, "reply"):
+            if message_id <= int((run.context.get("step") or {}).get("after") or 0):
+                continue  # written before the run began to wait
             buttons = (runner.graph_of(session, run).nodes.get(run.node_id or "") or _NONE).config.get("buttons") or []
             port = port_of if port_of.removeprefix("button:") in buttons else "replied"
             runner.resume(session, run, port, clock.now(), after, expect="reply")

@@ -29,9 +29,9 @@ EXAMPLE = {
     "trigger": {"type": "order_paid", "config": {}},
     "start": "n1",
     "nodes": [{"id": "n1", "type": "wait", "config": {"minutes": 1440}, "position": {"x": 120, "y": 80}},
-              {"id": "n2", "type": "send_message", "config": {"text": {"en": "Thanks, {{ first_name }}!",
-                                                                       "zh-Hant": "多謝你，{{ first_name }}！",
-                                                                       "ja": "{{ first_name }}様、ありがとうございます！"}}}],
+              {"id": "n2", "type": "send_message", "config": {"text": {
+                  "en": "Thanks, {{ first_name }}!", "zh-Hant": "多謝你，{{ first_name }}！",
+                  "ja": "{{ first_name }}様、ありがとうございます！"}}}],
     "edges": [{"from": "n1", "port": "next", "to": "n2"}],
     "settings": {"allow_parallel_runs": False, "reentry_after_days": None, "exit_on_human": True,
                  "max_lateness_minutes": 1440, "goal": None},
