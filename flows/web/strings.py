@@ -317,6 +317,16 @@ JOURNEYS = {
     "jr_minutes": N_("{n} minutes"),
     "jr_one_day": N_("1 day"),
     "jr_one_hour": N_("1 hour"),
+    "jr_exit_opted_out": N_("opted out"),
+    "jr_exit_human_took_over": N_("a person took over"),
+    "jr_exit_cancelled": N_("cancelled"),
+    "jr_exit_missing_step": N_("step missing"),
+    "jr_skip_frequency_cap": N_("daily limit reached"),
+    "jr_skip_outside_window": N_("outside the 24-hour window"),
+    "jr_skip_no_consent": N_("no marketing consent"),
+    "jr_skip_too_late": N_("too late"),
+    "jr_skip_no_channel": N_("no channel reaches them"),
+    "jr_skip_quiet": N_("quiet hours"),
 }
 """The journeys pages' strings (journeys*.js): the flows list, the editor's canvas, panel, checks, counts."""
 

@@ -4,7 +4,7 @@
 // another step to connect them. Every text goes in with textContent.
 
 import { t } from "./i18n.js";
-import { portName, portsOf, stepName, summary, triggerName } from "./journeys_model.js";
+import { portName, portsOf, reasonName, stepName, summary, triggerName } from "./journeys_model.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 export const NODE_W = 210;
@@ -136,7 +136,7 @@ export class Canvas {
       const skips = skipped ? ` · ${t("jr_skipped_n", { count: skipped })}` : "";
       group.append(s("text", { class: "jr-node-count", x: 16, y: 64,
         text: clip(`${t("jr_entered_n", { count: counts.entered || 0 })}${waiting}${skips}`, 34) },
-        s("title", { text: Object.entries(counts.skipped || {}).map(([why, n]) => `${why}: ${n}`).join(", ") })));
+        s("title", { text: Object.entries(counts.skipped || {}).map(([why, n]) => `${reasonName("jr_skip_", why)}: ${n}`).join(", ") })));
     }
     if (problems.length) {
       group.append(s("circle", { class: "jr-problem-dot", cx: NODE_W - 2, cy: 2, r: 10 }),

@@ -6,7 +6,7 @@ import { $, clear, h, notify } from "./dom.js";
 import { full, locale, t } from "./i18n.js";
 import { call, post, problemsIn } from "./journeys_call.js";
 import { Canvas, NODE_H } from "./journeys_canvas.js";
-import { STEPS, freshId, normalised, removeNode, stepName } from "./journeys_model.js";
+import { STEPS, freshId, normalised, reasonName, removeNode, stepName } from "./journeys_model.js";
 import { Panel } from "./journeys_panel.js";
 
 const boot = JSON.parse($("#hub-boot").textContent);
@@ -41,6 +41,8 @@ const panel = new Panel($("#panel-form"), $("#panel-empty"), $("#panel-title"), 
   onStart: (id) => { state.definition.start = id; changed(); openNode(id, false); },
   onPreview: (node, channelId, wanted, out) => preview(node, channelId, wanted, out),
 });
+
+panel.escapes((id) => canvas.focus(id));
 
 function nodeOf(id) {
   return state.definition.nodes.find((node) => node.id === id) || null;
@@ -244,12 +246,14 @@ async function preview(node, channelId, wanted, out) {
 }
 
 async function loadStats() {
+  let stats;
   try {
-    state.stats = await call(`${base}/stats`);
+    stats = await call(`${base}/stats`);
   } catch {
     return;
   }
-  const stats = state.stats;
+  if (JSON.stringify(stats) === JSON.stringify(state.stats)) return;  // nothing new: no redraw
+  state.stats = stats;
   const list = clear($("#stats"));
   const numbers = [["entered", stats.entered], ["active", stats.active], ["waiting", stats.waiting],
     ["completed", stats.completed], ["converted", stats.converted]];
@@ -262,7 +266,7 @@ async function loadStats() {
       h("dd", { text: money(minor, currency) })));
   }
   for (const [reason, count] of Object.entries(stats.exited || {})) {
-    list.append(h("div", { class: "report-number", dataset: { stat: `exited-${reason}` } }, h("dt", { text: t("jr_stat_exited", { reason }) }),
+    list.append(h("div", { class: "report-number", dataset: { stat: `exited-${reason}` } }, h("dt", { text: t("jr_stat_exited", { reason: reasonName("jr_exit_", reason) }) }),
       h("dd", { text: String(count) })));
   }
   redraw();
@@ -314,7 +318,7 @@ async function loadRuns() {
     rows.append(h("tr", { dataset: { run: run.id, status: run.status } },
       h("td", { text: `#${run.id}` }), h("td", { text: contact ? contact.name || `#${run.contact_id}` : `#${run.contact_id}` }),
       h("td", { text: String(run.version) }), h("td", { text: t(`jr_run_${run.status}`) }),
-      h("td", { text: run.node_id || run.exit_reason || "" }), h("td", { text: run.started_at ? full(run.started_at) : "" }),
+      h("td", { text: run.exit_reason ? reasonName("jr_exit_", run.exit_reason) : run.node_id || "" }), h("td", { text: run.started_at ? full(run.started_at) : "" }),
       h("td", {}, live ? h("button", { type: "button", class: "btn btn-small", text: t("jr_cancel_run"),
         "aria-label": t("jr_cancel_run_named", { id: run.id }), onclick: () => cancelRun(run.id) }) : null)));
   }

@@ -154,3 +154,10 @@ export function duration(minutes) {
   if (value && value % 60 === 0) return t("jr_hours", { n: value / 60 });
   return t("jr_minutes", { n: value });
 }
+
+/** A translated reason (a run's exit, a step's skip), or the reason's own name when it is new. */
+export function reasonName(prefix, reason) {
+  const key = `${prefix}${reason}`;
+  const text = t(key);
+  return text === key ? String(reason).replace(/_/g, " ") : text;
+}

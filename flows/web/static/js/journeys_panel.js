@@ -112,6 +112,16 @@ export class Panel {
     }
   }
 
+  /** Escape in the panel goes back to the step on the graph. */
+  escapes(onEscape) {
+    this.form.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && this.shown && this.shown.kind === "node") {
+        event.preventDefault();
+        onEscape(this.shown.id);
+      }
+    });
+  }
+
   lock() {
     if (!this.readOnly) return;
     for (const el of this.form.querySelectorAll("input, select, textarea, button")) el.disabled = true;
@@ -142,7 +152,9 @@ export class Panel {
       case "wait": return this.waitFields(config, change);
       case "wait_reply":
         return [field(t("jr_timeout_minutes"), number(config.timeout_minutes, set("timeout_minutes"), { min: 1 }), t("jr_timeout_help")),
-          listInput(t("jr_reply_buttons"), config.buttons, (list) => { set("buttons")(list); this.showAgain(node); }, t("jr_reply_buttons_help"))];
+          // applied when the field is left (change): re-drawing the exits on each key would eat a typed comma
+          field(t("jr_reply_buttons"), h("input", { class: "input", value: (config.buttons || []).join(", "), autocomplete: "off",
+            onchange: (event) => { set("buttons")(words(event.target.value)); this.showAgain(node); } }), t("jr_reply_buttons_help"))];
       case "branch": return this.branchFields(config, change);
       case "split": return this.splitFields(node, change);
       case "tag":
