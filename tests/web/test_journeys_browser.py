@@ -189,6 +189,20 @@ def test_the_editor_speaks_traditional_chinese_and_japanese(new_page, hub_server
     expect(page.locator("#panel-form .jr-connections legend")).to_have_text("各出口の接続先")
     if SHOTS:
         page.screenshot(path="/tmp/journeys-editor-ja.png")
+    first = page.locator("#panel-form").get_attribute("data-node") or ""
+    page.keyboard.press("Escape")  # from the settings back to the step on the graph
+    expect(node(page, first)).to_be_focused()
+
+    # Delete removes the focused step (and its arrows); the count of steps goes back
+    steps = page.locator("#nodes .jr-node").count()
+    page.locator("#palette button[data-type=end]").focus()
+    page.keyboard.press("Enter")
+    added = page.locator("#nodes .jr-node:focus")
+    expect(added).to_have_attribute("data-type", "end")
+    expect(page.locator("#nodes .jr-node")).to_have_count(steps + 1)
+    page.keyboard.press("Delete")
+    expect(page.locator("#nodes .jr-node")).to_have_count(steps)
+    expect(page.locator("#saved")).to_contain_text("終了")
     page.goto("/flows")
     ready(page)
     expect(page.locator("#flows-title")).to_have_text("フロー")
@@ -225,6 +239,16 @@ def test_agents_are_refused_and_names_with_markup_are_text(new_page, hub_server,
     page.keyboard.press("Enter")
     page.locator("#panel-form textarea[data-locale=en]").fill(MARKUP)
     expect(node(page, node_id).locator(".jr-node-summary")).to_have_text(MARKUP[:25] + "…")
+    # with a mouse: an End step from the palette, then the "sent" dot of the message and the End step connect them
+    page.get_by_role("button", name="Add a step: End").click()
+    end_id = page.locator("#nodes .jr-node[data-type=end]").get_attribute("data-id") or ""
+    node(page, node_id).locator("circle.jr-port[data-port=sent]").click()
+    expect(page.locator("#connect-hint")).to_be_visible()
+    node(page, end_id).click()
+    arrow = page.locator(f"#edges .jr-edge[data-from='{node_id}'][data-port='sent'][data-to='{end_id}']")
+    expect(arrow).to_have_count(1)
+    expect(page.locator("#connect-hint")).to_be_hidden()
+    node(page, node_id).click()  # opens its settings again
     page.get_by_role("button", name="Show the preview").click()  # on the WhatsApp channel, in English
     expect(page.locator(".jr-preview-out .bubble-text").first).to_have_text(MARKUP)
 
