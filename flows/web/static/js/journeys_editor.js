@@ -5,7 +5,7 @@
 import { $, clear, h, notify } from "./dom.js";
 import { full, locale, t } from "./i18n.js";
 import { call, post, problemsIn } from "./journeys_call.js";
-import { Canvas, NODE_H } from "./journeys_canvas.js";
+import { Canvas, NODE_H, NODE_W } from "./journeys_canvas.js";
 import { STEPS, freshId, normalised, reasonName, removeNode, stepName } from "./journeys_model.js";
 import { Panel } from "./journeys_panel.js";
 
@@ -88,6 +88,8 @@ function addNode(type) {
   const anchor = nodeOf(state.selected) || definition.nodes[definition.nodes.length - 1];
   // beside and below the chosen (or last) step: an arrow to it will not pass behind the steps under that one
   const position = anchor ? { x: anchor.position.x + 260, y: anchor.position.y + NODE_H + 40 } : { x: 80, y: 60 };
+  const visible = $("#canvas-scroll").clientWidth || 760;
+  if (position.x + NODE_W > visible - 20) position.x = 40;  // back to the left edge rather than out of sight
   while (definition.nodes.some((node) => Math.abs(node.position.x - position.x) < 60 && Math.abs(node.position.y - position.y) < 60)) {
     position.x += 240;
   }
