@@ -145,3 +145,24 @@ def test_a_split_sends_each_run_the_same_way_and_about_the_given_share(shop: Sho
         assert split(step, config) == first
         ports.append(first.port)  # type: ignore[union-attr]
     assert 800 < ports.count("a") < 1000 and 100 < ports.count("holdout") < 300
+
+
+def test_a_message_with_products_and_a_payment_link_sends_cards_and_a_checkout_button(shop: Shop) -> None:
+    from catalog.products import get_by_handle
+    from tests.catalog.factories import make_product
+
+    make_product(handle="silk-shirt")
+    with session_scope() as session:
+        product = get_by_handle(session=session, handle="silk-shirt")
+        assert product is not None
+        product_id = product.id or 0
+    contact_id, _ = customer(shop, 3005, "Pat", "en")
+    offer = {"trigger": {"type": "api", "config": {}}, "start": "s",
+             "nodes": [{"id": "s", "type": "send_message", "config": {
+                 "text": {"en": "Picked for you"}, "product_ids": [product_id], "payment_link": True}},
+                       {"id": "e", "type": "end", "config": {}}],
+             "edges": [{"from": "s", "port": "sent", "to": "e"}]}
+    start(offer, contact_id)
+    text, card = shop.outbound()
+    assert text.text == "Picked for you" and [b.title for b in text.buttons] == ["Checkout"]
+    assert "Add to cart" in [b.title for b in card.buttons] and "128.50" in (card.text or "")
