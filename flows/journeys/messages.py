@@ -19,6 +19,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from catalog import chat as shop_chat
+from catalog.errors import CatalogError
+from catalog.products import variants_of
 from flows.campaigns.consent import consent_required, phone_zones_of, safe_moment
 from flows.campaigns.personalise import render
 from flows.campaigns.service import out_of_quiet_hours, shop_zone, zone_of
@@ -117,8 +120,10 @@ def send(step: Step, config: dict[str, Any]) -> Result:
     fields = context_of(contact, config.get("coupon_code"))
     kind, text = "text", render(pick(config.get("text"), locale), fields)
     payload: dict[str, Any] = {}
-    buttons = [{"id": str(b["id"]), "title": render(pick(b.get("title"), locale), fields)[:20]}
+    buttons = [shop_chat.button(render(pick(b.get("title"), locale), fields)[:20], str(b["id"]))
                for b in config.get("buttons") or [] if isinstance(b, dict)]
+    if config.get("payment_link"):  # the catalog's chat answers it: an order and its payment link
+        buttons.append(shop_chat.button(shop_chat.say("checkout", locale), shop_chat.CHECKOUT))
     if buttons:
         kind, payload = "buttons", {"buttons": buttons}
     if config.get("media_url"):
@@ -135,6 +140,24 @@ def send(step: Step, config: dict[str, Any]) -> Result:
                                          sender=Sender.flow.value)
     except replies.ReplyRefused as refused:
         return Go("skipped", refused.code)
+    if config.get("product_ids") and kind != "template":
+        _queue_products(session, conversation, config["product_ids"], locale, step)
     step.note("sent")
     step.remember(last_message_id=message.id, conversation_id=conversation.id)
     return Go("sent")
+
+
+def _queue_products(session: Session, conversation: Conversation, product_ids: list[int], locale: str,
+                    step: Step) -> None:
+    """Product cards after the text: each product's first variant, priced in the conversation's currency; a
+    product without a price there (or gone) is left out."""
+    by_product = variants_of(session=session, product_ids=[int(p) for p in product_ids][:10])
+    variant_ids = [found[0].id for p in product_ids if (found := by_product.get(int(p))) and found[0].id]
+    currency = shop_chat.currency_for(session=session, conversation=conversation)
+    try:
+        kind, text, payload = shop_chat.product_message(session=session, variant_ids=variant_ids, locale=locale,
+                                                        currency=currency)
+    except CatalogError:
+        return
+    replies.queue_reply(session=session, conversation=conversation, author_id=None, text=text, kind=kind,
+                        payload=payload, client_key=f"flow:{step.key}:products", sender=Sender.flow.value)

@@ -18,7 +18,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from flows.journeys import clock, graph
+from flows.journeys import clock, graph, interest
 from flows.journeys.models import LIVE, Flow, FlowEvent, FlowRun, FlowStatus, FlowVersion, RunStatus
 from hub.runtime.db import as_utc
 
@@ -127,6 +127,7 @@ def publish(*, session: Session, flow_id: int, version: int | None = None) -> Fl
     flow.updated_at = now
     session.add_all([chosen, flow])
     session.flush()
+    interest.forget()
     return flow
 
 
@@ -149,6 +150,7 @@ def unpublish(*, session: Session, flow_id: int, cancel_runs: bool = False) -> F
         raise NotFound(f"there is no flow {flow_id}")
     flow.status, flow.trigger_type, flow.updated_at = FlowStatus.unpublished.value, None, clock.now()
     session.add(flow)
+    interest.forget()
     if cancel_runs:
         cancel_live(session=session, flow_id=flow_id)
     session.flush()
@@ -252,6 +254,7 @@ def start_run(*, session: Session, flow: Flow, contact_id: int, conversation_id:
     assert run.id is not None
     session.add(FlowEvent(flow_id=flow.id, run_id=run.id, contact_id=contact_id, kind="entered", at=now))
     session.flush()
+    interest.forget()
     return run
 
 

@@ -24,8 +24,7 @@ from sqlmodel import Session, col, select
 
 from catalog.behaviour import LIFECYCLE, VIP
 from catalog.models import Order
-from catalog.orders import ORDER_CHANGED, ORDER_PAID
-from flows.journeys import clock, runner, service
+from flows.journeys import clock, interest, runner, service
 from flows.journeys.models import LIVE, FlowRun
 from hub.conversations import service as conversations
 from hub.conversations.models import Message
@@ -285,33 +284,59 @@ def order_changed(order_id: int, status: str) -> int:
 
 
 # --- listeners (registered by flows.module) ------------------------------------------------------------------
+# A listener queues a job only when something may care: a published flow with that trigger, or a live run.
+# The published triggers are read at most every INTEREST_SECONDS per process (a flow published elsewhere starts
+# being triggered within that time); whether runs are live is asked without a cache where a run waits on it.
+
+def _wanted(*triggers: str, live_runs: bool = False) -> bool:
+    try:
+        published, live = interest.published()
+    except Exception:  # the database is busy or down: queue the job, which decides in its own session
+        return True
+    return bool(published & set(triggers)) or (live_runs and live)
+
+
+def _contact_has_runs(contact_id: Any) -> bool:
+    if contact_id is None:
+        return True
+    try:
+        with session_scope() as session:
+            return session.execute(select(col(FlowRun.id)).where(
+                col(FlowRun.contact_id) == int(contact_id), col(FlowRun.status).in_(LIVE)).limit(1)).first() is not None
+    except Exception:
+        return True
 
 
 def on_message_received(event: events.Event) -> None:
-    if event.data.get("message_id") is not None:
+    if event.data.get("message_id") is None:
+        return
+    if _wanted("message_received") or _contact_has_runs(event.data.get("contact_id")):
         _queue(message_received, int(event.data["message_id"]))
 
 
 def on_statuses(batch: list[events.Event]) -> None:
     failed = [int(e.data["message_id"]) for e in batch if e.data.get("status") == "failed" and e.data.get("message_id")]
-    if failed:
+    if failed and _wanted(live_runs=True):
         _queue(delivery_failed, failed)
 
 
 def on_message_created(event: events.Event) -> None:
-    if event.data.get("direction") == "outbound" and event.data.get("message_id") is not None:
+    if event.data.get("direction") == "outbound" and event.data.get("message_id") is not None \
+            and _wanted(live_runs=True):
         _queue(outbound_created, int(event.data["message_id"]))
 
 
 def on_conversation_opened(event: events.Event) -> None:
-    if event.data.get("conversation_id") is not None:
+    if event.data.get("conversation_id") is not None and _wanted("conversation_opened"):
         cid = int(event.data["conversation_id"])
         _queue(conversation_event, "conversation_opened", cid, f"opened:{cid}:{clock.now():%Y%m%d%H%M%S}", {})
 
 
 def on_conversation_updated(event: events.Event) -> None:
     data, cid = event.data, event.data.get("conversation_id")
-    if cid is None:
+    if cid is None or not (data.get("status") == "resolved" or data.get("tag") or data.get("untagged")):
+        return
+    if not _wanted("conversation_resolved", "tag_added", "tag_removed"):
         return
     stamp = f"{clock.now():%Y%m%d%H%M%S}"
     if data.get("status") == "resolved":
@@ -324,18 +349,22 @@ def on_conversation_updated(event: events.Event) -> None:
 
 
 def on_contact_updated(event: events.Event) -> None:
-    if event.data.get("contact_id") is not None:
-        _queue(contact_updated, int(event.data["contact_id"]), event.data.get("tag"))
+    contact_id = event.data.get("contact_id")
+    if contact_id is None:
+        return
+    tagged = event.data.get("tag") and _wanted("tag_added", "vip_reached", "lifecycle_changed")
+    if tagged or _contact_has_runs(contact_id):
+        _queue(contact_updated, int(contact_id), event.data.get("tag"))
 
 
 def on_order_paid(event: events.Event) -> None:
-    if event.data.get("order_id") is not None:
+    if event.data.get("order_id") is None:
+        return
+    if _wanted("order_paid") or _contact_has_runs(event.data.get("contact_id")):
         _queue(order_paid, int(event.data["order_id"]))
 
 
 def on_order_changed(event: events.Event) -> None:
-    if event.data.get("order_id") is not None and event.data.get("status") == "expired":
+    if event.data.get("order_id") is not None and event.data.get("status") == "expired" \
+            and _wanted("checkout_expired"):
         _queue(order_changed, int(event.data["order_id"]), "expired")
-
-
-EVENTS = {"message_received": events.MESSAGE_RECEIVED, "order_paid": ORDER_PAID, "checkout_expired": ORDER_CHANGED}
