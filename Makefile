@@ -31,6 +31,7 @@ install: $(UV)
 install-test: $(UV)
 	$(SYNC) --extra test
 
+run: export HUB_FLOW_TIME_SCALE ?= 720
 run: install
 	$(BIN)/hub run
 

@@ -1,0 +1,234 @@
+"""Durable execution: a run moves one step at a time, each step applied once.
+
+`advance(run_id, visit)` (an RQ job; the sweeper in `jobs` and the trigger jobs queue it) first claims the
+run by a compare-and-set, `UPDATE flow_run SET visit = visit + 1 WHERE id = :run AND visit = :visit AND
+<due>`: one transaction alone can win it (PostgreSQL's row lock makes a second wait and then find the visit
+changed; SQLite serialises writers). The step's effects (a queued message, a tag, a task, its stats rows)
+are written in that same transaction, so a job delivered twice, a worker killed mid-step or a Redis flush
+can change nothing: either the step committed with its new visit, or none of it did and the sweeper hands
+the run on again once its lease ends. A queued message's client key is `flow:{run}:{node}:{visit}`, so even
+a step replayed past that point finds its first message in the delivery engine.
+
+Steps that take no time run on in the same job (at most MAX_STEPS); a wait stores its due time on the row
+and ends the job. What a step does is in `steps`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from flows.journeys import clock
+from flows.journeys.graph import Graph, Node
+from flows.journeys.models import LIVE, FlowEvent, FlowRun, FlowVersion, RunStatus
+from hub.runtime import broker
+from hub.runtime.db import as_utc, session_scope
+
+log = logging.getLogger(__name__)
+
+QUEUE = "bulk"
+MAX_STEPS = 50
+LATE_SENSITIVE = frozenset({"send_message", "http"})
+"""Steps skipped when too far overdue (after downtime): a stale message is worse than none."""
+
+
+@dataclass(frozen=True)
+class Go:
+    """Leave the step by `port` (`reason`: why, for a skip)."""
+
+    port: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Stay on the step until `until`; `waiting`: the run shows as waiting (a wait), else active (deferred)."""
+
+    until: datetime
+    waiting: bool = True
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class End:
+    status: str
+    reason: str | None = None
+
+
+Result = Go | Hold | End
+
+
+@dataclass
+class Step:
+    """What a step sees: the session, the run (its row), the graph and the moment."""
+
+    session: Session
+    run: FlowRun
+    graph: Graph
+    now: datetime
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """This step's own state (kept while it holds, cleared when the run moves on)."""
+        return dict(self.run.context.get("step") or {})
+
+    @property
+    def key(self) -> str:
+        """This step's idempotency key: `run:node:visit`."""
+        return f"{self.run.id}:{self.run.node_id}:{self.run.visit}"
+
+    def remember(self, **values: Any) -> None:
+        self.run.context = {**self.run.context, **values}
+
+    def note(self, kind: str, **values: Any) -> None:
+        assert self.run.id is not None
+        self.session.add(FlowEvent(flow_id=self.run.flow_id, run_id=self.run.id, contact_id=self.run.contact_id,
+                                   node_id=self.run.node_id, kind=kind, at=self.now, **values))
+
+
+@lru_cache(maxsize=512)
+def _graph(flow_id: int, version: int, definition_json: str) -> Graph:
+    import json
+
+    return Graph.of(json.loads(definition_json))
+
+
+def graph_of(session: Session, run: FlowRun) -> Graph:
+    import json
+
+    found = session.exec(_version_query(run.flow_id, run.version)).first()
+    if found is None:
+        return Graph("", {}, "", {}, {})
+    return _graph(run.flow_id, run.version, json.dumps(found.definition, sort_keys=True))
+
+
+def _version_query(flow_id: int, version: int) -> Any:
+    from sqlmodel import select
+
+    return select(FlowVersion).where(FlowVersion.flow_id == flow_id, FlowVersion.version == version)
+
+
+def claim(session: Session, run_id: int, visit: int, now: datetime, *, due_only: bool = True) -> FlowRun | None:
+    """The compare-and-set: the run, when this call moved it from `visit`; None when another did first."""
+    conditions = [col(FlowRun.id) == run_id, col(FlowRun.visit) == visit, col(FlowRun.status).in_(LIVE)]
+    if due_only:
+        conditions.append(col(FlowRun.due_at) <= now)
+    moved = session.execute(update(FlowRun).where(*conditions).values(visit=visit + 1, lease_until=None))
+    if getattr(moved, "rowcount", 0) != 1:
+        return None
+    return session.get(FlowRun, run_id, populate_existing=True)
+
+
+def advance(run_id: int, visit: int) -> str:
+    """Job: apply the run's due step(s), once. A second delivery finds the visit moved on and does nothing."""
+    after: list[Callable[[], object]] = []
+    with session_scope() as session:
+        outcome = run_steps(session, run_id, visit, clock.now(), after_commit=after)
+    for call in after:
+        call()
+    return outcome
+
+
+def resume(session: Session, run: FlowRun, port: str, now: datetime, after_commit: list[Callable[[], object]],
+           *, expect: str | None = None, before: Callable[[Step], None] | None = None) -> bool:
+    """An event decides a holding step (a reply, an order): leave it by `port` and run on. False when the run
+    had moved on already (or is no longer holding for `expect`)."""
+    assert run.id is not None
+    if expect is not None and (run.context.get("step") or {}).get("await") != expect:
+        return False
+    claimed = claim(session, run.id, run.visit, now, due_only=False)
+    if claimed is None:
+        return False
+    step = Step(session, claimed, graph_of(session, claimed), now, after_commit)
+    if before is not None:
+        before(step)
+    _walk(step, first=Go(port))
+    return True
+
+
+def run_steps(session: Session, run_id: int, visit: int, now: datetime,
+              after_commit: list[Callable[[], object]] | None = None) -> str:
+    run = session.get(FlowRun, run_id)
+    due = as_utc(run.due_at) if run is not None and run.due_at is not None else None
+    claimed = claim(session, run_id, visit, now)
+    if claimed is None:
+        return "stale"
+    step = Step(session, claimed, graph_of(session, claimed), now, after_commit if after_commit is not None else [])
+    return _walk(step, due=due)
+
+
+def _walk(step: Step, first: Result | None = None, due: datetime | None = None) -> str:
+    from flows.journeys import steps as kinds
+
+    run, result = step.run, first
+    for _ in range(MAX_STEPS):
+        node = step.graph.nodes.get(run.node_id or "")
+        if node is None:
+            return finish(step, End(RunStatus.failed.value, "missing_step"))
+        if result is None:
+            result = _late(step, node, due) or kinds.apply(step, node)
+        due = None
+        if isinstance(result, End):
+            return finish(step, result)
+        if isinstance(result, Hold):
+            run.due_at, run.updated_at = result.until, step.now
+            run.status = RunStatus.waiting.value if result.waiting else RunStatus.active.value
+            run.context = {**run.context, "step": {**step.state, **result.state, "held": True}}
+            step.session.add(run)
+            step.session.flush()
+            return "held"
+        step.note("passed", port=result.port, reason=result.reason)
+        target = step.graph.after(node.id, result.port)
+        if target is None:
+            return finish(step, End(_ended(run)))
+        run.node_id, run.visit, run.due_at, run.status = target, run.visit + 1, step.now, RunStatus.active.value
+        run.context = {k: v for k, v in run.context.items() if k != "step"}
+        result = None
+    run.updated_at = step.now  # a long chain of instant steps: the sweeper carries on
+    step.session.add(run)
+    step.session.flush()
+    return "continued"
+
+
+def _late(step: Step, node: Node, due: datetime | None) -> Result | None:
+    if due is None or node.type not in LATE_SENSITIVE:
+        return None
+    allowed = timedelta(minutes=int(step.graph.settings.get("max_lateness_minutes") or 1440))
+    if step.now - due <= allowed:
+        return None
+    return Go("skipped" if node.type == "send_message" else "error", "too_late")
+
+
+def _ended(run: FlowRun) -> str:
+    return RunStatus.converted.value if run.context.get("converted") else RunStatus.completed.value
+
+
+def finish(step: Step, end: End) -> str:
+    run = step.run
+    status = end.status
+    if status == RunStatus.completed.value:
+        status = _ended(run)
+    run.status, run.exit_reason, run.due_at, run.live_contact_id = status, end.reason, None, None
+    run.ended_at = run.updated_at = step.now
+    run.context = {k: v for k, v in run.context.items() if k != "step"}
+    step.session.add(run)
+    if status in (RunStatus.exited.value, RunStatus.failed.value, RunStatus.cancelled.value):
+        step.note("exited", reason=end.reason or status)
+    step.session.flush()
+    return status
+
+
+def kick(run_id: int, visit: int) -> None:
+    """Queue the run's due step now (after the commit that made it due); the sweeper covers a lost job."""
+    try:
+        broker.enqueue(QUEUE, advance, run_id, visit)
+    except Exception as error:  # Redis down: the row is due, the sweeper hands it on
+        log.warning("could not queue run %s: %s", run_id, error)
