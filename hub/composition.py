@@ -15,6 +15,7 @@ from catalog.module import MODULE as CATALOG
 from flows.module import MODULE as FLOWS
 from hub.api import app
 from hub.assignment.module import MODULE as ASSIGNMENT
+from hub.csat.module import MODULE as CSAT
 from hub.jobs import tasks, worker
 from hub.module import MODULE as CORE
 from hub.privacy.module import MODULE as PRIVACY
@@ -22,7 +23,7 @@ from hub.runtime import Inbox, Module, Periodic, broker, connect, events, inbox
 from hub.tagging.module import MODULE as TAGGING
 from hub.webchat.module import MODULE as WEBCHAT
 
-MODULES: tuple[Module, ...] = (CORE, PRIVACY, WEBCHAT, TAGGING, ASSIGNMENT, CATALOG, FLOWS)
+MODULES: tuple[Module, ...] = (CORE, PRIVACY, WEBCHAT, TAGGING, ASSIGNMENT, CSAT, CATALOG, FLOWS)
 """In order: routes are mounted, listeners called and demo data loaded in this order."""
 
 
