@@ -111,7 +111,7 @@ def send(session: Session, survey: CsatSurvey, now: datetime) -> None:
             "template_name": setting.template_name,
             "template_language": setting.template_language or texts.TEMPLATE_LANGUAGE.get(survey.locale, "en")}
     elif channel.kind in TEXT_ONLY:
-        kind, text, payload = "text", f"{texts.say('ask', survey.locale)} {texts.say('reply_with', survey.locale)}", {}
+        kind, text, payload = "text", texts.ask_for_a_number(survey.locale), {}
     else:
         kind, text, payload = "buttons", texts.say("ask", survey.locale), {
             "buttons": texts.buttons(survey.locale), "list_button": texts.say("list_button", survey.locale)}

@@ -36,6 +36,12 @@ def say(key: str, locale: str | None) -> str:
     return wording.get(locale or "en", wording["en"])
 
 
+def ask_for_a_number(locale: str | None) -> str:
+    """The request where there are no buttons (SMS): the question and "reply with a number from 1 to 5"."""
+    joint = "" if locale in ("zh_Hant", "ja") else " "  # CJK sentences follow each other without a space
+    return f"{say('ask', locale)}{joint}{say('reply_with', locale)}"
+
+
 def buttons(locale: str | None) -> list[dict[str, Any]]:
     """The five rating buttons, best first, as a message payload stores them (`csat:5` ... `csat:1`)."""
     titles = SCORES.get(locale or "en", SCORES["en"])
