@@ -1,6 +1,6 @@
 """The composition root: the one module that knows every package. It lists their records (`MODULES`) and
 builds from that one list the schema, the API, the worker's listeners and periodic jobs, and the demo.
-Only this module imports `flows` and `catalog` from `hub` (an import-linter contract keeps it so).
+Only this module imports `flows`, `catalog` and `reports` from `hub` (an import-linter contract keeps it so).
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from hub.privacy.module import MODULE as PRIVACY
 from hub.runtime import Inbox, Module, Periodic, broker, connect, events, inbox
 from hub.tagging.module import MODULE as TAGGING
 from hub.webchat.module import MODULE as WEBCHAT
+from reports.module import MODULE as REPORTS
 
-MODULES: tuple[Module, ...] = (CORE, PRIVACY, WEBCHAT, TAGGING, ASSIGNMENT, CSAT, CATALOG, FLOWS)
+MODULES: tuple[Module, ...] = (CORE, PRIVACY, WEBCHAT, TAGGING, ASSIGNMENT, CSAT, CATALOG, FLOWS, REPORTS)
 """In order: routes are mounted, listeners called and demo data loaded in this order."""
 
 

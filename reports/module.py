@@ -1,0 +1,25 @@
+"""Reports' record for the composition root: its tables, its API and the listeners that record facts."""
+
+from __future__ import annotations
+
+from catalog.orders import ORDER_CHANGED
+from hub.runtime import Listener, Module, events
+from reports import kinds, listeners
+from reports.models import DailyRollup, ReportEvent
+from reports.views import router
+
+MODULE = Module(
+    name="reports",
+    models=(ReportEvent, DailyRollup),
+    routers=(router,),
+    listeners=(
+        Listener(events.MESSAGE_RECEIVED, listeners.on_messages, batch=True),
+        Listener(events.MESSAGE_CREATED, listeners.on_messages, batch=True),
+        Listener(events.MESSAGE_STATUS, listeners.on_messages, batch=True),
+        Listener(events.CONVERSATION_OPENED, listeners.on_conversations, batch=True),
+        Listener(events.CONVERSATION_UPDATED, listeners.on_conversations, batch=True),
+        Listener(ORDER_CHANGED, listeners.on_orders, batch=True),
+        Listener(kinds.CSAT_SENT, listeners.on_csat, batch=True),
+        Listener(kinds.CSAT_ANSWERED, listeners.on_csat, batch=True),
+    ),
+)

@@ -1,0 +1,243 @@
+"""What every report asks: a date range in a time zone, a grouping, filters, and who is asking.
+
+`tally` counts facts (and sums their amounts) per group: from the daily rollups when the range is in the
+shop's time zone and no tag is involved, else from the facts themselves. `durations` reads the facts of
+one kind (medians and percentiles do not add up across days).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlmodel import Session, col
+
+from hub.assignment.hours import zone
+from hub.tags.models import ConversationTag, Tag
+from reports.models import DailyRollup, ReportEvent
+from reports.settings import get_report_settings
+
+
+class GroupBy(StrEnum):
+    day = "day"
+    week = "week"
+    month = "month"
+    agent = "agent"
+    team = "team"
+    channel = "channel"
+    tag = "tag"
+
+
+TIME_GROUPS = (GroupBy.day, GroupBy.week, GroupBy.month)
+DIMENSION = {GroupBy.agent: "agent_id", GroupBy.team: "team_id", GroupBy.channel: "channel_id"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures a user may read: None for everyone's; else their own (agent_id) and their teams'."""
+
+    agent_id: int
+    team_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Range:
+    start: date
+    end: date
+    tz: str
+    group_by: GroupBy = GroupBy.day
+    channel_id: int | None = None
+    team_id: int | None = None
+    agent_id: int | None = None
+    tag: str | None = None
+    scope: Scope | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        here = zone(self.tz)
+        return (datetime.combine(self.start, time(0), tzinfo=here).astimezone(UTC),
+                datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=here).astimezone(UTC))
+
+    def previous(self) -> Range:
+        """The period of the same length just before."""
+        days = (self.end - self.start).days + 1
+        return replace(self, start=self.start - timedelta(days=days), end=self.start - timedelta(days=1))
+
+    @property
+    def time_group(self) -> GroupBy:
+        return self.group_by if self.group_by in TIME_GROUPS else GroupBy.day
+
+    @property
+    def from_rollups(self) -> bool:
+        return self.tz == get_report_settings().timezone and self.tag is None and self.group_by != GroupBy.tag
+
+
+def bucket(day: date, group: GroupBy) -> str:
+    """The key of a day's week (its Monday) or month, or the day itself."""
+    if group == GroupBy.week:
+        return (day - timedelta(days=day.weekday())).isoformat()
+    if group == GroupBy.month:
+        return day.strftime("%Y-%m")
+    return day.isoformat()
+
+
+def filters(q: Range, table: Any) -> list[ColumnElement[bool]]:
+    """Filters and the asker's scope, on the facts or on the rollups (where 0 is "none")."""
+    found: list[ColumnElement[bool]] = []
+    for name in ("channel_id", "team_id", "agent_id"):
+        value = getattr(q, name)
+        if value is not None:
+            found.append(getattr(table, name) == value)
+    if q.scope is not None:
+        mine = table.agent_id == q.scope.agent_id
+        found.append(or_(mine, table.team_id.in_(q.scope.team_ids)) if q.scope.team_ids else mine)
+    return found
+
+
+def tags_of(session: Session, conversation_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Each conversation's tags now (a tag report groups by them)."""
+    ids = sorted(set(conversation_ids))
+    found: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(ids), 5000):
+        for cid, name in session.execute(
+                select(col(ConversationTag.conversation_id), col(Tag.name))
+                .join(Tag, col(Tag.id) == col(ConversationTag.tag_id))
+                .where(col(ConversationTag.conversation_id).in_(ids[start:start + 5000]))):
+            found[int(cid)].append(str(name))
+    return found
+
+
+Key = tuple[Any, ...]
+
+
+def tally(session: Session, q: Range, kinds: Sequence[str], by: Sequence[str]) -> dict[Key, list[int]]:
+    """[count, amount] per (kind, *by): `by` names "time" (the range's time group), "group" (the range's
+    group_by: time or dimension or tag), or a dimension column (channel_id, currency...)."""
+    if q.from_rollups:
+        return _tally_rollups(session, q, kinds, by)
+    return _tally_events(session, q, kinds, by)
+
+
+def _columns(by: Sequence[str], q: Range) -> list[str]:
+    wanted = []
+    for name in by:
+        if name == "group" and q.group_by in DIMENSION:
+            wanted.append(DIMENSION[q.group_by])
+        elif name not in ("time", "group"):
+            wanted.append(name)
+    return wanted
+
+
+def _value(name: str, q: Range, day: date, row: Any, tags: list[str] | None) -> Any:
+    if name == "time" or (name == "group" and q.group_by in TIME_GROUPS):
+        return bucket(day, q.time_group)
+    if name == "group":
+        return tags if q.group_by == GroupBy.tag else (getattr(row, DIMENSION[q.group_by]) or None)
+    value = getattr(row, name)
+    return value or None
+
+
+def _add(found: dict[Key, list[int]], kind: str, values: list[Any], count: int, amount: int) -> None:
+    expanded: list[list[Any]] = [[kind]]
+    for value in values:  # a tag group: one key per tag the conversation has (none: "")
+        options = (value or [""]) if isinstance(value, list) else [value]
+        expanded = [[*prefix, option] for prefix in expanded for option in options]
+    for key in expanded:
+        entry = found.setdefault(tuple(key), [0, 0])
+        entry[0] += count
+        entry[1] += amount
+
+
+def _tally_rollups(session: Session, q: Range, kinds: Sequence[str], by: Sequence[str]) -> dict[Key, list[int]]:
+    r = DailyRollup
+    dims = _columns(by, q)
+    rows = session.execute(
+        select(col(r.day), col(r.kind), *[getattr(r, name) for name in dims],
+               func.sum(col(r.count)).label("count"), func.sum(col(r.amount_minor)).label("amount"))
+        .where(col(r.kind).in_(kinds), col(r.day) >= q.start, col(r.day) <= q.end, *filters(q, r))
+        .group_by(col(r.day), col(r.kind), *[getattr(r, name) for name in dims])).all()
+    found: dict[Key, list[int]] = {}
+    for row in rows:
+        _add(found, row.kind, [_value(name, q, row.day, row, None) for name in by], int(row.count),
+             int(row.amount or 0))
+    return found
+
+
+def _tally_events(session: Session, q: Range, kinds: Sequence[str], by: Sequence[str]) -> dict[Key, list[int]]:
+    e = ReportEvent
+    start, end = q.bounds
+    dims = {*_columns(by, q)}
+    query = (select(col(e.at), col(e.kind), col(e.conversation_id), col(e.amount_minor),
+                    *[getattr(e, name) for name in sorted(dims)])
+             .where(col(e.kind).in_(kinds), col(e.at) >= start, col(e.at) < end, *filters(q, e)))
+    rows = session.execute(query).all()
+    tagged = q.tag is not None or (q.group_by == GroupBy.tag and "group" in by)
+    tags = tags_of(session, (r.conversation_id for r in rows if r.conversation_id)) if tagged else {}
+    here = zone(q.tz)
+    found: dict[Key, list[int]] = {}
+    for row in rows:
+        conversation_tags = tags.get(row.conversation_id or 0, [])
+        if q.tag is not None and q.tag not in conversation_tags:
+            continue
+        day = row.at.astimezone(here).date()
+        _add(found, row.kind, [_value(name, q, day, row, conversation_tags) for name in by], 1,
+             int(row.amount_minor or 0))
+    return found
+
+
+@dataclass
+class Sample:
+    """Durations of one kind in one group: wall-clock and business-hours seconds, and the flags."""
+
+    seconds: list[float] = field(default_factory=list)
+    business: list[float] = field(default_factory=list)
+    flagged: int = 0
+
+
+def durations(session: Session, q: Range, kind: str, by: Sequence[str], *, value_as_seconds: bool = False
+              ) -> dict[Key, Sample]:
+    """The durations of one kind of fact per group (`by` as in `tally`, without the kind); with
+    `value_as_seconds`, the facts' values instead (CSAT ratings)."""
+    e = ReportEvent
+    start, end = q.bounds
+    dims = sorted({*_columns(by, q)})
+    rows = session.execute(
+        select(col(e.at), col(e.conversation_id), col(e.seconds), col(e.business_seconds), col(e.value),
+               *[getattr(e, name) for name in dims])
+        .where(col(e.kind) == kind, col(e.at) >= start, col(e.at) < end, *filters(q, e))).all()
+    tagged = q.tag is not None or (q.group_by == GroupBy.tag and "group" in by)
+    tags = tags_of(session, (r.conversation_id for r in rows if r.conversation_id)) if tagged else {}
+    here = zone(q.tz)
+    found: dict[Key, Sample] = {}
+    for row in rows:
+        conversation_tags = tags.get(row.conversation_id or 0, [])
+        if q.tag is not None and q.tag not in conversation_tags:
+            continue
+        day = row.at.astimezone(here).date()
+        counted: dict[Key, list[int]] = {}
+        _add(counted, kind, [_value(name, q, day, row, conversation_tags) for name in by], 1, 0)
+        for key in counted:
+            sample = found.setdefault(key[1:], Sample())
+            sample.seconds.append(float((row.value if value_as_seconds else row.seconds) or 0.0))
+            sample.business.append(float(row.business_seconds or 0.0))
+            sample.flagged += 1 if row.value else 0
+    return found
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """Linear interpolation between the closest ranks (PostgreSQL's percentile_cont); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = share * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+

@@ -1,0 +1,92 @@
+"""GET /api/v1/reports/...: the service, agents, sales, campaigns, lifecycle and CSAT reports.
+
+Routes read the query (dates in a time zone, a grouping, filters), check who may read what (`reports.access`)
+and hand over to the report's module; the numbers are computed there.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.responses import StreamingResponse
+
+from hub.api.deps import CurrentUser, DbSession
+from hub.assignment.hours import InvalidHours, zone
+from reports import access, helpdesk
+from reports.csv_export import service_csv
+from reports.query import GroupBy, Range
+from reports.schemas import AgentsReport, ServiceReport
+from reports.settings import get_report_settings
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+MAX_DAYS = 731
+
+
+class Format(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+def report_range(
+    start: Annotated[date | None, Query(alias="from", description="first day (default: 29 days before `to`)",
+                                        examples=["2026-11-01"])] = None,
+    end: Annotated[date | None, Query(alias="to", description="last day, included (default: today in `tz`)",
+                                      examples=["2026-11-30"])] = None,
+    tz: Annotated[str | None, Query(description="IANA time zone the days are counted in (default: the shop's, "
+                                                "HUB_SHOP_TIMEZONE)", examples=["Asia/Tokyo"])] = None,
+    group_by: Annotated[GroupBy, Query(description="series by day/week/month, or rows by agent/team/channel/tag")
+                        ] = GroupBy.day,
+    channel_id: int | None = None,
+    team_id: int | None = None,
+    agent_id: int | None = None,
+    tag: Annotated[str | None, Query(max_length=100, description="only conversations with this tag")] = None,
+) -> Range:
+    name = tz or get_report_settings().timezone
+    try:
+        here = zone(name)
+    except InvalidHours as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from None
+    end = end or datetime.now(here).date()
+    start = start or end - timedelta(days=29)
+    if start > end:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "`from` must be on or before `to`")
+    if (end - start).days >= MAX_DAYS:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"a report covers at most {MAX_DAYS} days")
+    return Range(start=start, end=end, tz=name, group_by=group_by, channel_id=channel_id, team_id=team_id,
+                 agent_id=agent_id, tag=tag)
+
+
+ReportRange = Annotated[Range, Depends(report_range)]
+CSV_RESPONSE = {200: {"content": {"text/csv": {"example": "conversation_id,opened_at,contact,...\r\n"}},
+                      "description": "JSON, or with format=csv a spreadsheet"}}
+
+
+def _csv(chunks: object, name: str) -> StreamingResponse:
+    return StreamingResponse(chunks, media_type="text/csv; charset=utf-8",  # type: ignore[arg-type]
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/service", response_model=ServiceReport, responses=CSV_RESPONSE,
+            summary="Service report: volumes, first response, resolution and reply times, SLA breaches")
+def service_report(session: DbSession, user: CurrentUser, q: ReportRange,
+                   format: Format = Format.json) -> ServiceReport | StreamingResponse:
+    """Conversations, incoming and outgoing messages, first response / resolution / reply time (median and
+    p90, wall-clock and business hours), SLA breaches and the first-response distribution, with the previous
+    period's totals. `format=csv`: one row per conversation opened in the range. Agents see their own
+    figures and their teams'; marketers are refused."""
+    scoped = Range(**{**q.__dict__, "scope": access.helpdesk_scope(session, user)})
+    if format == Format.csv:
+        return _csv(service_csv(session, scoped), f"service-{q.start}-{q.end}.csv")
+    return helpdesk.service(session, scoped)
+
+
+@router.get("/agents", response_model=AgentsReport,
+            summary="Agents report: replies, resolutions, times, CSAT per agent")
+def agents_report(session: DbSession, user: CurrentUser, q: ReportRange) -> AgentsReport:
+    """One row per agent (replies, first responses, resolved, outgoing messages, their times and CSAT) and the
+    totals per day / week / month. Agents see themselves and their teams' colleagues."""
+    scoped = Range(**{**q.__dict__, "scope": access.helpdesk_scope(session, user)})
+    return helpdesk.agents(session, scoped)
