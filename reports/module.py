@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from catalog.orders import ORDER_CHANGED
-from hub.runtime import Listener, Module, events
+from hub.runtime import Listener, Module, Web, events
 from reports import kinds, listeners
 from reports.models import DailyRollup, ReportEvent
 from reports.views import router
+from reports.web import FOLDER as WEB_FOLDER
+from reports.web import strings
+from reports.web.pages import router as pages
 
 MODULE = Module(
     name="reports",
     models=(ReportEvent, DailyRollup),
+    pages=(pages,),
+    web=Web(folder=WEB_FOLDER, styles=("reports.css",), strings=strings.STRINGS),
     routers=(router,),
     listeners=(
         Listener(events.MESSAGE_RECEIVED, listeners.on_messages, batch=True),
