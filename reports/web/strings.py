@@ -49,7 +49,7 @@ STRINGS = {
     # The lifecycle matrix
     "rpt_lc_title": N_("Customers by purchases and time since the last one"),
     "rpt_lc_count_new": N_("1 purchase"), "rpt_lc_count_repeat": N_("Repeat"), "rpt_lc_count_loyal": N_("Loyal"),
-    "rpt_lc_recency_active": N_("Active"), "rpt_lc_recency_sleeping": N_("Sleeping"),
+    "rpt_lc_recency_active": N_("Recently active"), "rpt_lc_recency_sleeping": N_("Sleeping"),
     "rpt_lc_recency_lost": N_("Lost"),
     "rpt_lc_cell": N_("{count} × {recency}"),
     "rpt_lc_cell_label": N_("{cell}: {customers} customers, {share} of all. Open to act on them."),

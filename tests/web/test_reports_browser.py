@@ -13,11 +13,13 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from catalog.models import Order
+from channels import IdentityRef, InboundMessage
 from flows.segments.models import Segment
 from hub.agents.models import User
 from hub.contacts.models import Contact
+from hub.ingest.service import receive
 from hub.runtime.db import session_scope, utcnow
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_channel, make_user
 
 pytestmark = pytest.mark.browser
 MARKUP = "<img src=x onerror=alert(1)>"
@@ -27,6 +29,13 @@ CUSTOMERS = [(MARKUP, [3]), ("陳大文", [10]), ("佐藤由紀", [20]),
 
 
 def history() -> None:
+    """Paid orders for the lifecycle matrix, and three customers writing in today for the service report."""
+    channel = make_channel("telegram", "Shop bot")
+    for n, name in enumerate(("陳大文", "佐藤由紀", MARKUP)):
+        with session_scope() as session:
+            receive(session=session, channel_id=channel.id or 0, inbound=InboundMessage(
+                provider_message_id=f"m{n}", identities=(IdentityRef("telegram", str(700 + n)),), kind="text",
+                text="有冇貨？", sent_at=utcnow(), profile_name=name))
     now = utcnow()
     with session_scope() as session:
         for i, (name, days) in enumerate(CUSTOMERS):
@@ -57,6 +66,7 @@ def test_the_owner_reads_the_overview_and_saves_a_lifecycle_cell_as_a_segment(ne
     expect(page.get_by_role("heading", name="Reports: Overview")).to_be_visible()
     service = page.locator(".overview-card[data-report=service]")
     expect(service.locator(".kpi[data-metric=conversations] .kpi-name")).to_have_text("Conversations")
+    expect(service.locator(".kpi[data-metric=conversations] .kpi-value")).to_have_text("3")
     expect(service.locator("svg.chart")).to_be_visible()  # each chart with its table
     expect(service.locator("table")).to_have_count(1)
     expect(page.locator(".overview-lifecycle .lc-button[data-cell='new active'] .lc-count")).to_have_text("3")
@@ -69,11 +79,11 @@ def test_the_owner_reads_the_overview_and_saves_a_lifecycle_cell_as_a_segment(ne
     expect(matrix.locator("[data-cell='loyal sleeping'] .lc-count")).to_have_text("2")
     expect(matrix.locator("[data-cell='repeat lost'] .lc-count")).to_have_text("1")
     expect(matrix.locator("[data-cell='new active'] .lc-share")).to_have_text("50%")
-    expect(page.locator(".lc-active")).to_contain_text("Active customers: 50% (target 30%)")
+    expect(page.locator(".lc-summary")).to_contain_text("Active customers: 50% (target 30%)")
 
     matrix.locator("[data-cell='new active']").click()
     panel = page.locator(".lc-panel")
-    expect(panel.get_by_role("heading", name="1 purchase × Active")).to_be_visible()
+    expect(panel.get_by_role("heading", name="1 purchase × Recently active")).to_be_visible()
     expect(panel.locator(".lc-members")).to_contain_text(MARKUP)  # shown as text, not run
     expect(panel.locator(".lc-members img")).to_have_count(0)
     panel.get_by_label("Segment name").fill("New and active · 新客")
@@ -102,7 +112,7 @@ def test_a_japanese_owner_reads_the_reports_in_japanese(new_page, page_errors):
     matrix = page.locator("#lifecycle-matrix")
     expect(matrix.locator("thead")).to_contain_text("アクティブ")
     expect(matrix.locator("tbody")).to_contain_text("ロイヤル")
-    expect(page.locator(".lc-active")).to_contain_text("アクティブ顧客：50%（目標 30%）")
+    expect(page.locator(".lc-summary")).to_contain_text("アクティブ顧客：50%（目標 30%）")
     matrix.locator("[data-cell='loyal sleeping']").click()
     expect(page.get_by_role("button", name="セグメントとして保存")).to_be_visible()
     page.screenshot(path="/tmp/reports-lifecycle-ja.png", full_page=True)

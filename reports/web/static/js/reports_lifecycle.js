@@ -70,17 +70,18 @@ export async function drawLifecycle(holder, boot, { compact }) {
         const cell = `${count} ${recency}`;
         const figures = cells[cell] || { customers: 0, share: 0 };
         const strength = Math.round((figures.customers / max) * 100);
-        return h("td", { class: `lc-cell lc-${recency}` },
-          h("button", { type: "button", class: "lc-button", style: `--fill: ${strength}%`, dataset: { cell },
+        const button = h("button", { type: "button", class: "lc-button", dataset: { cell },
             "aria-label": t("rpt_lc_cell_label", { cell: cellName(cell), customers: format("customers", figures.customers),
               share: format("share", figures.share) }),
             onclick: () => openCell(panel, boot, cell, figures) },
           h("strong", { class: "lc-count", text: format("customers", figures.customers) }),
-          h("span", { class: "lc-share", text: format("share", figures.share) })));
+          h("span", { class: "lc-share", text: format("share", figures.share) }));
+        button.style.setProperty("--fill", `${strength}%`);  // the CSSOM, not a style attribute: CSP allows it
+        return h("td", { class: `lc-cell lc-${recency}` }, button);
       })))));
   const above = active >= target;
   const parts = [
-    h("p", { class: `lc-active ${above ? "good" : "bad"}` },
+    h("p", { class: `lc-summary ${above ? "good" : "bad"}` },
       h("strong", { text: t("rpt_lc_active", { share: format("share", active), target: format("target", target) }) }),
       " ", h("span", { class: "badge", text: above ? t("rpt_lc_above") : t("rpt_lc_below") })),
     h("div", { class: "lc-layout" }, grid, panel)];
