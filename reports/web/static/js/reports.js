@@ -100,12 +100,13 @@ function change(key, now, before) {
   const a = isDuration(now) ? now.median_seconds : now;
   const b = isDuration(before) ? before?.median_seconds : before;
   if (typeof a !== "number" || typeof b !== "number") return h("span", { class: "kpi-change muted", text: t("rpt_no_previous") });
-  const diff = isRatio(key) ? a - b : b === 0 ? null : (a - b) / Math.abs(b);
-  const shown = diff === null ? "–" : `${diff > 0 ? "▲" : diff < 0 ? "▼" : "●"} ${
+  const diff = isRatio(key) ? a - b : b === 0 ? (a === 0 ? 0 : null) : (a - b) / Math.abs(b);
+  const arrow = a > b ? "▲" : a < b ? "▼" : "=";
+  const shown = diff === null ? arrow : diff === 0 ? arrow : `${arrow} ${
     isRatio(key) ? `${(Math.abs(diff) * 100).toFixed(1)} pt` : `${(Math.abs(diff) * 100).toFixed(0)}%`}`;
   // for times and breaches, down is good
   const lowerBetter = isDuration(now) || /breach|failed|refund|reopened/.test(key);
-  const good = diff === null || diff === 0 ? "" : (diff < 0) === lowerBetter ? "good" : "bad";
+  const good = a === b ? "" : (a < b) === lowerBetter ? "good" : "bad";
   return h("span", { class: `kpi-change ${good}`,
     text: t("rpt_vs_previous", { change: shown, previous: format(key, before) }) });
 }
@@ -137,6 +138,23 @@ function unitName(groupBy) {
   return t(`rpt_by_${groupBy || "day"}`);
 }
 
+/** A daily series with every day of the period, days without figures at zero (the API lists days it has). */
+function everyDay(series, groupBy, totals = {}) {
+  if ((groupBy && groupBy !== "day") || !series.every((point) => /^\d{4}-\d{2}-\d{2}$/.test(point.key))) return series;
+  const from = new Date(`${$("#filter-from").value}T00:00:00Z`);
+  const to = new Date(`${$("#filter-to").value}T00:00:00Z`);
+  if (!(from <= to) || (to - from) / 86400000 > 400) return series;
+  const known = new Map(series.map((point) => [point.key, point]));
+  const zeros = Object.fromEntries(Object.entries(totals || {}).filter(([, value]) => typeof value === "number")
+    .map(([key]) => [key, 0]));
+  const filled = [];
+  for (let day = from; day <= to; day = new Date(day.getTime() + 86400000)) {
+    const key = day.toISOString().slice(0, 10);
+    filled.push(known.get(key) || { key, ...zeros });
+  }
+  return filled;
+}
+
 function pointsOf(list, metric) {
   return (list || []).map((point) => ({ label: point.label || point.key, value: point[metric] }));
 }
@@ -161,11 +179,11 @@ function drawReport(report, data) {
     parts.push(section(t("rpt_distribution"),
       barChart(points, { key: "conversations", title: t("rpt_distribution"), unit: "", tableId: "table-buckets",
         horizontal: true }),
-      figuresTable("table-buckets", t("rpt_distribution"), t("rpt_name"),
+      figuresTable("table-buckets", t("rpt_distribution"), metricName("first_response"),
         points.map((point) => ({ label: point.label, values: { conversations: point.value } })), ["conversations"])));
   }
   if (report === "campaigns" && (data.rows || []).length) parts.push(funnel(data.rows));
-  const series = data.series || [];
+  const series = everyDay(data.series || [], groupBy, data.totals);
   const chart = spec.chart && numeric.includes(spec.chart) ? spec.chart : numeric[0];
   if (series.length && chart) {
     const title = t("rpt_table_of", { metric: metricName(chart), unit: unitName(["week", "month"].includes(groupBy) ? groupBy : "day") });
@@ -174,8 +192,7 @@ function drawReport(report, data) {
       ? data.previous[chart] / series.length : null;
     parts.push(section(title,
       barChart(pointsOf(series, chart), { key: chart, title, unit, tableId: "table-series", previous: perPoint }),
-      figuresTable("table-series", title, t("rpt_key"), tableRows(series), numeric.filter((k) => series.some((p) => k in p))),
-      h("p", {}, csvLink(report, t("rpt_download_csv")))));
+      figuresTable("table-series", title, t("rpt_key"), tableRows(series), numeric.filter((k) => series.some((p) => k in p)))));
   }
   const rows = data.rows || [];
   if (rows.length && report !== "campaigns") {
@@ -212,7 +229,7 @@ async function drawOverview() {
       const data = await load(report);
       const keys = (OVERVIEW[report] || []).filter((key) => key in (data.totals || {}));
       const chart = HEADLINES[report]?.chart;
-      const series = data.series || [];
+      const series = everyDay(data.series || [], "day", data.totals);
       const title = metricName(chart);
       return h("section", { class: "admin-card reports-card overview-card", dataset: { report } },
         h("h2", {}, h("a", { href: `/reports/${report}?${query()}`, text: t(`rpt_${report}`),
