@@ -13,12 +13,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import StreamingResponse
 
-from hub.api.deps import CurrentUser, DbSession
+from flows.segments import service as segments
+from hub.api.deps import CurrentUser, DbSession, MarketerUser
 from hub.assignment.hours import InvalidHours, zone
-from reports import access, helpdesk
+from reports import access, helpdesk, lifecycle
 from reports.csv_export import service_csv
 from reports.query import GroupBy, Range
 from reports.schemas import AgentsReport, ServiceReport
+from reports.schemas_lifecycle import Cell, LifecycleReport, SegmentIn, SegmentOut
 from reports.settings import get_report_settings
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -90,3 +92,33 @@ def agents_report(session: DbSession, user: CurrentUser, q: ReportRange) -> Agen
     totals per day / week / month. Agents see themselves and their teams' colleagues."""
     scoped = Range(**{**q.__dict__, "scope": access.helpdesk_scope(session, user)})
     return helpdesk.agents(session, scoped)
+
+
+@router.get("/lifecycle", response_model=LifecycleReport, response_model_by_alias=True,
+            summary="Lifecycle matrix: customers per purchase count x recency, active share, transitions")
+def lifecycle_report(session: DbSession, user: CurrentUser, q: ReportRange,
+                     since: Annotated[date | None, Query(description="transitions from this day (default: `from`)")
+                                      ] = None) -> LifecycleReport:
+    """The 3 x 3 matrix at the end of the range (today: exactly the lifecycle segments' counts) and at its
+    start, the active share against the target, and how customers moved between cells since `since`.
+    Admins and marketers."""
+    access.require_marketing(user)
+    return lifecycle.report(session, start=q.start, end=q.end, tz=q.tz, since=since)
+
+
+@router.post("/lifecycle/cells/{cell}/segment", response_model=SegmentOut, status_code=201,
+             summary="Save a lifecycle cell as a segment (to send a campaign or start a journey)")
+def lifecycle_segment(cell: Cell, session: DbSession, user: MarketerUser, body: SegmentIn | None = None
+                      ) -> SegmentOut:
+    """A segment `{"lifecycle": [cell]}` through flows' segment service; 409 when the name is taken."""
+    definition = {"lifecycle": [cell.segment_name]}
+    name = (body.name if body and body.name else None) or f"Lifecycle: {cell.segment_name} ({date.today()})"
+    try:
+        segment = segments.create(session=session, name=name, definition=definition, created_by=user.id)
+    except segments.Conflict as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    except segments.SegmentError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from None
+    members = segments.count(session, segment)
+    session.commit()
+    return SegmentOut(id=segment.id or 0, name=segment.name, definition=definition, members=members)
