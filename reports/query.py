@@ -31,10 +31,13 @@ class GroupBy(StrEnum):
     team = "team"
     channel = "channel"
     tag = "tag"
+    campaign = "campaign"
+    flow = "flow"
 
 
 TIME_GROUPS = (GroupBy.day, GroupBy.week, GroupBy.month)
-DIMENSION = {GroupBy.agent: "agent_id", GroupBy.team: "team_id", GroupBy.channel: "channel_id"}
+DIMENSION = {GroupBy.agent: "agent_id", GroupBy.team: "team_id", GroupBy.channel: "channel_id",
+             GroupBy.campaign: "campaign_id", GroupBy.flow: "flow_id"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ class Range:
 
     @property
     def from_rollups(self) -> bool:
-        return self.tz == get_report_settings().timezone and self.tag is None and self.group_by != GroupBy.tag
+        return (self.tz == get_report_settings().timezone and self.tag is None
+                and self.group_by not in (GroupBy.tag, GroupBy.flow))  # the rollups have no tag or flow
 
 
 def bucket(day: date, group: GroupBy) -> str:

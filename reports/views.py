@@ -16,11 +16,13 @@ from fastapi.responses import StreamingResponse
 from flows.segments import service as segments
 from hub.api.deps import CurrentUser, DbSession, MarketerUser
 from hub.assignment.hours import InvalidHours, zone
-from reports import access, helpdesk, lifecycle
+from reports import access, campaigns, csat, helpdesk, lifecycle, sales
+from reports.csat import CsatReport
 from reports.csv_export import service_csv
 from reports.query import GroupBy, Range
 from reports.schemas import AgentsReport, ServiceReport
 from reports.schemas_lifecycle import Cell, LifecycleReport, SegmentIn, SegmentOut
+from reports.schemas_sales import CampaignsReport, SalesReport
 from reports.settings import get_report_settings
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -122,3 +124,34 @@ def lifecycle_segment(cell: Cell, session: DbSession, user: MarketerUser, body: 
     members = segments.count(session, segment)
     session.commit()
     return SegmentOut(id=segment.id or 0, name=segment.name, definition=definition, members=members)
+
+
+@router.get("/sales", response_model=SalesReport,
+            summary="Sales: orders, revenue and refunds per currency, over time and by channel/agent/campaign/flow")
+def sales_report(session: DbSession, user: CurrentUser, q: ReportRange) -> SalesReport:
+    """Orders paid and refunded in the range, per currency (never summed across currencies), with the previous
+    period; `group_by=agent|team|channel|campaign|flow` for rows. Admins and marketers see every sale; agents
+    theirs and their teams'."""
+    return sales.report(session, Range(**{**q.__dict__, "scope": access.sales_scope(session, user)}))
+
+
+@router.get("/campaigns", response_model=CampaignsReport,
+            summary="Campaigns side by side: funnel sent → bought, revenue per currency, A/B significance")
+def campaigns_report(session: DbSession, user: CurrentUser, q: ReportRange,
+                     campaign_id: Annotated[list[int] | None, Query(description="these campaigns (repeat the "
+                                                                                "parameter); default: those "
+                                                                                "launched in the range")] = None
+                     ) -> CampaignsReport:
+    """Each campaign's funnel (sent, delivered, read, clicked, replied, bought) with rates of the recipients not
+    skipped, its revenue per currency, and its A/B variants compared (two-proportion z-test). Admins and
+    marketers."""
+    access.require_marketing(user)
+    return campaigns.report(session, q, campaign_id or [])
+
+
+@router.get("/csat", response_model=CsatReport,
+            summary="CSAT: score (4-5 ÷ responses) and response rate (responses ÷ sent) by agent/team/channel")
+def csat_report(session: DbSession, user: CurrentUser, q: ReportRange) -> CsatReport:
+    """Surveys sent and answered in the range, credited to the agent, team and channel at the time of sending.
+    Agents see their own figures and their teams'; marketers are refused."""
+    return csat.report(session, Range(**{**q.__dict__, "scope": access.helpdesk_scope(session, user)}))
