@@ -49,8 +49,8 @@ def _table(session: Session, q: Range, by: Sequence[str]) -> dict[Key, CsatFigur
     sent = tally(session, q, (kinds.CSAT_SENT,), by)
     ratings = durations(session, q, kinds.CSAT_ANSWERED, by, value_as_seconds=True)
     found: dict[Key, CsatFigures] = {}
-    for (_, *key), (count, _) in sent.items():
-        found.setdefault(tuple(key), CsatFigures()).sent = count
+    for full_key, (count, _) in sent.items():
+        found.setdefault(tuple(full_key[1:]), CsatFigures()).sent = count
     for key, sample in ratings.items():
         figures = found.setdefault(key, CsatFigures())
         values = [int(v) for v in sample.seconds]

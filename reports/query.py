@@ -163,12 +163,12 @@ def _tally_rollups(session: Session, q: Range, kinds: Sequence[str], by: Sequenc
     dims = _columns(by, q)
     rows = session.execute(
         select(col(r.day), col(r.kind), *[getattr(r, name) for name in dims],
-               func.sum(col(r.count)).label("count"), func.sum(col(r.amount_minor)).label("amount"))
+               func.sum(col(r.count)).label("n"), func.sum(col(r.amount_minor)).label("amount"))
         .where(col(r.kind).in_(kinds), col(r.day) >= q.start, col(r.day) <= q.end, *filters(q, r))
         .group_by(col(r.day), col(r.kind), *[getattr(r, name) for name in dims])).all()
     found: dict[Key, list[int]] = {}
     for row in rows:
-        _add(found, row.kind, [_value(name, q, row.day, row, None) for name in by], int(row.count),
+        _add(found, row.kind, [_value(name, q, row.day, row, None) for name in by], int(row.n),
              int(row.amount or 0))
     return found
 

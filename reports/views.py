@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import StreamingResponse
@@ -64,8 +64,9 @@ def report_range(
 
 
 ReportRange = Annotated[Range, Depends(report_range)]
-CSV_RESPONSE = {200: {"content": {"text/csv": {"example": "conversation_id,opened_at,contact,...\r\n"}},
-                      "description": "JSON, or with format=csv a spreadsheet"}}
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"example": "conversation_id,opened_at,contact,...\r\n"}},
+          "description": "JSON, or with format=csv a spreadsheet"}}
 
 
 def _csv(chunks: object, name: str) -> StreamingResponse:
