@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 from hub.agents.models import Team, User
 from hub.channel_records.models import Channel
 from reports import kinds
-from reports.query import DIMENSION, TIME_GROUPS, GroupBy, Key, Range, Sample, durations, percentile, tally
+from reports.query import DIMENSION, TIME_GROUPS, GroupBy, Key, Range, Sample, durations_each, ranked, tally_each
 from reports.schemas import (
     FIRST_RESPONSE_BUCKETS,
     AgentFigures,
@@ -32,10 +32,9 @@ BUCKET_HOURS = (1, 4, 8, 24)
 def duration(sample: Sample | None) -> Duration:
     if sample is None or not sample.seconds:
         return Duration()
-    return Duration(count=len(sample.seconds), median_seconds=percentile(sample.seconds, 0.5),
-                    p90_seconds=percentile(sample.seconds, 0.9),
-                    business_median_seconds=percentile(sample.business, 0.5),
-                    business_p90_seconds=percentile(sample.business, 0.9))
+    wall, business = sorted(sample.seconds), sorted(sample.business)
+    return Duration(count=len(wall), median_seconds=ranked(wall, 0.5), p90_seconds=ranked(wall, 0.9),
+                    business_median_seconds=ranked(business, 0.5), business_p90_seconds=ranked(business, 0.9))
 
 
 def buckets(sample: Sample | None) -> dict[str, int]:
@@ -67,11 +66,14 @@ def _service_figures(counts: dict[Key, list[int]], samples: dict[str, dict[Key, 
             "first_response_buckets": buckets(first)}
 
 
-def _grouped(session: Session, q: Range, by: Sequence[str]
-             ) -> tuple[dict[Key, list[int]], dict[str, dict[Key, Sample]]]:
-    counts = tally(session, q, list(SERVICE_COUNTS), by)
-    samples = {kind: durations(session, q, kind, by) for kind in kinds.DURATIONS}
-    return counts, samples
+Grouped = tuple[dict[Key, list[int]], dict[str, dict[Key, Sample]]]
+
+
+def _grouped(session: Session, q: Range, bys: Sequence[Sequence[str]]) -> list[Grouped]:
+    """Counts and durations for each grouping, reading the range once per kind of fact."""
+    counts = tally_each(session, q, list(SERVICE_COUNTS), bys)
+    samples = {kind: durations_each(session, q, kind, bys) for kind in kinds.DURATIONS}
+    return [(counts[i], {kind: per_kind[i] for kind, per_kind in samples.items()}) for i in range(len(bys))]
 
 
 def _keys(counts: dict[Key, list[int]], samples: dict[str, dict[Key, Sample]]) -> list[Key]:
@@ -79,24 +81,24 @@ def _keys(counts: dict[Key, list[int]], samples: dict[str, dict[Key, Sample]]) -
     return sorted(found, key=lambda key: tuple((0, v) if isinstance(v, int) else (1, str(v)) for v in key))
 
 
-def _points(session: Session, q: Range, by: str) -> list[dict[str, Any]]:
-    counts, samples = _grouped(session, q, [by])
+def _points(session: Session, q: Range, grouped: Grouped, by: str) -> list[ServicePoint]:
+    counts, samples = grouped
     keys = _keys(counts, samples)
     names = labels(session, q.group_by, [key[0] for key in keys]) if by == "group" else {}
-    return [{"key": "" if key[0] is None else str(key[0]), "label": names.get(key[0]),
-             **_service_figures(counts, samples, key)} for key in keys]
+    return [ServicePoint(key="" if key[0] is None else str(key[0]), label=names.get(key[0]),
+                         **_service_figures(counts, samples, key)) for key in keys]
 
 
 def service(session: Session, q: Range) -> ServiceReport:
-    counts, samples = _grouped(session, q, [])
-    before_counts, before_samples = _grouped(session, q.previous(), [])
-    rows = _points(session, q, "group") if q.group_by not in TIME_GROUPS else []
+    by_dimension = q.group_by not in TIME_GROUPS
+    now = _grouped(session, q, [[], ["time"], *([["group"]] if by_dimension else [])])
+    (before_counts, before_samples), = _grouped(session, q.previous(), [[]])
     return ServiceReport(
         range=DateRange(from_=q.start, to=q.end, tz=q.tz),
         previous=ServiceFigures(**_service_figures(before_counts, before_samples, ())),
-        totals=ServiceFigures(**_service_figures(counts, samples, ())),
-        series=[ServicePoint(**point) for point in _points(session, q, "time")],
-        rows=[ServicePoint(**point) for point in rows])
+        totals=ServiceFigures(**_service_figures(*now[0], ())),
+        series=_points(session, q, now[1], "time"),
+        rows=_points(session, q, now[2], "group") if by_dimension else [])
 
 
 AGENT_COUNTS = {kinds.REPLY: "replies", kinds.FIRST_RESPONSE: "first_responses", kinds.RESOLVED: "resolved",
@@ -114,34 +116,32 @@ def _agent_figures(counts: dict[Key, list[int]], samples: dict[str, dict[Key, Sa
             "csat_responses": responses, "csat_score": round(positive / responses, 4) if responses else None}
 
 
-def _agent_grouped(session: Session, q: Range, by: Sequence[str]
-                   ) -> tuple[dict[Key, list[int]], dict[str, dict[Key, Sample]], dict[Key, list[int]]]:
-    counts = tally(session, q, list(AGENT_COUNTS), by)
-    samples = {kind: durations(session, q, kind, by) for kind in kinds.DURATIONS}
-    ratings = durations(session, q, kinds.CSAT_ANSWERED, by, value_as_seconds=True)
-    csat: dict[Key, list[int]] = {}
-    for key, sample in ratings.items():
-        csat[(kinds.CSAT_ANSWERED, *key)] = [len(sample.seconds), 0]
-        csat[("positive", *key)] = [sum(1 for rating in sample.seconds if rating >= 4), 0]
-    return counts, samples, csat
-
-
-def _agent_table(session: Session, q: Range, by: Sequence[str]) -> dict[Key, dict[str, Any]]:
-    counts, samples, csat = _agent_grouped(session, q, by)
-    keys = {key[1:] for key in counts} | {key for s in samples.values() for key in s} | {key[1:] for key in csat}
-    return {key: _agent_figures(counts, samples, csat, key)
-            for key in sorted(keys, key=lambda key: tuple(str(v) for v in key))}
+def _agent_tables(session: Session, q: Range, bys: Sequence[Sequence[str]]) -> list[dict[Key, dict[str, Any]]]:
+    """Per grouping: each key's figures, reading the range once per kind of fact."""
+    counts = tally_each(session, q, list(AGENT_COUNTS), bys)
+    samples = {kind: durations_each(session, q, kind, bys) for kind in kinds.DURATIONS}
+    ratings = durations_each(session, q, kinds.CSAT_ANSWERED, bys, value_as_seconds=True)
+    tables = []
+    for i in range(len(bys)):
+        csat: dict[Key, list[int]] = {}
+        for key, sample in ratings[i].items():
+            csat[(kinds.CSAT_ANSWERED, *key)] = [len(sample.seconds), 0]
+            csat[("positive", *key)] = [sum(1 for rating in sample.seconds if rating >= 4), 0]
+        mine = {kind: per_kind[i] for kind, per_kind in samples.items()}
+        keys = {key[1:] for key in counts[i]} | {key for s in mine.values() for key in s} | {key[1:] for key in csat}
+        tables.append({key: _agent_figures(counts[i], mine, csat, key)
+                       for key in sorted(keys, key=lambda key: tuple(str(v) for v in key))})
+    return tables
 
 
 def agents(session: Session, q: Range) -> AgentsReport:
     """Per agent (rows) and per day / week / month (series); agents see themselves and their teams."""
-    by_agent = Range(**{**q.__dict__, "group_by": GroupBy.agent})
-    rows = [(key, values) for key, values in _agent_table(session, by_agent, ["group"]).items()
-            if key[0] is not None]
+    totals, series, by_agent = _agent_tables(session, q, [[], ["time"], ["agent_id"]])
+    (previous,) = _agent_tables(session, q.previous(), [[]])
+    rows = [(key, values) for key, values in by_agent.items() if key[0] is not None]
     names = labels(session, GroupBy.agent, [key[0] for key, _ in rows])
     return AgentsReport(
         range=DateRange(from_=q.start, to=q.end, tz=q.tz),
-        previous=AgentFigures(**_agent_table(session, q.previous(), []).get((), {})),
-        totals=AgentFigures(**_agent_table(session, q, []).get((), {})),
-        series=[AgentRow(key=str(key[0]), **values) for key, values in _agent_table(session, q, ["time"]).items()],
+        previous=AgentFigures(**previous.get((), {})), totals=AgentFigures(**totals.get((), {})),
+        series=[AgentRow(key=str(key[0]), **values) for key, values in series.items()],
         rows=[AgentRow(key=str(key[0]), label=names.get(key[0]), **values) for key, values in rows])

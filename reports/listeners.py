@@ -21,6 +21,12 @@ def on_messages(batch: list[Event]) -> None:
         record.sync(session, message_ids=_ids(batch, "message_id"), conversation_ids=_ids(batch, "conversation_id"))
 
 
+def on_statuses(batch: list[Event]) -> None:
+    """Receipts: delivered, read or failed facts of the messages only (a receipt changes no reply time)."""
+    with session_scope() as session:
+        record.sync(session, message_ids=_ids(batch, "message_id"))
+
+
 def on_conversations(batch: list[Event]) -> None:
     """Opened, resolved, reopened, handed to a team: the conversation's facts."""
     with session_scope() as session:

@@ -31,10 +31,13 @@ class GroupBy(StrEnum):
     team = "team"
     channel = "channel"
     tag = "tag"
+    campaign = "campaign"
+    flow = "flow"
 
 
 TIME_GROUPS = (GroupBy.day, GroupBy.week, GroupBy.month)
-DIMENSION = {GroupBy.agent: "agent_id", GroupBy.team: "team_id", GroupBy.channel: "channel_id"}
+DIMENSION = {GroupBy.agent: "agent_id", GroupBy.team: "team_id", GroupBy.channel: "channel_id",
+             GroupBy.campaign: "campaign_id", GroupBy.flow: "flow_id"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ class Range:
 
     @property
     def from_rollups(self) -> bool:
-        return self.tz == get_report_settings().timezone and self.tag is None and self.group_by != GroupBy.tag
+        return (self.tz == get_report_settings().timezone and self.tag is None
+                and self.group_by not in (GroupBy.tag, GroupBy.flow))  # the rollups have no tag or flow
 
 
 def bucket(day: date, group: GroupBy) -> str:
@@ -119,19 +123,26 @@ Key = tuple[Any, ...]
 def tally(session: Session, q: Range, kinds: Sequence[str], by: Sequence[str]) -> dict[Key, list[int]]:
     """[count, amount] per (kind, *by): `by` names "time" (the range's time group), "group" (the range's
     group_by: time or dimension or tag), or a dimension column (channel_id, currency...)."""
+    return tally_each(session, q, kinds, [by])[0]
+
+
+def tally_each(session: Session, q: Range, kinds: Sequence[str], bys: Sequence[Sequence[str]]
+               ) -> list[dict[Key, list[int]]]:
+    """`tally` for several groupings from one read (the totals, the series and the rows of one report)."""
     if q.from_rollups:
-        return _tally_rollups(session, q, kinds, by)
-    return _tally_events(session, q, kinds, by)
+        return _tally_rollups(session, q, kinds, bys)
+    return _tally_events(session, q, kinds, bys)
 
 
-def _columns(by: Sequence[str], q: Range) -> list[str]:
-    wanted = []
-    for name in by:
-        if name == "group" and q.group_by in DIMENSION:
-            wanted.append(DIMENSION[q.group_by])
-        elif name not in ("time", "group"):
-            wanted.append(name)
-    return wanted
+def _columns(bys: Sequence[Sequence[str]], q: Range) -> list[str]:
+    wanted: set[str] = set()
+    for by in bys:
+        for name in by:
+            if name == "group" and q.group_by in DIMENSION:
+                wanted.add(DIMENSION[q.group_by])
+            elif name not in ("time", "group"):
+                wanted.add(name)
+    return sorted(wanted)
 
 
 def _value(name: str, q: Range, day: date, row: Any, tags: list[str] | None) -> Any:
@@ -143,51 +154,69 @@ def _value(name: str, q: Range, day: date, row: Any, tags: list[str] | None) -> 
     return value or None
 
 
-def _add(found: dict[Key, list[int]], kind: str, values: list[Any], count: int, amount: int) -> None:
-    expanded: list[list[Any]] = [[kind]]
+def _keys(prefix: Any, values: list[Any]) -> list[Key]:
+    expanded: list[list[Any]] = [[prefix]]
     for value in values:  # a tag group: one key per tag the conversation has (none: "")
         options = (value or [""]) if isinstance(value, list) else [value]
-        expanded = [[*prefix, option] for prefix in expanded for option in options]
-    for key in expanded:
-        entry = found.setdefault(tuple(key), [0, 0])
+        expanded = [[*head, option] for head in expanded for option in options]
+    return [tuple(key) for key in expanded]
+
+
+def _add(found: dict[Key, list[int]], kind: str, values: list[Any], count: int, amount: int) -> None:
+    for key in _keys(kind, values):
+        entry = found.setdefault(key, [0, 0])
         entry[0] += count
         entry[1] += amount
 
 
-def _tally_rollups(session: Session, q: Range, kinds: Sequence[str], by: Sequence[str]) -> dict[Key, list[int]]:
+def _tally_rollups(session: Session, q: Range, kinds: Sequence[str], bys: Sequence[Sequence[str]]
+                   ) -> list[dict[Key, list[int]]]:
     r = DailyRollup
-    dims = _columns(by, q)
+    dims = _columns(bys, q)
     rows = session.execute(
         select(col(r.day), col(r.kind), *[getattr(r, name) for name in dims],
-               func.sum(col(r.count)).label("count"), func.sum(col(r.amount_minor)).label("amount"))
+               func.sum(col(r.count)).label("n"), func.sum(col(r.amount_minor)).label("amount"))
         .where(col(r.kind).in_(kinds), col(r.day) >= q.start, col(r.day) <= q.end, *filters(q, r))
         .group_by(col(r.day), col(r.kind), *[getattr(r, name) for name in dims])).all()
-    found: dict[Key, list[int]] = {}
+    found: list[dict[Key, list[int]]] = [{} for _ in bys]
     for row in rows:
-        _add(found, row.kind, [_value(name, q, row.day, row, None) for name in by], int(row.count),
-             int(row.amount or 0))
+        for by, into in zip(bys, found, strict=True):
+            _add(into, row.kind, [_value(name, q, row.day, row, None) for name in by], int(row.n),
+                 int(row.amount or 0))
     return found
 
 
-def _tally_events(session: Session, q: Range, kinds: Sequence[str], by: Sequence[str]) -> dict[Key, list[int]]:
+def _tagged(q: Range, bys: Sequence[Sequence[str]]) -> bool:
+    return q.tag is not None or (q.group_by == GroupBy.tag and any("group" in by for by in bys))
+
+
+def _local_day(q: Range) -> Any:
+    """The day of a fact in the range's zone: stored already when it is the shop's."""
+    if q.tz == get_report_settings().timezone:
+        return lambda row: row.day
+    here = zone(q.tz)
+    return lambda row: row.at.astimezone(here).date()
+
+
+def _tally_events(session: Session, q: Range, kinds: Sequence[str], bys: Sequence[Sequence[str]]
+                  ) -> list[dict[Key, list[int]]]:
     e = ReportEvent
     start, end = q.bounds
-    dims = {*_columns(by, q)}
-    query = (select(col(e.at), col(e.kind), col(e.conversation_id), col(e.amount_minor),
-                    *[getattr(e, name) for name in sorted(dims)])
+    query = (select(col(e.at), col(e.day), col(e.kind), col(e.conversation_id), col(e.amount_minor),
+                    *[getattr(e, name) for name in _columns(bys, q)])
              .where(col(e.kind).in_(kinds), col(e.at) >= start, col(e.at) < end, *filters(q, e)))
     rows = session.execute(query).all()
-    tagged = q.tag is not None or (q.group_by == GroupBy.tag and "group" in by)
-    tags = tags_of(session, (r.conversation_id for r in rows if r.conversation_id)) if tagged else {}
-    here = zone(q.tz)
-    found: dict[Key, list[int]] = {}
+    tags = tags_of(session, (r.conversation_id for r in rows if r.conversation_id)) if _tagged(q, bys) else {}
+    day_of = _local_day(q)
+    found: list[dict[Key, list[int]]] = [{} for _ in bys]
     for row in rows:
         conversation_tags = tags.get(row.conversation_id or 0, [])
         if q.tag is not None and q.tag not in conversation_tags:
             continue
-        day = row.at.astimezone(here).date()
-        _add(found, row.kind, [_value(name, q, day, row, conversation_tags) for name in by], 1,
-             int(row.amount_minor or 0))
+        day = day_of(row)
+        for by, into in zip(bys, found, strict=True):
+            _add(into, row.kind, [_value(name, q, day, row, conversation_tags) for name in by], 1,
+                 int(row.amount_minor or 0))
     return found
 
 
@@ -204,29 +233,36 @@ def durations(session: Session, q: Range, kind: str, by: Sequence[str], *, value
               ) -> dict[Key, Sample]:
     """The durations of one kind of fact per group (`by` as in `tally`, without the kind); with
     `value_as_seconds`, the facts' values instead (CSAT ratings)."""
+    return durations_each(session, q, kind, [by], value_as_seconds=value_as_seconds)[0]
+
+
+def durations_each(session: Session, q: Range, kind: str, bys: Sequence[Sequence[str]], *,
+                   value_as_seconds: bool = False) -> list[dict[Key, Sample]]:
+    """`durations` for several groupings from one read."""
     e = ReportEvent
     start, end = q.bounds
-    dims = sorted({*_columns(by, q)})
     rows = session.execute(
-        select(col(e.at), col(e.conversation_id), col(e.seconds), col(e.business_seconds), col(e.value),
-               *[getattr(e, name) for name in dims])
+        select(col(e.at), col(e.day), col(e.conversation_id), col(e.seconds), col(e.business_seconds),
+               col(e.value), *[getattr(e, name) for name in _columns(bys, q)])
         .where(col(e.kind) == kind, col(e.at) >= start, col(e.at) < end, *filters(q, e))).all()
-    tagged = q.tag is not None or (q.group_by == GroupBy.tag and "group" in by)
-    tags = tags_of(session, (r.conversation_id for r in rows if r.conversation_id)) if tagged else {}
-    here = zone(q.tz)
-    found: dict[Key, Sample] = {}
+    tags = tags_of(session, (r.conversation_id for r in rows if r.conversation_id)) if _tagged(q, bys) else {}
+    day_of = _local_day(q)
+    found: list[dict[Key, Sample]] = [{} for _ in bys]
     for row in rows:
         conversation_tags = tags.get(row.conversation_id or 0, [])
         if q.tag is not None and q.tag not in conversation_tags:
             continue
-        day = row.at.astimezone(here).date()
-        counted: dict[Key, list[int]] = {}
-        _add(counted, kind, [_value(name, q, day, row, conversation_tags) for name in by], 1, 0)
-        for key in counted:
-            sample = found.setdefault(key[1:], Sample())
-            sample.seconds.append(float((row.value if value_as_seconds else row.seconds) or 0.0))
-            sample.business.append(float(row.business_seconds or 0.0))
-            sample.flagged += 1 if row.value else 0
+        day = day_of(row)
+        seconds = float((row.value if value_as_seconds else row.seconds) or 0.0)
+        business = float(row.business_seconds or 0.0)
+        for by, into in zip(bys, found, strict=True):
+            for key in _keys(kind, [_value(name, q, day, row, conversation_tags) for name in by]):
+                sample = into.get(key[1:])
+                if sample is None:
+                    sample = into[key[1:]] = Sample()
+                sample.seconds.append(seconds)
+                sample.business.append(business)
+                sample.flagged += 1 if row.value else 0
     return found
 
 
@@ -234,7 +270,11 @@ def percentile(values: Sequence[float], share: float) -> float | None:
     """Linear interpolation between the closest ranks (PostgreSQL's percentile_cont); None for no values."""
     if not values:
         return None
-    ordered = sorted(values)
+    return ranked(sorted(values), share)
+
+
+def ranked(ordered: Sequence[float], share: float) -> float:
+    """`percentile` of values sorted already."""
     position = share * (len(ordered) - 1)
     low = int(position)
     high = min(low + 1, len(ordered) - 1)

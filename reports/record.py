@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from catalog.models import Order, OrderEvent
 from flows.campaigns.models import Recipient
+from hub.assignment.hours import zone as tzinfo
 from hub.assignment.models import TeamPolicy
 from hub.conversations.actions import NOTE_KIND
 from hub.conversations.models import ActivityKind, Conversation, ConversationActivity, Message
@@ -53,11 +54,9 @@ def record_facts(session: Session, facts: Sequence[Mapping[str, Any]]) -> int:
 
 
 def _row(fact: Mapping[str, Any], zone: str) -> dict[str, Any]:
-    from hub.assignment.hours import zone as tzinfo
-
     row = {name: fact.get(name) for name in COLUMNS}
-    row["at"] = as_utc(fact["at"])
-    row["day"] = row["at"].astimezone(tzinfo(zone)).date()
+    at = as_utc(fact["at"])
+    row["at"], row["day"] = at, at.astimezone(tzinfo(zone)).date()
     return row
 
 

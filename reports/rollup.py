@@ -54,7 +54,8 @@ def rebuild(session: Session) -> int:
     """Recompute every rollup row from the facts, in one grouped INSERT ... SELECT; how many rows."""
     session.execute(delete(DailyRollup))
     e = ReportEvent
-    zero, empty = literal_column("0"), literal_column("''")  # inline, so GROUP BY repeats the same expressions
+    zero: Any = literal_column("0")
+    empty: Any = literal_column("''")  # inline, so GROUP BY repeats the same expressions
     dims = [col(e.day), col(e.kind), *[func.coalesce(column, zero) for column in
                                        (col(e.channel_id), col(e.team_id), col(e.agent_id), col(e.campaign_id))],
             func.coalesce(col(e.currency), empty)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,7 +50,7 @@ class ServicePoint(ServiceFigures):
     label: str | None = Field(None, description="the agent's, team's or channel's name")
 
 
-SERVICE_EXAMPLE = {
+SERVICE_EXAMPLE: dict[str, Any] = {
     "range": {"from": "2026-11-01", "to": "2026-11-30", "tz": "Asia/Hong_Kong"},
     "previous": {"conversations": 380, "incoming_messages": 2900, "outgoing_messages": 3100, "resolved": 350},
     "totals": {"conversations": 412, "incoming_messages": 3120, "outgoing_messages": 3380, "resolved": 390,

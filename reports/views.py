@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import StreamingResponse
 
-from hub.api.deps import CurrentUser, DbSession
+from flows.segments import service as segments
+from hub.api.deps import CurrentUser, DbSession, MarketerUser
 from hub.assignment.hours import InvalidHours, zone
-from reports import access, helpdesk
+from reports import access, campaigns, csat, helpdesk, lifecycle, sales
+from reports.csat import CsatReport
 from reports.csv_export import service_csv
 from reports.query import GroupBy, Range
 from reports.schemas import AgentsReport, ServiceReport
+from reports.schemas_lifecycle import Cell, LifecycleReport, SegmentIn, SegmentOut
+from reports.schemas_sales import CampaignsReport, SalesReport
 from reports.settings import get_report_settings
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -60,8 +64,9 @@ def report_range(
 
 
 ReportRange = Annotated[Range, Depends(report_range)]
-CSV_RESPONSE = {200: {"content": {"text/csv": {"example": "conversation_id,opened_at,contact,...\r\n"}},
-                      "description": "JSON, or with format=csv a spreadsheet"}}
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"example": "conversation_id,opened_at,contact,...\r\n"}},
+          "description": "JSON, or with format=csv a spreadsheet"}}
 
 
 def _csv(chunks: object, name: str) -> StreamingResponse:
@@ -90,3 +95,64 @@ def agents_report(session: DbSession, user: CurrentUser, q: ReportRange) -> Agen
     totals per day / week / month. Agents see themselves and their teams' colleagues."""
     scoped = Range(**{**q.__dict__, "scope": access.helpdesk_scope(session, user)})
     return helpdesk.agents(session, scoped)
+
+
+@router.get("/lifecycle", response_model=LifecycleReport, response_model_by_alias=True,
+            summary="Lifecycle matrix: customers per purchase count x recency, active share, transitions")
+def lifecycle_report(session: DbSession, user: CurrentUser, q: ReportRange,
+                     since: Annotated[date | None, Query(description="transitions from this day (default: `from`)")
+                                      ] = None) -> LifecycleReport:
+    """The 3 x 3 matrix at the end of the range (today: exactly the lifecycle segments' counts) and at its
+    start, the active share against the target, and how customers moved between cells since `since`.
+    Admins and marketers."""
+    access.require_marketing(user)
+    return lifecycle.report(session, start=q.start, end=q.end, tz=q.tz, since=since)
+
+
+@router.post("/lifecycle/cells/{cell}/segment", response_model=SegmentOut, status_code=201,
+             summary="Save a lifecycle cell as a segment (to send a campaign or start a journey)")
+def lifecycle_segment(cell: Cell, session: DbSession, user: MarketerUser, body: SegmentIn | None = None
+                      ) -> SegmentOut:
+    """A segment `{"lifecycle": [cell]}` through flows' segment service; 409 when the name is taken."""
+    definition = {"lifecycle": [cell.segment_name]}
+    name = (body.name if body and body.name else None) or f"Lifecycle: {cell.segment_name} ({date.today()})"
+    try:
+        segment = segments.create(session=session, name=name, definition=definition, created_by=user.id)
+    except segments.Conflict as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    except segments.SegmentError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from None
+    members = segments.count(session, segment)
+    session.commit()
+    return SegmentOut(id=segment.id or 0, name=segment.name, definition=definition, members=members)
+
+
+@router.get("/sales", response_model=SalesReport,
+            summary="Sales: orders, revenue and refunds per currency, over time and by channel/agent/campaign/flow")
+def sales_report(session: DbSession, user: CurrentUser, q: ReportRange) -> SalesReport:
+    """Orders paid and refunded in the range, per currency (never summed across currencies), with the previous
+    period; `group_by=agent|team|channel|campaign|flow` for rows. Admins and marketers see every sale; agents
+    theirs and their teams'."""
+    return sales.report(session, Range(**{**q.__dict__, "scope": access.sales_scope(session, user)}))
+
+
+@router.get("/campaigns", response_model=CampaignsReport,
+            summary="Campaigns side by side: funnel sent → bought, revenue per currency, A/B significance")
+def campaigns_report(session: DbSession, user: CurrentUser, q: ReportRange,
+                     campaign_id: Annotated[list[int] | None, Query(description="these campaigns (repeat the "
+                                                                                "parameter); default: those "
+                                                                                "launched in the range")] = None
+                     ) -> CampaignsReport:
+    """Each campaign's funnel (sent, delivered, read, clicked, replied, bought) with rates of the recipients not
+    skipped, its revenue per currency, and its A/B variants compared (two-proportion z-test). Admins and
+    marketers."""
+    access.require_marketing(user)
+    return campaigns.report(session, q, campaign_id or [])
+
+
+@router.get("/csat", response_model=CsatReport,
+            summary="CSAT: score (4-5 ÷ responses) and response rate (responses ÷ sent) by agent/team/channel")
+def csat_report(session: DbSession, user: CurrentUser, q: ReportRange) -> CsatReport:
+    """Surveys sent and answered in the range, credited to the agent, team and channel at the time of sending.
+    Agents see their own figures and their teams'; marketers are refused."""
+    return csat.report(session, Range(**{**q.__dict__, "scope": access.helpdesk_scope(session, user)}))

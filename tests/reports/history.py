@@ -57,6 +57,7 @@ class Sale:
     refunded: datetime | None
     agent: int | None
     channel: int
+    team: int | None
 
 
 @dataclass
@@ -183,7 +184,7 @@ def generate(seed: int = 7, conversations: int = 60) -> History:
                 session.flush()
                 if refunded:
                     session.add(OrderEvent(order_id=order.id or 0, kind="refunded", created_at=refunded))
-                sales.append(Sale(order.id or 0, currency, order.total_minor, paid, refunded, agent, channel))
+                sales.append(Sale(order.id or 0, currency, order.total_minor, paid, refunded, agent, channel, team))
     shop = (HK, WEEKDAY_HOURS)
     return History([wa, tg], teams, agents, threads, sales,
                    {None: shop, teams["hk"]: shop, teams["jp"]: (TOKYO, TOKYO_HOURS)},

@@ -11,7 +11,7 @@ from catalog.models import Order
 from catalog.orders import ORDER_CHANGED
 from hub import composition
 from hub.conversations import actions, outbound, store
-from hub.conversations.models import Conversation
+from hub.conversations.models import Conversation, Message
 from hub.runtime import events
 from hub.runtime.db import session_scope, utcnow
 from reports import kinds, record
@@ -46,6 +46,12 @@ def test_listeners_record_each_fact_once_with_its_rollup(backend: Any) -> None:
         outbound.queue_reply(session=session, conversation=conversation, author_id=agent.id, text="你好！")
     facts = _facts()
     assert facts[kinds.MESSAGE_SENT] == 1 and facts[kinds.FIRST_RESPONSE] == 1 and facts[kinds.REPLY] == 1
+    with session_scope() as session:  # the provider says it was read (as hub's receipts announce it)
+        message = session.execute(select(Message).where(Message.direction == "outbound")).scalars().one()
+        message.status, message.delivered_at, message.read_at = "read", utcnow(), utcnow()
+        events.emit(session, events.MESSAGE_STATUS, message_id=message.id, conversation_id=message.conversation_id,
+                    status="read")
+    assert _facts()[kinds.MESSAGE_READ] == 1 and _facts()[kinds.MESSAGE_DELIVERED] == 1
     with session_scope() as session:
         conversation = session.execute(select(Conversation)).scalars().one()
         actions.set_status(session=session, conversation=conversation, status="resolved", actor_id=agent.id)

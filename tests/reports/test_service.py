@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,25 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from hub.composition import create_app
-from reports.backfill import backfill
-from reports.settings import get_report_settings
-from tests.factories import make_user, token_for
-from tests.reports.history import HK, TOKYO, History, Thread, business_seconds, generate, in_range, quantiles
+from tests.factories import token_for
+from tests.reports.history import HK, TOKYO, History, Thread, business_seconds, in_range, quantiles
 
 FIRST, LAST = date(2026, 9, 21), date(2026, 10, 18)
-
-
-@pytest.fixture
-def world(backend: Any) -> Iterator[tuple[TestClient, History]]:
-    get_report_settings.cache_clear()
-    history = generate()
-    backfill(say=lambda _: None)
-    make_user("boss@reports.test", "admin")
-    make_user("market@reports.test", "marketer")
-    with TestClient(create_app()) as client:
-        yield client, history
-    get_report_settings.cache_clear()
 
 
 def _first_response(thread: Thread) -> tuple[datetime, float] | None:
