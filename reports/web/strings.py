@@ -41,7 +41,10 @@ STRINGS = {
     "rpt_m_bought": N_("Bought"), "rpt_m_failed": N_("Failed"), "rpt_m_customers": N_("Customers"),
     "rpt_m_share": N_("Share"), "rpt_m_active_share": N_("Active customers"), "rpt_m_target": N_("Target"),
     "rpt_m_handoffs": N_("Bot handoffs"), "rpt_m_bot_contained": N_("Handled by the bot"),
-    "rpt_m_average": N_("Average rating"),
+    "rpt_m_average": N_("Average rating"), "rpt_m_positive": N_("Positive (4 or 5)"),
+    "rpt_m_net": N_("Net revenue"), "rpt_m_recipients": N_("Recipients"), "rpt_m_campaigns": N_("Campaigns"),
+    "rpt_m_skipped": N_("Not sent on purpose"), "rpt_m_active": N_("Active customers"),
+    "rpt_ratings": N_("Ratings from 5 to 1"), "rpt_rating": N_("Rating"),
     # Filters
     "rpt_from": N_("From"), "rpt_to": N_("To"), "rpt_group_by": N_("Group by"), "rpt_channel": N_("Channel"),
     "rpt_team": N_("Team"), "rpt_all": N_("All"), "rpt_apply": N_("Show"), "rpt_last_7": N_("Last 7 days"),
@@ -63,4 +66,6 @@ STRINGS = {
     "rpt_lc_close": N_("Close"), "rpt_lc_default_name": N_("Lifecycle: {cell} ({date})"),
     "rpt_lc_transitions": N_("How customers moved between cells"),
     "rpt_lc_from_to": N_("From ↓ / to →"),
+    "rpt_lc_first_purchase": N_("First purchase"),
+    "rpt_lc_at_start": N_("({share} at the start of the period)"),
 }

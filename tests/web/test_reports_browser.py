@@ -19,6 +19,7 @@ from hub.agents.models import User
 from hub.contacts.models import Contact
 from hub.ingest.service import receive
 from hub.runtime.db import session_scope, utcnow
+from reports.backfill import backfill
 from tests.factories import PASSWORD, make_channel, make_user
 
 pytestmark = pytest.mark.browser
@@ -44,8 +45,10 @@ def history() -> None:
             session.flush()
             for n, ago in enumerate(days):
                 paid_at = now - timedelta(days=ago)
-                session.add(Order(number=f"R{i}-{n}", contact_id=contact.id or 0, currency="HKD", total_minor=29600,
+                currency, total = ("JPY", 4800) if name == "佐藤由紀" else ("HKD", 29600)
+                session.add(Order(number=f"R{i}-{n}", contact_id=contact.id or 0, currency=currency, total_minor=total,
                                   status="paid", paid_at=paid_at, created_at=paid_at))
+    backfill(say=lambda _: None)  # the orders written here as reports' facts, as `hub reports backfill` does
 
 
 def sign_in(page, email: str) -> None:  # type: ignore[no-untyped-def]
@@ -96,6 +99,13 @@ def test_the_owner_reads_the_overview_and_saves_a_lifecycle_cell_as_a_segment(ne
         assert segment.name == "New and active · 新客"
         assert "new active" in str(segment.definition)
     page.screenshot(path="/tmp/reports-lifecycle.png", full_page=True)
+
+    page.get_by_role("link", name="Sales").first.click()  # each currency on its own, never summed
+    expect(page.get_by_role("heading", name="Sales · HKD")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sales · JPY")).to_be_visible()
+    expect(page.locator(".kpi[data-metric=revenue] .kpi-value").first).to_have_text("HK$592.00")  # two HKD orders in the last 30 days
+    expect(page.locator(".kpi[data-metric=revenue] .kpi-value").last).to_have_text("¥4,800")
+    page.screenshot(path="/tmp/reports-sales.png", full_page=True)
     assert [error for error in page_errors if not error.startswith("console: Failed to load resource")] == []
 
 

@@ -167,20 +167,88 @@ function section(title, ...children) {
   return h("section", { class: "admin-card reports-card" }, h("h2", { text: title }), ...children);
 }
 
+/** Campaigns' funnels ([{step, count, rate}]) as plain figures ({sent: 990, ...}), as the other reports give. */
+function flatFunnel(figures) {
+  if (!figures || !Array.isArray(figures.funnel)) return figures || {};
+  const { funnel, revenue, variants, ab_test: abTest, ...rest } = figures;
+  return { ...rest, ...Object.fromEntries(funnel.map((step) => [step.step, step.count])) };
+}
+
+function majorUnits(code) {
+  return 10 ** new Intl.NumberFormat("en", { style: "currency", currency: code }).resolvedOptions().maximumFractionDigits;
+}
+
+/** Sales: one part per currency (never summed across currencies): its figures against the previous period,
+ * revenue over time with its table, and the rows (agents, channels, campaigns...) with their table. */
+function drawSales(data) {
+  const groupBy = (new URLSearchParams(query())).get("group_by") || "day";
+  const parts = [h("p", { class: "muted", text: t("rpt_currency_note") })];
+  const currencies = data.totals?.currencies || [];
+  if (!currencies.length) parts.push(h("p", { class: "muted", text: t("rpt_no_data") }));
+  for (const money_ of currencies) {
+    const code = money_.currency;
+    const before = (data.previous?.currencies || []).find((item) => item.currency === code) || {};
+    const amounts = (item) => ({ orders: item.orders ?? 0, revenue: (item.revenue_minor ?? 0) / majorUnits(code),
+      refunds: item.refunds ?? 0, net: (item.net_minor ?? 0) / majorUnits(code) });
+    const now = amounts(money_);
+    const then = amounts(before);
+    const shown = (item) => ({ ...item, revenue: money(code, item.revenue * majorUnits(code)),
+      net: money(code, item.net * majorUnits(code)) });
+    const kpis = h("div", { class: "kpis" }, ...["orders", "revenue", "refunds", "net"].map((key) => {
+      const el = card(key, now, then);
+      if (key === "revenue" || key === "net") el.querySelector(".kpi-value").textContent = money(code, now[key] * majorUnits(code));
+      return el;
+    }));
+    const mine = (list) => (list || []).filter((point) => point.currency === code);
+    const series = everyDay(mine(data.series).map((point) => ({ key: point.key, label: point.label, ...amounts(point) })),
+      groupBy, { orders: 0, revenue: 0, refunds: 0, net: 0 });
+    const unit = unitName(["week", "month"].includes(groupBy) ? groupBy : "day");
+    const title = `${t("rpt_table_of", { metric: metricName("revenue"), unit })} · ${code}`;
+    const section_ = section(`${t("rpt_sales")} · ${code}`, kpis);
+    if (series.length) {
+      section_.append(barChart(series.map((point) => ({ label: point.key, value: point.revenue })),
+        { key: "revenue", title, unit, tableId: `sales-${code}` }),
+      figuresTable(`sales-${code}`, title, t("rpt_key"),
+        series.map((point) => ({ label: point.key, values: shown(point) })), ["orders", "revenue", "refunds", "net"]));
+    }
+    const rows = mine(data.rows).map((point) => ({ label: point.label || point.key || "–", ...amounts(point) }));
+    if (rows.length) {
+      const rowsTitle = `${t("rpt_table_of", { metric: metricName("revenue"), unit: unitName(groupBy) })} · ${code}`;
+      section_.append(barChart(rows.map((row) => ({ label: row.label, value: row.revenue })),
+        { key: "revenue", title: rowsTitle, unit: unitName(groupBy), tableId: `sales-rows-${code}`, horizontal: true }),
+      figuresTable(`sales-rows-${code}`, rowsTitle, t("rpt_name"),
+        rows.map((row) => ({ label: row.label, values: shown(row) })), ["orders", "revenue", "refunds", "net"]));
+    }
+    parts.push(section_);
+  }
+  parts.push(h("p", { class: "reports-csv" }, csvLink("sales", t("rpt_download_csv"))));
+  return parts;
+}
+
 function drawReport(report, data) {
+  if (report === "sales") return drawSales(data);
+  if (report === "campaigns") {
+    data = { ...data, totals: flatFunnel(data.totals), previous: flatFunnel(data.previous),
+      rows: (data.rows || []).map(flatFunnel) };
+  }
   const spec = HEADLINES[report] || { first: [], chart: null };
   const keys = figures(data.totals, spec.first);
   const groupBy = (new URLSearchParams(query())).get("group_by") || "day";
   const parts = [h("div", { class: "kpis" }, ...keys.map((key) => card(key, data.totals, data.previous)))];
   const numeric = keys.filter((key) => !isMoney(data.totals[key]));
-  const buckets = data.totals && data.totals.first_response_buckets;
-  if (buckets && typeof buckets === "object") {
-    const points = Object.entries(buckets).map(([label, value]) => ({ label, value }));
-    parts.push(section(t("rpt_distribution"),
-      barChart(points, { key: "conversations", title: t("rpt_distribution"), unit: "", tableId: "table-buckets",
-        horizontal: true }),
-      figuresTable("table-buckets", t("rpt_distribution"), metricName("first_response"),
-        points.map((point) => ({ label: point.label, values: { conversations: point.value } })), ["conversations"])));
+  // distributions: first responses by time taken (service), ratings 5 to 1 (CSAT)
+  for (const [name, title, first, counted] of [
+    ["first_response_buckets", t("rpt_distribution"), metricName("first_response"), "conversations"],
+    ["ratings", t("rpt_ratings"), t("rpt_rating"), "responses"]]) {
+    const buckets = data.totals && data.totals[name];
+    if (!buckets || typeof buckets !== "object") continue;
+    const entries = Object.entries(buckets);
+    if (name === "ratings") entries.sort((a, b) => Number(b[0]) - Number(a[0]));
+    const points = entries.map(([label, value]) => ({ label: name === "ratings" ? `${"★".repeat(Number(label))} ${label}` : label, value }));
+    parts.push(section(title,
+      barChart(points, { key: counted, title, unit: "", tableId: `table-${name}`, horizontal: true }),
+      figuresTable(`table-${name}`, title, first,
+        points.map((point) => ({ label: point.label, values: { [counted]: point.value } })), [counted])));
   }
   if (report === "campaigns" && (data.rows || []).length) parts.push(funnel(data.rows));
   const series = everyDay(data.series || [], groupBy, data.totals);
@@ -226,7 +294,12 @@ async function load(report) {
 async function drawOverview() {
   const cards = await Promise.all(boot.reports.filter((report) => report !== "lifecycle").map(async (report) => {
     try {
-      const data = await load(report);
+      let data = await load(report);
+      if (report === "campaigns") data = { ...data, totals: flatFunnel(data.totals), previous: flatFunnel(data.previous) };
+      if (report === "sales") {
+        return h("section", { class: "admin-card reports-card overview-card", dataset: { report } },
+          h("h2", {}, h("a", { href: `/reports/sales?${query()}`, text: t("rpt_sales") })), ...drawSales(data).slice(1, -1));
+      }
       const keys = (OVERVIEW[report] || []).filter((key) => key in (data.totals || {}));
       const chart = HEADLINES[report]?.chart;
       const series = everyDay(data.series || [], "day", data.totals);

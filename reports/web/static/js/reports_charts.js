@@ -28,6 +28,7 @@ export function isDuration(value) {
 /** A number as people read it: 1,234 / 12.5% / "9 min". */
 export function format(key, value) {
   if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  if (typeof value === "string") return value;  // formatted already (an amount in its currency)
   if (isDuration(value)) return seconds(value.median_seconds);
   if (isRatio(key)) return percents.format(value);
   return numbers.format(value);

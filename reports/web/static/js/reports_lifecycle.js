@@ -23,7 +23,7 @@ function cellsOf(data) {
   const found = {};
   const list = Array.isArray(data.cells) ? data.cells : Array.isArray(data.rows) ? data.rows : [];
   for (const row of list) {
-    const cell = String(row.cell || row.key || "").replace(/^lifecycle: /, "").replace("_", " ");
+    const cell = String(row.cell || row.key || "").replace(/^lifecycle: /, "").replace(/[-_]/, " ");
     found[cell] = { customers: Number(row.customers ?? row.count ?? 0), share: row.share };
   }
   return found;
@@ -33,7 +33,21 @@ async function fromReport(boot) {
   const params = new URLSearchParams(location.search);
   params.delete("group_by");
   const data = await api(`/api/v1/reports/lifecycle?${params}`);
-  return { cells: cellsOf(data), totals: data.totals || {}, transitions: data.transitions || null };
+  const cells = cellsOf(data.totals && Array.isArray(data.totals.cells) ? data.totals : data);
+  return { cells, totals: data.totals || {}, previous: data.previous || null, since: data.since || null,
+    transitions: Array.isArray(data.transitions) ? asTable(data.transitions) : data.transitions || null };
+}
+
+/** [{from, to, count}] (cells hyphenated, from null: a first purchase) as {from: {to: count}}. */
+function asTable(list) {
+  const table = {};
+  for (const move of list) {
+    const from = move.from ? String(move.from).replace("-", " ") : "";
+    const to = move.to ? String(move.to).replace("-", " ") : "";
+    table[from] = table[from] || {};
+    table[from][to] = (table[from][to] || 0) + Number(move.count || 0);
+  }
+  return table;
 }
 
 /** Before the lifecycle report exists: the same nine counts from the segment preview (one query per cell). */
@@ -55,7 +69,7 @@ async function figures(boot) {
 }
 
 export async function drawLifecycle(holder, boot, { compact }) {
-  const { cells, totals, transitions } = await figures(boot);
+  const { cells, totals, transitions, previous } = await figures(boot);
   const total = Object.values(cells).reduce((sum, cell) => sum + cell.customers, 0);
   for (const cell of Object.values(cells)) if (cell.share === undefined || cell.share === null) cell.share = total ? cell.customers / total : 0;
   const active = totals.active_share ?? (total ? COUNTS.reduce((sum, count) => sum + (cells[`${count} active`]?.customers || 0), 0) / total : 0);
@@ -83,7 +97,10 @@ export async function drawLifecycle(holder, boot, { compact }) {
   const parts = [
     h("p", { class: `lc-summary ${above ? "good" : "bad"}` },
       h("strong", { text: t("rpt_lc_active", { share: format("share", active), target: format("target", target) }) }),
-      " ", h("span", { class: "badge", text: above ? t("rpt_lc_above") : t("rpt_lc_below") })),
+      " ", h("span", { class: "badge", text: above ? t("rpt_lc_above") : t("rpt_lc_below") }),
+      previous && typeof previous.active_share === "number"
+        ? h("span", { class: "muted small lc-previous", text: ` ${t("rpt_lc_at_start", { share: format("share", previous.active_share) })}` })
+        : null),
     h("div", { class: "lc-layout" }, grid, panel)];
   if (transitions && !compact) parts.push(transitionTable(transitions));
   if (compact) holder.append(...parts);
@@ -92,7 +109,9 @@ export async function drawLifecycle(holder, boot, { compact }) {
 
 function transitionTable(transitions) {
   const names = COUNTS.flatMap((count) => RECENCIES.map((recency) => `${count} ${recency}`));
-  const rows = names.map((from) => ({ label: cellName(from), values: Object.fromEntries(names.map((to) => [to, transitions?.[from]?.[to] ?? 0])) }));
+  const sources = transitions[""] ? [...names, ""] : names;  // "": customers who bought for the first time
+  const rows = sources.map((from) => ({ label: from ? cellName(from) : t("rpt_lc_first_purchase"),
+    values: Object.fromEntries(names.map((to) => [to, transitions?.[from]?.[to] ?? 0])) }));
   const table = figuresTable("lifecycle-transitions", t("rpt_lc_transitions"), t("rpt_lc_from_to"), rows, names);
   table.querySelectorAll("thead th").forEach((th, i) => { if (i > 0) th.textContent = cellName(names[i - 1]); });
   return h("section", { class: "admin-card reports-card" }, h("h2", { text: t("rpt_lc_transitions") }), table);
@@ -144,7 +163,8 @@ async function openCell(panel, boot, cell, figures) {
 async function saveSegment(cell, name) {
   const body = name ? { name } : {};
   try {
-    return await api(`/api/v1/reports/lifecycle/cells/${encodeURIComponent(cell)}/segment`, { method: "POST", body });
+    return await api(`/api/v1/reports/lifecycle/cells/${encodeURIComponent(cell.replace(" ", "-"))}/segment`,
+      { method: "POST", body });
   } catch (error) {
     if (error.status !== 404 && error.status !== 405) throw error;
     return api("/api/v1/segments", { method: "POST", body: { name: name || cell, definition: { lifecycle: [cell] } } });
