@@ -180,7 +180,7 @@ function majorUnits(code) {
 
 /** Sales: one part per currency (never summed across currencies): its figures against the previous period,
  * revenue over time with its table, and the rows (agents, channels, campaigns...) with their table. */
-function drawSales(data) {
+function drawSales(data, compact = false) {
   const groupBy = (new URLSearchParams(query())).get("group_by") || "day";
   const parts = [h("p", { class: "muted", text: t("rpt_currency_note") })];
   const currencies = data.totals?.currencies || [];
@@ -204,14 +204,16 @@ function drawSales(data) {
       groupBy, { orders: 0, revenue: 0, refunds: 0, net: 0 });
     const unit = unitName(["week", "month"].includes(groupBy) ? groupBy : "day");
     const title = `${t("rpt_table_of", { metric: metricName("revenue"), unit })} · ${code}`;
-    const section_ = section(`${t("rpt_sales")} · ${code}`, kpis);
+    const section_ = compact ? h("div", { class: "overview-currency" }, h("h3", { text: code }), kpis)
+      : section(`${t("rpt_sales")} · ${code}`, kpis);
     if (series.length) {
+      const table = figuresTable(`sales-${code}`, title, t("rpt_key"),
+        series.map((point) => ({ label: point.key, values: shown(point) })), ["orders", "revenue", "refunds", "net"]);
       section_.append(barChart(series.map((point) => ({ label: point.key, value: point.revenue })),
         { key: "revenue", title, unit, tableId: `sales-${code}` }),
-      figuresTable(`sales-${code}`, title, t("rpt_key"),
-        series.map((point) => ({ label: point.key, values: shown(point) })), ["orders", "revenue", "refunds", "net"]));
+      compact ? h("details", {}, h("summary", { text: title }), table) : table);
     }
-    const rows = mine(data.rows).map((point) => ({ label: point.label || point.key || "–", ...amounts(point) }));
+    const rows = compact ? [] : mine(data.rows).map((point) => ({ label: point.label || point.key || "–", ...amounts(point) }));
     if (rows.length) {
       const rowsTitle = `${t("rpt_table_of", { metric: metricName("revenue"), unit: unitName(groupBy) })} · ${code}`;
       section_.append(barChart(rows.map((row) => ({ label: row.label, value: row.revenue })),
@@ -298,7 +300,7 @@ async function drawOverview() {
       if (report === "campaigns") data = { ...data, totals: flatFunnel(data.totals), previous: flatFunnel(data.previous) };
       if (report === "sales") {
         return h("section", { class: "admin-card reports-card overview-card", dataset: { report } },
-          h("h2", {}, h("a", { href: `/reports/sales?${query()}`, text: t("rpt_sales") })), ...drawSales(data).slice(1, -1));
+          h("h2", {}, h("a", { href: `/reports/sales?${query()}`, text: t("rpt_sales") })), ...drawSales(data, true).slice(1, -1));
       }
       const keys = (OVERVIEW[report] || []).filter((key) => key in (data.totals || {}));
       const chart = HEADLINES[report]?.chart;
@@ -308,7 +310,7 @@ async function drawOverview() {
         h("h2", {}, h("a", { href: `/reports/${report}?${query()}`, text: t(`rpt_${report}`),
           "aria-label": t("rpt_open_report", { name: t(`rpt_${report}`) }) })),
         h("div", { class: "kpis" }, ...keys.map((key) => card(key, data.totals, data.previous))),
-        series.length && chart && chart in data.totals ? [
+        series.some((point) => Number(point[chart]) > 0) ? [
           barChart(pointsOf(series, chart), { key: chart, title, unit: t("rpt_by_day"), tableId: `overview-${report}` }),
           h("details", {}, h("summary", { text: t("rpt_table_of", { metric: title, unit: t("rpt_by_day") }) }),
             figuresTable(`overview-${report}`, title, t("rpt_key"), tableRows(series), [chart]))] : null);
