@@ -193,6 +193,9 @@ def test_a_resolved_conversation_is_rated_with_native_buttons_and_the_agent_is_c
         (csat_events.ANSWERED, 4, survey().comment, shop.agent_id)]
     assert heard[0].data["survey_id"] == survey().id and heard[0].data["channel_id"] == channel_id
 
+    report = client.get("/api/v1/reports/csat", headers=shop.admin).json()["totals"]  # one response, comment or not
+    assert (report["sent"], report["responses"], report["score"], report["response_rate"]) == (1, 1, 1.0, 1.0)
+
     phone.says("另外想問下退貨" if provider == "meta" else "もう一つ質問があります")  # more than the comment
     assert conversation_of().status == "open"
 
@@ -220,6 +223,8 @@ def test_on_sms_the_survey_asks_for_a_number_and_takes_full_width_digits(sandbox
         send_queued()
         assert phone.last().text.startswith("多謝你的評分！")
     assert [e.data["rating"] for e in heard if e.name == csat_events.ANSWERED] == [5, 5, 3]
+    report = client.get("/api/v1/reports/csat", headers=shop.admin).json()["totals"]
+    assert (report["sent"], report["responses"], report["positive"]) == (3, 3, 2)
 
 
 def test_a_text_that_is_not_a_rating_reopens_the_conversation_and_is_not_recorded(sandbox, client):
