@@ -96,7 +96,7 @@ function money(code, minor) {
     .format(minor / 10 ** digits);
 }
 
-function change(key, now, before) {
+function change(key, now, before, display = (value) => format(key, value)) {
   const a = isDuration(now) ? now.median_seconds : now;
   const b = isDuration(before) ? before?.median_seconds : before;
   if (typeof a !== "number" || typeof b !== "number") return h("span", { class: "kpi-change muted", text: t("rpt_no_previous") });
@@ -108,10 +108,10 @@ function change(key, now, before) {
   const lowerBetter = isDuration(now) || /breach|failed|refund|reopened/.test(key);
   const good = a === b ? "" : (a < b) === lowerBetter ? "good" : "bad";
   return h("span", { class: `kpi-change ${good}`,
-    text: t("rpt_vs_previous", { change: shown, previous: format(key, before) }) });
+    text: t("rpt_vs_previous", { change: shown, previous: display(before) }) });
 }
 
-function card(key, totals, previous) {
+function card(key, totals, previous, display = (value) => format(key, value)) {
   const value = totals[key];
   if (isMoney(value)) {
     return h("div", { class: "kpi", dataset: { metric: key } },
@@ -125,8 +125,8 @@ function card(key, totals, previous) {
         ? ` · ${t("rpt_business", { value: seconds(value.business_median_seconds) })}` : ""}` }) : null;
   return h("div", { class: "kpi", dataset: { metric: key } },
     h("span", { class: "kpi-name", text: metricName(key) }),
-    h("strong", { class: "kpi-value", text: format(key, value) }),
-    details, change(key, value, previous ? previous[key] : undefined));
+    h("strong", { class: "kpi-value", text: display(value) }),
+    details, change(key, value, previous ? previous[key] : undefined, display));
 }
 
 function csvLink(report, label, extra = {}) {
@@ -195,9 +195,8 @@ function drawSales(data, compact = false) {
     const shown = (item) => ({ ...item, revenue: money(code, item.revenue * majorUnits(code)),
       net: money(code, item.net * majorUnits(code)) });
     const kpis = h("div", { class: "kpis" }, ...["orders", "revenue", "refunds", "net"].map((key) => {
-      const el = card(key, now, then);
-      if (key === "revenue" || key === "net") el.querySelector(".kpi-value").textContent = money(code, now[key] * majorUnits(code));
-      return el;
+      const inCurrency = (value) => money(code, value * majorUnits(code));
+      return key === "revenue" || key === "net" ? card(key, now, then, inCurrency) : card(key, now, then);
     }));
     const mine = (list) => (list || []).filter((point) => point.currency === code);
     const series = everyDay(mine(data.series).map((point) => ({ key: point.key, label: point.label, ...amounts(point) })),

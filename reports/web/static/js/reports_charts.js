@@ -125,7 +125,7 @@ export function figuresTable(id, caption, first, rows, metrics) {
     h("table", { id, class: "reports-table" },
       h("caption", { text: caption }),
       h("thead", {}, h("tr", {}, h("th", { scope: "col", text: first }),
-        ...metrics.map((metric) => h("th", { scope: "col", text: metricName(metric) })))),
+        ...metrics.map((metric) => h("th", { scope: "col", class: "num", text: metricName(metric) })))),
       h("tbody", {}, ...rows.map((row) => h("tr", {},
         h("th", { scope: "row", text: row.label }),
         ...metrics.map((metric) => h("td", { class: "num", text: format(metric, row.values[metric]) })))))));
