@@ -11,6 +11,7 @@ COPY hub ./hub
 COPY channels ./channels
 COPY flows ./flows
 COPY catalog ./catalog
+COPY reports ./reports
 RUN uv sync --locked --no-editable --no-cache
 
 FROM python:3.11-slim

@@ -1,7 +1,7 @@
 """reports: one row per reporting fact, and daily rollups per dimension in the shop's time zone
 
 Revision ID: 0023
-Revises: 0018
+Revises: 0022
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0023'
-down_revision: str | Sequence[str] | None = '0018'
+down_revision: str | Sequence[str] | None = '0022'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """satisfaction surveys: one row per rating request (csat_survey) and when to ask, per team or channel (csat_setting)
 
 Revision ID: 0024
-Revises: 0018
+Revises: 0023
 Create Date: 2026-12-06 05:07:26.687603
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0024'
-down_revision: str | Sequence[str] | None = '0018'
+down_revision: str | Sequence[str] | None = '0023'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
