@@ -46,8 +46,7 @@ def sweep(now: datetime | None = None, batches: int = 20) -> int:
     for _ in range(batches):
         with session_scope() as session:
             rows = due_runs(session, now or clock.now())
-        for run_id, visit in rows:
-            runner.kick(run_id, visit)
+        runner.kick_many(rows)
         handed += len(rows)
         if len(rows) < BATCH:
             break

@@ -137,6 +137,20 @@ def advance(run_id: int, visit: int) -> str:
     return outcome
 
 
+def advance_batch(handles: list[tuple[int, int]]) -> dict[str, int]:
+    """Job: `advance` for each (run, visit), each in its own transaction: the sweeper hands a backlog to RQ in
+    chunks, so a worker does not fork a process per step."""
+    outcomes: dict[str, int] = {}
+    for run_id, visit in handles:
+        try:
+            outcome = advance(int(run_id), int(visit))
+        except Exception:  # one run's failure leaves the others to go on; its lease lets the sweeper retry it
+            log.exception("a flow step failed", extra={"run_id": run_id})
+            outcome = "error"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
 def resume(session: Session, run: FlowRun, port: str, now: datetime, after_commit: list[Callable[[], object]],
            *, expect: str | None = None, before: Callable[[Step], None] | None = None) -> bool:
     """An event decides a holding step (a reply, an order): leave it by `port` and run on. False when the run
@@ -224,6 +238,15 @@ def finish(step: Step, end: End) -> str:
         step.note("exited", reason=end.reason or status)
     step.session.flush()
     return status
+
+
+def kick_many(handles: list[tuple[int, int]], chunk: int = 50) -> None:
+    """Queue due runs in chunks of `chunk` (see `advance_batch`)."""
+    for start in range(0, len(handles), chunk):
+        try:
+            broker.enqueue(QUEUE, advance_batch, handles[start:start + chunk])
+        except Exception as error:  # Redis down: the rows are due, the sweeper hands them on after the lease
+            log.warning("could not queue %d runs: %s", len(handles[start:start + chunk]), error)
 
 
 def kick(run_id: int, visit: int) -> None:
