@@ -1,5 +1,8 @@
-"""Journeys benchmark: N contacts (100,000; BENCH_FLOWS_N to change) enter a 3-step flow with waits (tag, wait,
-tag, wait, tag) on PostgreSQL + Redis, run by two `hub worker`s (their sweepers hand due steps to RQ).
+"""Journeys benchmark: N contacts (100,000; BENCH_FLOWS_N to change) enter a 3-step flow with waits (split, wait,
+split, wait, split) on PostgreSQL + Redis, run by two `hub worker`s (their sweepers hand due steps to RQ).
+The steps are splits, which change nothing outside the run, so this measures the engine (claim, step, stats,
+commit); `BENCH_FLOWS_STEP=tag` uses tag steps instead, which add hub's tagging (audit, events, and the jobs
+other packages' listeners queue for each contact update).
 
 Prints steps applied per second (first step to last), the lateness of steps that were due after a wait (how long
 after its due time each was applied: p50 / p99), each worker's peak RSS, and the exact counts (every run
@@ -10,6 +13,7 @@ completed, every step applied once). The waits are 60 seconds of flow time at HU
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -25,13 +29,19 @@ from bench.common import REDIS, free_port, fresh_schema, hub_env, hub_process, s
 
 N = int(os.environ.get("BENCH_FLOWS_N", "100000"))
 SCALE = os.environ.get("BENCH_FLOWS_SCALE", "60")
+STEP = os.environ.get("BENCH_FLOWS_STEP", "split")
+
+
+def _step(node_id: str, n: int) -> dict[str, object]:
+    if STEP == "tag":
+        return {"id": node_id, "type": "tag", "config": {"add": [f"bench-{n}"]}}
+    return {"id": node_id, "type": "split", "config": {"variants": [{"port": "next", "percent": 100}]}}
+
+
 DEFINITION = {
     "trigger": {"type": "api", "config": {}}, "start": "t1",
-    "nodes": [{"id": "t1", "type": "tag", "config": {"add": ["bench-1"]}},
-              {"id": "w1", "type": "wait", "config": {"minutes": 1}},
-              {"id": "t2", "type": "tag", "config": {"add": ["bench-2"]}},
-              {"id": "w2", "type": "wait", "config": {"minutes": 1}},
-              {"id": "t3", "type": "tag", "config": {"add": ["bench-3"]}},
+    "nodes": [_step("t1", 1), {"id": "w1", "type": "wait", "config": {"minutes": 1}}, _step("t2", 2),
+              {"id": "w2", "type": "wait", "config": {"minutes": 1}}, _step("t3", 3),
               {"id": "e", "type": "end", "config": {}}],
     "edges": [{"from": "t1", "port": "next", "to": "w1"}, {"from": "w1", "port": "next", "to": "t2"},
               {"from": "t2", "port": "next", "to": "w2"}, {"from": "w2", "port": "next", "to": "t3"},
@@ -97,6 +107,7 @@ def main() -> None:
     env = hub_env(database_url, free_port(), work)
     env["HUB_FLOW_TIME_SCALE"] = SCALE
     workers = [hub_process(["worker"], env, work / f"worker{i}.log") for i in range(2)]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the workers on the way out
     peaks = [0.0, 0.0]
     started = time.monotonic()
     try:

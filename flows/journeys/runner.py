@@ -130,8 +130,12 @@ def claim(session: Session, run_id: int, visit: int, now: datetime, *, due_only:
 def advance(run_id: int, visit: int) -> str:
     """Job: apply the run's due step(s), once. A second delivery finds the visit moved on and does nothing."""
     after: list[Callable[[], object]] = []
-    with session_scope() as session:
-        outcome = run_steps(session, run_id, visit, clock.now(), after_commit=after)
+    try:
+        with session_scope() as session:
+            outcome = run_steps(session, run_id, visit, clock.now(), after_commit=after)
+    except Exception:
+        log.exception("a flow step failed", extra={"run_id": run_id})
+        return failed_step(run_id, visit)
     for call in after:
         call()
     return outcome
@@ -146,9 +150,28 @@ def advance_batch(handles: list[tuple[int, int]]) -> dict[str, int]:
             outcome = advance(int(run_id), int(visit))
         except Exception:  # one run's failure leaves the others to go on; its lease lets the sweeper retry it
             log.exception("a flow step failed", extra={"run_id": run_id})
-            outcome = "error"
+            outcome = failed_step(int(run_id), int(visit))
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
+
+
+MAX_ERRORS = 5
+
+
+def failed_step(run_id: int, visit: int) -> str:
+    """A step raised (its transaction rolled back): count it on the run; after MAX_ERRORS the run ends `failed`
+    (`step_error`) instead of being retried forever."""
+    with session_scope() as session:
+        run = session.get(FlowRun, run_id, with_for_update=True)
+        if run is None or run.visit != visit or run.status not in LIVE:
+            return "error"
+        errors = int(run.context.get("errors") or 0) + 1
+        run.context = {**run.context, "errors": errors}
+        session.add(run)
+        if errors >= MAX_ERRORS:
+            finish(Step(session, run, graph_of(session, run), clock.now()), End(RunStatus.failed.value, "step_error"))
+            return "failed"
+    return "error"
 
 
 def resume(session: Session, run: FlowRun, port: str, now: datetime, after_commit: list[Callable[[], object]],

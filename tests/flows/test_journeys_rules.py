@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import redis
+from sqlmodel import select
 
 from flows.journeys import runner, service
 from flows.journeys.models import FlowRun
@@ -166,3 +167,33 @@ def test_a_message_with_products_and_a_payment_link_sends_cards_and_a_checkout_b
     text, card = shop.outbound()
     assert text.text == "Picked for you" and [b.title for b in text.buttons] == ["Checkout"]
     assert "Add to cart" in [b.title for b in card.buttons] and "128.50" in (card.text or "")
+
+
+def test_a_task_for_someone_who_left_is_still_made_and_listed_for_the_team(shop: Shop) -> None:
+    from fastapi.testclient import TestClient
+
+    from flows.journeys.models import Task
+    from hub.composition import create_app
+    from tests.factories import make_team, token_for
+
+    team_id = make_team("Care")
+    make_user("bea@shop.test", team_ids=[team_id])
+    contact_id, _ = customer(shop, 3006, "Tess", "en")
+    call = {"trigger": {"type": "api", "config": {}}, "start": "t",
+            "nodes": [{"id": "t", "type": "task", "config": {"title": {"en": "Call {{ first_name }}"},
+                                                             "agent_id": 999, "team_id": team_id,
+                                                             "due_in_hours": 4}},
+                      {"id": "e", "type": "end", "config": {}}],
+            "edges": [{"from": "t", "port": "next", "to": "e"}]}
+    _, run_id = start(call, contact_id)
+    assert run_of(run_id).status == "completed"
+    with session_scope() as session:
+        [task] = session.exec(select(Task)).all()
+    assert (task.title, task.agent_id, task.team_id) == ("Call Tess", None, team_id)
+    with TestClient(create_app()) as client:
+        agent = token_for(client, "bea@shop.test")
+        listed = client.get("/api/v1/tasks", headers=agent).json()
+        assert [t["title"] for t in listed] == ["Call Tess"]
+        done = client.patch(f"/api/v1/tasks/{task.id}", json={"status": "done"}, headers=agent)
+        assert done.status_code == 200 and done.json()["status"] == "done"
+        assert client.get("/api/v1/tasks", headers=agent).json() == []
