@@ -197,3 +197,42 @@ def test_a_task_for_someone_who_left_is_still_made_and_listed_for_the_team(shop:
         done = client.patch(f"/api/v1/tasks/{task.id}", json={"status": "done"}, headers=agent)
         assert done.status_code == 200 and done.json()["status"] == "done"
         assert client.get("/api/v1/tasks", headers=agent).json() == []
+
+
+def test_birthdays_and_schedules_start_at_the_right_local_moment_once(shop: Shop) -> None:
+    from datetime import UTC, datetime
+
+    from flows.journeys import jobs, templates
+    from flows.segments import service as segments
+    from hub.contacts.models import Contact as ContactRow
+
+    birthday_id, _ = customer(shop, 3007, "Bella", "en")
+    with session_scope() as session:
+        contact = session.get(ContactRow, birthday_id)
+        assert contact is not None
+        contact.custom_fields = {"birthday": "1990-12-08"}
+        session.add(contact)
+        segment = segments.create(session=session, name="Everyone", definition={"all": []})
+        birthday = templates.get("birthday")["definition"]  # type: ignore[index]
+        monthly = templates.get("monthly_loyal")["definition"]  # type: ignore[index]
+        monthly["trigger"]["config"]["segment_id"] = segment.id
+        flows = []
+        for name, definition in (("Birthday", birthday), ("Monthly", monthly)):
+            flow = service.create(session=session, name=name, definition=definition)
+            service.publish(session=session, flow_id=flow.id or 0)
+            flows.append(flow.id or 0)
+    def runs(flow_id: int) -> int:
+        with session_scope() as session:
+            return len(session.exec(select(FlowRun).where(FlowRun.flow_id == flow_id)).all())
+
+    shop.clock.at = datetime(2026, 12, 7, 1, 59, tzinfo=UTC)  # Monday 7 December, 09:59 in Hong Kong
+    assert jobs.minutely()["schedules"] == 0 and runs(flows[1]) == 0
+    shop.clock.at = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # 10:00: the first Monday of the month
+    assert jobs.minutely()["schedules"] == 1 and jobs.minutely()["schedules"] == 0
+    assert runs(flows[0]) == 0  # the birthday is tomorrow
+    shop.clock.at = datetime(2026, 12, 8, 1, 30, tzinfo=UTC)  # 09:30 on the birthday, local time
+    assert jobs.minutely()["dates"] == 0
+    shop.clock.at = datetime(2026, 12, 8, 2, 5, tzinfo=UTC)  # 10:05
+    assert jobs.minutely()["dates"] == 1 and jobs.minutely()["dates"] == 0
+    run_jobs()
+    assert "Happy birthday, Bella" in (shop.outbound()[-1].text or "")
