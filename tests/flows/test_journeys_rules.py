@@ -236,3 +236,34 @@ def test_birthdays_and_schedules_start_at_the_right_local_moment_once(shop: Shop
     assert jobs.minutely()["dates"] == 1 and jobs.minutely()["dates"] == 0
     run_jobs()
     assert "Happy birthday, Bella" in (shop.outbound()[-1].text or "")
+
+
+def test_a_keyword_starts_a_flow_once_however_often_the_message_is_delivered(shop: Shop) -> None:
+    from datetime import UTC, datetime
+
+    from channels import IdentityRef, InboundMessage
+    from flows.journeys import triggers
+    from hub.ingest.service import receive
+
+    menu = {"trigger": {"type": "message_received", "config": {"keywords": ["menu", "菜單"]}}, "start": "s",
+            "nodes": [{"id": "s", "type": "send_message", "config": {"text": {"en": "Here is our menu",
+                                                                              "zh-Hant": "這是我們的菜單"}}},
+                      {"id": "e", "type": "end", "config": {}}],
+            "edges": [{"from": "s", "port": "sent", "to": "e"}], "settings": {"allow_parallel_runs": True}}
+    with session_scope() as session:
+        flow = service.create(session=session, name="Menu", definition=menu)
+        service.publish(session=session, flow_id=flow.id or 0)
+    customer(shop, 3008, "陳小明", "zh_Hant")
+    run_jobs()
+    assert shop.outbound() == []  # 你好 is no keyword
+    with session_scope() as session:
+        message = receive(session=session, channel_id=shop.channel_id, inbound=InboundMessage(
+            provider_message_id="kw-1", identities=(IdentityRef("telegram", "3008"),), kind="text",
+            text="可以睇下菜單嗎？", sent_at=datetime.now(UTC)))
+        assert message is not None
+        message_id = message.id or 0
+    run_jobs()
+    for _ in range(2):
+        triggers.message_received(message_id)  # the event's job delivered again
+    run_jobs()
+    assert [m.text for m in shop.outbound()] == ["這是我們的菜單"]
