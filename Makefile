@@ -47,7 +47,7 @@ test-latest: $(UV)
 	$(LATEST)/bin/python -m pytest $(PYTEST_ARGS) $(LATEST_TESTS)
 
 lint: install-test
-	$(BIN)/ruff check hub channels flows catalog tests bench
+	$(BIN)/ruff check hub channels flows catalog reports tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -38,6 +38,7 @@ from bench.common import (  # noqa: E402
     hub_process,
     post_all,
     start,
+    start_workers,
     stop,
     wait_http,
 )
@@ -180,8 +181,8 @@ def main() -> None:
           f"{time.perf_counter() - seeded:.1f} s)")
     env = hub_env(url, port, work)
     _retrained_today()
-    workers = [hub_process(["worker"], env, work / f"worker{i}.log") for i in range(2)]
-    time.sleep(3)  # the workers import and connect
+    workers, first_ready, last_ready = start_workers(env, work)
+    print(f"  workers ready (imported, connected, registered) in {first_ready:.1f} / {last_ready:.1f} s")
     from flows.campaigns import jobs
 
     started = time.perf_counter()

@@ -64,6 +64,28 @@ def hub_process(args: Sequence[str], env: dict[str, str], log: Path) -> subproce
     return start([sys.executable, "-m", "hub.cli", *args], env, log)
 
 
+def start_workers(env: dict[str, str], work: Path, count: int = 2, timeout: float = 120
+                  ) -> tuple[list[subprocess.Popen[bytes]], float, float]:
+    """`count` `hub worker`s; returns them with the seconds until the first and the last had registered with RQ
+    (imported, connected, taking jobs). A benchmark's clock starts at the first: a worker's start-up is its
+    own figure, not part of a throughput."""
+    from redis import Redis
+    from rq import Worker
+
+    connection = Redis.from_url(env["HUB_REDIS_URL"])
+    launched = time.perf_counter()
+    workers = [hub_process(["worker"], env, work / f"worker{i}.log") for i in range(count)]
+    first = None
+    while (ready := Worker.count(connection=connection)) < count:
+        if first is None and ready:
+            first = time.perf_counter() - launched
+        if time.perf_counter() - launched > timeout:
+            raise RuntimeError(f"only {ready} of {count} workers started in {timeout:.0f} s (see {work})")
+        time.sleep(0.02)
+    last = time.perf_counter() - launched
+    return workers, first if first is not None else last, last
+
+
 def wait_http(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

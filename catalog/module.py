@@ -24,7 +24,8 @@ MODULE = Module(
             StripePaymentLink),
     pages=(product_page, sandbox_checkout, admin_page),
     web=Web(folder=WEB_FOLDER, styles=("catalog.css",), inbox_scripts=("js/catalog_inbox.js",),
-            composer_templates=("_composer_picker.html",), strings=strings.STRINGS),
+            composer_templates=("_composer_picker.html",),
+            composer_actions=("_composer_actions.html",), help_keys=("_help_keys.html",), strings=strings.STRINGS),
     routers=(api, chat, stripe_webhook),
     listeners=(Listener(ORDER_CHANGED, jobs.enqueue_recompute),  # behaviour tags follow orders
                Listener(events.MESSAGE_RECEIVED, chat_replies.enqueue_cart_reply)),

@@ -52,6 +52,16 @@ def cmd_rotate_secrets(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reports(args: argparse.Namespace) -> int:
+    from hub import composition
+    from reports.backfill import backfill
+
+    composition.wire()
+    done = backfill(say=print)
+    print(", ".join(f"{name}: {count}" for name, count in done.items()))
+    return 0
+
+
 def cmd_demo(_: argparse.Namespace) -> int:
     from hub import composition
 
@@ -196,6 +206,9 @@ def parser() -> argparse.ArgumentParser:
     user.add_argument("--name")
     tagger = add("train-tagger", cmd_train_tagger, "train the tag classifier on agents' tags and the demo set")
     tagger.add_argument("--no-demo", action="store_true", help="learn from agents' tags only")
+    reports = add("reports", cmd_reports, "reports: `hub reports backfill` records every fact the existing "
+                  "conversations, messages and orders show, then rebuilds the daily rollups (safe to run again)")
+    reports.add_argument("action", choices=["backfill"])
     run = add("run", cmd_run, "migrate, load the demo and start API + worker on the embedded default")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)

@@ -1,6 +1,6 @@
 """The composition root: the one module that knows every package. It lists their records (`MODULES`) and
 builds from that one list the schema, the API, the worker's listeners and periodic jobs, and the demo.
-Only this module imports `flows` and `catalog` from `hub` (an import-linter contract keeps it so).
+Only this module imports `flows`, `catalog` and `reports` from `hub` (an import-linter contract keeps it so).
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ from catalog.module import MODULE as CATALOG
 from flows.module import MODULE as FLOWS
 from hub.api import app
 from hub.assignment.module import MODULE as ASSIGNMENT
+from hub.csat.module import MODULE as CSAT
 from hub.jobs import tasks, worker
 from hub.module import MODULE as CORE
 from hub.privacy.module import MODULE as PRIVACY
 from hub.runtime import Inbox, Module, Periodic, broker, connect, events, inbox
 from hub.tagging.module import MODULE as TAGGING
 from hub.webchat.module import MODULE as WEBCHAT
+from reports.module import MODULE as REPORTS
 
-MODULES: tuple[Module, ...] = (CORE, PRIVACY, WEBCHAT, TAGGING, ASSIGNMENT, CATALOG, FLOWS)
+MODULES: tuple[Module, ...] = (CORE, PRIVACY, WEBCHAT, TAGGING, ASSIGNMENT, CSAT, CATALOG, FLOWS, REPORTS)
 """In order: routes are mounted, listeners called and demo data loaded in this order."""
 
 

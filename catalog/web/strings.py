@@ -7,6 +7,10 @@ from __future__ import annotations
 from hub.web.i18n import N_
 
 STRINGS = {
+    # Refusals of the cart and checkout API, by their X-Hub-Error code (hub's api.js shows err_<code>)
+    "err_cart_empty": N_("The customer's cart is empty: choose products first."),
+    "err_checkouts_capped": N_("This conversation had too many checkouts in the last hour: try again later."),
+    "err_out_of_stock": N_("Not enough stock for this order."),
     # The product picker, the contact panel's cart and orders (catalog_picker.js, catalog_orders.js)
     "product_search_empty": N_("No product matches."), "product_searching": N_("Searching…"),
     "product_no_price": N_("no {currency} price"), "product_out_of_stock": N_("out of stock"),

@@ -197,7 +197,7 @@ async def _send_chunk(campaign_id: int, channel: Channel, rate: float, items: li
 def record(session: Session, channel_id: int, outcomes: list[tuple[Ready, SendResult]], result: BatchResult) -> None:
     """Store a chunk's answers on its messages (through the engine) and its recipients, in a few statements."""
     judged = outbound.record(session, [outbound.Outcome(item.message_id, answer, item.attempts)
-                                       for item, answer in outcomes])
+                                       for item, answer in outcomes], batched=True)
     now = utcnow()
     rows: dict[str, list[dict[str, Any]]] = {"sent": [], "failed": [], "unknown": [], "queued": []}
     for item, _answer in outcomes:

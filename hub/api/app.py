@@ -41,8 +41,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await store.open()
     app.state.event_store = store
     app.state.ingest_trigger = IngestTrigger()
-    app.state.webchat = webchat.Fanout(broker.redis_url())
-    app.state.live = LiveHub(broker.redis_url())  # the inbox's live events, one subscription per process
+    app.state.webchat = webchat.Fanout(broker.async_client)
+    app.state.live = LiveHub(broker.async_client)  # the inbox's live events, one subscription per process
     sandbox: SandboxState | None = getattr(app.state, "sandbox", None)
     gc.freeze()  # start-up objects never need collecting: shorter GC pauses on the webhook path
     gc.set_threshold(20_000, 50, 100)  # fewer young collections; requests make short-lived objects

@@ -13,7 +13,7 @@ from hub.agents import service as agents
 from hub.agents import tokens
 from hub.agents.models import Role, User
 from hub.agents.sessions import CSRF_CHECKED, UNSAFE_METHODS
-from hub.runtime.db import get_engine
+from hub.runtime.db import get_engine, read_scope
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -24,6 +24,15 @@ def session_dependency() -> Iterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(session_dependency)]
+
+
+def read_session_dependency() -> Iterator[Session]:
+    with read_scope() as session:
+        yield session
+
+
+ReadSession = Annotated[Session, Depends(read_session_dependency)]
+"""For routes that only read and may lag a moment behind (reports): the read-only copy when there is one."""
 
 
 def current_user(request: Request, session: DbSession, bearer: Annotated[str | None, Depends(oauth2)]) -> User:

@@ -10,7 +10,7 @@ first is read back instead. Receipts and outbound messages are the delivery engi
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +85,29 @@ class Thread:
 
     id: int
     opened: bool
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A package that takes some customer messages on a resolved conversation as answers to what it asked
+    there (a satisfaction survey's rating and comment), so they do not reopen the conversation.
+
+    `claims(session, messages)` gets the new messages of resolved conversations, by conversation id, in
+    order, and names the conversations whose messages are all answers; those stay resolved. `take(session,
+    stored)` then gets those messages once stored, in the same transaction. Registered by a module hook
+    (`answered_by`)."""
+
+    claims: Callable[[Session, Mapping[int, Sequence[InboundMessage]]], set[int]]
+    take: Callable[[Session, Sequence[Stored]], None]
+
+
+_answers: list[Answers] = []
+
+
+def answered_by(answers: Answers) -> None:
+    """Let `answers` keep resolved conversations closed (safe to repeat)."""
+    if answers not in _answers:
+        _answers.append(answers)
 
 
 @dataclass
@@ -272,13 +295,15 @@ def _refresh_profiles(session: Session, latest: dict[int, Sender]) -> None:
 
 
 def conversations_for(session: Session, pairs: Iterable[Pair], *, quiet: bool = False,
-                      by_customer: bool = True) -> dict[Pair, Thread]:
+                      by_customer: bool = True,
+                      keep_closed: Callable[[dict[Pair, int]], set[Pair]] | None = None) -> dict[Pair, Thread]:
     """Each (contact, channel)'s conversation, created where missing.
 
     For a customer's message (the default) a new conversation is open and a resolved or snoozed one
     reopens, each with CONVERSATION_OPENED. `quiet` (a broadcast: no work for an agent) creates a missing
     one `resolved`, without the event, and reopens nothing: the customer's answer will. The thread's
-    activity line names the customer as the reopener unless `by_customer` is False (a message of ours)."""
+    activity line names the customer as the reopener unless `by_customer` is False (a message of ours).
+    `keep_closed` gets the resolved ones (pair: id) and names those to leave resolved (answers to a survey)."""
     conversation = _table("conversation")
     wanted = set(pairs)
     if not wanted:
@@ -310,8 +335,12 @@ def conversations_for(session: Session, pairs: Iterable[Pair], *, quiet: bool = 
             found.update(raced)
             threads.update((pair, Thread(cid, False)) for pair, (cid, _) in raced.items())
     if not quiet:
-        _reopen(session, {pair: found[pair][0] for pair in found if found[pair][1] in ("resolved", "snoozed")},
-                threads, by_customer)
+        closed = {pair: found[pair][0] for pair in found if found[pair][1] in ("resolved", "snoozed")}
+        if keep_closed is not None:
+            resolved = {pair: cid for pair, cid in closed.items() if found[pair][1] == "resolved"}
+            for pair in keep_closed(resolved) if resolved else set():
+                closed.pop(pair, None)
+        _reopen(session, closed, threads, by_customer)
     return threads
 
 
@@ -339,8 +368,19 @@ def store_inbound(session: Session, arrivals: Sequence[Arrival]) -> list[Stored]
     if not arrivals:
         return []
     contact_of = _contacts(session, [arrival.sender for arrival in arrivals])
+    kept: set[int] = set()
+
+    def answers_only(resolved: dict[Pair, int]) -> set[Pair]:
+        said: dict[int, list[InboundMessage]] = {cid: [] for cid in resolved.values()}
+        for contact_id, arrival in zip(contact_of, arrivals, strict=True):
+            if contact_id is not None and (contact_id, arrival.channel_id) in resolved:
+                said[resolved[(contact_id, arrival.channel_id)]].append(arrival.inbound)
+        for answers in _answers:
+            kept.update(answers.claims(session, said))
+        return {pair for pair, cid in resolved.items() if cid in kept}
+
     threads = conversations_for(session, {(cid, a.channel_id) for cid, a in zip(contact_of, arrivals, strict=True)
-                                          if cid is not None})
+                                          if cid is not None}, keep_closed=answers_only if _answers else None)
     message = _table("message")
     now = utcnow()
     rows, seen = [], set()
@@ -374,6 +414,9 @@ def store_inbound(session: Session, arrivals: Sequence[Arrival]) -> list[Stored]
                              channel_id=arrival.channel_id, arrival=arrival))
         events.emit(session, events.MESSAGE_RECEIVED, message_id=hit[0], conversation_id=hit[1],
                     channel_id=arrival.channel_id, contact_id=contact_id, kind=arrival.inbound.kind)
+    answered = [item for item in result if item.conversation_id in kept]
+    for answers in _answers if answered else ():
+        answers.take(session, answered)
     return result
 
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import String, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from channels import OutboundMessage, SendResult
 from channels.retry import backoff_seconds
@@ -48,6 +48,7 @@ from hub.runtime.db import rows_by_pairs, set_by_id, utcnow
 log = logging.getLogger(__name__)
 
 MESSAGES = Message.__table__  # type: ignore[attr-defined]
+PENDING = PendingReceipt.__table__  # type: ignore[attr-defined]
 MAX_SEND_ATTEMPTS = 6
 TIMEOUT = "timeout"
 NO_ANSWER = "the provider did not answer in time; it may have gone out, so it is not sent again by itself"
@@ -180,12 +181,14 @@ def judge(outcome: Outcome, now: datetime) -> Recorded:
     return Recorded(MessageStatus.queued.value, due=due, error_reason=(answer.error_reason or "")[:300])
 
 
-def record(session: Session, outcomes: Sequence[Outcome], now: datetime | None = None) -> dict[int, Recorded]:
+def record(session: Session, outcomes: Sequence[Outcome], now: datetime | None = None, *, batched: bool = False
+           ) -> dict[int, Recorded]:
     """Store the providers' answers on their messages in a few statements; what each became, by id.
 
     Only a message still `sending` (or `unknown`, when the sweeper judged its worker dead too early) takes
     its answer. A new status is announced (MESSAGE_STATUS), except a broadcast's `sent`: its recipient row
-    says it, and 100,000 events would cost the tracking listener a transaction each."""
+    says it, and 100,000 events would cost the tracking listener a transaction each. `batched`: the caller
+    says every message is a broadcast's, which spares looking their senders up."""
     if not outcomes:
         return {}
     now = now or utcnow()
@@ -210,7 +213,8 @@ def record(session: Session, outcomes: Sequence[Outcome], now: datetime | None =
             session.execute(update(MESSAGES).where(m.id == bindparam("b_mid"), held).values(
                 error_code=bindparam("b_code"), error_reason=bindparam("b_reason"), **constant), rows)
     _apply_early_receipts(session, [mid for mid, pid in sent.items() if pid])
-    _announce(session, {mid: seen for mid, seen in judged.items() if seen.status != "queued"}, answers)
+    _announce(session, {mid: seen for mid, seen in judged.items()
+                        if seen.status != "queued" and not (batched and seen.status == "sent")}, answers)
     return judged
 
 
@@ -233,14 +237,12 @@ def _apply_early_receipts(session: Session, message_ids: list[int]) -> None:
     """Receipts that came before their message's provider id was stored: one query finds the rare ones."""
     if not message_ids:
         return
-    keys = session.execute(select(MESSAGES.c.channel_id, MESSAGES.c.provider_message_id).where(
-        MESSAGES.c.id.in_(message_ids))).all()
-    early = {(row.channel_id, row.provider_message_id) for row in rows_by_pairs(
-        session, PendingReceipt.__table__, "channel_id", "provider_message_id",  # type: ignore[attr-defined]
-        [(k.channel_id, k.provider_message_id) for k in keys], ("channel_id", "provider_message_id"))}
-    for key in sorted(early):
-        message = session.execute(select(Message).where(col(Message.channel_id) == key[0],
-                                                        col(Message.provider_message_id) == key[1])).scalar()
+    m, p = MESSAGES.c, PENDING.c
+    early = session.execute(select(m.id).distinct().join_from(
+        MESSAGES, PENDING, (p.channel_id == m.channel_id) & (p.provider_message_id == m.provider_message_id))
+        .where(m.id.in_(message_ids))).scalars().all()
+    for message_id in sorted(early):
+        message = session.get(Message, message_id)
         if message is not None:
             apply_pending_receipts(session=session, message=message)
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,8 +67,8 @@ def target_of(data: dict[str, Any]) -> dict[str, int]:
 
 
 class LiveHub:
-    def __init__(self, url: str) -> None:
-        self._url = url
+    def __init__(self, connect: Callable[[], aioredis.Redis]) -> None:
+        self._connect = connect  # a new client (broker.async_client): each reconnection asks Sentinel again
         self._clients: set[Client] = set()
         self._reader: asyncio.Task[None] | None = None
         self._visibility = Visibility()
@@ -94,7 +95,7 @@ class LiveHub:
     async def _read(self) -> None:
         pause = 0.5
         while True:
-            connection = aioredis.Redis.from_url(self._url, socket_timeout=5, socket_connect_timeout=2)
+            connection = self._connect()
             pubsub = connection.pubsub()
             try:
                 await pubsub.subscribe(broker.events_channel())

@@ -6,8 +6,12 @@ import logging
 import subprocess
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import redis
+import redis.asyncio as aioredis
+from redis.asyncio.sentinel import Sentinel as AsyncSentinel
+from redis.sentinel import Sentinel
 from rq import Queue, Retry
 
 from hub.runtime import embedded, events
@@ -32,9 +36,47 @@ def redis_url() -> str:
     return url
 
 
+TIMEOUTS: dict[str, Any] = {"socket_timeout": 5, "socket_connect_timeout": 2, "health_check_interval": 30}
+
+
+def sentinels() -> list[tuple[str, int]]:
+    """HUB_REDIS_SENTINELS as (host, port) pairs; empty: Redis is HUB_REDIS_URL itself."""
+    pairs = [item.strip().rpartition(":") for item in get_settings().redis_sentinels.split(",") if item.strip()]
+    return [(host, int(port)) for host, _, port in pairs]
+
+
+def _master_options() -> dict[str, Any]:
+    """With Sentinels: the database number and password of HUB_REDIS_URL (its host is the Sentinels' to say)."""
+    url = get_settings().redis_url
+    if not url:
+        return {}
+    parts = urlsplit(url)
+    options: dict[str, Any] = {"db": int(parts.path.strip("/") or 0)}
+    if parts.username:
+        options["username"] = unquote(parts.username)
+    if parts.password:
+        options["password"] = unquote(parts.password)
+    return options
+
+
 @lru_cache(maxsize=1)
 def connection() -> redis.Redis:
-    return redis.Redis.from_url(redis_url(), socket_timeout=5, socket_connect_timeout=2, health_check_interval=30)
+    """Jobs, throttles, leases and publishing. Behind Sentinels, a client of the current master that asks
+    them again after a failover (a command in flight then fails once, as when Redis restarts)."""
+    if sentinels():
+        client: redis.Redis = Sentinel(sentinels(), socket_timeout=2, socket_connect_timeout=2).master_for(
+            get_settings().redis_master, **TIMEOUTS, **_master_options())
+        return client
+    return redis.Redis.from_url(redis_url(), **TIMEOUTS)
+
+
+def async_client() -> aioredis.Redis:
+    """A new asyncio client (the live inbox's and the web chat's subscriptions), Sentinel-aware alike."""
+    if sentinels():
+        client: aioredis.Redis = AsyncSentinel(sentinels(), socket_timeout=2, socket_connect_timeout=2).master_for(
+            get_settings().redis_master, **TIMEOUTS, **_master_options())
+        return client
+    return aioredis.Redis.from_url(redis_url(), **TIMEOUTS)
 
 
 def reset() -> None:

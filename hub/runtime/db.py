@@ -42,9 +42,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     # fail fast when PostgreSQL is down: a request gets its 503 within seconds, not after 30 s in the pool
-    timeout = get_settings().db_timeout
-    kwargs.setdefault("pool_timeout", timeout)
-    kwargs.setdefault("connect_args", {"connect_timeout": max(1, int(timeout))})
+    settings = get_settings()
+    kwargs.setdefault("pool_timeout", settings.db_timeout)
+    connect_args = kwargs.setdefault("connect_args", {"connect_timeout": max(1, int(settings.db_timeout))})
+    if settings.database_pooled:
+        # Behind PgBouncer in transaction mode, consecutive transactions of one connection run on different
+        # server connections: a statement psycopg prepared on one is unknown (or taken) on the next.
+        connect_args.setdefault("prepare_threshold", None)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
@@ -74,6 +78,12 @@ def get_engine() -> Engine:
     return _engine_for(get_settings().database_url)
 
 
+def get_read_engine() -> Engine:
+    """The read-only copy's engine (HUB_DATABASE_READ_URL), else the primary's."""
+    settings = get_settings()
+    return _engine_for(settings.database_read_url or settings.database_url)
+
+
 def reset_engines() -> None:
     """Forget cached engines (tests switch databases; forked workers must not share pools)."""
     for engine in list(_engines()):
@@ -83,7 +93,8 @@ def reset_engines() -> None:
 
 def _engines() -> list[Engine]:
     info = _engine_for.cache_info()
-    return [] if info.currsize == 0 else [get_engine()]
+    return [] if info.currsize == 0 else list({id(engine): engine for engine in (get_engine(), get_read_engine())}
+                                               .values())
 
 
 @contextmanager
@@ -96,6 +107,17 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    """A session on the read-only copy (or the primary when there is none) for reads that may lag a moment
+    behind (reports): nothing is ever committed through it."""
+    with Session(get_read_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 def rows_by_pairs(session: Session, table: Any, first: str, second: str, pairs: Iterable[tuple[Any, Any]],

@@ -71,6 +71,8 @@ class Web:
     - `styles`: its style sheets under `/static/`; every page links every package's, in the modules' order;
     - `inbox_scripts`: scripts the inbox page loads before its own, to provide the inbox's parts (see
       hub/web/static/js/parts.js); `composer_templates`: its markup in the inbox's composer;
+      `composer_actions`: its buttons beside the composer's Send; `help_keys`: its lines (`<dt>`/`<dd>`) in the
+      inbox's list of keyboard shortcuts;
     - `strings`: what its scripts show (`t(key)`), marked with `N_` for the shared catalogs.
     """
 
@@ -78,6 +80,8 @@ class Web:
     styles: tuple[str, ...] = ()
     inbox_scripts: tuple[str, ...] = ()
     composer_templates: tuple[str, ...] = ()
+    composer_actions: tuple[str, ...] = ()
+    help_keys: tuple[str, ...] = ()
     strings: Mapping[str, str] = field(default_factory=dict)
 
 

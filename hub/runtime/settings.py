@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str = Field("sqlite:///./var/hub.runtime.db", validation_alias="HUB_DATABASE_URL")
+    database_read_url: str | None = Field(None, validation_alias="HUB_DATABASE_READ_URL")
+    """A read-only copy (a streaming replica) for reports: they read it instead of the primary."""
+    database_pooled: bool = Field(False, validation_alias="HUB_DATABASE_POOLED")
+    """The URL is a transaction-mode pooler's (PgBouncer before 1.21): no server-side prepared statements."""
     redis_url: str | None = Field(None, validation_alias="HUB_REDIS_URL")
     public_url: str = Field("http://127.0.0.1:8000", validation_alias="HUB_PUBLIC_URL")
     env: Literal["development", "test", "production"] = Field("development", validation_alias="HUB_ENV")
@@ -31,6 +35,10 @@ class Settings(BaseSettings):
     secret_key_old: str = Field("", validation_alias="HUB_SECRET_KEY_OLD")
     var_dir: Path = Field(VAR_DIR, validation_alias="HUB_VAR_DIR")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias="HUB_LOG_LEVEL")
+    redis_sentinels: str = Field("", validation_alias="HUB_REDIS_SENTINELS")
+    """Comma-separated `host:port` of Redis Sentinels: Hub asks them for the master of HUB_REDIS_MASTER (and
+    follows a failover); HUB_REDIS_URL then gives only the database number and the password."""
+    redis_master: str = Field("hub", validation_alias="HUB_REDIS_MASTER", min_length=1)
     redis_prefix: str = Field("hub", validation_alias="HUB_REDIS_PREFIX")
     media_max_bytes: int = Field(16 * 1024 * 1024, validation_alias="HUB_MEDIA_MAX_BYTES", gt=0)
     webhook_retention_days: int = Field(30, validation_alias="HUB_WEBHOOK_RETENTION_DAYS", ge=0)
@@ -61,6 +69,20 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             return "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("database_read_url")
+    @classmethod
+    def _known_read_database(cls, value: str | None) -> str | None:
+        return cls._known_database(value) if value else None
+
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinel_list(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            host, _, port = item.rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"{item!r} is not host:port")
         return value
 
     @field_validator("redis_url")

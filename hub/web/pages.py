@@ -34,7 +34,8 @@ def _inbox(request: Request, session: DbSession, open_id: int | None) -> Respons
     boot = {"user_id": user.id, "open_id": open_id, "role": user.role, "online": user.online}
     shell = render.shell(request)  # other packages' parts of the inbox
     return render.page(request, "inbox.html", locale=locale, user=user, boot=boot,
-                       inbox_scripts=shell.inbox_scripts, composer_templates=shell.composer_templates)
+                       inbox_scripts=shell.inbox_scripts, composer_templates=shell.composer_templates,
+                       composer_actions=shell.composer_actions, help_keys=shell.help_keys)
 
 
 @router.get("/")

@@ -24,6 +24,8 @@ class Shell:
         self.styles = [style for part in parts for style in part.styles]
         self.inbox_scripts = [script for part in parts for script in part.inbox_scripts]
         self.composer_templates = [name for part in parts for name in part.composer_templates]
+        self.composer_actions = [name for part in parts for name in part.composer_actions]
+        self.help_keys = [name for part in parts for name in part.help_keys]
         self.script_strings = merged_strings(parts)
         # Autoescape every template: customer names and messages are shown as text, never as markup.
         self.environment = Environment(loader=FileSystemLoader(self.templates),

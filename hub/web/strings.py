@@ -139,9 +139,6 @@ STAFF_STRINGS = {
     "err_opted_out": N_("The customer replied STOP on this channel: nothing can be sent until they reply START."),
     "err_window_closed": N_("The customer's last message is too old: this channel only accepts an approved "
                             "template now."),
-    "err_cart_empty": N_("The customer's cart is empty: choose products first."),
-    "err_checkouts_capped": N_("This conversation had too many checkouts in the last hour: try again later."),
-    "err_out_of_stock": N_("Not enough stock for this order."),
     "err_refused": N_("Hub will not send this reply."),
     "err_snooze_past": N_("Choose a moment in the future to snooze until."),
     "err_bad_tag": N_("A tag has 1 to 100 characters and no /."),

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio
@@ -55,9 +55,8 @@ def install_publisher() -> None:
 class Fanout:
     """One Redis subscription per process, shared by all of its open widgets."""
 
-    def __init__(self, url: str) -> None:
-        self._redis = aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
-                                              health_check_interval=30)
+    def __init__(self, connect: Callable[[], aioredis.Redis]) -> None:
+        self._redis = connect()  # broker.async_client: a Sentinel master client follows a failover
         self._pubsub = self._redis.pubsub()
         self._queues: dict[str, set[asyncio.Queue[Frame | None]]] = {}
         self._confirmed: dict[str, asyncio.Event] = {}

@@ -1,19 +1,16 @@
 // The inbox's calls to Hub's API: the session cookie authenticates, the CSRF token proves the page is Hub's.
 // A refusal is shown in the agent's language: by its stable code (the X-Hub-Error header: opted_out,
-// window_closed, cart_empty...) when it has one, else by its HTTP status (a 4xx reason without a code is
-// shown inside a translated frame).
+// window_closed, catalog's cart_empty...) when some package has the string `err_<code>`, else by its HTTP
+// status (a 4xx reason without a code is shown inside a translated frame).
 
-import { t } from "./i18n.js";
+import { has, t } from "./i18n.js";
 
 const meta = document.querySelector('meta[name="csrf-token"]');
 const csrf = meta ? meta.getAttribute("content") : "";
 
-const KNOWN = new Set(["opted_out", "window_closed", "cart_empty", "checkouts_capped", "out_of_stock", "refused",
-  "snooze_past", "bad_tag", "empty_note"]);
-
 /** The translated sentence for a refusal: its code's, or its status's (422 validation lists the fields). */
 export function translated(status, code, detail) {
-  if (code && KNOWN.has(code)) return t(`err_${code}`);
+  if (code && /^[a-z_]+$/.test(code) && has(`err_${code}`)) return t(`err_${code}`);
   if (status === 422 && Array.isArray(detail)) {
     const fields = detail.map((item) => (item && Array.isArray(item.loc) ? item.loc.filter((part) => part !== "body").join(".") : ""))
       .filter(Boolean);

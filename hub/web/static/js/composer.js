@@ -1,5 +1,5 @@
-// The composer: a reply on the customer's channel or a private note; "/" searches canned replies;
-// "Product" (or p) opens the product picker.
+// The composer: a reply on the customer's channel or a private note; "/" searches canned replies. Other
+// packages add tools beside Send (catalog: products and payment links) as the "composer.tools" part.
 
 import { api } from "./api.js";
 import { clear, h } from "./dom.js";
@@ -19,33 +19,21 @@ export class Composer {
     this.notice = form.querySelector("#window-notice");
     this.error = form.querySelector("#composer-error");
     this.popup = form.querySelector("#canned");
-    this.productButton = form.querySelector("#composer-product");
-    this.payButton = form.querySelector("#composer-paylink");
-    const ProductPicker = part("composer.products");  // catalog's, when it is mounted
-    this.picker = this.productButton && ProductPicker ? new ProductPicker(form.querySelector("#product-picker"), this.productButton, {
-      onSent: (id) => this.onSent(id),
-      onOpenChange: (open) => { if (open) this.closePopup(); },
-    }) : null;
     this.onSent = onSent;
+    this.tools = [];
     this.detail = null;
     this.canned = null;
     this.matches = [];
     this.active = 0;
     this.key = newKey();
     form.addEventListener("submit", (event) => { event.preventDefault(); this.submit(); });
-    if (this.productButton) {
-      this.productButton.hidden = readOnly || !this.picker;
-      this.productButton.addEventListener("click", () => (this.picker.isOpen && !this.picker.pay ? this.picker.close() : this.openPicker()));
-    }
-    if (this.payButton) {
-      this.payButton.hidden = readOnly || !this.picker;
-      this.payButton.addEventListener("click", () => (this.picker.isOpen && this.picker.pay ? this.picker.close() : this.openPicker({ pay: true })));
-    }
     form.querySelectorAll('input[name="mode"]').forEach((radio) => radio.addEventListener("change", () => this.refresh()));
     this.text.addEventListener("input", () => { this.search(); this.typing(); });
     this.typedAt = 0;
     this.text.addEventListener("keydown", (event) => this.keydown(event));
     this.text.addEventListener("blur", () => setTimeout(() => this.closePopup(), 150));
+    const Tools = part("composer.tools");  // each a class(form, composer): refresh(), close()
+    if (Tools) this.tools.push(new Tools(form, this));
   }
 
   get mode() {
@@ -64,7 +52,7 @@ export class Composer {
       this.text.value = "";
       this.key = newKey();
       this.error.textContent = "";
-      if (this.picker) this.picker.close({ focus: false });
+      this.tools.forEach((tool) => tool.close());
     }
     this.refresh();
   }
@@ -93,21 +81,13 @@ export class Composer {
     this.send.textContent = this.mode === "note" ? t("add_note") : t("send");
     this.text.placeholder = this.mode === "note" ? t("note_placeholder") : t("reply_placeholder");
     this.form.classList.toggle("is-note", this.mode === "note");
-    if (this.productButton) {
-      this.productButton.disabled = !this.canSendProducts;
-      if (this.payButton) this.payButton.disabled = !this.canSendProducts;
-      if (this.productButton.disabled && this.picker) this.picker.close({ focus: false });
-    }
+    this.tools.forEach((tool) => tool.refresh());
   }
 
-  /** Products and payment links are replies: not in note mode, not for a reader, not when a reply is blocked. */
-  get canSendProducts() {
+  /** Whether a reply may go now (a tool's messages are replies): not in note mode, not for a reader, not when
+   * the customer's STOP or the channel's window blocks it. */
+  get canReply() {
     return Boolean(this.detail) && !this.readOnly && this.mode === "reply" && !this.blocked;
-  }
-
-  openPicker({ pay = false } = {}) {
-    if (!this.picker || !this.canSendProducts) return;
-    this.picker.open(this.detail.conversation.id, { pay, opener: pay ? this.payButton : this.productButton });
   }
 
   focus(prefix = "") {

@@ -5,6 +5,11 @@ const strings = node ? JSON.parse(node.textContent) : {};
 
 export const locale = document.documentElement.lang || "en";
 
+/** Whether some package's strings have `key`. */
+export function has(key) {
+  return Object.prototype.hasOwnProperty.call(strings, key);
+}
+
 export function t(key, params) {
   let text = Object.prototype.hasOwnProperty.call(strings, key) ? strings[key] : key;
   for (const [name, value] of Object.entries(params || {})) text = text.split(`{${name}}`).join(String(value));

@@ -352,13 +352,6 @@ async function start() {
     contact: () => toggleContact(),
     escape: () => toggleContact(false),
   }, help);
-  document.addEventListener("keydown", (event) => {  // p: the product picker (keys.js holds the others)
-    if (event.key !== "p" || event.ctrlKey || event.metaKey || event.altKey || help.isOpen) return;
-    const target = event.target;
-    if (target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) return;
-    event.preventDefault();
-    composer.openPicker();
-  });
   if (!boot.open_id) setView("list");  // on a phone: the list alone, not an empty thread with a dead reply box
   await loadList();
   if (boot.open_id) await openConversation(boot.open_id, { push: false });

@@ -49,3 +49,14 @@ export function bindKeys(actions, help) {
     }
   });
 }
+
+/** Another package's shortcut (catalog's p), under the same rules: not while typing, not over the list of keys. */
+export function shortcut(key, handler) {
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== key || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    const help = document.getElementById("help");
+    if (help && !help.hidden) return;
+    event.preventDefault();
+    handler();
+  });
+}

@@ -1,6 +1,8 @@
 // What other packages add to the inbox, without the inbox importing them: a package's inbox script (named in
 // its module record, loaded before inbox.js) provides a part by name, and the inbox asks for it when it draws.
-//   "composer.products": a class(pickerElement, openerButton, {onSent, onOpenChange}): the product picker
+//   "composer.tools":    a class(form, composer) for buttons beside Send: refresh() when the composer's state
+//                        changes (composer.canReply, composer.detail), close() when the conversation changes;
+//                        it may call composer.onSent(messageId) and composer.closePopup()
 //   "contact.panel":     a function(container, detail): adds sections to the contact panel
 
 const parts = new Map();

@@ -1,0 +1,45 @@
+"""Record facts right after the commit that made them: each listener takes one commit's events of a name at
+once (a batch of receipts is one write), and records what the rows behind their ids now show.
+
+A listener that fails loses nothing that `hub reports backfill` cannot rebuild from the rows themselves.
+"""
+
+from __future__ import annotations
+
+from hub.runtime.db import session_scope
+from hub.runtime.events import Event
+from reports import record
+
+
+def _ids(batch: list[Event], name: str) -> list[int]:
+    return [int(event.data[name]) for event in batch if event.data.get(name) is not None]
+
+
+def on_messages(batch: list[Event]) -> None:
+    """A message received, queued or changing status: its facts, and its conversation's (replies)."""
+    with session_scope() as session:
+        record.sync(session, message_ids=_ids(batch, "message_id"), conversation_ids=_ids(batch, "conversation_id"))
+
+
+def on_statuses(batch: list[Event]) -> None:
+    """Receipts: delivered, read or failed facts of the messages only (a receipt changes no reply time)."""
+    with session_scope() as session:
+        record.sync(session, message_ids=_ids(batch, "message_id"))
+
+
+def on_conversations(batch: list[Event]) -> None:
+    """Opened, resolved, reopened, handed to a team: the conversation's facts."""
+    with session_scope() as session:
+        record.sync(session, conversation_ids=_ids(batch, "conversation_id"))
+
+
+def on_orders(batch: list[Event]) -> None:
+    with session_scope() as session:
+        record.sync(session, order_ids=_ids(batch, "order_id"))
+
+
+def on_csat(batch: list[Event]) -> None:
+    """"csat.sent" / "csat.answered" from hub.csat: the facts are in the events themselves."""
+    with session_scope() as session:
+        record.record_facts(session, [record.csat_facts(event.name, event.data) for event in batch
+                                      if event.data.get("survey_id") is not None])

@@ -1,0 +1,76 @@
+"""Reporting facts, one row each, and their daily sums per dimension in the shop's time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class ReportEvent(SQLModel, table=True):
+    """One fact (`kind`, see `reports.kinds`) at one moment, with what it is credited to.
+
+    `source_key` names the row it was derived from (`message:42:read`, `reply:57`...): recording the same fact
+    again changes nothing, so listeners, the backfill and a second run never count twice. Ids carry no
+    foreign keys: a deleted agent or channel keeps its history.
+    """
+
+    __tablename__ = "report_event"
+    __table_args__ = (
+        UniqueConstraint("source_key", name="uq_report_event_source_key"),
+        Index("ix_report_event_kind_at", "kind", "at"),
+        Index("ix_report_event_conversation", "conversation_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    source_key: str = Field(max_length=80)
+    at: datetime
+    day: date
+    """`at`'s date in the shop's time zone (the rollups' day)."""
+    conversation_id: int | None = None
+    contact_id: int | None = None
+    channel_id: int | None = None
+    team_id: int | None = None
+    agent_id: int | None = None
+    campaign_id: int | None = None
+    flow_id: int | None = None
+    order_id: int | None = None
+    message_id: int | None = None
+    currency: str | None = Field(default=None, max_length=3)
+    amount_minor: int | None = Field(default=None, sa_type=BigInteger)
+    seconds: float | None = None
+    """A duration (first response, reply, resolution), wall-clock."""
+    business_seconds: float | None = None
+    """The same duration counted only inside the team's business hours, holidays excluded."""
+    value: int | None = None
+    """A number the fact carries: a CSAT rating; 1 for a first response that broke the team's deadline."""
+
+
+class DailyRollup(SQLModel, table=True):
+    """Per shop-local day, fact kind and dimensions: how many, and the sums of their amounts and durations.
+
+    0 stands for "none" in a dimension (so the unique key holds on every database); kept current by
+    `reports.rollup.add` in the transaction that writes the facts.
+    """
+
+    __tablename__ = "report_rollup"
+    __table_args__ = (
+        UniqueConstraint("day", "kind", "channel_id", "team_id", "agent_id", "campaign_id", "currency",
+                         name="uq_report_rollup_key"),
+        Index("ix_report_rollup_kind_day", "kind", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date
+    kind: str = Field(max_length=40)
+    channel_id: int = 0
+    team_id: int = 0
+    agent_id: int = 0
+    campaign_id: int = 0
+    currency: str = Field(default="", max_length=3)
+    count: int = 0
+    amount_minor: int = Field(default=0, sa_type=BigInteger)
+    seconds: float = 0.0
+    business_seconds: float = 0.0

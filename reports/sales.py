@@ -1,0 +1,63 @@
+"""Sales per currency: orders paid and refunded, by time and by who or what is credited (catalog's
+attribution: channel, agent, campaign; flows when they credit orders)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from flows.campaigns.models import Campaign
+from reports import kinds
+from reports.helpdesk import labels
+from reports.query import DIMENSION, TIME_GROUPS, GroupBy, Key, Range, tally
+from reports.schemas import DateRange
+from reports.schemas_sales import Money, SalesFigures, SalesPoint, SalesReport
+
+KINDS = (kinds.ORDER_PAID, kinds.ORDER_REFUNDED)
+
+
+def _money(counts: dict[Key, list[int]], by: Sequence[str]) -> dict[Key, Money]:
+    """Keyed by (*by values, currency)."""
+    found: dict[Key, Money] = {}
+    for (kind, *rest), (count, amount) in counts.items():
+        key = tuple(rest)
+        money = found.setdefault(key, Money(currency=str(key[-1] or "")))
+        if kind == kinds.ORDER_PAID:
+            money.orders += count
+            money.revenue_minor += amount
+        else:
+            money.refunds += count
+            money.refunded_minor += amount
+        money.net_minor = money.revenue_minor - money.refunded_minor
+    return found
+
+
+def _figures(session: Session, q: Range) -> SalesFigures:
+    money = _money(tally(session, q, KINDS, ["currency"]), ["currency"])
+    return SalesFigures(currencies=[money[key] for key in sorted(money, key=str)])
+
+
+def _names(session: Session, q: Range, keys: list[Any]) -> dict[Any, str]:
+    if q.group_by == GroupBy.campaign:
+        ids = [k for k in keys if isinstance(k, int)]
+        return {int(i): str(n) for i, n in session.execute(select(col(Campaign.id), col(Campaign.name))
+                                                             .where(col(Campaign.id).in_(ids)))} if ids else {}
+    return labels(session, q.group_by, keys)
+
+
+def report(session: Session, q: Range) -> SalesReport:
+    series = _money(tally(session, q, KINDS, ["time", "currency"]), ["time", "currency"])
+    rows: dict[Key, Money] = {}
+    if q.group_by not in TIME_GROUPS and q.group_by in DIMENSION:
+        rows = _money(tally(session, q, KINDS, ["group", "currency"]), ["group", "currency"])
+    names = _names(session, q, [key[0] for key in rows])
+    order = sorted(rows, key=lambda key: (str(key[0] if key[0] is not None else ""), str(key[1])))
+    return SalesReport(
+        range=DateRange(from_=q.start, to=q.end, tz=q.tz), previous=_figures(session, q.previous()),
+        totals=_figures(session, q),
+        series=[SalesPoint(key=str(key[0]), **series[key].model_dump()) for key in sorted(series, key=str)],
+        rows=[SalesPoint(key="" if key[0] is None else str(key[0]), label=names.get(key[0]),
+                         **rows[key].model_dump()) for key in order])

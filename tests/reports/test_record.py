@@ -1,0 +1,79 @@
+"""Facts are written as they happen: a customer's message, an agent's reply, a receipt, a resolve and a paid
+then refunded order each leave their fact and their day's rollup, once, with no backfill."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+
+from catalog.models import Order
+from catalog.orders import ORDER_CHANGED
+from hub import composition
+from hub.conversations import actions, outbound, store
+from hub.conversations.models import Conversation, Message
+from hub.runtime import events
+from hub.runtime.db import session_scope, utcnow
+from reports import kinds, record
+from reports.models import DailyRollup, ReportEvent
+from reports.settings import get_report_settings
+from tests.factories import inbound, make_channel, make_user
+
+
+def _facts() -> dict[str, int]:
+    with session_scope() as session:
+        found: dict[str, int] = {}
+        for fact in session.execute(select(ReportEvent)).scalars():
+            found[fact.kind] = found.get(fact.kind, 0) + 1
+        return found
+
+
+def _rolled(kind: str) -> int:
+    with session_scope() as session:
+        return sum(r.count for r in session.execute(select(DailyRollup).where(DailyRollup.kind == kind)).scalars())
+
+
+def test_listeners_record_each_fact_once_with_its_rollup(backend: Any) -> None:
+    get_report_settings.cache_clear()
+    composition.wire()
+    channel = make_channel("sms_twilio")
+    agent = make_user("agent@reports.test")
+    with session_scope() as session:
+        store.store_inbound(session, [store.Arrival(channel.id or 0, "sms", inbound("SM1", "+85290000001"))])
+    assert _facts() == {kinds.CONVERSATION_OPENED: 1, kinds.MESSAGE_RECEIVED: 1}
+    with session_scope() as session:
+        conversation = session.execute(select(Conversation)).scalars().one()
+        outbound.queue_reply(session=session, conversation=conversation, author_id=agent.id, text="你好！")
+    facts = _facts()
+    assert facts[kinds.MESSAGE_SENT] == 1 and facts[kinds.FIRST_RESPONSE] == 1 and facts[kinds.REPLY] == 1
+    with session_scope() as session:  # the provider says it was read (as hub's receipts announce it)
+        message = session.execute(select(Message).where(Message.direction == "outbound")).scalars().one()
+        message.status, message.delivered_at, message.read_at = "read", utcnow(), utcnow()
+        events.emit(session, events.MESSAGE_STATUS, message_id=message.id, conversation_id=message.conversation_id,
+                    status="read")
+    assert _facts()[kinds.MESSAGE_READ] == 1 and _facts()[kinds.MESSAGE_DELIVERED] == 1
+    with session_scope() as session:
+        conversation = session.execute(select(Conversation)).scalars().one()
+        actions.set_status(session=session, conversation=conversation, status="resolved", actor_id=agent.id)
+    assert _facts()[kinds.RESOLVED] == 1
+    with session_scope() as session:  # a paid order, then its refund (catalog announces both)
+        conversation = session.execute(select(Conversation)).scalars().one()
+        order = Order(number="R-0001", contact_id=conversation.contact_id, conversation_id=conversation.id,
+                      channel_id=channel.id, agent_id=agent.id, currency="HKD", total_minor=29600, status="paid",
+                      paid_at=utcnow())
+        session.add(order)
+        session.flush()
+        events.emit(session, ORDER_CHANGED, order_id=order.id, status="paid")
+    assert _facts()[kinds.ORDER_PAID] == 1
+    with session_scope() as session:
+        order = session.execute(select(Order)).scalars().one()
+        order.status = "refunded"
+        events.emit(session, ORDER_CHANGED, order_id=order.id, status="refunded")
+    assert _facts()[kinds.ORDER_REFUNDED] == 1
+    # the same rows again: nothing new, and the rollups did not count twice
+    with session_scope() as session:
+        assert record.sync(session, conversation_ids=[1], message_ids=[1, 2], order_ids=[1]) == 0
+    assert _rolled(kinds.MESSAGE_RECEIVED) == 1 and _rolled(kinds.ORDER_PAID) == 1
+    with session_scope() as session:
+        paid = session.execute(select(DailyRollup).where(DailyRollup.kind == kinds.ORDER_PAID)).scalars().one()
+        assert (paid.currency, paid.amount_minor, paid.agent_id) == ("HKD", 29600, agent.id)
