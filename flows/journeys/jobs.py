@@ -8,6 +8,7 @@ the compare-and-set lets one job apply the step.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,8 @@ from flows.journeys import clock, runner, service, triggers
 from flows.journeys.models import LIVE, FlowRun
 from flows.segments import service as segments
 from hub.runtime.db import session_scope
+
+log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
 BATCH = 500
@@ -46,8 +49,7 @@ def sweep(now: datetime | None = None, batches: int = 20) -> int:
     for _ in range(batches):
         with session_scope() as session:
             rows = due_runs(session, now or clock.now())
-        for run_id, visit in rows:
-            runner.kick(run_id, visit)
+        runner.kick_many(rows)
         handed += len(rows)
         if len(rows) < BATCH:
             break
@@ -177,9 +179,16 @@ def _zone(name: Any) -> Any:
 
 
 def minutely() -> dict[str, int]:
-    """Periodic, each minute: the triggers without an event."""
-    return {"carts": abandoned_carts(), "schedules": schedules(), "segments": segment_entries(),
-            "dates": date_fields()}
+    """Periodic, each minute: the triggers without an event (one failing does not stop the others)."""
+    started: dict[str, int] = {}
+    for name, check in (("carts", abandoned_carts), ("schedules", schedules), ("segments", segment_entries),
+                        ("dates", date_fields)):
+        try:
+            started[name] = check()
+        except Exception:
+            log.exception("a periodic flow trigger failed", extra={"check": name})
+            started[name] = -1
+    return started
 
 
 __all__ = ["abandoned_carts", "date_fields", "minutely", "schedules", "segment_entries", "sweep", "triggers"]

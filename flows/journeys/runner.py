@@ -130,11 +130,48 @@ def claim(session: Session, run_id: int, visit: int, now: datetime, *, due_only:
 def advance(run_id: int, visit: int) -> str:
     """Job: apply the run's due step(s), once. A second delivery finds the visit moved on and does nothing."""
     after: list[Callable[[], object]] = []
-    with session_scope() as session:
-        outcome = run_steps(session, run_id, visit, clock.now(), after_commit=after)
+    try:
+        with session_scope() as session:
+            outcome = run_steps(session, run_id, visit, clock.now(), after_commit=after)
+    except Exception:
+        log.exception("a flow step failed", extra={"run_id": run_id})
+        return failed_step(run_id, visit)
     for call in after:
         call()
     return outcome
+
+
+def advance_batch(handles: list[tuple[int, int]]) -> dict[str, int]:
+    """Job: `advance` for each (run, visit), each in its own transaction: the sweeper hands a backlog to RQ in
+    chunks, so a worker does not fork a process per step."""
+    outcomes: dict[str, int] = {}
+    for run_id, visit in handles:
+        try:
+            outcome = advance(int(run_id), int(visit))
+        except Exception:  # one run's failure leaves the others to go on; its lease lets the sweeper retry it
+            log.exception("a flow step failed", extra={"run_id": run_id})
+            outcome = failed_step(int(run_id), int(visit))
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+MAX_ERRORS = 5
+
+
+def failed_step(run_id: int, visit: int) -> str:
+    """A step raised (its transaction rolled back): count it on the run; after MAX_ERRORS the run ends `failed`
+    (`step_error`) instead of being retried forever."""
+    with session_scope() as session:
+        run = session.get(FlowRun, run_id, with_for_update=True)
+        if run is None or run.visit != visit or run.status not in LIVE:
+            return "error"
+        errors = int(run.context.get("errors") or 0) + 1
+        run.context = {**run.context, "errors": errors}
+        session.add(run)
+        if errors >= MAX_ERRORS:
+            finish(Step(session, run, graph_of(session, run), clock.now()), End(RunStatus.failed.value, "step_error"))
+            return "failed"
+    return "error"
 
 
 def resume(session: Session, run: FlowRun, port: str, now: datetime, after_commit: list[Callable[[], object]],
@@ -224,6 +261,15 @@ def finish(step: Step, end: End) -> str:
         step.note("exited", reason=end.reason or status)
     step.session.flush()
     return status
+
+
+def kick_many(handles: list[tuple[int, int]], chunk: int = 50) -> None:
+    """Queue due runs in chunks of `chunk` (see `advance_batch`)."""
+    for start in range(0, len(handles), chunk):
+        try:
+            broker.enqueue(QUEUE, advance_batch, handles[start:start + chunk])
+        except Exception as error:  # Redis down: the rows are due, the sweeper hands them on after the lease
+            log.warning("could not queue %d runs: %s", len(handles[start:start + chunk]), error)
 
 
 def kick(run_id: int, visit: int) -> None:

@@ -212,13 +212,23 @@ def task(step: Step, config: dict[str, Any]) -> Result:
     title = config.get("title")
     text = messages.pick(title, get_settings().default_locale) if isinstance(title, dict) else str(title)
     conversation = messages.conversation_of(step.session, step)
+    agent_id, team_id = _existing(step, config)
     step.session.add(Task(key=step.key, title=messages.render(text, messages.context_of(contact))[:500]
                           if contact else text[:500], contact_id=step.run.contact_id,
                           conversation_id=conversation.id if conversation else None,
-                          agent_id=config.get("agent_id"), team_id=config.get("team_id"),
+                          agent_id=agent_id, team_id=team_id,
                           due_at=step.now + timedelta(hours=int(config.get("due_in_hours", 24))),
                           flow_id=step.run.flow_id, run_id=step.run.id, created_at=step.now))
     return Go("next")
+
+
+def _existing(step: Step, config: dict[str, Any]) -> tuple[int | None, int | None]:
+    """The task's agent and team when they (still) exist; a deleted one is left out rather than failing the step."""
+    from hub.agents.models import Team, User
+
+    agent = step.session.get(User, int(config["agent_id"])) if config.get("agent_id") else None
+    team = step.session.get(Team, int(config["team_id"])) if config.get("team_id") else None
+    return (agent.id if agent else None), (team.id if team else None)
 
 
 def start_flow(step: Step, config: dict[str, Any]) -> Result:

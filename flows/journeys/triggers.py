@@ -350,8 +350,8 @@ def on_conversation_updated(event: events.Event) -> None:
 
 def on_contact_updated(event: events.Event) -> None:
     contact_id = event.data.get("contact_id")
-    if contact_id is None:
-        return
+    if contact_id is None or event.data.get("source") == "flow":
+        return  # a flow's own tag step: automations do not trigger on what automations did
     tagged = event.data.get("tag") and _wanted("tag_added", "vip_reached", "lifecycle_changed")
     if tagged or _contact_has_runs(contact_id):
         _queue(contact_updated, int(contact_id), event.data.get("tag"))

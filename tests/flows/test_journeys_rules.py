@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import redis
+from sqlmodel import select
 
 from flows.journeys import runner, service
 from flows.journeys.models import FlowRun
@@ -166,3 +167,103 @@ def test_a_message_with_products_and_a_payment_link_sends_cards_and_a_checkout_b
     text, card = shop.outbound()
     assert text.text == "Picked for you" and [b.title for b in text.buttons] == ["Checkout"]
     assert "Add to cart" in [b.title for b in card.buttons] and "128.50" in (card.text or "")
+
+
+def test_a_task_for_someone_who_left_is_still_made_and_listed_for_the_team(shop: Shop) -> None:
+    from fastapi.testclient import TestClient
+
+    from flows.journeys.models import Task
+    from hub.composition import create_app
+    from tests.factories import make_team, token_for
+
+    team_id = make_team("Care")
+    make_user("bea@shop.test", team_ids=[team_id])
+    contact_id, _ = customer(shop, 3006, "Tess", "en")
+    call = {"trigger": {"type": "api", "config": {}}, "start": "t",
+            "nodes": [{"id": "t", "type": "task", "config": {"title": {"en": "Call {{ first_name }}"},
+                                                             "agent_id": 999, "team_id": team_id,
+                                                             "due_in_hours": 4}},
+                      {"id": "e", "type": "end", "config": {}}],
+            "edges": [{"from": "t", "port": "next", "to": "e"}]}
+    _, run_id = start(call, contact_id)
+    assert run_of(run_id).status == "completed"
+    with session_scope() as session:
+        [task] = session.exec(select(Task)).all()
+    assert (task.title, task.agent_id, task.team_id) == ("Call Tess", None, team_id)
+    with TestClient(create_app()) as client:
+        agent = token_for(client, "bea@shop.test")
+        listed = client.get("/api/v1/tasks", headers=agent).json()
+        assert [t["title"] for t in listed] == ["Call Tess"]
+        done = client.patch(f"/api/v1/tasks/{task.id}", json={"status": "done"}, headers=agent)
+        assert done.status_code == 200 and done.json()["status"] == "done"
+        assert client.get("/api/v1/tasks", headers=agent).json() == []
+
+
+def test_birthdays_and_schedules_start_at_the_right_local_moment_once(shop: Shop) -> None:
+    from datetime import UTC, datetime
+
+    from flows.journeys import jobs, templates
+    from flows.segments import service as segments
+    from hub.contacts.models import Contact as ContactRow
+
+    birthday_id, _ = customer(shop, 3007, "Bella", "en")
+    with session_scope() as session:
+        contact = session.get(ContactRow, birthday_id)
+        assert contact is not None
+        contact.custom_fields = {"birthday": "1990-12-08"}
+        session.add(contact)
+        segment = segments.create(session=session, name="Everyone", definition={"all": []})
+        birthday = templates.get("birthday")["definition"]  # type: ignore[index]
+        monthly = templates.get("monthly_loyal")["definition"]  # type: ignore[index]
+        monthly["trigger"]["config"]["segment_id"] = segment.id
+        flows = []
+        for name, definition in (("Birthday", birthday), ("Monthly", monthly)):
+            flow = service.create(session=session, name=name, definition=definition)
+            service.publish(session=session, flow_id=flow.id or 0)
+            flows.append(flow.id or 0)
+    def runs(flow_id: int) -> int:
+        with session_scope() as session:
+            return len(session.exec(select(FlowRun).where(FlowRun.flow_id == flow_id)).all())
+
+    shop.clock.at = datetime(2026, 12, 7, 1, 59, tzinfo=UTC)  # Monday 7 December, 09:59 in Hong Kong
+    assert jobs.minutely()["schedules"] == 0 and runs(flows[1]) == 0
+    shop.clock.at = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # 10:00: the first Monday of the month
+    assert jobs.minutely()["schedules"] == 1 and jobs.minutely()["schedules"] == 0
+    assert runs(flows[0]) == 0  # the birthday is tomorrow
+    shop.clock.at = datetime(2026, 12, 8, 1, 30, tzinfo=UTC)  # 09:30 on the birthday, local time
+    assert jobs.minutely()["dates"] == 0
+    shop.clock.at = datetime(2026, 12, 8, 2, 5, tzinfo=UTC)  # 10:05
+    assert jobs.minutely()["dates"] == 1 and jobs.minutely()["dates"] == 0
+    run_jobs()
+    assert "Happy birthday, Bella" in (shop.outbound()[-1].text or "")
+
+
+def test_a_keyword_starts_a_flow_once_however_often_the_message_is_delivered(shop: Shop) -> None:
+    from datetime import UTC, datetime
+
+    from channels import IdentityRef, InboundMessage
+    from flows.journeys import triggers
+    from hub.ingest.service import receive
+
+    menu = {"trigger": {"type": "message_received", "config": {"keywords": ["menu", "菜單"]}}, "start": "s",
+            "nodes": [{"id": "s", "type": "send_message", "config": {"text": {"en": "Here is our menu",
+                                                                              "zh-Hant": "這是我們的菜單"}}},
+                      {"id": "e", "type": "end", "config": {}}],
+            "edges": [{"from": "s", "port": "sent", "to": "e"}], "settings": {"allow_parallel_runs": True}}
+    with session_scope() as session:
+        flow = service.create(session=session, name="Menu", definition=menu)
+        service.publish(session=session, flow_id=flow.id or 0)
+    customer(shop, 3008, "陳小明", "zh_Hant")
+    run_jobs()
+    assert shop.outbound() == []  # 你好 is no keyword
+    with session_scope() as session:
+        message = receive(session=session, channel_id=shop.channel_id, inbound=InboundMessage(
+            provider_message_id="kw-1", identities=(IdentityRef("telegram", "3008"),), kind="text",
+            text="可以睇下菜單嗎？", sent_at=datetime.now(UTC)))
+        assert message is not None
+        message_id = message.id or 0
+    run_jobs()
+    for _ in range(2):
+        triggers.message_received(message_id)  # the event's job delivered again
+    run_jobs()
+    assert [m.text for m in shop.outbound()] == ["這是我們的菜單"]

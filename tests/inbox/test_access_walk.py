@@ -25,7 +25,9 @@ PUBLIC_BY_DESIGN = {
 }
 """Routes meant for people who are not agents; the sandbox (development only) plays the customer."""
 ALLOWED = {403, 404, 405}
-SHOP_WIDE = {"product_id": "the catalog is the shop's: any staff member reads a product, only admins change it"}
+SHOP_WIDE = {"product_id": "the catalog is the shop's: any staff member reads a product, only admins change it",
+             "flow_id": "flows are the shop's: any staff member reads one (to start a manual flow); its runs are "
+                        "filtered to the customers the agent sees; only marketers and admins change it"}
 
 
 def team_b_order(world) -> tuple[int, int]:
@@ -42,6 +44,25 @@ def team_b_order(world) -> tuple[int, int]:
         service.add(session=session, cart=cart, variant_id=variant.id)
         order = service.checkout(session=session, cart=cart)
         return product.id, order.id
+
+
+def team_b_journey(world) -> tuple[int, int, int]:
+    """A published flow, a run of team B's contact in it, and a task about that contact for team B."""
+    from flows.journeys import service
+    from flows.journeys.models import Task
+    from hub.runtime.db import session_scope
+
+    definition = {"trigger": {"type": "api", "config": {}}, "start": "e",  # agents start manual flows only
+                  "nodes": [{"id": "e", "type": "end", "config": {}}], "edges": []}
+    with session_scope() as session:
+        flow = service.create(session=session, name="Walk", definition=definition)
+        service.publish(session=session, flow_id=flow.id)
+        run = service.start_run(session=session, flow=flow, contact_id=world.contact_b)
+        task = Task(key="walk", title="Call", contact_id=world.contact_b, conversation_id=world.conversation_b,
+                    team_id=world.team_b, flow_id=flow.id, run_id=run.id)
+        session.add(task)
+        session.flush()
+        return flow.id, run.id, task.id
 
 
 def _sample(schema: dict[str, Any], components: dict[str, Any]) -> Any:
@@ -91,12 +112,13 @@ def session_of(bearer: dict[str, str]) -> int:
 def test_no_route_answers_team_a_with_team_bs_objects(backend, world):
     app = create_app()
     product_id, order_id = team_b_order(world)
+    flow_id, run_id, task_id = team_b_journey(world)
     ids = {
         "product_id": product_id, "order_id": order_id, "segment_id": 1, "campaign_id": 1,
         "conversation_id": world.conversation_b, "message_id": world.failed_b, "contact_id": world.contact_b,
         "reply_id": world.canned_b, "channel_id": world.channel_b, "team_id": world.team_b,
         "user_id": world.agent_b, "policy_id": 1, "rule_id": 1, "job_id": "job-of-team-b", "index": 0,
-        "name": "vip",
+        "name": "vip", "flow_id": flow_id, "run_id": run_id, "task_id": task_id,
     }
     samples = bodies(app)
     walked, wrong = [], []
