@@ -119,6 +119,8 @@ def test_no_route_answers_team_a_with_team_bs_objects(backend, world):
         "reply_id": world.canned_b, "channel_id": world.channel_b, "team_id": world.team_b,
         "user_id": world.agent_b, "policy_id": 1, "rule_id": 1, "job_id": "job-of-team-b", "index": 0,
         "name": "vip", "flow_id": flow_id, "run_id": run_id, "task_id": task_id,
+        "scope": "team", "scope_id": world.team_b,  # CSAT settings: admins only
+        "cell": "repeat-sleeping", "report": "lifecycle",  # the shop-wide matrix: not an agent's (their own service figures are theirs)
     }
     samples = bodies(app)
     walked, wrong = [], []
