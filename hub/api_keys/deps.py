@@ -6,8 +6,8 @@ admin sees, and the key stops working when that admin is deactivated or no longe
 rate limited per key (429) and written to the audit log.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI reads the dependency's annotations, and one of them names
+# the scope in the closure.
 from collections.abc import Callable
 from typing import Annotated
 
