@@ -32,6 +32,10 @@ def _any_user(user: User) -> bool:
     return True
 
 
+def _admin(user: User) -> bool:
+    return user.role == Role.admin
+
+
 ROLE_CHECKS: dict[Scope, Callable[[User], bool]] = {
     Scope.contacts_read: _any_user,
     Scope.conversations_read: _any_user,
@@ -52,7 +56,7 @@ def require_scope(scope: Scope) -> Callable[..., User]:
         if bearer and bearer.startswith(PREFIX):
             return _key_user(request, session, bearer, scope)
         user = current_user(request, session, bearer)
-        if not ROLE_CHECKS.get(scope, lambda u: u.role == Role.admin)(user):
+        if not ROLE_CHECKS.get(scope, _admin)(user):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"your role may not do this ({scope.value})")
         return user
 

@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 
 from hub.agents.models import Role, User
 from hub.agents.service import can_see_conversations
+from hub.api.deps import AdminUser, DbSession, StaffUser
 from hub.api_keys.deps import ContactsReader
-from hub.api.deps import AdminUser, CurrentUser, DbSession, StaffUser
 from hub.contacts import locales, manage, service
 from hub.contacts.models import Consent, Contact
 from hub.conversations.models import Conversation

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub import search
 from hub.api import pagination
+from hub.api.deps import CurrentUser, DbSession
 from hub.api_keys.deps import ConversationsReader, MessageSender
-from hub.api.deps import CurrentUser, DbSession, StaffUser
 from hub.conversations import activity, outbound, queries
 from hub.conversations.models import ActivityKind, ActorKind, Conversation, Message, MessageStatus
 from hub.tags import details as tag_details

@@ -82,7 +82,7 @@ def deliver(delivery_id: int, now: datetime | None = None) -> str:
             update(WebhookDelivery)
             .where(col(WebhookDelivery.id) == delivery_id, col(WebhookDelivery.attempts) == number - 1,
                    col(WebhookDelivery.status) == DeliveryStatus.pending.value)
-            .values(attempts=number, next_attempt_at=now + LEASE)).rowcount
+            .values(attempts=number, next_attempt_at=now + LEASE)).rowcount  # type: ignore[attr-defined]
         if claimed != 1:
             session.rollback()
             return "taken"
@@ -156,7 +156,7 @@ def disable(session: Session, endpoint: WebhookEndpoint, now: datetime) -> None:
               f"failed since {as_utc(endpoint.failing_since or now):%Y-%m-%d %H:%M} UTC")
     changed = session.execute(update(WebhookEndpoint).where(col(WebhookEndpoint.id) == endpoint.id,
                                                             col(WebhookEndpoint.enabled))
-                              .values(enabled=False, disabled_reason=reason, updated_at=now)).rowcount
+                              .values(enabled=False, disabled_reason=reason, updated_at=now)).rowcount  # type: ignore[attr-defined]
     if changed:
         audit.record(session=session, actor_id=None, action="webhook_endpoint.disabled",
                      target_type="webhook_endpoint", target_id=endpoint.id,
@@ -182,7 +182,7 @@ def post(url: str, signing_secret: str, message_id: str, payload: dict[str, obje
         return Outcome(None, _ms(started), None, f"refused: {error}"[:500])
     except (aiohttp.ClientError, TimeoutError, OSError) as error:
         reason = blocked_reason(error)
-        text = f"refused: {reason}" if reason else f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        text = f"refused: {reason}" if reason else f"{type(error).__name__}: {error}".rstrip(": ")
         return Outcome(None, _ms(started), None, text[:500])
     return Outcome(status, _ms(started), text[:EXCERPT], None if 200 <= status < 300 else f"HTTP {status}")
 
@@ -191,10 +191,10 @@ async def _send(url: str, data: bytes, headers: dict[str, str]) -> tuple[int, st
     allow_private = get_settings().allow_private_urls
     check_url(url, allow_private=allow_private)
     timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
-    async with guarded_session(allow_private=allow_private, timeout=timeout, connections=1) as client:
-        async with client.post(url, data=data, headers=headers, allow_redirects=False) as answer:
-            raw = await answer.content.read(EXCERPT * 4)
-            return answer.status, raw.decode("utf-8", "replace")
+    async with (guarded_session(allow_private=allow_private, timeout=timeout, connections=1) as client,
+                client.post(url, data=data, headers=headers, allow_redirects=False) as answer):
+        raw = await answer.content.read(EXCERPT * 4)
+        return answer.status, raw.decode("utf-8", "replace")
 
 
 def _ms(started: float) -> int:

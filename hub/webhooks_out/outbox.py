@@ -11,7 +11,8 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
 
 from hub.runtime import events
 from hub.runtime.db import utcnow
@@ -35,12 +36,12 @@ def write(session: Session, batch: list[events.Event]) -> None:
     typed = [(kind, event) for event in batch if (kind := public_type(event)) is not None]
     if not typed:
         return
-    endpoints = session.exec(select(WebhookEndpoint.id, WebhookEndpoint.event_types)
-                             .where(col(WebhookEndpoint.enabled))).all()
+    endpoints = session.execute(select(WebhookEndpoint.id, WebhookEndpoint.event_types)
+                                .where(col(WebhookEndpoint.enabled))).all()
     if not endpoints:
         return
     now = utcnow()
-    rows = [WebhookDelivery(endpoint_id=endpoint_id, message_id=new_message_id(), event_type=kind.value,
+    rows = [WebhookDelivery(endpoint_id=endpoint_id or 0, message_id=new_message_id(), event_type=kind.value,
                             payload=body(kind.value, _plain(event.data), now), next_attempt_at=now)
             for kind, event in typed for endpoint_id, subscribed in endpoints if kind.value in subscribed]
     if not rows:

@@ -101,7 +101,7 @@ def replay(*, session: Session, actor_id: int | None, delivery: WebhookDelivery)
 
 
 def due_ids(*, session: Session, now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
-    return [int(i) for i in session.exec(
+    return [int(i or 0) for i in session.exec(
         select(WebhookDelivery.id).where(col(WebhookDelivery.status) == DeliveryStatus.pending.value,
                                          col(WebhookDelivery.next_attempt_at) <= now)
         .order_by(col(WebhookDelivery.next_attempt_at)).limit(limit))]
@@ -122,7 +122,7 @@ def sweep(now: datetime | None = None) -> int:
             .where(col(WebhookDelivery.status) == DeliveryStatus.pending.value,
                    col(WebhookDelivery.next_attempt_at) <= now)
             .order_by(col(WebhookDelivery.next_attempt_at)).limit(SWEEP_BATCH)).all()
-    return sum(queue(int(delivery_id), attempts) for delivery_id, attempts in rows)
+    return sum(queue(int(delivery_id or 0), attempts) for delivery_id, attempts in rows)
 
 
 def queue_new(event: events.Event) -> None:
