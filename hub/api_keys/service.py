@@ -25,6 +25,7 @@ from hub.local_counts import COUNTS
 from hub.runtime import broker
 from hub.runtime.db import as_utc, utcnow
 from hub.runtime.settings import get_settings
+from hub.web.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +48,13 @@ class Scope(StrEnum):
 
 
 SCOPE_HELP: dict[Scope, str] = {
-    Scope.contacts_read: "read contacts (GET /api/v1/contacts…)",
-    Scope.contacts_write: "change contacts",
-    Scope.conversations_read: "read conversations and their messages",
-    Scope.messages_send: "send a reply in a conversation",
-    Scope.orders_read: "read orders",
-    Scope.pos_write: "record in-store purchases from a till",
-    Scope.webhooks_write: "manage outgoing webhook endpoints",
+    Scope.contacts_read: N_("read contacts (GET /api/v1/contacts…)"),
+    Scope.contacts_write: N_("change contacts"),
+    Scope.conversations_read: N_("read conversations and their messages"),
+    Scope.messages_send: N_("send a reply in a conversation"),
+    Scope.orders_read: N_("read orders"),
+    Scope.pos_write: N_("record in-store purchases from a till"),
+    Scope.webhooks_write: N_("manage outgoing webhook endpoints"),
 }
 
 

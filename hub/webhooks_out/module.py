@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hub.runtime import Listener, Module, Periodic, events
+from hub.runtime import Listener, Module, Periodic, Web, events
 from hub.webhooks_out import outbox, service
 from hub.webhooks_out.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from hub.webhooks_out.views import router
+from hub.webhooks_out.web import FOLDER
+from hub.webhooks_out.web.pages import router as admin_page
 
 
 def _hook() -> None:
@@ -17,6 +19,8 @@ def _hook() -> None:
 MODULE = Module(
     name="webhooks_out",
     models=(WebhookEndpoint, WebhookDelivery, WebhookAttempt),
+    pages=(admin_page,),
+    web=Web(folder=FOLDER),
     routers=(router,),
     listeners=(Listener(outbox.QUEUED, service.queue_new),),
     hooks=(_hook,),
