@@ -1,4 +1,5 @@
-"""API keys (hashed, scoped) and outgoing webhooks: endpoints, the outbox of deliveries, their attempts
+"""API keys (hashed, scoped), outgoing webhooks (endpoints, the outbox of deliveries, their attempts) and
+Shopify stores whose order webhooks Hub takes
 
 Revision ID: 0025
 Revises: 0018
@@ -85,9 +86,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('delivery_id', 'number', name='uq_webhook_attempt_slot')
     )
+    op.create_table('shopify_store',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('shop_domain', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('secret', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('shopify_store')
     op.drop_table('webhook_attempt')
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_delivery_endpoint')

@@ -98,6 +98,7 @@ def test_no_route_answers_team_a_with_team_bs_objects(backend, world):
         "user_id": world.agent_b, "policy_id": 1, "rule_id": 1, "job_id": "job-of-team-b", "index": 0,
         "name": "vip",
         "key_id": 1, "endpoint_id": 1, "delivery_id": 1,  # admin-only routes: an agent gets 403 for any id
+        "channel_or_store_id": 1, "action": "delete",  # Shopify's webhook unsigned: 403; admin page forms: 403
     }
     samples = bodies(app)
     walked, wrong = [], []
