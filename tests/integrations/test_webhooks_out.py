@@ -190,3 +190,36 @@ def test_endpoints_are_for_admins(client, admin):
     assert client.delete(f"/api/v1/webhook-endpoints/{made['id']}", headers=admin).status_code == 204
     with session_scope() as session:
         assert session.exec(select(WebhookEndpoint)).all() == []
+
+
+def test_the_worker_delivers_a_committed_event_at_once(client, admin, channel_id):
+    """No controlled clock here: the outbox's rows are queued after the commit and a worker sends them."""
+    from hub.jobs.worker import HubWorker
+    from hub.runtime import broker
+
+    with Receiver() as shop:
+        endpoint = subscribe(client, admin, shop.url)
+        customer_writes(channel_id, "wamid.Q1")
+        assert broker.queue("outbound").count >= 1
+        HubWorker([broker.queue(name) for name in broker.QUEUES], connection=broker.connection()).work(burst=True)
+    assert len(shop.requests) == 1
+    headers, body, _ = shop.requests[0]
+    assert Webhook(endpoint["secret"]).verify(body, headers)["type"] == "message.received"
+    assert [row.status for row in deliveries()] == ["delivered"]
+
+
+def test_two_workers_on_one_slot_send_once(client, admin, channel_id, backend):
+    import threading
+
+    with Receiver() as shop:
+        subscribe(client, admin, shop.url)
+        customer_writes(channel_id, "wamid.C1")
+        (row,) = deliveries()
+        now, results = utcnow(), []
+        threads = [threading.Thread(target=lambda: results.append(delivery.deliver(row.id, now=now)))
+                   for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(results).count("delivered") == 1 and len(shop.requests) == 1
