@@ -83,3 +83,4 @@ def _key_user(request: Request, session: DbSession, secret: str, scope: Scope) -
 ContactsReader = Annotated[User, Depends(require_scope(Scope.contacts_read))]
 ConversationsReader = Annotated[User, Depends(require_scope(Scope.conversations_read))]
 MessageSender = Annotated[User, Depends(require_scope(Scope.messages_send))]
+OrdersReader = Annotated[User, Depends(require_scope(Scope.orders_read))]

@@ -90,3 +90,17 @@ def test_a_bad_signature_or_unknown_store_gets_403_and_nothing_is_stored(client,
     assert post(client, store_id, "products/update", {"id": 1}, "wh-10").json().get("ignored") is True
     with session_scope() as session:
         assert session.exec(select(RawEvent)).all() == []
+
+
+def test_an_orders_key_reads_the_shopify_order(client, store_id):
+    admin = token_for(client, "boss@shop.test")
+    key = client.post("/api/v1/api-keys", json={"name": "BI", "scopes": ["orders:read"]}, headers=admin).json()
+    assert post(client, store_id, "orders/paid", PAID, "wh-20").status_code == 200
+    process_all()
+    with session_scope() as session:
+        order = session.exec(select(Order)).one()
+    bearer = {"Authorization": f"Bearer {key['secret']}"}
+    answer = client.get(f"/api/v1/orders/{order.id}", headers=bearer)
+    assert answer.status_code == 200 and answer.json()["total_minor"] == 59200
+    assert client.get(f"/api/v1/contacts/{order.contact_id}/orders", headers=bearer).json()[0]["id"] == order.id
+    assert client.get("/api/v1/contacts", headers=bearer).status_code == 403
