@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog import chat_replies, demo, jobs, privacy
+from catalog import chat_replies, demo, jobs, privacy, shopify_orders
 from catalog.chat_views import router as chat
 from catalog.models import Cart, CartItem, Order, OrderEvent, OrderLine, Price, Product, Variant
 from catalog.orders import ORDER_CHANGED
@@ -21,17 +21,17 @@ from hub.runtime import Listener, Module, Web, events
 MODULE = Module(
     name="catalog",
     models=(Product, Variant, Price, Cart, CartItem, Order, OrderLine, OrderEvent, StripeCheckout,
-            StripePaymentLink),
+            StripePaymentLink, shopify_orders.ShopifyStore),
     pages=(product_page, sandbox_checkout, admin_page),
     web=Web(folder=WEB_FOLDER, styles=("catalog.css",), inbox_scripts=("js/catalog_inbox.js",),
             composer_templates=("_composer_picker.html",),
             composer_actions=("_composer_actions.html",), help_keys=("_help_keys.html",), strings=strings.STRINGS),
-    routers=(api, chat, stripe_webhook),
+    routers=(api, chat, stripe_webhook, shopify_orders.router),
     listeners=(Listener(ORDER_CHANGED, jobs.enqueue_recompute),  # behaviour tags follow orders
                Listener(events.MESSAGE_RECEIVED, chat_replies.enqueue_cart_reply)),
     hooks=(privacy.register,),  # a contact's export and erasure cover their orders
     periodic=(jobs.NIGHTLY,),
-    inbox={payment_jobs.PROVIDER: payment_jobs.INBOX},
+    inbox={payment_jobs.PROVIDER: payment_jobs.INBOX, shopify_orders.PROVIDER: shopify_orders.INBOX},
     uploads={"/api/v1/products/import": MAX_UPLOAD},  # the product CSV import
     demo=demo.announce,
 )

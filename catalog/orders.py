@@ -34,6 +34,8 @@ ORDER_CHANGED = "order.changed"
 conversation_id, status."""
 ORDER_PAID = "order.paid"
 """An order was paid (once per order): data order_id, contact_id, conversation_id, status."""
+ORDER_REFUNDED = "order.refunded"
+"""A paid order was refunded (once per order): the same data."""
 
 ATTRIBUTION: list[Callable[[Session, int, datetime], int | None]] = []
 """Who else may claim an order at checkout: each is called with (session, contact id, now) and answers a
@@ -265,8 +267,40 @@ def refund(*, session: Session, order_id: int, reason: str = "") -> bool:
     session.add(order)
     _record(session, order.id, "refunded", reason=reason)
     session.flush()
-    _announce(session, order, ORDER_CHANGED)
+    _announce(session, order, ORDER_REFUNDED, ORDER_CHANGED)
     return True
+
+
+@dataclass(frozen=True)
+class ExternalLine:
+    sku: str
+    title: str
+    quantity: int
+    unit_minor: int
+
+
+def record_paid_elsewhere(*, session: Session, contact_id: int, currency: str, total_minor: int,
+                          lines: list[ExternalLine], provider: str, payment_ref: str,
+                          paid_at: datetime | None = None) -> tuple[Order, bool]:
+    """An order paid in another shop system (Shopify): recorded as paid, no stock moved (that system keeps
+    its own). Unique on `payment_ref`; (the order, whether this call made it)."""
+    known = find_by_payment_ref(session=session, payment_ref=payment_ref)
+    if known is not None:
+        return known, False
+    now = paid_at or utcnow()
+    order = Order(number=_number(), contact_id=contact_id, currency=currency, total_minor=total_minor,
+                  status=OrderStatus.paid.value, payment_provider=provider, payment_ref=payment_ref,
+                  created_at=now, paid_at=now)
+    session.add(order)
+    session.flush()
+    assert order.id is not None
+    session.add_all([OrderLine(order_id=order.id, sku=line.sku[:100], title=line.title[:500],
+                               quantity=line.quantity, unit_minor=line.unit_minor, currency=currency)
+                     for line in lines if line.quantity > 0])
+    _record(session, order.id, "paid", provider=provider, payment_ref=payment_ref, previous="external")
+    session.flush()
+    _announce(session, order, ORDER_PAID, ORDER_CHANGED)
+    return order, True
 
 
 def due_for_expiry(*, session: Session, now: datetime | None = None, limit: int = 200) -> list[int]:

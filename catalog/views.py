@@ -28,6 +28,7 @@ from catalog.shopify_csv import import_shopify
 from hub.agents.models import Role, User
 from hub.agents.service import can_see_conversations
 from hub.api.deps import AdminUser, CurrentUser, DbSession
+from hub.api_keys.deps import OrdersReader
 from hub.audit.service import record
 from hub.conversations.models import Conversation
 
@@ -130,7 +131,7 @@ def _may_see_contact(session: Session, user: User, contact_id: int) -> bool:
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)
-def get_order(order_id: int, session: DbSession, user: CurrentUser) -> OrderOut:
+def get_order(order_id: int, session: DbSession, user: OrdersReader) -> OrderOut:
     """An order with its lines and status timeline."""
     order = orders.get_order(session=session, order_id=order_id)
     if order is None or not _may_see_contact(session, user, order.contact_id):
@@ -139,7 +140,7 @@ def get_order(order_id: int, session: DbSession, user: CurrentUser) -> OrderOut:
 
 
 @router.get("/contacts/{contact_id}/orders", response_model=list[OrderOut])
-def contact_orders(contact_id: int, session: DbSession, user: CurrentUser,
+def contact_orders(contact_id: int, session: DbSession, user: OrdersReader,
                    limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[OrderOut]:
     """A contact's orders, newest first (the contact panel's order list)."""
     if not _may_see_contact(session, user, contact_id):

@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 from catalog.module import MODULE as CATALOG
 from flows.module import MODULE as FLOWS
 from hub.api import app
+from hub.api_keys.module import MODULE as API_KEYS
 from hub.assignment.module import MODULE as ASSIGNMENT
 from hub.csat.module import MODULE as CSAT
 from hub.jobs import tasks, worker
@@ -22,9 +23,11 @@ from hub.privacy.module import MODULE as PRIVACY
 from hub.runtime import Inbox, Module, Periodic, broker, connect, events, inbox
 from hub.tagging.module import MODULE as TAGGING
 from hub.webchat.module import MODULE as WEBCHAT
+from hub.webhooks_out.module import MODULE as WEBHOOKS_OUT
 from reports.module import MODULE as REPORTS
 
-MODULES: tuple[Module, ...] = (CORE, PRIVACY, WEBCHAT, TAGGING, ASSIGNMENT, CSAT, CATALOG, FLOWS, REPORTS)
+MODULES: tuple[Module, ...] = (CORE, PRIVACY, WEBCHAT, TAGGING, ASSIGNMENT, CSAT, API_KEYS, WEBHOOKS_OUT,
+                               CATALOG, FLOWS, REPORTS)
 """In order: routes are mounted, listeners called and demo data loaded in this order."""
 
 

@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 
 from hub.agents.models import Role, User
 from hub.agents.service import can_see_conversations
-from hub.api.deps import AdminUser, CurrentUser, DbSession, StaffUser
+from hub.api.deps import AdminUser, DbSession, StaffUser
+from hub.api_keys.deps import ContactsReader
 from hub.contacts import locales, manage, service
 from hub.contacts.models import Consent, Contact
 from hub.conversations.models import Conversation
@@ -100,7 +101,7 @@ def contact_out(session: Session, contact: Contact) -> ContactOut:
 
 
 @router.get("", response_model=list[ContactOut])
-def list_contacts(session: DbSession, user: CurrentUser, after_id: int | None = None,
+def list_contacts(session: DbSession, user: ContactsReader, after_id: int | None = None,
                   limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[ContactOut]:
     query = visible_query(session, user)
     if after_id is not None:
@@ -110,7 +111,7 @@ def list_contacts(session: DbSession, user: CurrentUser, after_id: int | None = 
 
 
 @router.get("/{contact_id}", response_model=ContactOut)
-def get_contact(contact_id: int, session: DbSession, user: CurrentUser) -> ContactOut:
+def get_contact(contact_id: int, session: DbSession, user: ContactsReader) -> ContactOut:
     contact = session.exec(visible_query(session, user).where(col(Contact.id) == contact_id)).first()
     if contact is None:
         raise HTTPException(404, "no such contact")

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub import search
 from hub.api import pagination
-from hub.api.deps import CurrentUser, DbSession, StaffUser
+from hub.api.deps import CurrentUser, DbSession
+from hub.api_keys.deps import ConversationsReader, MessageSender
 from hub.conversations import activity, outbound, queries
 from hub.conversations.models import ActivityKind, ActorKind, Conversation, Message, MessageStatus
 from hub.tags import details as tag_details
@@ -133,7 +134,7 @@ def message_out(row: Message) -> MessageOut:
 @router.get("", response_model=ConversationPage)
 def list_conversations(
     session: DbSession,
-    user: CurrentUser,
+    user: ConversationsReader,
     status: Annotated[Literal["open", "pending", "snoozed", "resolved"] | None, Query(
         description="only conversations in this status; without it every status (a search included)")] = None,
     assignee: Annotated[str | None, Query(pattern=r"^(me|none|\d+)$")] = None,
@@ -174,7 +175,7 @@ def _visible(session: DbSession, user: CurrentUser, conversation_id: int) -> Con
 
 
 @router.get("/{conversation_id}", response_model=ConversationItem)
-def get_conversation(conversation_id: int, session: DbSession, user: CurrentUser) -> ConversationItem:
+def get_conversation(conversation_id: int, session: DbSession, user: ConversationsReader) -> ConversationItem:
     return items(session, [_visible(session, user, conversation_id)])[0]
 
 
@@ -194,7 +195,7 @@ def list_activity(conversation_id: int, session: DbSession, user: CurrentUser,
 
 @router.get("/{conversation_id}/messages", response_model=list[MessageOut])
 def list_messages(
-    conversation_id: int, session: DbSession, user: CurrentUser,
+    conversation_id: int, session: DbSession, user: ConversationsReader,
     before_id: int | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[MessageOut]:
     """The thread, oldest first; `before_id` pages back in history."""
@@ -205,7 +206,7 @@ def list_messages(
 
 @router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=202)
 def reply(
-    conversation_id: int, body: ReplyIn, session: DbSession, user: StaffUser,
+    conversation_id: int, body: ReplyIn, session: DbSession, user: MessageSender,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> MessageOut:
     """Queue a reply on the customer's channel; it answers at once with status `queued`."""

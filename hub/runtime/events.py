@@ -40,10 +40,14 @@ BatchListener = Callable[[list[Event]], None]
 """Takes every event of one name from one commit at once (one job for a batch of receipts, say)."""
 Publisher = Callable[[list[Event]], None]
 """Takes every event of one commit at once (Redis gets them in one round trip)."""
+Outbox = Callable[[Session, list[Event]], None]
+"""Takes a transaction's events just before it commits, to write rows in that same transaction (the outgoing
+webhooks' outbox): what it writes commits or rolls back with the change, so no event is lost in between."""
 
 _listeners: dict[str, list[Listener]] = defaultdict(list)
 _batch_listeners: dict[str, list[BatchListener]] = defaultdict(list)
 _publishers: list[Publisher] = []
+_outboxes: list[Outbox] = []
 _PENDING = "hub_pending_events"
 
 
@@ -64,11 +68,18 @@ def add_publisher(publisher: Publisher) -> None:
         _publishers.append(publisher)
 
 
+def add_outbox(outbox: Outbox) -> None:
+    """Call `outbox(session, events)` inside each transaction that emitted events, before it commits."""
+    if outbox not in _outboxes:
+        _outboxes.append(outbox)
+
+
 def clear() -> None:
-    """Forget listeners and publishers (tests)."""
+    """Forget listeners, publishers and outboxes (tests)."""
     _listeners.clear()
     _batch_listeners.clear()
     _publishers.clear()
+    _outboxes.clear()
 
 
 def emit(session: Session, name: str, **data: Any) -> None:
@@ -95,6 +106,19 @@ def deliver(batch: list[Event]) -> None:
             publish(batch)
         except Exception:
             log.warning("could not publish %d events", len(batch), exc_info=True)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    """Let the outboxes write their rows in the committing transaction (the outermost one only: a released
+    savepoint's events wait for the outer commit). An outbox that fails fails the commit: losing the event
+    silently would be worse. Events the outboxes emit are delivered after the commit like any other."""
+    if session.get_nested_transaction() is not None or not _outboxes:
+        return
+    pending: list[Event] = list(session.info.get(_PENDING, ()))
+    if pending:
+        for outbox in _outboxes:
+            outbox(session, pending)
 
 
 @sa_event.listens_for(Session, "after_commit")

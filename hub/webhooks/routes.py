@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from channels import ChannelConfig, VerifyError, WebhookRequest
+from channels import ADAPTERS, ChannelConfig, VerifyError, WebhookRequest
 from channels.types import ParseError
 from hub.channel_records.service import adapter_of, cached_config, peek_config
 from hub.runtime import metrics
@@ -169,6 +169,10 @@ ROUTES = [
 ]
 
 
+PROVIDERS = frozenset(adapter.provider for adapter in ADAPTERS.values())
+"""The channels' providers; other `/webhooks/...` paths (Stripe's, Shopify's) are the API app's routes."""
+
+
 class WebhookFastPath:
     """Serves `/webhooks/...` from a bare router; everything else goes to the API app."""
 
@@ -180,7 +184,7 @@ class WebhookFastPath:
         if scope["type"] == "http" and scope["path"].startswith("/webhooks/"):
             for route in self.router.routes:
                 match, child = route.matches(scope)
-                if match.name == "FULL":
+                if match.name == "FULL" and child["path_params"]["provider"] in PROVIDERS:
                     await route.handle({**scope, **child}, receive, send)
                     return
         await self.app(scope, receive, send)

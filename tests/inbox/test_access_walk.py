@@ -120,7 +120,10 @@ def test_no_route_answers_team_a_with_team_bs_objects(backend, world):
         "user_id": world.agent_b, "policy_id": 1, "rule_id": 1, "job_id": "job-of-team-b", "index": 0,
         "name": "vip", "flow_id": flow_id, "run_id": run_id, "task_id": task_id,
         "scope": "team", "scope_id": world.team_b,  # CSAT settings: admins only
-        "cell": "repeat-sleeping", "report": "lifecycle",  # the shop-wide matrix: not an agent's (their own service figures are theirs)
+        # the shop-wide matrix: not an agent's (their own service figures are theirs)
+        "cell": "repeat-sleeping", "report": "lifecycle",
+        "key_id": 1, "endpoint_id": 1, "delivery_id": 1,  # admin-only routes: an agent gets 403 for any id
+        "channel_or_store_id": 1, "action": "delete",  # Shopify's webhook unsigned: 403; admin page forms: 403
     }
     samples = bodies(app)
     walked, wrong = [], []
