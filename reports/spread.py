@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, func, select
+from sqlalchemy import Integer, case, cast, func, select, tuple_
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col
 
@@ -62,10 +62,12 @@ def _expression(name: str, q: Range) -> Any:
     return getattr(e, DIMENSION[q.group_by] if name == "group" else name)
 
 
-def _summed(session: Session, q: Range, kind: str, by: Sequence[str]) -> dict[Key, Spread]:
+def _summed(session: Session, q: Range, kind: str, bys: Sequence[Sequence[str]]) -> list[dict[Key, Spread]]:
+    """Every grouping in one scan (GROUPING SETS); GROUPING() says which set a row belongs to."""
     e = ReportEvent
     start, end = q.bounds
-    keys = [_expression(name, q) for name in by]
+    names = sorted({name for by in bys for name in by})
+    keys = [_expression(name, q) for name in names]
     seconds = col(e.seconds)
     shares = postgresql.array([0.5, 0.9])
     hours = [func.sum(cast(case(((seconds >= low * 3600) & (seconds < (high or 10**9) * 3600), 1), else_=0),
@@ -74,22 +76,30 @@ def _summed(session: Session, q: Range, kind: str, by: Sequence[str]) -> dict[Ke
                     func.percentile_cont(shares).within_group(col(e.business_seconds)),
                     func.sum(cast(case((col(e.value) > 0, 1), else_=0), Integer)), *hours)
              .where(col(e.kind) == kind, col(e.at) >= start, col(e.at) < end, *filters(q, e)))
+    masks: dict[int, list[int]] = {}  # GROUPING() bit set: that key is not in the row's grouping
+    for index, by in enumerate(bys):
+        mask = sum(1 << (len(names) - 1 - i) for i, name in enumerate(names) if name not in by)
+        masks.setdefault(mask, []).append(index)
     if keys:
-        query = query.group_by(*keys)
-    found: dict[Key, Spread] = {}
+        query = query.add_columns(func.grouping(*keys)).group_by(
+            func.grouping_sets(*[tuple_(*[keys[names.index(name)] for name in by]) for by in bys]))
+    found: list[dict[Key, Spread]] = [{} for _ in bys]
     for row in session.execute(query):
-        key = tuple(row[:len(keys)])
-        count, wall, business, flagged, *counts = row[len(keys):]
+        mask = int(row[-1]) if keys else 0
+        count, wall, business, flagged, *counts = row[len(keys):len(keys) + 4 + len(BUCKETS)]
         if not count:
             continue
-        found[key] = Spread(count=int(count), median=wall[0], p90=wall[1], business_median=business[0],
-                            business_p90=business[1], flagged=int(flagged or 0),
-                            buckets={name: int(n or 0) for (name, _, _), n in zip(BUCKETS, counts, strict=True)})
+        values = dict(zip(names, row[:len(keys)], strict=True))
+        for index in masks.get(mask, []):
+            found[index][tuple(values[name] for name in bys[index])] = Spread(
+                count=int(count), median=wall[0], p90=wall[1], business_median=business[0],
+                business_p90=business[1], flagged=int(flagged or 0),
+                buckets={name: int(n or 0) for (name, _, _), n in zip(BUCKETS, counts, strict=True)})
     return found
 
 
 def spreads_each(session: Session, q: Range, kind: str, bys: Sequence[Sequence[str]]) -> list[dict[Key, Spread]]:
     """Per grouping (`by` as in `reports.query.tally`, without the kind): each group's spread."""
     if _in_database(session, q, bys):
-        return [_summed(session, q, kind, by) for by in bys]
+        return _summed(session, q, kind, bys)
     return [{key: of_sample(sample) for key, sample in per.items()} for per in durations_each(session, q, kind, bys)]
