@@ -27,7 +27,7 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PG, REDIS, free_port, fresh_schema, hub_env, hub_process, stop, wait_http  # noqa: E402
+from bench.common import REDIS, free_port, fresh_schema, hub_env, hub_process, stop, wait_http  # noqa: E402
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 CONTACTS = int(100_000 * SCALE)
