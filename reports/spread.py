@@ -17,7 +17,18 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col
 
 from reports.models import ReportEvent
-from reports.query import DIMENSION, TIME_GROUPS, GroupBy, Key, Range, Sample, durations_each, filters, ranked
+from reports.query import (
+    DIMENSION,
+    TIME_GROUPS,
+    GroupBy,
+    Key,
+    Range,
+    Sample,
+    day_bucket,
+    durations_each,
+    filters,
+    ranked,
+)
 from reports.settings import get_report_settings
 
 BUCKETS = (("0-1h", 0, 1), ("1-4h", 1, 4), ("4-8h", 4, 8), ("8-24h", 8, 24), (">24h", 24, None))
@@ -55,10 +66,7 @@ def _in_database(session: Session, q: Range, bys: Sequence[Sequence[str]]) -> bo
 def _expression(name: str, q: Range) -> Any:
     e = ReportEvent
     if name == "time" or (name == "group" and q.group_by in TIME_GROUPS):
-        group = q.time_group
-        if group == GroupBy.week:
-            return func.to_char(func.date_trunc("week", col(e.day)), "YYYY-MM-DD")
-        return func.to_char(col(e.day), "YYYY-MM" if group == GroupBy.month else "YYYY-MM-DD")
+        return day_bucket("postgresql", col(e.day), q.time_group)
     return getattr(e, DIMENSION[q.group_by] if name == "group" else name)
 
 
