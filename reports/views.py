@@ -55,16 +55,16 @@ def report_range(
     try:
         here = zone(name)
     except InvalidHours as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from None
+        raise HTTPException(422, str(error)) from None
     end = end or datetime.now(here).date()
     start = start or end - timedelta(days=29)
     if start > end:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "`from` must be on or before `to`")
+        raise HTTPException(422, "`from` must be on or before `to`")
     if start < EARLIEST or end > LATEST or (since is not None and not EARLIEST <= since <= LATEST):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+        raise HTTPException(422,
                             f"dates must be between {EARLIEST} and {LATEST}")
     if (end - start).days >= MAX_DAYS:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"a report covers at most {MAX_DAYS} days")
+        raise HTTPException(422, f"a report covers at most {MAX_DAYS} days")
     return Range(start=start, end=end, tz=name, group_by=group_by, channel_id=channel_id, team_id=team_id,
                  agent_id=agent_id, tag=tag, extra={"since": since} if since else {})
 
@@ -125,7 +125,7 @@ def lifecycle_segment(cell: Cell, session: DbSession, user: MarketerUser, body: 
     except segments.Conflict as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
     except segments.SegmentError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from None
+        raise HTTPException(422, str(error)) from None
     members = segments.count(session, segment)
     session.commit()
     return SegmentOut(id=segment.id or 0, name=segment.name, definition=definition, members=members)
