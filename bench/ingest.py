@@ -164,6 +164,8 @@ def main() -> None:
     ids = setup_channels(url, public_url, receipts)
     load, inbound = build(ids, public_url, receipts)
     env = hub_env(url, port, work)
+    if os.environ.get("BENCH_REPORTS") == "off":  # without the reports' listeners, to see what they cost
+        env["HUB_REPORTS_RECORD"] = "false"
 
     server = hub_process(["serve", "--port", str(port)], env, work / "serve.log")
     wait_http(public_url + "/healthz")

@@ -160,7 +160,7 @@ def seed(url: str) -> dict[str, float]:
         session.commit()
     engine.dispose()
     with psycopg.connect(conninfo(url), autocommit=True) as conn:
-        conn.execute("ANALYZE")
+        conn.execute("VACUUM ANALYZE")  # the visibility map lets the covering index answer alone
     took[f"rollups rebuilt ({rows:,} rows)"] = time.perf_counter() - started
     took["total seeding"] = time.perf_counter() - began
     return took

@@ -6,18 +6,27 @@ midnight; `24:00` is midnight). Holidays come from the `holidays` library's cale
 
 from __future__ import annotations
 
+import importlib
+import logging
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
-import holidays as calendars
-
 from hub.assignment import hours
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=64)
 def holidays_in(countries: tuple[str, ...], year: int) -> frozenset[date]:
     """The public holidays of these countries in one year (a holiday in any of them closes the shop)."""
+    if not countries:
+        return frozenset()
+    try:  # imported here: an environment not yet synced with uv.lock still starts (without holidays)
+        calendars = importlib.import_module("holidays")
+    except ImportError:
+        log.warning("the holidays library is not installed (run `uv sync`): business hours ignore public holidays")
+        return frozenset()
     found: set[date] = set()
     for country in countries:
         found.update(calendars.country_holidays(country, years=year).keys())

@@ -11,9 +11,8 @@ from sqlmodel import Session, col
 from hub.agents.models import Team, User
 from hub.channel_records.models import Channel
 from reports import kinds
-from reports.query import DIMENSION, TIME_GROUPS, GroupBy, Key, Range, Sample, durations_each, ranked, tally_each
+from reports.query import DIMENSION, TIME_GROUPS, GroupBy, Key, Range, durations_each, tally_each
 from reports.schemas import (
-    FIRST_RESPONSE_BUCKETS,
     AgentFigures,
     AgentRow,
     AgentsReport,
@@ -23,27 +22,17 @@ from reports.schemas import (
     ServicePoint,
     ServiceReport,
 )
+from reports.spread import Spread, spreads_each
 
 SERVICE_COUNTS = {kinds.CONVERSATION_OPENED: "conversations", kinds.MESSAGE_RECEIVED: "incoming_messages",
                   kinds.MESSAGE_SENT: "outgoing_messages", kinds.RESOLVED: "resolved", kinds.REOPENED: "reopened"}
-BUCKET_HOURS = (1, 4, 8, 24)
 
 
-def duration(sample: Sample | None) -> Duration:
-    if sample is None or not sample.seconds:
+def duration(spread: Spread | None) -> Duration:
+    if spread is None or not spread.count:
         return Duration()
-    wall, business = sorted(sample.seconds), sorted(sample.business)
-    return Duration(count=len(wall), median_seconds=ranked(wall, 0.5), p90_seconds=ranked(wall, 0.9),
-                    business_median_seconds=ranked(business, 0.5), business_p90_seconds=ranked(business, 0.9))
-
-
-def buckets(sample: Sample | None) -> dict[str, int]:
-    found = dict.fromkeys(FIRST_RESPONSE_BUCKETS, 0)
-    for seconds in sample.seconds if sample else ():
-        hours = seconds / 3600
-        index = next((i for i, limit in enumerate(BUCKET_HOURS) if hours < limit), len(BUCKET_HOURS))
-        found[FIRST_RESPONSE_BUCKETS[index]] += 1
-    return found
+    return Duration(count=spread.count, median_seconds=spread.median, p90_seconds=spread.p90,
+                    business_median_seconds=spread.business_median, business_p90_seconds=spread.business_p90)
 
 
 def labels(session: Session, group_by: GroupBy, keys: Sequence[Any]) -> dict[Any, str]:
@@ -57,26 +46,26 @@ def labels(session: Session, group_by: GroupBy, keys: Sequence[Any]) -> dict[Any
     return {int(row[0]): str(row[1] or (row[2] if len(row) > 2 else "")) for row in rows}
 
 
-def _service_figures(counts: dict[Key, list[int]], samples: dict[str, dict[Key, Sample]], key: Key
+def _service_figures(counts: dict[Key, list[int]], samples: dict[str, dict[Key, Spread]], key: Key
                      ) -> dict[str, Any]:
     first = samples[kinds.FIRST_RESPONSE].get(key)
     return {**{name: counts.get((kind, *key), [0, 0])[0] for kind, name in SERVICE_COUNTS.items()},
             "first_response": duration(first), "resolution": duration(samples[kinds.RESOLVED].get(key)),
             "reply": duration(samples[kinds.REPLY].get(key)), "sla_breaches": first.flagged if first else 0,
-            "first_response_buckets": buckets(first)}
+            "first_response_buckets": dict(first.buckets) if first else Spread().buckets}
 
 
-Grouped = tuple[dict[Key, list[int]], dict[str, dict[Key, Sample]]]
+Grouped = tuple[dict[Key, list[int]], dict[str, dict[Key, Spread]]]
 
 
 def _grouped(session: Session, q: Range, bys: Sequence[Sequence[str]]) -> list[Grouped]:
     """Counts and durations for each grouping, reading the range once per kind of fact."""
     counts = tally_each(session, q, list(SERVICE_COUNTS), bys)
-    samples = {kind: durations_each(session, q, kind, bys) for kind in kinds.DURATIONS}
+    samples = {kind: spreads_each(session, q, kind, bys) for kind in kinds.DURATIONS}
     return [(counts[i], {kind: per_kind[i] for kind, per_kind in samples.items()}) for i in range(len(bys))]
 
 
-def _keys(counts: dict[Key, list[int]], samples: dict[str, dict[Key, Sample]]) -> list[Key]:
+def _keys(counts: dict[Key, list[int]], samples: dict[str, dict[Key, Spread]]) -> list[Key]:
     found = {key[1:] for key in counts} | {key for per_kind in samples.values() for key in per_kind}
     return sorted(found, key=lambda key: tuple((0, v) if isinstance(v, int) else (1, str(v)) for v in key))
 
@@ -105,7 +94,7 @@ AGENT_COUNTS = {kinds.REPLY: "replies", kinds.FIRST_RESPONSE: "first_responses",
                 kinds.MESSAGE_SENT: "outgoing_messages"}
 
 
-def _agent_figures(counts: dict[Key, list[int]], samples: dict[str, dict[Key, Sample]],
+def _agent_figures(counts: dict[Key, list[int]], samples: dict[str, dict[Key, Spread]],
                    csat: dict[Key, list[int]], key: Key) -> dict[str, Any]:
     responses = csat.get((kinds.CSAT_ANSWERED, *key), [0, 0])[0]
     positive = csat.get(("positive", *key), [0, 0])[0]
@@ -119,7 +108,7 @@ def _agent_figures(counts: dict[Key, list[int]], samples: dict[str, dict[Key, Sa
 def _agent_tables(session: Session, q: Range, bys: Sequence[Sequence[str]]) -> list[dict[Key, dict[str, Any]]]:
     """Per grouping: each key's figures, reading the range once per kind of fact."""
     counts = tally_each(session, q, list(AGENT_COUNTS), bys)
-    samples = {kind: durations_each(session, q, kind, bys) for kind in kinds.DURATIONS}
+    samples = {kind: spreads_each(session, q, kind, bys) for kind in kinds.DURATIONS}
     ratings = durations_each(session, q, kinds.CSAT_ANSWERED, bys, value_as_seconds=True)
     tables = []
     for i in range(len(bys)):

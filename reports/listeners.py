@@ -9,6 +9,7 @@ from __future__ import annotations
 from hub.runtime.db import session_scope
 from hub.runtime.events import Event
 from reports import record
+from reports.settings import get_report_settings
 
 
 def _ids(batch: list[Event], name: str) -> list[int]:
@@ -17,29 +18,39 @@ def _ids(batch: list[Event], name: str) -> list[int]:
 
 def on_messages(batch: list[Event]) -> None:
     """A message received, queued or changing status: its facts, and its conversation's (replies)."""
+    if not get_report_settings().record_live:
+        return
     with session_scope() as session:
         record.sync(session, message_ids=_ids(batch, "message_id"), conversation_ids=_ids(batch, "conversation_id"))
 
 
 def on_statuses(batch: list[Event]) -> None:
     """Receipts: delivered, read or failed facts of the messages only (a receipt changes no reply time)."""
+    if not get_report_settings().record_live:
+        return
     with session_scope() as session:
         record.sync(session, message_ids=_ids(batch, "message_id"))
 
 
 def on_conversations(batch: list[Event]) -> None:
     """Opened, resolved, reopened, handed to a team: the conversation's facts."""
+    if not get_report_settings().record_live:
+        return
     with session_scope() as session:
         record.sync(session, conversation_ids=_ids(batch, "conversation_id"))
 
 
 def on_orders(batch: list[Event]) -> None:
+    if not get_report_settings().record_live:
+        return
     with session_scope() as session:
         record.sync(session, order_ids=_ids(batch, "order_id"))
 
 
 def on_csat(batch: list[Event]) -> None:
     """"csat.sent" / "csat.answered" from hub.csat: the facts are in the events themselves."""
+    if not get_report_settings().record_live:
+        return
     with session_scope() as session:
         record.record_facts(session, [record.csat_facts(event.name, event.data) for event in batch
                                       if event.data.get("survey_id") is not None])

@@ -7,6 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+COVERED = ("day", "seconds", "business_seconds", "value", "channel_id", "team_id", "agent_id", "conversation_id",
+           "currency", "amount_minor")
+
 
 class ReportEvent(SQLModel, table=True):
     """One fact (`kind`, see `reports.kinds`) at one moment, with what it is credited to.
@@ -19,7 +22,8 @@ class ReportEvent(SQLModel, table=True):
     __tablename__ = "report_event"
     __table_args__ = (
         UniqueConstraint("source_key", name="uq_report_event_source_key"),
-        Index("ix_report_event_kind_at", "kind", "at"),
+        # Covering on PostgreSQL: a report's durations are read by an index-only scan, whatever order facts came in.
+        Index("ix_report_event_kind_at", "kind", "at", postgresql_include=list(COVERED)),
         Index("ix_report_event_conversation", "conversation_id"),
     )
 

@@ -169,20 +169,43 @@ def _add(found: dict[Key, list[int]], kind: str, values: list[Any], count: int, 
         entry[1] += amount
 
 
+def day_bucket(dialect: str, day: Any, group: GroupBy) -> Any:
+    """SQL for `bucket`: a date column as its day, its week's Monday (YYYY-MM-DD) or its month (YYYY-MM)."""
+    if dialect == "postgresql":
+        if group == GroupBy.week:
+            return func.to_char(func.date_trunc("week", day), "YYYY-MM-DD")
+        return func.to_char(day, "YYYY-MM" if group == GroupBy.month else "YYYY-MM-DD")
+    if group == GroupBy.week:  # SQLite: %w is 0 on Sunday
+        return func.date(day, func.printf("-%d days", (func.strftime("%w", day) + 6) % 7))
+    return func.strftime("%Y-%m" if group == GroupBy.month else "%Y-%m-%d", day)
+
+
+def _rollup_column(session: Session, name: str, q: Range) -> Any:
+    r = DailyRollup
+    if name == "time" or (name == "group" and q.group_by in TIME_GROUPS):
+        return day_bucket(session.get_bind().dialect.name, col(r.day), q.time_group)
+    return getattr(r, DIMENSION[q.group_by] if name == "group" else name)
+
+
 def _tally_rollups(session: Session, q: Range, kinds: Sequence[str], bys: Sequence[Sequence[str]]
                    ) -> list[dict[Key, list[int]]]:
+    """One grouped query per grouping; the database sums the days into weeks or months."""
     r = DailyRollup
-    dims = _columns(bys, q)
-    rows = session.execute(
-        select(col(r.day), col(r.kind), *[getattr(r, name) for name in dims],
-               func.sum(col(r.count)).label("n"), func.sum(col(r.amount_minor)).label("amount"))
-        .where(col(r.kind).in_(kinds), col(r.day) >= q.start, col(r.day) <= q.end, *filters(q, r))
-        .group_by(col(r.day), col(r.kind), *[getattr(r, name) for name in dims])).all()
-    found: list[dict[Key, list[int]]] = [{} for _ in bys]
-    for row in rows:
-        for by, into in zip(bys, found, strict=True):
-            _add(into, row.kind, [_value(name, q, row.day, row, None) for name in by], int(row.n),
-                 int(row.amount or 0))
+    found: list[dict[Key, list[int]]] = []
+    for by in bys:
+        keys = [_rollup_column(session, name, q) for name in by]
+        rows = session.execute(
+            select(col(r.kind), *keys, func.sum(col(r.count)), func.sum(col(r.amount_minor)))
+            .where(col(r.kind).in_(kinds), col(r.day) >= q.start, col(r.day) <= q.end, *filters(q, r))
+            .group_by(col(r.kind), *keys)).all()
+        into: dict[Key, list[int]] = {}
+        for kind, *values in rows:
+            count, amount = values[-2:]
+            key = (kind, *[value or None for value in values[:-2]])  # 0 and "" stand for "none" in rollups
+            entry = into.setdefault(key, [0, 0])
+            entry[0] += int(count or 0)
+            entry[1] += int(amount or 0)
+        found.append(into)
     return found
 
 

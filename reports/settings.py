@@ -26,6 +26,9 @@ class ReportSettings(BaseSettings):
                                          validation_alias="HUB_SHOP_HOURS")
     holidays: str = Field("HK", validation_alias="HUB_SHOP_HOLIDAYS")
     active_target: float = Field(0.30, validation_alias="HUB_LIFECYCLE_ACTIVE_TARGET", ge=0, le=1)
+    record_live: bool = Field(True, validation_alias="HUB_REPORTS_RECORD")
+    """False: listeners record nothing (a bulk import, or measuring what recording costs); `hub reports
+    backfill` catches up later."""
 
     @field_validator("timezone")
     @classmethod

@@ -27,6 +27,7 @@ from reports.settings import get_report_settings
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 MAX_DAYS = 731
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class Format(StrEnum):
@@ -47,20 +48,25 @@ def report_range(
     team_id: int | None = None,
     agent_id: int | None = None,
     tag: Annotated[str | None, Query(max_length=100, description="only conversations with this tag")] = None,
+    since: Annotated[date | None, Query(description="lifecycle only: transitions from this day (default: `from`)")
+                     ] = None,
 ) -> Range:
     name = tz or get_report_settings().timezone
     try:
         here = zone(name)
     except InvalidHours as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from None
+        raise HTTPException(422, str(error)) from None
     end = end or datetime.now(here).date()
     start = start or end - timedelta(days=29)
     if start > end:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "`from` must be on or before `to`")
+        raise HTTPException(422, "`from` must be on or before `to`")
+    if start < EARLIEST or end > LATEST or (since is not None and not EARLIEST <= since <= LATEST):
+        raise HTTPException(422,
+                            f"dates must be between {EARLIEST} and {LATEST}")
     if (end - start).days >= MAX_DAYS:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"a report covers at most {MAX_DAYS} days")
+        raise HTTPException(422, f"a report covers at most {MAX_DAYS} days")
     return Range(start=start, end=end, tz=name, group_by=group_by, channel_id=channel_id, team_id=team_id,
-                 agent_id=agent_id, tag=tag)
+                 agent_id=agent_id, tag=tag, extra={"since": since} if since else {})
 
 
 ReportRange = Annotated[Range, Depends(report_range)]
@@ -99,14 +105,12 @@ def agents_report(session: DbSession, user: CurrentUser, q: ReportRange) -> Agen
 
 @router.get("/lifecycle", response_model=LifecycleReport, response_model_by_alias=True,
             summary="Lifecycle matrix: customers per purchase count x recency, active share, transitions")
-def lifecycle_report(session: DbSession, user: CurrentUser, q: ReportRange,
-                     since: Annotated[date | None, Query(description="transitions from this day (default: `from`)")
-                                      ] = None) -> LifecycleReport:
+def lifecycle_report(session: DbSession, user: CurrentUser, q: ReportRange) -> LifecycleReport:
     """The 3 x 3 matrix at the end of the range (today: exactly the lifecycle segments' counts) and at its
     start, the active share against the target, and how customers moved between cells since `since`.
     Admins and marketers."""
     access.require_marketing(user)
-    return lifecycle.report(session, start=q.start, end=q.end, tz=q.tz, since=since)
+    return lifecycle.report(session, start=q.start, end=q.end, tz=q.tz, since=q.extra.get("since"))
 
 
 @router.post("/lifecycle/cells/{cell}/segment", response_model=SegmentOut, status_code=201,
@@ -121,7 +125,7 @@ def lifecycle_segment(cell: Cell, session: DbSession, user: MarketerUser, body: 
     except segments.Conflict as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
     except segments.SegmentError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from None
+        raise HTTPException(422, str(error)) from None
     members = segments.count(session, segment)
     session.commit()
     return SegmentOut(id=segment.id or 0, name=segment.name, definition=definition, members=members)

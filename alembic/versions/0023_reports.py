@@ -41,7 +41,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('source_key', name='uq_report_event_source_key')
     )
     with op.batch_alter_table('report_event', schema=None) as batch_op:
-        batch_op.create_index('ix_report_event_kind_at', ['kind', 'at'], unique=False)
+        batch_op.create_index('ix_report_event_kind_at', ['kind', 'at'], unique=False,
+                              postgresql_include=['day', 'seconds', 'business_seconds', 'value', 'channel_id', 'team_id',
+                                                  'agent_id', 'conversation_id', 'currency', 'amount_minor'])
         batch_op.create_index('ix_report_event_conversation', ['conversation_id'], unique=False)
 
     op.create_table('report_rollup',

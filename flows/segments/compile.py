@@ -56,7 +56,7 @@ from hub.conversations.models import Conversation
 from hub.runtime.db import as_utc
 from hub.tags.models import ContactTag, Tag
 
-__all__ = ["SegmentError", "compile", "field_text"]
+__all__ = ["SegmentError", "compile", "field_text", "lifecycle_cell"]
 
 Predicate = ColumnElement[bool]
 
@@ -68,6 +68,14 @@ def compile(session: Session, definition: object, now: datetime, *,
     compiler = _Compiler(session.get_bind().dialect.name, as_utc(now), settings or BehaviourSettings())
     ids = select(col(Contact.id)).where(compiler.predicate(node))
     return typing.cast("Select[int]", ids)  # the primary key is never NULL in a row
+
+
+def lifecycle_cell(session: Session, name: str, now: datetime, *,
+                   settings: BehaviourSettings | None = None) -> Predicate:
+    """One lifecycle cell ("loyal sleeping") as a predicate over a contact's orders grouped by contact (the count
+    of their ids and the latest `paid_at`): what `{"lifecycle": [name]}` means at `now`. The reports' matrix
+    counts every cell with it in one grouped query, so a cell there is the segment's cell."""
+    return _Compiler(session.get_bind().dialect.name, as_utc(now), settings or BehaviourSettings()).cell(name)
 
 
 def field_text(dialect: str, name: str) -> ColumnElement[str]:

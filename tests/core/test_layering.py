@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("hub", "channels", "flows", "catalog")
+PACKAGES = ("hub", "channels", "flows", "catalog", "reports")
 
 
 def test_every_folder_of_modules_is_a_regular_package():
@@ -27,6 +27,6 @@ def test_every_packages_module_record_is_in_the_composition_root():
     from hub import composition
 
     records = [".".join(path.relative_to(ROOT).with_suffix("").parts)
-               for top in ("hub", "flows", "catalog") for path in (ROOT / top).rglob("module.py")]
+               for top in ("hub", "flows", "catalog", "reports") for path in (ROOT / top).rglob("module.py")]
     assert len(records) == len(composition.MODULES)
     assert all(importlib.import_module(name).MODULE in composition.MODULES for name in records)

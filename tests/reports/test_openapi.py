@@ -29,3 +29,16 @@ def test_reports_are_documented(backend: Any) -> None:
     assert "201" in post["responses"]
     cell = next(p for p in post["parameters"] if p["name"] == "cell")
     assert "$ref" in cell["schema"] or "enum" in cell["schema"]
+
+
+def test_bad_ranges_are_refused_with_a_sentence(backend: Any) -> None:
+    make_user("boss@reports.test", "admin")
+    with TestClient(create_app()) as client:
+        headers = token_for(client, "boss@reports.test")
+        for params in ({"from": "0001-01-01", "to": "2026-01-01"}, {"from": "2026-02-01", "to": "2026-01-01"},
+                       {"tz": "Mars/Olympus"}, {"from": "2020-01-01", "to": "2026-01-01"},
+                       {"since": "0001-01-01"}):
+            for name in ROUTES:
+                answer = client.get(f"/api/v1/reports/{name}", params=params, headers=headers)
+                assert answer.status_code == 422, (name, params, answer.text)
+                assert answer.json()["detail"]

@@ -208,3 +208,18 @@ def test_service_csv_has_one_row_per_conversation_and_is_spreadsheet_safe(world:
         first = _first_response(thread)
         assert row["first_response_seconds"] == (f"{first[1]:.0f}" if first else "")
         assert row["incoming_messages"] == str(len(thread.inbound))
+
+
+def test_weeks_and_months_in_the_shop_time_zone(world: tuple[TestClient, History]) -> None:
+    client, history = world
+    admin = token_for(client, "boss@reports.test")
+    for group, key_of in (("week", lambda d: str(d - timedelta(days=d.weekday()))),
+                          ("month", lambda d: d.strftime("%Y-%m"))):
+        body = client.get("/api/v1/reports/service", params={"from": str(FIRST), "to": str(LAST), "group_by": group},
+                          headers=admin).json()
+        wanted: dict[str, int] = {}
+        for t in history.threads:
+            local = t.opened.astimezone(HK).date()
+            if FIRST <= local <= LAST:
+                wanted[key_of(local)] = wanted.get(key_of(local), 0) + 1
+        assert {p["key"]: p["conversations"] for p in body["series"] if p["conversations"]} == wanted, group
