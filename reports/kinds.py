@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hub.csat import events as csat_events
+
 CONVERSATION_OPENED = "conversation.opened"
 FIRST_RESPONSE = "conversation.first_response"
 """The first reply by a person (not a bot or a broadcast); seconds since the customer's first message."""
@@ -18,8 +20,8 @@ MESSAGE_READ = "message.read"
 MESSAGE_FAILED = "message.failed"
 ORDER_PAID = "order.paid"
 ORDER_REFUNDED = "order.refunded"
-CSAT_SENT = "csat.sent"
-CSAT_ANSWERED = "csat.answered"
+CSAT_SENT = csat_events.SENT
+CSAT_ANSWERED = csat_events.ANSWERED
 """`value`: the rating 1-5."""
 # Facts no package emits yet: hooks for bots, journeys and coupons (`record.record_facts`).
 BOT_HANDOFF = "bot.handoff"
