@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -103,6 +103,15 @@ pidfile = {work}/pgbouncer.pid
         admin.dispose()
 
 
+def _at_once(target: Callable[..., None], arguments: list[tuple[object, ...]]) -> None:
+    """One thread per argument tuple, all started, then all joined."""
+    threads = [threading.Thread(target=target, args=args) for args in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def _same_query_from_two_clients(conninfo: str, **options: object) -> list[str]:
     """Two clients alternate the same query, more often than psycopg's prepare threshold: the errors."""
     errors: list[str] = []
@@ -169,11 +178,7 @@ def test_hub_stores_concurrent_inbound_messages_and_receipts_through_pgbouncer(p
             except BaseException as error:  # noqa: BLE001
                 errors.append(error)
 
-        threads = [threading.Thread(target=write, args=(worker,)) for worker in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        _at_once(write, [(worker,) for worker in range(4)])
         assert errors == []
         with db.session_scope() as session:
             assert session.exec(select(func.count()).select_from(Contact)).one() == len(phones)
@@ -203,11 +208,7 @@ def test_hub_stores_concurrent_inbound_messages_and_receipts_through_pgbouncer(p
                 errors.append(error)
 
         ids = sorted(claimed)
-        threads = [threading.Thread(target=receipts, args=(ids[n::4],)) for n in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        _at_once(receipts, [(ids[n::4],) for n in range(4)])
         assert errors == []
         with db.session_scope() as session:
             statuses = session.exec(select(Message.status).where(col(Message.direction) == "outbound")).all()
