@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import StreamingResponse
 
 from flows.segments import service as segments
-from hub.api.deps import CurrentUser, DbSession, MarketerUser
+from hub.api.deps import CurrentUser, DbSession, MarketerUser, ReadSession
 from hub.assignment.hours import InvalidHours, zone
 from reports import access, campaigns, csat, helpdesk, lifecycle, sales
 from reports.csat import CsatReport
@@ -82,7 +82,7 @@ def _csv(chunks: object, name: str) -> StreamingResponse:
 
 @router.get("/service", response_model=ServiceReport, responses=CSV_RESPONSE,
             summary="Service report: volumes, first response, resolution and reply times, SLA breaches")
-def service_report(session: DbSession, user: CurrentUser, q: ReportRange,
+def service_report(session: ReadSession, user: CurrentUser, q: ReportRange,
                    format: Format = Format.json) -> ServiceReport | StreamingResponse:
     """Conversations, incoming and outgoing messages, first response / resolution / reply time (median and
     p90, wall-clock and business hours), SLA breaches and the first-response distribution, with the previous
@@ -96,7 +96,7 @@ def service_report(session: DbSession, user: CurrentUser, q: ReportRange,
 
 @router.get("/agents", response_model=AgentsReport,
             summary="Agents report: replies, resolutions, times, CSAT per agent")
-def agents_report(session: DbSession, user: CurrentUser, q: ReportRange) -> AgentsReport:
+def agents_report(session: ReadSession, user: CurrentUser, q: ReportRange) -> AgentsReport:
     """One row per agent (replies, first responses, resolved, outgoing messages, their times and CSAT) and the
     totals per day / week / month. Agents see themselves and their teams' colleagues."""
     scoped = Range(**{**q.__dict__, "scope": access.helpdesk_scope(session, user)})
@@ -105,7 +105,7 @@ def agents_report(session: DbSession, user: CurrentUser, q: ReportRange) -> Agen
 
 @router.get("/lifecycle", response_model=LifecycleReport, response_model_by_alias=True,
             summary="Lifecycle matrix: customers per purchase count x recency, active share, transitions")
-def lifecycle_report(session: DbSession, user: CurrentUser, q: ReportRange) -> LifecycleReport:
+def lifecycle_report(session: ReadSession, user: CurrentUser, q: ReportRange) -> LifecycleReport:
     """The 3 x 3 matrix at the end of the range (today: exactly the lifecycle segments' counts) and at its
     start, the active share against the target, and how customers moved between cells since `since`.
     Admins and marketers."""
@@ -133,7 +133,7 @@ def lifecycle_segment(cell: Cell, session: DbSession, user: MarketerUser, body: 
 
 @router.get("/sales", response_model=SalesReport,
             summary="Sales: orders, revenue and refunds per currency, over time and by channel/agent/campaign/flow")
-def sales_report(session: DbSession, user: CurrentUser, q: ReportRange) -> SalesReport:
+def sales_report(session: ReadSession, user: CurrentUser, q: ReportRange) -> SalesReport:
     """Orders paid and refunded in the range, per currency (never summed across currencies), with the previous
     period; `group_by=agent|team|channel|campaign|flow` for rows. Admins and marketers see every sale; agents
     theirs and their teams'."""
@@ -142,7 +142,7 @@ def sales_report(session: DbSession, user: CurrentUser, q: ReportRange) -> Sales
 
 @router.get("/campaigns", response_model=CampaignsReport,
             summary="Campaigns side by side: funnel sent → bought, revenue per currency, A/B significance")
-def campaigns_report(session: DbSession, user: CurrentUser, q: ReportRange,
+def campaigns_report(session: ReadSession, user: CurrentUser, q: ReportRange,
                      campaign_id: Annotated[list[int] | None, Query(description="these campaigns (repeat the "
                                                                                 "parameter); default: those "
                                                                                 "launched in the range")] = None
@@ -156,7 +156,7 @@ def campaigns_report(session: DbSession, user: CurrentUser, q: ReportRange,
 
 @router.get("/csat", response_model=CsatReport,
             summary="CSAT: score (4-5 ÷ responses) and response rate (responses ÷ sent) by agent/team/channel")
-def csat_report(session: DbSession, user: CurrentUser, q: ReportRange) -> CsatReport:
+def csat_report(session: ReadSession, user: CurrentUser, q: ReportRange) -> CsatReport:
     """Surveys sent and answered in the range, credited to the agent, team and channel at the time of sending.
     Agents see their own figures and their teams'; marketers are refused."""
     return csat.report(session, Range(**{**q.__dict__, "scope": access.helpdesk_scope(session, user)}))

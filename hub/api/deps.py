@@ -14,6 +14,7 @@ from hub.agents import tokens
 from hub.agents.models import Role, User
 from hub.agents.sessions import CSRF_CHECKED, UNSAFE_METHODS
 from hub.runtime.db import get_engine, read_scope
+from hub.runtime.settings import get_settings
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -26,7 +27,12 @@ def session_dependency() -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(session_dependency)]
 
 
-def read_session_dependency() -> Iterator[Session]:
+def read_session_dependency(primary: DbSession) -> Iterator[Session]:
+    """The read-only copy's session, or, with none, the request's own (a second SQLite transaction in the same
+    request would wait for the first one's lock)."""
+    if not get_settings().database_read_url:
+        yield primary
+        return
     with read_scope() as session:
         yield session
 
