@@ -99,6 +99,10 @@ def test_the_owner_reads_the_overview_and_saves_a_lifecycle_cell_as_a_segment(ne
         assert segment.name == "New and active · 新客"
         assert "new active" in str(segment.definition)
     page.screenshot(path="/tmp/reports-lifecycle.png", full_page=True)
+    page.get_by_role("link", name="Send a campaign").click()  # a new campaign to that segment, ready to write
+    expect(page.locator("#campaign-editor")).to_be_visible()
+    expect(page.locator("#campaign-segment")).to_have_value(str(segment.id))
+    page.go_back()
 
     page.get_by_role("link", name="Sales").first.click()  # each currency on its own, never summed
     expect(page.get_by_role("heading", name="Sales · HKD")).to_be_visible()

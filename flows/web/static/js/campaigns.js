@@ -56,6 +56,19 @@ setupEditor({
 setupReport({ notify, afterChange: () => loadCampaigns() });
 $("#new-campaign").addEventListener("click", () => { closeReport(); openEditor(null); });
 
+/** Arrived from elsewhere with a segment (the lifecycle report's "send a campaign"): a new campaign to it. */
+function startFromLink() {
+  const wanted = new URLSearchParams(window.location.search).get("segment");
+  if (!wanted || !/^[0-9]+$/.test(wanted) || window.location.hash !== "#new-campaign") return;
+  openEditor(null);
+  const choice = $("#campaign-segment");
+  if ([...choice.options].some((option) => option.value === wanted)) {
+    choice.value = wanted;
+    choice.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+}
+
 Promise.all([loadSegments(), loadCampaigns()]).then(() => {
+  startFromLink();
   document.body.dataset.ready = "true";
 }).catch((error) => notify(error.message, true));
