@@ -25,7 +25,8 @@ MODULE = Module(
     name="flows",
     models=(Segment, Campaign, Recipient, TrackedLink, Flow, FlowVersion, FlowRun, FlowEvent, Task),
     pages=(page,),
-    web=Web(folder=WEB_FOLDER, styles=("campaigns.css", "journeys.css"), strings=strings.STRINGS),
+    web=Web(folder=WEB_FOLDER, styles=("campaigns.css", "journeys.css"), inbox_scripts=("js/flows_inbox.js",),
+            strings=strings.STRINGS),
     routers=(segments, campaigns, links, journeys),
     # campaign tracking follows receipts, replies, opt-outs and orders
     listeners=(Listener(events.MESSAGE_STATUS, listeners.on_statuses, batch=True),

@@ -331,3 +331,21 @@ JOURNEYS = {
 """The journeys pages' strings (journeys*.js): the flows list, the editor's canvas, panel, checks, counts."""
 
 STRINGS.update(JOURNEYS)
+
+INBOX = {
+    "jr_inbox_title": N_("Journeys"),
+    "jr_inbox_tasks": N_("Tasks for this customer"),
+    "jr_inbox_no_tasks": N_("No open tasks."),
+    "jr_inbox_due": N_("due {when}"),
+    "jr_inbox_done": N_("Done"),
+    "jr_inbox_done_label": N_("Mark “{title}” done"),
+    "jr_inbox_start": N_("Start a journey"),
+    "jr_inbox_choose": N_("Choose a journey"),
+    "jr_inbox_start_button": N_("Start"),
+    "jr_inbox_started": N_("Started “{name}” for this customer."),
+    "jr_inbox_none": N_("No journey can be started by hand: a marketer publishes one with the “started by an agent” trigger."),
+}
+"""The inbox's journeys section in the contact panel (flows_inbox.js): the customer's open tasks, starting a
+manual journey."""
+
+STRINGS.update(INBOX)

@@ -5,7 +5,7 @@ import { tagTitle } from "./activity.js";
 import { api } from "./api.js";
 import { clear, h } from "./dom.js";
 import { t, full } from "./i18n.js";
-import { part } from "./parts.js";
+import { every } from "./parts.js";
 
 function section(title, ...content) {
   return h("section", { class: "panel-section" }, h("h3", { text: title }), ...content);
@@ -106,5 +106,5 @@ export function renderContact(container, detail, onOpen) {
       h("span", { class: "muted small", text: ` · ${record.source} · ${full(record.created_at)}` }))))
     : h("p", { class: "muted", text: t("consent_none") })));
 
-  part("contact.panel")?.(container, detail);  // catalog's cart and orders
+  for (const panel of every("contact.panel")) panel(container, detail);  // catalog's cart and orders, flows' tasks
 }

@@ -3,14 +3,21 @@
 //   "composer.tools":    a class(form, composer) for buttons beside Send: refresh() when the composer's state
 //                        changes (composer.canReply, composer.detail), close() when the conversation changes;
 //                        it may call composer.onSent(messageId) and composer.closePopup()
-//   "contact.panel":     a function(container, detail): adds sections to the contact panel
+//   "contact.panel":     a function(container, detail): adds sections to the contact panel (every package's, in
+//                        the order their scripts load: catalog's cart and orders, flows' journeys and tasks)
 
 const parts = new Map();
 
 export function provide(name, value) {
-  parts.set(name, value);
+  parts.set(name, [...(parts.get(name) || []), value]);
 }
 
+/** The first package's part of that name. */
 export function part(name) {
-  return parts.get(name);
+  return (parts.get(name) || [])[0];
+}
+
+/** Every package's part of that name. */
+export function every(name) {
+  return parts.get(name) || [];
 }
