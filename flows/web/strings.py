@@ -343,7 +343,8 @@ INBOX = {
     "jr_inbox_choose": N_("Choose a journey"),
     "jr_inbox_start_button": N_("Start"),
     "jr_inbox_started": N_("Started “{name}” for this customer."),
-    "jr_inbox_none": N_("No journey can be started by hand: a marketer publishes one with the “started by an agent” trigger."),
+    "jr_inbox_none": N_("No journey can be started by hand: a marketer publishes one with the “started by an agent” "
+                        "trigger."),
 }
 """The inbox's journeys section in the contact panel (flows_inbox.js): the customer's open tasks, starting a
 manual journey."""
