@@ -14,6 +14,8 @@ from sqlmodel import col, select
 
 from catalog.models import Order
 from channels import IdentityRef, InboundMessage
+from flows.journeys import service as journeys
+from flows.journeys.models import Flow
 from flows.segments.models import Segment
 from hub.agents.models import User
 from hub.contacts.models import Contact
@@ -99,9 +101,21 @@ def test_the_owner_reads_the_overview_and_saves_a_lifecycle_cell_as_a_segment(ne
         assert segment.name == "New and active · 新客"
         assert "new active" in str(segment.definition)
     page.screenshot(path="/tmp/reports-lifecycle.png", full_page=True)
+    journey = panel.get_by_role("link", name="Start a journey").get_attribute("href")
     page.get_by_role("link", name="Send a campaign").click()  # a new campaign to that segment, ready to write
     expect(page.locator("#campaign-editor")).to_be_visible()
     expect(page.locator("#campaign-segment")).to_have_value(str(segment.id))
+    page.goto(page.url.split("/campaigns")[0] + str(journey))  # a new flow that starts when customers enter it
+    page.locator("#new-flow-name").fill("Welcome the new and active")
+    page.get_by_role("button", name="Create the flow").click()
+    expect(page).to_have_url(re.compile(r"/flows/\d+$"))
+    with session_scope() as session:
+        [flow] = session.exec(select(Flow)).all()
+        trigger = journeys.version_of(session=session, flow_id=flow.id or 0, version=flow.draft_version).definition[
+            "trigger"]
+    assert trigger == {"type": "segment_entered", "config": {"segment_id": segment.id}}
+    page.go_back()
+    page.go_back()
     page.go_back()
 
     page.get_by_role("link", name="Sales").first.click()  # each currency on its own, never summed

@@ -67,12 +67,19 @@ async function loadTemplates() {
   }
 }
 
+/** Arrived with a segment (the lifecycle report's "start a journey"): a blank flow starts when customers enter it. */
+function fromLink(definition) {
+  const segment = new URLSearchParams(window.location.search).get("segment");
+  if (segment && /^[0-9]+$/.test(segment)) definition.trigger = { type: "segment_entered", config: { segment_id: Number(segment) } };
+  return definition;
+}
+
 async function create(event) {
   event.preventDefault();
   const name = $("#new-flow-name").value.trim();
   const chosen = document.querySelector('input[name="flow-template"]:checked');
   const key = chosen ? chosen.value : "";
-  const body = key ? { template: key, locale, ...(name ? { name } : {}) } : { name: name || t("jr_untitled"), definition: blank() };
+  const body = key ? { template: key, locale, ...(name ? { name } : {}) } : { name: name || t("jr_untitled"), definition: fromLink(blank()) };
   $("#new-flow-error").textContent = "";
   try {
     const flow = await call("/api/v1/flows", { method: "POST", body });

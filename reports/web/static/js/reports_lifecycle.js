@@ -132,7 +132,7 @@ async function openCell(panel, boot, cell, figures) {
       done.textContent = t("rpt_lc_saved", { name: segment.name });
       clear(actions).append(
         h("a", { class: "btn btn-primary", href: `/campaigns?segment=${segment.id}#new-campaign`, text: t("rpt_lc_campaign") }),
-        h("a", { class: "btn", href: `/campaigns?segment=${segment.id}#journeys`, text: t("rpt_lc_journey") }));
+        h("a", { class: "btn", href: `/flows?segment=${segment.id}`, text: t("rpt_lc_journey") }));
     } catch (error) {
       done.textContent = error.message;
       saveButton.disabled = false;
