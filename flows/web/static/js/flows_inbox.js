@@ -29,6 +29,7 @@ function taskItem(task, onDone) {
 // What the agent chose and was told, per customer: a live update redraws the panel, and must not undo either.
 const chosen = new Map();
 const told = new Map();
+const shown = new Map();  // the status line of each customer's latest drawing
 
 function starter(contactId, flows) {
   const manual = flows.filter((flow) => flow.status === "published" && flow.trigger_type === "manual");
@@ -40,10 +41,12 @@ function starter(contactId, flows) {
   choice.addEventListener("change", () => chosen.set(contactId, choice.value));
   const start = h("button", { type: "button", class: "btn", text: t("jr_inbox_start_button") });
   const status = h("p", { class: "small", role: "status" });
-  const tell = (text, error = false) => {
+  shown.set(contactId, status);
+  const tell = (text, error = false) => {  // on the panel drawn now: a live update may have redrawn it meanwhile
     told.set(contactId, { text, error });
-    status.className = error ? "small error" : "small";
-    status.textContent = text;
+    const current = shown.get(contactId) || status;
+    current.className = error ? "small error" : "small";
+    current.textContent = text;
   };
   if (told.has(contactId)) tell(told.get(contactId).text, told.get(contactId).error);
   start.addEventListener("click", async () => {
