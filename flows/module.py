@@ -44,7 +44,7 @@ MODULE = Module(
                Listener(ORDER_CHANGED, triggers.on_order_changed)),
     hooks=(listeners.attribute_orders,),
     periodic=(Periodic(jobs.tick, every=timedelta(seconds=10), queue="bulk", timeout=60),  # due batches start
-              Periodic(journey_jobs.sweep, every=timedelta(seconds=5), queue="bulk", timeout=120),  # due steps
+              Periodic(journey_jobs.sweep, every=timedelta(seconds=1), inline=True),  # due steps, from each worker
               Periodic(journey_jobs.minutely, every=timedelta(minutes=1), queue="bulk", timeout=300)),
     demo=journey_demo.announce,  # the follow-up and abandoned-cart flows, published
 )

@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
 BATCH = 500
+QUEUED_CHUNKS = 20
+"""The sweeper hands due runs while fewer than this many jobs wait on the runner's queue: a backlog stays in
+the table, in due order, instead of in Redis, where its leases could end before a worker reached it."""
 
 
 def due_runs(session: Session, now: datetime, limit: int = BATCH) -> list[tuple[int, int]]:
@@ -44,14 +47,18 @@ def due_runs(session: Session, now: datetime, limit: int = BATCH) -> list[tuple[
 
 
 def sweep(now: datetime | None = None, batches: int = 20) -> int:
-    """Periodic: hand every due step to RQ (up to `batches` x BATCH per call)."""
+    """Periodic (each second, in every worker): hand due steps to RQ, oldest first, up to `batches` x BATCH
+    and while the queue has room (QUEUED_CHUNKS)."""
     handed = 0
     for _ in range(batches):
+        room = min(BATCH, (QUEUED_CHUNKS - runner.queued()) * runner.CHUNK)
+        if room <= 0:
+            break
         with session_scope() as session:
-            rows = due_runs(session, now or clock.now())
+            rows = due_runs(session, now or clock.now(), limit=room)
         runner.kick_many(rows)
         handed += len(rows)
-        if len(rows) < BATCH:
+        if len(rows) < room:
             break
     return handed
 

@@ -11,6 +11,14 @@ a step replayed past that point finds its first message in the delivery engine.
 
 Steps that take no time run on in the same job (at most MAX_STEPS); a wait stores its due time on the row
 and ends the job. What a step does is in `steps`.
+
+The sweeper hands due runs in chunks (`advance_batch`): one transaction claims the whole chunk (the same
+compare-and-set, one statement), applies each run's steps and commits once, so a step costs a few rows of a
+shared commit instead of a commit of its own. When any step of the chunk raises, the chunk's transaction rolls
+back whole and each run is then advanced alone, in its own transaction (`advance`), so one bad run cannot hold
+back the others, and its errors are counted on it. Steps with an effect outside the database (`SOLO`: an HTTP
+request) are never applied inside a chunk, where a rollback caused by another run could repeat them: the run
+stops before such a step and is handed to `advance` after the chunk commits.
 """
 
 from __future__ import annotations
@@ -22,8 +30,9 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlalchemy import Integer, bindparam, func, insert, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel import Session, col, select
 
 from flows.journeys import clock
 from flows.journeys.graph import Graph, Node
@@ -37,6 +46,11 @@ QUEUE = "bulk"
 MAX_STEPS = 50
 LATE_SENSITIVE = frozenset({"send_message", "http"})
 """Steps skipped when too far overdue (after downtime): a stale message is worse than none."""
+SOLO = frozenset({"http"})
+"""Steps applied only in a run's own transaction (see the module's docstring)."""
+CHUNK = 100
+"""Runs per `advance_batch` job: large enough to share a commit, small enough that a due step handed behind a
+chunk waits a fraction of a second."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +88,10 @@ class Step:
     graph: Graph
     now: datetime
     after_commit: list[Callable[[], object]] = field(default_factory=list)
+    batched: bool = False
+    """In a chunk: the run's rows are flushed with the chunk's, and SOLO steps wait for a transaction alone."""
+    notes: list[dict[str, Any]] | None = None
+    """In a chunk: its DEFERRED_NOTES stats rows, inserted together at the end."""
 
     @property
     def state(self) -> dict[str, Any]:
@@ -90,8 +108,17 @@ class Step:
 
     def note(self, kind: str, **values: Any) -> None:
         assert self.run.id is not None
-        self.session.add(FlowEvent(flow_id=self.run.flow_id, run_id=self.run.id, contact_id=self.run.contact_id,
-                                   node_id=self.run.node_id, kind=kind, at=self.now, **values))
+        row = {"flow_id": self.run.flow_id, "run_id": self.run.id, "contact_id": self.run.contact_id,
+               "node_id": self.run.node_id, "kind": kind, "at": self.now, **_NO_VALUES, **values}
+        if self.notes is not None and kind in DEFERRED_NOTES:
+            self.notes.append(row)
+        else:
+            self.session.add(FlowEvent(**row))
+
+
+DEFERRED_NOTES = frozenset({"passed", "exited"})
+"""Stats rows no step reads (a `sent` row is: the frequency cap counts them), so a chunk inserts them last."""
+_NO_VALUES = {"port": None, "reason": None, "amount_minor": None, "currency": None}
 
 
 @lru_cache(maxsize=512)
@@ -111,20 +138,23 @@ def graph_of(session: Session, run: FlowRun) -> Graph:
 
 
 def _version_query(flow_id: int, version: int) -> Any:
-    from sqlmodel import select
-
     return select(FlowVersion).where(FlowVersion.flow_id == flow_id, FlowVersion.version == version)
 
 
 def claim(session: Session, run_id: int, visit: int, now: datetime, *, due_only: bool = True) -> FlowRun | None:
     """The compare-and-set: the run, when this call moved it from `visit`; None when another did first."""
+    if not _moved(session, run_id, visit, now, due_only=due_only):
+        return None
+    return session.get(FlowRun, run_id, populate_existing=True)
+
+
+def _moved(session: Session, run_id: int, visit: int, now: datetime, *, due_only: bool = True) -> bool:
     conditions = [col(FlowRun.id) == run_id, col(FlowRun.visit) == visit, col(FlowRun.status).in_(LIVE)]
     if due_only:
         conditions.append(col(FlowRun.due_at) <= now)
-    moved = session.execute(update(FlowRun).where(*conditions).values(visit=visit + 1, lease_until=None))
-    if getattr(moved, "rowcount", 0) != 1:
-        return None
-    return session.get(FlowRun, run_id, populate_existing=True)
+    moved = session.execute(update(FlowRun).where(*conditions).values(visit=visit + 1, lease_until=None),
+                            execution_options={"synchronize_session": False})
+    return getattr(moved, "rowcount", 0) == 1
 
 
 def advance(run_id: int, visit: int) -> str:
@@ -142,17 +172,92 @@ def advance(run_id: int, visit: int) -> str:
 
 
 def advance_batch(handles: list[tuple[int, int]]) -> dict[str, int]:
-    """Job: `advance` for each (run, visit), each in its own transaction: the sweeper hands a backlog to RQ in
-    chunks, so a worker does not fork a process per step."""
+    """Job: apply the due steps of each (run, visit) in one transaction; when a step of the chunk raises, each
+    run alone (see the module's docstring)."""
+    handles = [(int(run_id), int(visit)) for run_id, visit in handles]
+    after: list[Callable[[], object]] = []
+    try:
+        with session_scope() as session:
+            outcomes, solo = run_chunk(session, handles, clock.now(), after)
+    except Exception:
+        log.warning("a chunk of %d flow steps failed; advancing each run alone", len(handles), exc_info=True)
+        return _one_by_one(handles)
+    for call in after:
+        call()
+    for run_id, visit in solo:
+        _count(outcomes, advance(run_id, visit))
+    return outcomes
+
+
+def _one_by_one(handles: list[tuple[int, int]]) -> dict[str, int]:
     outcomes: dict[str, int] = {}
     for run_id, visit in handles:
         try:
-            outcome = advance(int(run_id), int(visit))
+            outcome = advance(run_id, visit)
         except Exception:  # one run's failure leaves the others to go on; its lease lets the sweeper retry it
             log.exception("a flow step failed", extra={"run_id": run_id})
-            outcome = failed_step(int(run_id), int(visit))
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            outcome = failed_step(run_id, visit)
+        _count(outcomes, outcome)
     return outcomes
+
+
+def _count(outcomes: dict[str, int], outcome: str) -> None:
+    outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+
+def _claim_chunk() -> Any:
+    """UPDATE ... FROM unnest(:ids, :visits) ... RETURNING the runs: the chunk's compare-and-set and its rows in
+    one statement, whose compiled form is cached (the handles are two array parameters)."""
+    handed = (func.unnest(bindparam("ids", type_=ARRAY(Integer)), bindparam("visits", type_=ARRAY(Integer)))
+              .table_valued("id", "visit").render_derived(name="handed"))
+    return (update(FlowRun)
+            .where(col(FlowRun.id) == handed.c.id, col(FlowRun.visit) == handed.c.visit,
+                   col(FlowRun.status).in_(LIVE), col(FlowRun.due_at) <= bindparam("now", type_=_DUE_TYPE))
+            .values(visit=col(FlowRun.visit) + 1, lease_until=None)
+            .returning(FlowRun))
+
+
+_DUE_TYPE = FlowRun.__table__.c.due_at.type  # type: ignore[attr-defined]
+_CLAIM_CHUNK = _claim_chunk()
+
+
+def claim_many(session: Session, handles: list[tuple[int, int]], now: datetime) -> list[FlowRun]:
+    """`claim` for a chunk: the runs this call moved on from their visits (read afresh)."""
+    if session.get_bind().dialect.name != "postgresql":  # SQLite serialises writers: one short UPDATE each
+        claimed = [run_id for run_id, visit in handles if _moved(session, run_id, visit, now)]
+        return list(session.exec(select(FlowRun).where(col(FlowRun.id).in_(claimed))
+                                 .execution_options(populate_existing=True)).all())
+    return list(session.scalars(_CLAIM_CHUNK, {"ids": [h[0] for h in handles], "visits": [h[1] for h in handles],
+                                               "now": now},
+                                execution_options={"synchronize_session": False, "populate_existing": True}))
+
+
+def run_chunk(session: Session, handles: list[tuple[int, int]], now: datetime,
+              after_commit: list[Callable[[], object]]) -> tuple[dict[str, int], list[tuple[int, int]]]:
+    """Claim the chunk's due runs and walk each; (outcomes, the runs stopped before a SOLO step)."""
+    outcomes: dict[str, int] = {}
+    runs = claim_many(session, handles, now)
+    if len(runs) < len(handles):
+        outcomes["stale"] = len(handles) - len(runs)
+    if not runs:
+        return outcomes, []
+    graphs: dict[tuple[int, int], Graph] = {}
+    solo: list[tuple[int, int]] = []
+    notes: list[dict[str, Any]] = []
+    for run in sorted(runs, key=lambda r: (as_utc(r.due_at) if r.due_at else now, r.id or 0)):
+        key = (run.flow_id, run.version)
+        if key not in graphs:
+            graphs[key] = graph_of(session, run)
+        due = as_utc(run.due_at) if run.due_at is not None else None
+        step = Step(session, run, graphs[key], clock.now(), after_commit, batched=True, notes=notes)
+        outcome = _walk(step, due=due)
+        if outcome == "solo":
+            solo.append((run.id or 0, run.visit))
+        _count(outcomes, outcome)
+    session.flush()
+    if notes:
+        session.execute(insert(FlowEvent), notes)
+    return outcomes, solo
 
 
 MAX_ERRORS = 5
@@ -210,6 +315,10 @@ def _walk(step: Step, first: Result | None = None, due: datetime | None = None) 
         node = step.graph.nodes.get(run.node_id or "")
         if node is None:
             return finish(step, End(RunStatus.failed.value, "missing_step"))
+        if result is None and step.batched and node.type in SOLO:
+            run.due_at, run.updated_at, run.status = step.now, step.now, RunStatus.active.value
+            step.session.add(run)
+            return "solo"
         if result is None:
             result = _late(step, node, due) or kinds.apply(step, node)
         due = None
@@ -220,7 +329,8 @@ def _walk(step: Step, first: Result | None = None, due: datetime | None = None) 
             run.status = RunStatus.waiting.value if result.waiting else RunStatus.active.value
             run.context = {**run.context, "step": {**step.state, **result.state, "held": True}}
             step.session.add(run)
-            step.session.flush()
+            if not step.batched:
+                step.session.flush()
             return "held"
         step.note("passed", port=result.port, reason=result.reason)
         target = step.graph.after(node.id, result.port)
@@ -231,7 +341,8 @@ def _walk(step: Step, first: Result | None = None, due: datetime | None = None) 
         result = None
     run.updated_at = step.now  # a long chain of instant steps: the sweeper carries on
     step.session.add(run)
-    step.session.flush()
+    if not step.batched:
+        step.session.flush()
     return "continued"
 
 
@@ -259,11 +370,20 @@ def finish(step: Step, end: End) -> str:
     step.session.add(run)
     if status in (RunStatus.exited.value, RunStatus.failed.value, RunStatus.cancelled.value):
         step.note("exited", reason=end.reason or status)
-    step.session.flush()
+    if not step.batched:
+        step.session.flush()
     return status
 
 
-def kick_many(handles: list[tuple[int, int]], chunk: int = 50) -> None:
+def queued() -> int:
+    """Jobs waiting on the runner's queue (0 when Redis cannot say: the leases cover what is lost)."""
+    try:
+        return int(broker.queue(QUEUE).count)
+    except Exception:
+        return 0
+
+
+def kick_many(handles: list[tuple[int, int]], chunk: int = CHUNK) -> None:
     """Queue due runs in chunks of `chunk` (see `advance_batch`)."""
     for start in range(0, len(handles), chunk):
         try:

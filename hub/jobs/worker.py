@@ -92,6 +92,15 @@ def _sweeper(stop: threading.Event, periodic: Sequence[Periodic]) -> None:
                 log.warning("sweeper could not offer %s: %s", job.job.__qualname__, error)
 
 
+def _pump(stop: threading.Event, job: Periodic) -> None:
+    """Call an inline periodic job every period, in this worker (see `Periodic.inline`)."""
+    while not stop.wait(job.every.total_seconds()):
+        try:
+            job.job()
+        except Exception as error:
+            log.warning("%s failed: %s", job.job.__qualname__, error)
+
+
 def _die_with_parent() -> None:
     """In RQ's forked scheduler: die when the worker dies.
 
@@ -110,7 +119,11 @@ def run(queues: tuple[str, ...], *, burst: bool, periodic: Sequence[Periodic], c
     os.register_at_fork(after_in_child=_die_with_parent)
     stop = threading.Event()
     if not burst:
-        threading.Thread(target=_sweeper, args=(stop, periodic), daemon=True, name="sweeper").start()
+        queued = [job for job in periodic if not job.inline]
+        threading.Thread(target=_sweeper, args=(stop, queued), daemon=True, name="sweeper").start()
+        for job in periodic:
+            if job.inline:
+                threading.Thread(target=_pump, args=(stop, job), daemon=True, name=job.job.__qualname__).start()
         catch_up()
     worker = HubWorker([broker.queue(name) for name in queues], connection=broker.connection())
     gc.freeze()  # see hub.api.app's lifespan: batches make many short-lived objects, start-up ones live forever

@@ -29,6 +29,9 @@ class Periodic:
     """A job queued once per period, by whichever worker's sweeper gets there first.
 
     `at` is where in each period it starts: a nightly job at 17:00 UTC is `every=1 day, at=17 hours`.
+    `inline`: instead, every worker calls it itself, from a thread of its own, every period: for a short job
+    that is safe in N copies and whose lateness matters more than a queue's order (the journeys' due steps,
+    each second: queued, it would wait behind the very work it hands out).
     """
 
     job: Callable[[], object]
@@ -36,6 +39,7 @@ class Periodic:
     queue: str = "inbound"
     at: timedelta = timedelta(0)
     timeout: int = 120
+    inline: bool = False
 
     def period(self, now: datetime) -> int:
         """The number of the period `now` falls in (counted from the epoch, shifted by `at`)."""
