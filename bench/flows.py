@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import redis
 from sqlalchemy import insert, text
@@ -74,12 +75,12 @@ def configure(database_url: str) -> None:
     db.reset_engines()
 
 
-def published(name: str, definition: Mapping[str, object]) -> int:
+def published(name: str, definition: Mapping[str, Any]) -> int:
     from flows.journeys import service
     from hub.runtime.db import session_scope
 
     with session_scope() as session:
-        flow = service.create(session=session, name=name, definition=definition)
+        flow = service.create(session=session, name=name, definition=dict(definition))
         service.publish(session=session, flow_id=flow.id or 0)
         return flow.id or 0
 
