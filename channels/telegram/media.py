@@ -16,7 +16,7 @@ from telegram.request import HTTPXRequest
 
 from channels.media import FETCH_TIMEOUT_SECONDS, FetchedMedia, download, refused, too_large
 from channels.netguard import BlockedDestination, check_destination, host_of
-from channels.telegram.send import bot_urls
+from channels.telegram.send import bot_urls, tls
 
 
 async def fetch_file(*, token: str, api_base: str, file_id: str, max_bytes: int, declared_type: str | None,
@@ -26,7 +26,7 @@ async def fetch_file(*, token: str, api_base: str, file_id: str, max_bytes: int,
     except BlockedDestination as error:
         return refused(str(error))
     request = HTTPXRequest(connection_pool_size=1, read_timeout=FETCH_TIMEOUT_SECONDS,
-                           connect_timeout=FETCH_TIMEOUT_SECONDS)
+                           connect_timeout=FETCH_TIMEOUT_SECONDS, httpx_kwargs={"verify": tls()})
     base_url, base_file_url = bot_urls(api_base)
     bot = Bot(token, base_url=base_url, base_file_url=base_file_url, request=request, get_updates_request=request)
     try:

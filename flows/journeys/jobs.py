@@ -24,25 +24,33 @@ from hub.runtime.db import session_scope
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
-BATCH = 500
+LEASE = timedelta(seconds=30)
+"""How long a handed run waits for its job before the sweeper hands it again (a worker killed mid-chunk, Redis
+flushed): the queue holds at most QUEUED_CHUNKS chunks, seconds of work, so a live job is never this late."""
+BATCH = 1000
 QUEUED_CHUNKS = 20
 """The sweeper hands due runs while fewer than this many jobs wait on the runner's queue: a backlog stays in
 the table, in due order, instead of in Redis, where its leases could end before a worker reached it."""
 
 
 def due_runs(session: Session, now: datetime, limit: int = BATCH) -> list[tuple[int, int]]:
-    """Claim up to `limit` due runs for handing to RQ: (run id, visit), oldest due first."""
-    query = (select(col(FlowRun.id), col(FlowRun.visit))
-             .where(col(FlowRun.status).in_(LIVE), col(FlowRun.due_at) <= now,
-                    or_(col(FlowRun.lease_until).is_(None), col(FlowRun.lease_until) < now))
-             .order_by(col(FlowRun.due_at), col(FlowRun.id)).limit(limit))
+    """Claim up to `limit` due runs for handing to RQ: (run id, visit), oldest due first. On PostgreSQL one
+    statement picks them (`FOR UPDATE SKIP LOCKED`, so N sweepers take different runs) and leases them."""
+    due = (col(FlowRun.status).in_(LIVE), col(FlowRun.due_at) <= now,
+           or_(col(FlowRun.lease_until).is_(None), col(FlowRun.lease_until) < now))
+    oldest = (col(FlowRun.due_at), col(FlowRun.id))
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = [(int(r[0]), int(r[1])) for r in session.execute(query).all()]
-    if rows:
-        session.execute(update(FlowRun).where(col(FlowRun.id).in_([r[0] for r in rows]))
-                        .values(lease_until=now + LEASE))
+        picked = select(col(FlowRun.id)).where(*due).order_by(*oldest).limit(limit).with_for_update(skip_locked=True)
+        leased = session.execute(
+            update(FlowRun).where(col(FlowRun.id).in_(picked.scalar_subquery())).values(lease_until=now + LEASE)
+            .returning(col(FlowRun.id), col(FlowRun.visit), col(FlowRun.due_at)),
+            execution_options={"synchronize_session": False}).all()
+        return [(int(r[0]), int(r[1])) for r in sorted(leased, key=lambda r: (r[2], r[0]))]
+    rows = [(int(r[0]), int(r[1])) for r in session.execute(
+        select(col(FlowRun.id), col(FlowRun.visit)).where(*due).order_by(*oldest).limit(limit)).all()]
+    if rows:  # SQLite: this transaction holds the writer lock already
+        session.execute(update(FlowRun).where(col(FlowRun.id).in_([r[0] for r in rows])).values(
+            lease_until=now + LEASE), execution_options={"synchronize_session": False})
     return rows
 
 

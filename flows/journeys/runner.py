@@ -48,7 +48,7 @@ LATE_SENSITIVE = frozenset({"send_message", "http"})
 """Steps skipped when too far overdue (after downtime): a stale message is worse than none."""
 SOLO = frozenset({"http"})
 """Steps applied only in a run's own transaction (see the module's docstring)."""
-CHUNK = 100
+CHUNK = 200
 """Runs per `advance_batch` job: large enough to share a commit, small enough that a due step handed behind a
 chunk waits a fraction of a second."""
 

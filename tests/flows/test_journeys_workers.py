@@ -1,5 +1,6 @@
-"""Real worker processes SIGKILLed at random while runs with waits go through: each run's each step is applied
-once (one message per step in the database, at most one provider call for it), nothing is lost."""
+"""Real worker processes SIGKILLed at random, and Redis flushed, while 5,000 runs with waits go through: each
+run's each step is applied once (one message per step in the database, at most one provider call for it), nothing
+is lost."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from flows.journeys import service
 from flows.journeys.models import FlowRun
 from hub.channel_records import service as channel_service
 from hub.conversations.models import Message
+from hub.runtime import broker
 from hub.runtime.db import session_scope, utcnow
 from hub.runtime.settings import get_settings
 from tests.conftest import start_process, wait_for
@@ -44,10 +46,10 @@ def unfinished() -> int:
 
 
 @pytest.mark.slow
-def test_workers_killed_at_random_apply_each_step_once(pg_backend: Any, tmp_path: Any,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    n = 300
-    with serve_sandbox(SandboxState(receipts="off", max_messages=5000)) as sandbox:
+def test_workers_killed_at_random_and_redis_flushed_apply_each_step_once(pg_backend: Any, tmp_path: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    n = int(os.environ.get("HUB_TEST_KILLED_RUNS", "5000"))
+    with serve_sandbox(SandboxState(receipts="off", max_messages=2 * n + 100)) as sandbox:
         monkeypatch.setenv("HUB_PUBLIC_URL", sandbox.url)
         monkeypatch.setenv("HUB_FLOW_TIME_SCALE", "600")  # the minute's wait takes 0.1 s
         get_settings.cache_clear()
@@ -62,11 +64,17 @@ def test_workers_killed_at_random_apply_each_step_once(pg_backend: Any, tmp_path
                 service.start_run(session=session, flow=flow, contact_id=contact_id)
         env = dict(os.environ)
         rng = random.Random(15)
-        for round_ in range(3):
+        for round_ in range(4):
+            before = _stored()
             worker = start_process(["worker"], env, tmp_path / f"worker{round_}.log")
-            time.sleep(rng.uniform(1.5, 3.5))
+            wait_for(lambda: _stored() > before, timeout=120, interval=0.2)  # it has started working
+            time.sleep(rng.uniform(0.2, 2))
+            if round_ == 2:  # Redis loses everything: queued jobs, leases' jobs, the delivery engine's kicks
+                broker.connection().flushdb()
+                time.sleep(rng.uniform(0.2, 1))
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait()
+        assert 0 < _stored() < 2 * n  # the kills and the flush landed mid-run
         final = start_process(["worker"], env, tmp_path / "worker-final.log")
         try:
             wait_for(lambda: unfinished() == 0, timeout=300, interval=1)
@@ -82,6 +90,12 @@ def test_workers_killed_at_random_apply_each_step_once(pg_backend: Any, tmp_path
         assert len(stored) == 2 * n and set(stored.values()) == {1}  # each step's message once
         calls = Counter((r.customer, r.text) for r in sandbox.state.messages(channel_id, direction="out"))
         assert max(calls.values()) == 1  # nobody was called twice for one step
+
+
+def _stored() -> int:
+    with session_scope() as session:
+        return int(session.execute(select(func.count()).select_from(Message).where(
+            col(Message.sender) == "flow")).scalar_one())
 
 
 def _queued() -> int:
