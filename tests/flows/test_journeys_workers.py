@@ -1,6 +1,9 @@
-"""Real worker processes SIGKILLed at random, and Redis flushed, while 5,000 runs with waits go through: each
-run's each step is applied once (one message per step in the database, at most one provider call for it), nothing
-is lost."""
+"""Real worker processes SIGKILLed at random, and Redis flushed, while runs with waits go through: each run's each
+step is applied once (one message per step in the database, at most one provider call for it), nothing is lost.
+
+`make test` runs 1,000 runs (2,000 messages through the sandbox); the issue's 5,000 is
+`HUB_TEST_KILLED_RUNS=5000 .venv/bin/pytest tests/flows/test_journeys_workers.py` (minutes: each message is
+one send job)."""
 
 from __future__ import annotations
 
@@ -48,7 +51,7 @@ def unfinished() -> int:
 @pytest.mark.slow
 def test_workers_killed_at_random_and_redis_flushed_apply_each_step_once(pg_backend: Any, tmp_path: Any,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    n = int(os.environ.get("HUB_TEST_KILLED_RUNS", "5000"))
+    n = int(os.environ.get("HUB_TEST_KILLED_RUNS", "1000"))
     with serve_sandbox(SandboxState(receipts="off", max_messages=2 * n + 100)) as sandbox:
         monkeypatch.setenv("HUB_PUBLIC_URL", sandbox.url)
         monkeypatch.setenv("HUB_FLOW_TIME_SCALE", "600")  # the minute's wait takes 0.1 s
@@ -77,7 +80,7 @@ def test_workers_killed_at_random_and_redis_flushed_apply_each_step_once(pg_back
         assert 0 < _stored() < 2 * n  # the kills and the flush landed mid-run
         final = start_process(["worker"], env, tmp_path / "worker-final.log")
         try:
-            wait_for(lambda: unfinished() == 0, timeout=300, interval=1)
+            wait_for(lambda: unfinished() == 0, timeout=max(300, n * 0.5), interval=1)
             wait_for(lambda: _queued() == 0, timeout=120, interval=1)
         finally:
             final.terminate()
