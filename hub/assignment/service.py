@@ -21,7 +21,7 @@ from hub.assignment import candidates as found
 from hub.assignment.models import MANUAL, AgentProfile, AssignmentPolicy, AssignmentRecord, ConversationAssignment
 from hub.assignment.policies import choose
 from hub.audit import service as audit
-from hub.conversations import activity
+from hub.conversations import activity, automation
 from hub.conversations.models import ActivityKind, ActorKind, Conversation, Message
 from hub.conversations.teams import in_teams
 from hub.runtime import events, upsert
@@ -190,6 +190,8 @@ def assign_manually(*, session: Session, conversation: Conversation, assignee_id
     else:
         _remember(session, conversation.id, assignee_id, MANUAL, utcnow(), None)
         reason = f"assigned by {actor.name}"
+        automation.person_takes(session=session, conversation_id=conversation.id, agent_id=actor.id,
+                                reason=reason)
     _announce(session, conversation.id, assignee_id, MANUAL, reason, actor_id=actor.id, source=MANUAL,
               previous=previous)
     session.refresh(conversation)
