@@ -90,7 +90,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('automation_default', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True))
 
     with op.batch_alter_table('conversation', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('automation_mode', sqlmodel.sql.sqltypes.AutoString(length=10), server_default='bot', nullable=False))
+        batch_op.add_column(sa.Column('automation_mode', sqlmodel.sql.sqltypes.AutoString(length=10), server_default='human', nullable=False))
         batch_op.add_column(sa.Column('handed_off_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
 
 

@@ -22,7 +22,7 @@ from hub.assignment.models import MANUAL, AgentProfile, AssignmentPolicy, Assign
 from hub.assignment.policies import choose
 from hub.audit import service as audit
 from hub.conversations import activity, automation
-from hub.conversations.models import ActivityKind, ActorKind, Conversation, Message
+from hub.conversations.models import ActivityKind, ActorKind, AutomationMode, Conversation, Message
 from hub.conversations.teams import in_teams
 from hub.runtime import events, upsert
 from hub.runtime.db import utcnow
@@ -52,6 +52,8 @@ def assign(*, session: Session, conversation_id: int, now: datetime | None = Non
     if conversation.assignee_id is not None:
         return Outcome(conversation_id, "skipped", "the conversation has an assignee already",
                        assignee_id=conversation.assignee_id)
+    if conversation.automation_mode == AutomationMode.bot.value:
+        return Outcome(conversation_id, "skipped", "a bot answers the conversation until it hands it off")
     scope = found.scope_of(session, conversation)
     if scope is None:
         return Outcome(conversation_id, "skipped", "no assignment policy applies to this conversation")

@@ -1,9 +1,11 @@
 """Who answers a conversation: the bot or a person (`AutomationMode`).
 
-A new conversation takes its channel's `automation_default` (none set: `bot`), and so does one the customer
-reopens. An agent's reply or taking the conversation switches it to `human`; a bot's handoff does too; an agent
-may hand it back to the bot. The delivery engine reads the mode when it claims a message (`hub.outbound.engine`):
-a bot's message on a `human` conversation fails there (`human_mode`) and is never sent, whatever raced it.
+A new conversation takes its channel's `automation_default` (none set: `human`; a bot serving the channel
+sets it to `bot`, `set_channel_default`), and so does one the customer reopens. Assignment leaves a
+conversation in `bot` mode alone until the bot hands it off. An agent's reply or taking the conversation
+switches it to `human`; a bot's handoff does too; an agent may hand it back to the bot. The delivery engine
+reads the mode when it claims a message (`hub.outbound.engine`): a bot's message on a `human` conversation
+fails there (`human_mode`) and is never sent, whatever raced it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def defaults_for(session: Session, channel_ids: Iterable[int]) -> dict[int, str]
         return {}
     found = dict(session.execute(select(col(Channel.id), col(Channel.automation_default))
                                  .where(col(Channel.id).in_(wanted))).tuples().all())
-    return {cid: found.get(cid) if found.get(cid) in MODES else AutomationMode.bot.value for cid in wanted}
+    return {cid: str(found[cid]) if found.get(cid) in MODES else AutomationMode.human.value for cid in wanted}
 
 
 def channel_default_expression() -> object:
@@ -42,7 +44,17 @@ def channel_default_expression() -> object:
     table = Conversation.__table__  # type: ignore[attr-defined]
     channels = Channel.__table__  # type: ignore[attr-defined]
     return func.coalesce(select(channels.c.automation_default).where(channels.c.id == table.c.channel_id)
-                         .scalar_subquery(), AutomationMode.bot.value)
+                         .scalar_subquery(), AutomationMode.human.value)
+
+
+def set_channel_default(*, session: Session, channel_ids: Iterable[int] | None, mode: str) -> None:
+    """New conversations on these channels (None: every channel) start in `mode`."""
+    if mode not in MODES:
+        raise ModeRefused(f"{mode!r} is not a mode; use one of {', '.join(MODES)}")
+    query = update(Channel).values(automation_default=mode)
+    if channel_ids is not None:
+        query = query.where(col(Channel.id).in_(sorted(set(channel_ids))))
+    session.execute(query)
 
 
 def mode_of(session: Session, conversation_id: int) -> str | None:

@@ -72,8 +72,8 @@ class Conversation(SQLModel, table=True):
     last_activity_at: datetime = Field(default_factory=utcnow)
     last_inbound_at: datetime | None = None
     unread_count: int = Field(default=0)
-    automation_mode: str = Field(default=AutomationMode.bot.value, max_length=10,
-                                 sa_column_kwargs={"server_default": AutomationMode.bot.value})
+    automation_mode: str = Field(default=AutomationMode.human.value, max_length=10,
+                                 sa_column_kwargs={"server_default": AutomationMode.human.value})
     """`bot` or `human` (`AutomationMode`): in `human` mode the delivery engine sends no bot message."""
     handed_off_at: datetime | None = None
     """When a bot last handed the conversation to a person: the first-response clock starts there."""

@@ -34,7 +34,7 @@ class ConversationOut(BaseModel):
     resolved_at: datetime | None
     snoozed_until: datetime | None
     automation_mode: Literal["bot", "human"] = Field(
-        default="bot", description="who answers: the bot, or a person (then no bot message is ever sent)")
+        default="human", description="who answers: the bot, or a person (then no bot message is ever sent)")
     created_at: datetime
 
 
