@@ -30,13 +30,17 @@ from flows.bots import handoff, service, texts
 from flows.bots.models import Bot
 from hub.conversations.models import AutomationMode, Conversation, Message
 from hub.runtime import broker
-from hub.runtime.db import session_scope
+from hub.runtime.db import as_utc, session_scope, utcnow
 from hub.runtime.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 QUEUE = "inbound"
 TIMEOUT = 5.0
+NOTICE_TIMEOUT = 2.0
+MIN_WAIT = 0.5
+NOTICES = "bulk"
+"""Opened / resolved notices: another queue, so a slow bot never delays the answer to a customer."""
 USER_AGENT = "Hub-AgentBot/1"
 
 
@@ -72,7 +76,8 @@ def sign(secret: str, message_id: str, at: datetime, data: bytes) -> str:
 
 
 def deliver(bot_id: int, kind: str, conversation_id: int, message_id: int | None) -> str:
-    """Job: post one event to the bot; no answer in TIMEOUT seconds, or not a 2xx, hands off."""
+    """Job: post one event to the bot. For a customer's message, no answer in TIMEOUT seconds or not a 2xx
+    hands off; a notice (opened, resolved) that fails is only logged: nobody waits for it."""
     with session_scope() as session:
         bot = session.get(Bot, bot_id)
         conversation = session.get(Conversation, conversation_id)
@@ -81,20 +86,27 @@ def deliver(bot_id: int, kind: str, conversation_id: int, message_id: int | None
             return "gone"
         body = event_body(session, kind, conversation, message)
         url, secret = bot.url, _secret(bot)
+        arrived = as_utc(message.created_at) if message is not None else None
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str).encode()
     event_id = f"bot_{bot_id}_{kind}_{conversation_id}_{message_id or 0}"
     at = datetime.now(UTC)
     headers = {"webhook-id": event_id, "webhook-timestamp": str(int(at.timestamp())),
                "webhook-signature": sign(secret, event_id, at, data), "content-type": "application/json",
                "user-agent": USER_AGENT}
+    waiting = kind == "message_created"
+    # the customer has waited since their message arrived, not since this job started
+    budget = max(MIN_WAIT, TIMEOUT - (utcnow() - arrived).total_seconds()) if arrived else NOTICE_TIMEOUT
     try:
-        status = asyncio.run(_post(url, data, headers))
+        status = asyncio.run(_post(url, data, headers, budget if waiting else NOTICE_TIMEOUT))
     except TimeoutError:
-        return _give_up(bot_id, conversation_id, "timeout", f"no answer to {kind} in {TIMEOUT:g} s")
+        return _give_up(bot_id, conversation_id, "timeout", f"no answer within {TIMEOUT:g} s") if waiting \
+            else "late"
     except Exception as error:  # noqa: BLE001 - refused, unreachable, reset: the customer must not wait
-        return _give_up(bot_id, conversation_id, "error", f"{type(error).__name__}: {error}"[:300])
+        log.warning("an external bot refused %s: %s", kind, error)
+        return _give_up(bot_id, conversation_id, "error", f"{type(error).__name__}: {error}"[:300]) if waiting \
+            else "failed"
     if not 200 <= status < 300:
-        return _give_up(bot_id, conversation_id, "error", f"HTTP {status} to {kind}")
+        return _give_up(bot_id, conversation_id, "error", f"HTTP {status}") if waiting else "failed"
     if kind == "message_created" and message_id is not None:
         try:
             broker.queue(QUEUE).enqueue_in(timedelta(seconds=TIMEOUT), answered_in_time, bot_id, conversation_id,
@@ -110,10 +122,10 @@ def _secret(bot: Bot) -> str:
     return secret.unseal(bot.secret or "")
 
 
-async def _post(url: str, data: bytes, headers: dict[str, str]) -> int:
+async def _post(url: str, data: bytes, headers: dict[str, str], seconds: float) -> int:
     allow_private = get_settings().allow_private_urls
     check_url(url, allow_private=allow_private)
-    timeout = aiohttp.ClientTimeout(total=TIMEOUT)
+    timeout = aiohttp.ClientTimeout(total=seconds)
     try:
         async with (guarded_session(allow_private=allow_private, timeout=timeout, connections=1) as client,
                     client.post(url, data=data, headers=headers, allow_redirects=False) as answer):
@@ -158,9 +170,9 @@ def notify(kind: str, conversation_id: int) -> str:
 
 def on_conversation_opened(event: Any) -> None:
     if event.data.get("conversation_id") is not None:
-        broker.enqueue(QUEUE, notify, "conversation_opened", int(event.data["conversation_id"]))
+        broker.enqueue(NOTICES, notify, "conversation_opened", int(event.data["conversation_id"]))
 
 
 def on_conversation_updated(event: Any) -> None:
     if event.data.get("conversation_id") is not None and event.data.get("status") == "resolved":
-        broker.enqueue(QUEUE, notify, "conversation_resolved", int(event.data["conversation_id"]))
+        broker.enqueue(NOTICES, notify, "conversation_resolved", int(event.data["conversation_id"]))

@@ -146,4 +146,5 @@ def test_the_agent_hands_back_and_the_bot_resumes(backend, client, sandbox):
     assert phone.last().text.startswith("Did that help?")
     with session_scope() as session:
         assert session.get(Conversation, conversation.id).automation_mode == "bot"
-        assert len(session.exec(select(BotHandoff).where(col(BotHandoff.conversation_id) == conversation.id)).all()) == 1
+        handoffs = session.exec(select(BotHandoff).where(col(BotHandoff.conversation_id) == conversation.id)).all()
+        assert len(handoffs) == 1
