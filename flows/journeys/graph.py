@@ -31,7 +31,7 @@ FIXED_PORTS: dict[str, tuple[str, ...]] = {
     "set_field": ("next",), "assign": ("next",), "task": ("next",), "start_flow": ("next",), "http": ("ok", "error"),
     "goal": ("converted", "not_converted"), "end": (), **BOT_PORTS,
 }
-OPEN_PORTS = frozenset({"skipped", "failed", "error", "not_converted", *BOT_OPEN_PORTS})
+OPEN_PORTS = frozenset({"skipped", "failed", "error", "not_converted"})
 """Ports that may be left without an edge: the run ends there."""
 WAITING = frozenset({"wait", "wait_reply", "goal", *BOT_WAITING})
 """Steps that take time: a loop through one of them cannot spin."""
@@ -312,9 +312,13 @@ def _edge_problems(known: dict[str, dict[str, Any]], edges: list[Any]) -> list[d
         if node.get("type") not in STEPS or not isinstance(node.get("config", {}), dict):
             continue
         for port in ports_of(node["type"], node.get("config") or {}):
-            if port not in OPEN_PORTS and (node_id, port) not in taken:
+            if port not in _open_ports(node["type"]) and (node_id, port) not in taken:
                 found.append(_problem(node_id, "missing_port", f"the port {port!r} leads nowhere: connect it"))
     return found
+
+
+def _open_ports(node_type: str) -> frozenset[str]:
+    return OPEN_PORTS | BOT_OPEN_PORTS if node_type in BOT_STEPS else OPEN_PORTS
 
 
 def _successors(edges: list[Any], known: dict[str, dict[str, Any]]) -> dict[str, list[str]]:

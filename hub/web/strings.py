@@ -58,6 +58,8 @@ STRINGS = {
     "assignee": N_("Assignee"), "unassigned": N_("Unassigned"), "me_name": N_("{name} (me)"),
     "reopen": N_("Reopen"), "resolve": N_("Resolve"), "add_tag": N_("Add a tag"), "add": N_("Add"),
     "tags": N_("Tags"), "remove_tag": N_("Remove the tag {tag}"),
+    "bot_answers": N_("The bot answers"), "person_answers": N_("A person answers"),
+    "hand_back_to_bot": N_("Hand back to the bot"), "take_over_from_bot": N_("Take over from the bot"),
     "not_found": N_("Not found"),
     "not_found_detail": N_("This conversation does not exist or is not one of your teams'."),
     "error": N_("Something went wrong"), "live": N_("Live"), "reconnecting": N_("Reconnecting…"),
