@@ -53,6 +53,8 @@ def _menu(config: dict[str, Any]) -> list[tuple[str, str]]:
         out.append(("bad_config", "two options have the same id"))
     if not all(isinstance(o, dict) and _texts(o.get("title")) for o in options):
         out.append(("bad_config", "each option needs a `title` per language"))
+    if config.get("on_other", "ask") not in ("ask", "restart"):
+        out.append(("bad_config", "`on_other` is ask (say it was not understood) or restart (a new question)"))
     if not all(isinstance(o, dict) and all(isinstance(k, str) for k in o.get("keywords") or []) for o in options):
         out.append(("bad_config", "an option's `keywords` are words"))
     return out

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from flows.bots import handoff, service, texts
 from flows.bots.models import Bot, BotKind
+from flows.bots.steps import NEW_TOPIC
 from flows.journeys import clock, runner
 from flows.journeys import service as journeys
 from flows.journeys.models import LIVE, Flow, FlowRun
@@ -128,7 +129,9 @@ def _run_flow(session: Session, bot: Bot, conversation: Conversation, message: M
     inbound = {"message_id": message.id, "text": message.text or "", "button": tapped(message)}
     for run in _live_runs(session, bot, conversation):
         if runner.answer(session, run, now, after, inbound=inbound, locale=locale):
-            return "answered"
+            if run.exit_reason != NEW_TOPIC:
+                return "answered"
+            break  # the customer moved on to something else: the bot starts over with this message
     flow = session.get(Flow, bot.flow_id) if bot.flow_id else None
     if flow is None or flow.published_version is None:
         return "no_flow"

@@ -83,8 +83,7 @@ def hand_off(session: Session, *, bot_id: int, conversation_id: int, reason: str
         replies.queue_reply(session=session, conversation=conversation, author_id=None, text=notice,
                             payload={"bot_handoff": reason}, client_key=f"bot-handoff:{count + 1}",
                             sender=Sender.system.value)
-    automation.bot_hands_off(session=session, conversation_id=conversation_id, reason=f"bot handoff: {reason}",
-                             now=now)
+    automation.bot_hands_off(session=session, conversation_id=conversation_id, reason=f"bot handoff: {reason}")
     if team_id:
         with contextlib.suppress(actions.ActionRefused):
             actions.hand_to_team(session=session, conversation=conversation, team_id=team_id, actor_id=None)

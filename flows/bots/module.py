@@ -3,7 +3,7 @@ message on a conversation in bot mode to the channel's bot."""
 
 from __future__ import annotations
 
-from flows.bots import dispatch, external
+from flows.bots import demo, dispatch, external
 from flows.bots.models import Bot, BotConversation, BotHandoff, KnowledgeEntry
 from flows.bots.views import router
 from hub.runtime import Listener, Module, events
@@ -15,4 +15,5 @@ MODULE = Module(
     listeners=(Listener(events.MESSAGE_RECEIVED, dispatch.on_received),
                Listener(events.CONVERSATION_OPENED, external.on_conversation_opened),
                Listener(events.CONVERSATION_UPDATED, external.on_conversation_updated)),
+    demo=demo.announce,  # the shop assistant on every channel
 )

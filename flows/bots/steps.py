@@ -36,6 +36,7 @@ from hub.tagging.match import KeywordIndex, normalize
 DEFAULT_TIMEOUT = 60
 DEFAULT_RETRIES = 2
 LOOP = 3
+NEW_TOPIC = "new_topic"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ORDER_NUMBER = re.compile(r"^[A-Z0-9]{4}-?[A-Z0-9]{4}$")
 
@@ -161,6 +162,8 @@ def menu(step: Step, config: dict[str, Any]) -> Result:
         option = chosen_option(config, inbound, locale)
         if option is not None:
             return Go(f"option:{option}")
+        if config.get("on_other") == "restart" and not inbound.get("button"):
+            return End("exited", NEW_TOPIC)  # another question: the dispatcher starts the bot over with it
         tries = int(step.state.get("tries") or 0) + 1
         if tries > int(config.get("retries", DEFAULT_RETRIES)):
             return hand_over(step, "gave_up", detail=f"menu {step.run.node_id}")

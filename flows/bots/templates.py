@@ -35,6 +35,7 @@ def shop_assistant(returns_team_id: int | None = None) -> dict[str, Any]:
             "timeout_minutes": 60}},
         {"id": "helped", "type": "bot_menu", "position": {"x": 800, "y": 40}, "config": {
             "text": _t("Did that help?", "這個答案有幫助嗎？", "お役に立ちましたか？"), "match_first": False,
+            "on_other": "restart",
             "options": [{"id": "yes", "title": _t("Yes, thanks", "有，謝謝", "はい"), "keywords": []},
                         {"id": "no", "title": _t("No", "沒有", "いいえ"), "keywords": []}],
             "timeout_minutes": 60}},

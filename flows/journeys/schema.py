@@ -50,6 +50,7 @@ STEP_CONFIGS: dict[str, dict[str, Any]] = {
     "bot_menu": {"required": ["text", "options"], "properties": {
         "text": TEXTS, "timeout_minutes": {"type": "integer", "minimum": 1},
         "retries": {"type": "integer", "minimum": 0, "maximum": 5}, "match_first": {"type": "boolean"},
+        "on_other": {"enum": ["ask", "restart"]},
         "options": {"type": "array", "minItems": 1, "maxItems": 10, "items": {
             "type": "object", "required": ["id", "title"],
             "properties": {"id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,40}$"}, "title": TEXTS,

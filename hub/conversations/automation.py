@@ -92,7 +92,8 @@ def person_takes(*, session: Session, conversation_id: int, agent_id: int | None
                     actor=activity.Actor.agent(agent_id), reason=reason)
 
 
-def bot_hands_off(*, session: Session, conversation_id: int, reason: str, now: datetime | None = None) -> bool:
-    """A bot handed the conversation to a person: `human`, and the first-response clock starts now."""
+def bot_hands_off(*, session: Session, conversation_id: int, reason: str) -> bool:
+    """A bot handed the conversation to a person: `human`, and the first-response clock starts now. What the bot
+    queued until now still goes out (the delivery engine compares with `handed_off_at`)."""
     return set_mode(session=session, conversation_id=conversation_id, mode=AutomationMode.human.value,
-                    actor=activity.Actor(ActorKind.bot), reason=reason, handoff_at=now or utcnow())
+                    actor=activity.Actor(ActorKind.bot), reason=reason, handoff_at=utcnow())

@@ -15,7 +15,6 @@ from hub.channel_records.service import adapter_of, as_config
 from hub.conversations import activity, outbound
 from hub.conversations.models import (
     ActivityKind,
-    AutomationMode,
     Conversation,
     ConversationStatus,
     Message,
@@ -83,7 +82,7 @@ def send_message(message_id: int) -> str:
         try:
             conversation = session.get(Conversation, message.conversation_id, populate_existing=True)
             assert conversation is not None
-            if message.sender in engine.AUTOMATED and conversation.automation_mode == AutomationMode.human.value:
+            if engine.taken_by_person(message, conversation):
                 engine.fail(session, [message_id], engine.HUMAN_MODE, engine.TAKEN)  # taken since the claim
                 return "failed"
             if "system" not in message.payload:

@@ -6,7 +6,8 @@ notice) is queued, claimed, sent and recorded here, set-based, a single message 
 2. `claim(ids)`: `queued` → `sending` under a lease, by a conditional UPDATE the caller commits before
    calling the provider: one worker alone can win a message, so the provider is called once. The hard gate
    of bots is here: a bot's message on a conversation a person answers (`automation_mode` `human`) is never
-   claimed; it fails (`human_mode`) instead, however late the person took over.
+   claimed; it fails (`human_mode`) instead, however late the person took over (only what a bot queued up to
+   its own handoff still goes: `taken_by_person`).
 3. `send(channel, messages)`: through the channel's adapter, concurrently; an adapter's exception becomes
    a failed result.
 4. `record(outcomes)`: what the provider said, in a few statements. Sent: its provider id. Refused for good
@@ -34,7 +35,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, bindparam, select, update
+from sqlalchemy import String, bindparam, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -161,12 +162,20 @@ def claim(session: Session, message_ids: Sequence[int], lease: timedelta, now: d
         .returning(m.id)).scalars())
 
 
+def taken_by_person(message: Message, conversation: Conversation) -> bool:
+    """The gate for one message already loaded: a bot's message that a person's takeover silenced."""
+    return (message.sender in AUTOMATED and conversation.automation_mode == AutomationMode.human.value
+            and (conversation.handed_off_at is None or conversation.handed_off_at < message.created_at))
+
+
 def _refuse_taken(session: Session, message_ids: Sequence[int], now: datetime) -> Any:
     """Bots' queued messages on conversations a person answers fail (announced); the condition that says so,
     repeated in the claim itself so that nothing slips between the two statements."""
     m, c = MESSAGES.c, CONVERSATIONS.c
-    taken = m.sender.in_(AUTOMATED) & m.conversation_id.in_(
-        select(c.id).where(c.automation_mode == AutomationMode.human.value).scalar_subquery())
+    # a bot's own last words before its handoff (queued at or before `handed_off_at`) still go
+    taken = m.sender.in_(AUTOMATED) & exists().where(
+        c.id == m.conversation_id, c.automation_mode == AutomationMode.human.value,
+        c.handed_off_at.is_(None) | (c.handed_off_at < m.created_at))
     refused = session.execute(update(MESSAGES).where(
         m.id.in_(list(message_ids)), m.status == MessageStatus.queued.value, taken)
         .values(status=MessageStatus.failed.value, failed_at=now, lease_until=None, error_code=HUMAN_MODE,

@@ -182,7 +182,9 @@ export class Panel {
       case "bot_menu":
         return [localeTexts(t("jr_bot_menu_text"), config, "text", change, 2), this.optionFields(node, change),
           field(t("jr_timeout_minutes"), number(config.timeout_minutes, set("timeout_minutes"), { min: 1 }), t("jr_bot_timeout_help")),
-          check(t("jr_bot_match_first"), config.match_first !== false, (value) => { config.match_first = value; change(); })];
+          check(t("jr_bot_match_first"), config.match_first !== false, (value) => { config.match_first = value; change(); }),
+          field(t("jr_bot_on_other"), select([["ask", t("jr_bot_on_other_ask")], ["restart", t("jr_bot_on_other_restart")]],
+            config.on_other || "ask", set("on_other")))];
       case "bot_faq":
         return [localeTexts(t("jr_bot_prompt"), config, "prompt", change, 2),
           field(t("jr_bot_threshold"), number(config.threshold, set("threshold"), { min: 0, max: 1, step: 0.05 }), t("jr_bot_threshold_help")),
