@@ -108,7 +108,7 @@ def ranked(entries: Iterable[KnowledgeEntry], text: str) -> Match | None:
         return None
     groups: dict[int, list[str]] = {}
     for index, entry in enumerate(entries):
-        for k, keyword in enumerate([*entry.keywords, entry.question]):
+        for k, keyword in enumerate(dict.fromkeys(normalize(w) for w in [*entry.keywords, entry.question])):
             groups[index * 1000 + k] = [keyword]
     found = KeywordIndex(groups).find(normalize(text))
     hits: dict[int, int] = {}
