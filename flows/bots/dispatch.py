@@ -54,8 +54,9 @@ def on_received(event: events.Event) -> None:
 
 def _locale(session: Session, bot: Bot, conversation: Conversation, text: str | None) -> str:
     known = service.collected(session=session, bot_id=bot.id or 0, conversation_id=conversation.id or 0)
-    if texts.detect(text):
-        return str(texts.detect(text))
+    detected = texts.detect(text)
+    if detected and not (known.get("locale") and detected == "en" and len((text or "").split()) < 4):
+        return detected  # a few Latin words (an email, "OK thanks") do not switch a Chinese conversation
     if known.get("locale"):
         return texts.canonical(str(known["locale"]))
     contact = contacts.get(session=session, contact_id=conversation.contact_id)
@@ -159,7 +160,9 @@ def _failed(message_id: int) -> str:
             return "error"
         end_runs(session, bot, conversation, "bot_error")
         service.handled(session=session, bot_id=bot.id, conversation_id=conversation.id)
-        locale = texts.canonical(service.collected(session=session, bot_id=bot.id,
-                                                   conversation_id=conversation.id).get("locale"))
+        assert message is not None
+        locale = _locale(session, bot, conversation, None if tapped(message) else message.text)
+        service.remember(session=session, bot_id=bot.id, conversation_id=conversation.id, locale=locale,
+                         last_text=(message.text or "")[:500])
         handoff.hand_off(session, bot_id=bot.id, conversation_id=conversation.id, reason="error", locale=locale)
     return "handed_off"
