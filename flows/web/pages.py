@@ -1,5 +1,6 @@
 """The marketer's pages: /campaigns (campaigns.js fills it from the segment and campaign APIs), /flows and
-/flows/{id} (the journeys list and editor, journeys*.js over the flows API)."""
+/flows/{id} (the journeys list and editor, journeys*.js over the flows API), /bots (bots and the knowledge
+base, bots.js)."""
 
 from __future__ import annotations
 
@@ -78,4 +79,16 @@ def flow_editor(flow_id: int, request: Request, session: DbSession) -> Response:
             "lifecycle_cells": list(CELL_NAMES), "channel_kinds": list(CHANNEL_KINDS)}
     inbox_link = user.role == Role.admin or user.reads_transcripts
     return render.page(request, "journeys_editor.html", locale=user.locale, user=user, boot=boot,
+                       inbox_link=inbox_link)
+
+
+@router.get("/bots")
+def bots_page(request: Request, session: DbSession) -> Response:
+    """Bots and the knowledge base: each bot's numbers and switch, the entries per language, CSV export and
+    import (marketers and admins; bots.js over the bots and knowledge APIs)."""
+    user = _marketer(request, session)
+    if isinstance(user, Response):
+        return user
+    inbox_link = user.role == Role.admin or user.reads_transcripts
+    return render.page(request, "bots.html", locale=user.locale, user=user, boot={"user_id": user.id},
                        inbox_link=inbox_link)

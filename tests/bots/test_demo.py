@@ -19,7 +19,8 @@ from tests.bots.world import Phone, thread
 
 HOURS = [  # channel kind, customer, question, answer
     ("whatsapp_meta", "+85261234501", "請問你們幾點開門？", "我們每天 11:00 至 20:00 營業（香港時間）。"),
-    ("whatsapp_twilio", "+819011112222", "営業時間は何時までですか？", "毎日11時から20時まで営業しています（香港時間）。"),
+    ("whatsapp_twilio", "+819011112222", "営業時間は何時までですか？",
+     "毎日11時から20時まで営業しています（香港時間）。"),
     ("sms_twilio", "+14155550199", "What are your opening hours?",
      "We're open every day from 11:00 to 20:00 (Hong Kong time)."),
     ("telegram", "700100901", "営業時間を教えて", "毎日11時から20時まで営業しています（香港時間）。"),
@@ -42,7 +43,8 @@ def test_the_demo_bot_answers_hours_and_orders_and_hands_refunds_to_the_right_ag
         phone = Phone(shop, kind, customer, "Demo customer")  # type: ignore[arg-type]
         phone.says(question)
         assert answer in [r.text for r in phone.received()], kind
-        phone.says("查詢訂單" if kind == "whatsapp_meta" else "where is my order?" if kind == "sms_twilio" else "注文状況")
+        asked = {"whatsapp_meta": "查詢訂單", "sms_twilio": "where is my order?"}.get(kind, "注文状況")
+        phone.says(asked)
         assert phone.last().text in ("暫時找不到你的訂單。", "I can't find any orders for you yet.",
                                      "ご注文が見つかりませんでした。"), kind
 

@@ -51,7 +51,7 @@ def test_the_knowledge_base_goes_out_and_back_in_as_csv(backend, client, sandbox
     assert answers == {"営業時間": ("10時から21時まで", ["営業時間", "何時"]),
                        "Do you have a store?": ("Yes: Causeway Bay.", ["store", "shop"])}
     bad = client.post("/api/v1/knowledge/import", headers={**shop.marketer, "Content-Type": "text/csv"},
-                      content="locale,question,answer\nfr,q,a\n".encode())
+                      content=b"locale,question,answer\nfr,q,a\n")
     assert bad.status_code == 422 and "line 2" in bad.json()["detail"]
     assert len(client.get("/api/v1/knowledge", headers=shop.marketer).json()) == 2  # nothing of the bad file
 
@@ -81,8 +81,27 @@ def test_collect_checks_emails_phones_dates_and_order_numbers():
 
 
 def test_a_customer_asking_for_a_person_in_any_language():
-    assert all(asks_for_person(text) for text in ("agent", "Agent!", "人工", "我要人工客服", "担当者", "担当者と話したい"))
+    asking = ("agent", "Agent!", "人工", "我要人工客服", "担当者", "担当者と話したい")
+    assert all(asks_for_person(text) for text in asking)
     assert not any(asks_for_person(text) for text in ("agenda", "I'd like an agent's opinion on sizes", "人", ""))
     assert (detect("營業時間幾點？"), detect("営業時間は？"), detect("what time do you open"), detect("OK")) == (
         "zh-Hant", "ja", "en", None)
     assert (canonical("zh_Hant"), canonical("ja-JP"), canonical(None)) == ("zh-Hant", "ja", "en")
+
+
+def test_the_bots_page_is_for_marketers_and_admins(backend, client, sandbox):
+    from fastapi.testclient import TestClient
+
+    from hub.composition import create_app
+    from hub.runtime.settings import get_settings
+    from tests.factories import PASSWORD
+
+    Shop(client, sandbox)
+    base = get_settings().public_url
+    for email, status in (("mkt@shop.test", 200), ("mei@shop.test", 403)):
+        with TestClient(create_app(), base_url=base) as browser:  # the session cookie is Secure on https
+            browser.post("/login", data={"email": email, "password": PASSWORD})
+            page = browser.get("/bots")
+            assert page.status_code == status
+            if status == 200:
+                assert "/static/js/bots.js" in page.text and 'id="knowledge-table"' in page.text
