@@ -12,7 +12,6 @@ from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
 from catalog.module import MODULE as CATALOG
-from flows.bots.module import MODULE as BOTS
 from flows.module import MODULE as FLOWS
 from hub.api import app
 from hub.api_keys.module import MODULE as API_KEYS
@@ -28,7 +27,7 @@ from hub.webhooks_out.module import MODULE as WEBHOOKS_OUT
 from reports.module import MODULE as REPORTS
 
 MODULES: tuple[Module, ...] = (CORE, PRIVACY, WEBCHAT, TAGGING, ASSIGNMENT, CSAT, API_KEYS, WEBHOOKS_OUT,
-                               CATALOG, FLOWS, BOTS, REPORTS)
+                               CATALOG, FLOWS, REPORTS)
 """In order: routes are mounted, listeners called and demo data loaded in this order."""
 
 
