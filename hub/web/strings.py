@@ -195,6 +195,8 @@ STAFF_STRINGS = {
     "activity_log": N_("Activity"),
     "act_team_changed": N_("Handed to team {team}"),
     "act_team_back": N_("Back to the channel's team"),
+    "act_to_bot": N_("Handed back to the bot"), "act_to_human": N_("A person answers from now on"),
+    "by_bot": N_("by the bot"),
     "team_of_channel": N_("Channel's team"),
     "hand_to_team": N_("Team handling this conversation"),
 }
