@@ -36,7 +36,7 @@ def test_the_editor_draws_and_checks_the_bot_steps_and_the_knowledge_page_adds_a
     menu = page.locator("#nodes .jr-node[data-id='main']")
     expect(menu).to_have_attribute("data-type", "bot_menu")
     expect(menu).to_contain_text("Bot: menu")
-    expect(page.locator(".jr-trigger-pill")).to_contain_text("A customer writes to the bot")
+    expect(page.locator("#nodes")).to_contain_text("A customer writes to the bot")  # the trigger, above
     menu.focus()
     page.keyboard.press("Enter")
     expect(page.locator("#panel-form")).to_have_attribute("data-node", "main")
