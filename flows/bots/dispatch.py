@@ -129,6 +129,8 @@ def _run_flow(session: Session, bot: Bot, conversation: Conversation, message: M
               after: list[Callable[[], object]]) -> str:
     inbound = {"message_id": message.id, "text": message.text or "", "button": tapped(message)}
     for run in _live_runs(session, bot, conversation):
+        if int((run.context.get("step") or {}).get("after") or 0) >= (message.id or 0):
+            return "seen"  # this job ran before: the step already took this message and waits for the next
         if runner.answer(session, run, now, after, inbound=inbound, locale=locale):
             if run.exit_reason != NEW_TOPIC:
                 return "answered"

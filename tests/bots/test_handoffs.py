@@ -91,3 +91,20 @@ def test_collect_asks_again_in_the_customers_language_then_hands_off(backend, cl
     with session_scope() as session:
         assert service.collected(session=session, bot_id=bot_id,
                                  conversation_id=ok.conversation().id or 0)["collected"] == {"email": "mei@example.com"}
+
+
+def test_the_same_message_handled_twice_moves_the_bot_once(backend, client, sandbox):
+    from flows.bots import dispatch
+    from tests.bots.world import thread
+
+    shop = Shop(client, sandbox)
+    shop.bot([shop.channel("telegram")])
+    phone = Phone(shop, "telegram", "700100504", "Alex")
+    phone.says("hello there")
+    phone.taps("Ask a question")
+    before = len(phone.received())
+    [tap] = [m for m in thread(phone.conversation().id or 0) if m.direction == "inbound"][-1:]
+    assert dispatch.answer(tap.id or 0) == "seen"  # a job delivered twice
+    phone.says("What are your opening hours?")
+    assert len(phone.received()) > before and "We're open every day" in "".join(
+        r.text or "" for r in phone.received())
