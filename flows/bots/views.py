@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from flows.bots import handoff, knowledge, service, texts
+from flows.bots import console, handoff, knowledge, service, texts
 from flows.bots.models import Bot, BotKind, HandoffReason, KnowledgeEntry
 from hub.api.deps import AdminUser, DbSession, MarketerUser
 from hub.conversations import outbound as replies
@@ -194,6 +194,54 @@ def bot_stats(bot_id: Id, session: DbSession, _: MarketerUser) -> StatsOut:
     except service.NotFound:
         raise HTTPException(404, "no such bot") from None
     return StatsOut.model_validate(service.stats(session=session, bot_id=bot_id))
+
+
+class ConsoleIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"channel_id": 3, "text": "營業時間幾點？"},
+                                                              {"channel_id": 3, "button": "opt:order"}]})
+
+    channel_id: int = Field(ge=1, description="the channel whose bot answers, and whose rendering is shown")
+    text: str | None = Field(default=None, max_length=4096)
+    button: str | None = Field(default=None, max_length=100, description="the id of a button the bot sent")
+
+
+class ConsoleLine(BaseModel):
+    id: int
+    direction: Literal["in", "out"]
+    text: str | None
+    buttons: list[str] = Field(default_factory=list, description="button titles as the channel shows them")
+    native: bool = Field(default=False, description="the channel's own buttons (false: written into the text)")
+    payload_ids: list[str | None] = Field(default_factory=list, description="the buttons' ids, to tap one")
+
+
+class ConsoleOut(BaseModel):
+    conversation_id: int
+    lines: list[ConsoleLine]
+
+
+@router.post("/bot-console", response_model=ConsoleOut, status_code=202)
+def console_say(body: ConsoleIn, session: DbSession, user: MarketerUser) -> ConsoleOut:
+    """The test console: say something to the channel's bot as a customer would (its answers come a moment
+    later: read them with `GET /bot-console`); nothing is sent to a provider."""
+    try:
+        conversation_id = console.say(session=session, user_id=user.id or 0, user_name=user.name,
+                                      channel_id=body.channel_id, text=body.text, button=body.button)
+        session.commit()
+        lines = console.transcript(session=session, user_id=user.id or 0, conversation_id=conversation_id)
+    except console.ConsoleRefused as refused:
+        raise HTTPException(422, str(refused)) from None
+    return ConsoleOut(conversation_id=conversation_id, lines=[ConsoleLine(**line) for line in lines])
+
+
+@router.get("/bot-console", response_model=ConsoleOut)
+def console_read(conversation_id: Annotated[int, Query(ge=1)], session: DbSession, user: MarketerUser
+                 ) -> ConsoleOut:
+    """Your console conversation, the bot's answers as the channel renders them."""
+    try:
+        lines = console.transcript(session=session, user_id=user.id or 0, conversation_id=conversation_id)
+    except console.ConsoleRefused:
+        raise HTTPException(404, "no such console conversation") from None
+    return ConsoleOut(conversation_id=conversation_id, lines=[ConsoleLine(**line) for line in lines])
 
 
 @router.post("/agent-bots", response_model=AgentBotOut, status_code=201)

@@ -90,5 +90,6 @@ def bots_page(request: Request, session: DbSession) -> Response:
     if isinstance(user, Response):
         return user
     inbox_link = user.role == Role.admin or user.reads_transcripts
-    return render.page(request, "bots.html", locale=user.locale, user=user, boot={"user_id": user.id},
-                       inbox_link=inbox_link)
+    active = [c for c in channels.list_all(session=session) if c.is_active and c.kind in ADAPTERS]
+    boot = {"user_id": user.id, "channels": [{"id": c.id, "kind": c.kind, "name": c.name} for c in active]}
+    return render.page(request, "bots.html", locale=user.locale, user=user, boot=boot, inbox_link=inbox_link)

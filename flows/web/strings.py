@@ -210,6 +210,7 @@ JOURNEYS = {
     "bot_delete": N_("Delete"),
     "bot_delete_named": N_("Delete “{name}”"),
     "bot_saved": N_("Saved."),
+    "bot_console_you": N_("You (as the customer)"), "bot_console_bot": N_("Bot"),
     "bot_import_refused": N_("The file was not imported: {reason}"),
     "bot_imported": N_("Imported: {added} added, {updated} updated."),
     "jr_step_bot_menu": N_("Bot: menu"),

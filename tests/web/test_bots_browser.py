@@ -83,3 +83,27 @@ def test_an_agent_hands_a_conversation_back_to_the_bot_from_the_inbox(new_page, 
     expect(page.locator("#automation")).to_contain_text("The bot answers")
     expect(toggle).to_have_text(re.compile("Take over from the bot"))
     assert not page_errors
+
+
+def test_the_console_chats_with_the_bot_in_the_channels_rendering(new_page, hub_server, page_errors):
+    from flows.bots import service as bots
+    from flows.journeys import service as journeys
+
+    make_user("mia@shop.test", role="marketer")
+    channel = make_channel("telegram", "Shop bot")
+    with session_scope() as session:
+        flow = journeys.create(session=session, name="Shop assistant", definition=shop_assistant())
+        journeys.publish(session=session, flow_id=flow.id or 0)
+        bots.create(session=session, values={"name": "Assistant", "flow_id": flow.id, "channel_ids": [channel.id]},
+                    actor_id=None)
+    page = new_page(width=1280, height=900)
+    sign_in(page, "mia@shop.test")
+    page.goto("/bots")
+    page.locator("#console-channel").select_option(str(channel.id))
+    page.locator("#console-text").fill("hello there")
+    page.locator("#console-form").get_by_role("button", name="Send").click()
+    lines = page.locator("#console-lines .bot-line-out")
+    expect(lines.last).to_contain_text("Hi! How can I help?")
+    lines.last.get_by_role("button", name="Ask a question").click()  # Telegram's own buttons, tapped
+    expect(lines.last).to_contain_text("What would you like to know?")
+    assert not page_errors

@@ -103,6 +103,53 @@ async function importCsv(event) {
   await showKnowledge();
 }
 
+// --- the test console -----------------------------------------------------------------------------------------
+
+const boot = JSON.parse(($("#hub-boot") || {}).textContent || "{}");
+let consoleConversation = null;
+
+function showLines(lines) {
+  const list = $("#console-lines");
+  clear(list);
+  for (const line of lines) {
+    const buttons = line.native ? line.buttons.map((title, index) => h("button", { type: "button", class: "btn btn-small",
+      text: title, onclick: () => consoleSay({ button: line.payload_ids[index] || title }) })) : [];
+    list.append(h("li", { class: `bot-line bot-line-${line.direction}` },
+      h("span", { class: "muted small", text: t(line.direction === "in" ? "bot_console_you" : "bot_console_bot") }),
+      h("p", { class: "bot-line-text", text: line.text || "" }), ...buttons));
+  }
+}
+
+async function consoleRead() {
+  if (!consoleConversation) return;
+  const answer = await call(`/api/v1/bot-console?conversation_id=${consoleConversation}`);
+  showLines(answer.lines);
+}
+
+async function consoleSay(what) {
+  try {
+    const answer = await call("/api/v1/bot-console", { method: "POST",
+      body: { channel_id: Number($("#console-channel").value), ...what } });
+    consoleConversation = answer.conversation_id;
+    showLines(answer.lines);
+    for (const wait of [700, 1500, 3000]) setTimeout(() => consoleRead().catch(() => {}), wait);  // the bot answers
+  } catch (error) {
+    notify(error.message, true);
+  }
+}
+
+for (const channel of boot.channels || []) {
+  $("#console-channel").append(h("option", { value: channel.id, text: `${channel.name} (${channel.kind})` }));
+}
+$("#console-channel").addEventListener("change", () => { consoleConversation = null; clear($("#console-lines")); });
+$("#console-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = $("#console-text").value.trim();
+  if (!text) return;
+  $("#console-text").value = "";
+  consoleSay({ text });
+});
+
 $("#entry-form").addEventListener("submit", save);
 $("#entry-cancel").addEventListener("click", () => edit(null));
 $("#knowledge-locale").addEventListener("change", showKnowledge);
