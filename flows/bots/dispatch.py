@@ -48,7 +48,13 @@ def tapped(message: Message) -> str | None:
 
 
 def on_received(event: events.Event) -> None:
-    if event.data.get("message_id") is not None:
+    if event.data.get("message_id") is None:
+        return
+    try:
+        wanted = service.serves(event.data.get("channel_id"))
+    except Exception:  # the database is busy or down: queue the job, which decides in its own session
+        wanted = True
+    if wanted:
         broker.enqueue(QUEUE, answer, int(event.data["message_id"]))
 
 

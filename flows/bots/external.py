@@ -168,11 +168,18 @@ def notify(kind: str, conversation_id: int) -> str:
     return deliver(bot_id, kind, conversation_id, None)
 
 
+def _wanted(event: Any) -> bool:
+    try:
+        return service.serves(event.data.get("channel_id"))
+    except Exception:  # the database is busy or down: queue the job, which decides in its own session
+        return True
+
+
 def on_conversation_opened(event: Any) -> None:
-    if event.data.get("conversation_id") is not None:
+    if event.data.get("conversation_id") is not None and _wanted(event):
         broker.enqueue(NOTICES, notify, "conversation_opened", int(event.data["conversation_id"]))
 
 
 def on_conversation_updated(event: Any) -> None:
-    if event.data.get("conversation_id") is not None and event.data.get("status") == "resolved":
+    if event.data.get("conversation_id") is not None and event.data.get("status") == "resolved" and _wanted(event):
         broker.enqueue(NOTICES, notify, "conversation_resolved", int(event.data["conversation_id"]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from flows.journeys.models import Flow
 from hub.conversations import automation
 from hub.conversations.models import AutomationMode, Conversation
 from hub.runtime import upsert
-from hub.runtime.db import utcnow
+from hub.runtime.db import session_scope, utcnow
 
 TOKEN_PREFIX = "hubbot_"
 
@@ -41,6 +42,27 @@ def get(*, session: Session, bot_id: int) -> Bot:
 
 def listed(*, session: Session) -> list[Bot]:
     return list(session.exec(select(Bot).order_by(col(Bot.id))))
+
+
+SECONDS = 5.0
+_served: dict[str, Any] = {"at": -SECONDS, "all": False, "ids": frozenset()}
+
+
+def serves(channel_id: int | None) -> bool:
+    """Might an enabled bot serve this channel? Read at most every SECONDS per process (the message listener asks
+    it for every customer message); a bot changed in this process is seen at once (`forget`)."""
+    now = time.monotonic()
+    if now - float(_served["at"]) >= SECONDS:
+        with session_scope() as session:
+            lists = [list(ids or []) for ids in session.execute(
+                select(col(Bot.channel_ids)).where(col(Bot.enabled).is_(True))).scalars()]
+        _served.update({"at": now, "all": any(not ids for ids in lists),
+                        "ids": frozenset(int(i) for ids in lists for i in ids)})
+    return bool(_served["all"]) or channel_id is None or channel_id in _served["ids"]
+
+
+def forget() -> None:
+    _served["at"] = -SECONDS
 
 
 def for_channel(*, session: Session, channel_id: int) -> Bot | None:
@@ -73,6 +95,7 @@ def create(*, session: Session, values: dict[str, Any], actor_id: int | None) ->
 def serve(session: Session, bot: Bot) -> None:
     """New conversations on an enabled bot's channels (none listed: every channel) start in bot mode; a
     disabled bot's go to people."""
+    forget()
     mode = AutomationMode.bot.value if bot.enabled else AutomationMode.human.value
     automation.set_channel_default(session=session, channel_ids=bot.channel_ids or None, mode=mode)
 

@@ -108,3 +108,21 @@ def test_the_same_message_handled_twice_moves_the_bot_once(backend, client, sand
     phone.says("What are your opening hours?")
     assert len(phone.received()) > before and "We're open every day" in "".join(
         r.text or "" for r in phone.received())
+
+
+def test_the_first_response_clock_starts_at_the_bots_handoff():
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from reports import record
+
+    start = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+    thread = [SimpleNamespace(direction="inbound", occurred_at=start, sender="reply", author_id=None, id=1),
+              SimpleNamespace(direction="outbound", occurred_at=start + timedelta(minutes=1), sender="bot",
+                              author_id=None, id=2),
+              SimpleNamespace(direction="outbound", occurred_at=start + timedelta(minutes=30), sender="reply",
+                              author_id=7, id=3)]
+    clock = record._Clock("UTC", None, ())
+    facts = record._replies({"conversation_id": 1}, thread, clock, None, handed_off_at=start + timedelta(minutes=25))
+    [first] = [f for f in facts if f["kind"] == "conversation.first_response"]
+    assert first["seconds"] == 5 * 60  # from the handoff, not from the customer's first message to the bot
