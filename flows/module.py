@@ -1,10 +1,15 @@
-"""The flows' record for the composition root: segments, broadcast campaigns and journeys (automations)."""
+"""The flows' record for the composition root: segments, broadcast campaigns, journeys (automations) and bots."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from catalog.orders import ORDER_CHANGED, ORDER_PAID
+from flows.bots import demo as bot_demo
+from flows.bots import dispatch as bot_dispatch
+from flows.bots import external as agent_bots
+from flows.bots.models import Bot, BotConversation, BotHandoff, KnowledgeEntry
+from flows.bots.views import router as bots
 from flows.campaigns import jobs, listeners
 from flows.campaigns.links import router as links
 from flows.campaigns.models import Campaign, Recipient, TrackedLink
@@ -23,11 +28,12 @@ from hub.runtime import Listener, Module, Periodic, Web, events
 
 MODULE = Module(
     name="flows",
-    models=(Segment, Campaign, Recipient, TrackedLink, Flow, FlowVersion, FlowRun, FlowEvent, Task),
+    models=(Segment, Campaign, Recipient, TrackedLink, Flow, FlowVersion, FlowRun, FlowEvent, Task,
+            Bot, KnowledgeEntry, BotConversation, BotHandoff),
     pages=(page,),
     web=Web(folder=WEB_FOLDER, styles=("campaigns.css", "journeys.css"), inbox_scripts=("js/flows_inbox.js",),
             strings=strings.STRINGS),
-    routers=(segments, campaigns, links, journeys),
+    routers=(segments, campaigns, links, journeys, bots),
     # campaign tracking follows receipts, replies, opt-outs and orders
     listeners=(Listener(events.MESSAGE_STATUS, listeners.on_statuses, batch=True),
                Listener(events.MESSAGE_RECEIVED, listeners.on_received),
@@ -41,10 +47,15 @@ MODULE = Module(
                Listener(events.CONVERSATION_UPDATED, triggers.on_conversation_updated),
                Listener(events.CONTACT_UPDATED, triggers.on_contact_updated),
                Listener(ORDER_PAID, triggers.on_order_paid),
-               Listener(ORDER_CHANGED, triggers.on_order_changed)),
+               Listener(ORDER_CHANGED, triggers.on_order_changed),
+               # bots: a customer's message on a conversation in bot mode; external bots' notices
+               Listener(events.MESSAGE_RECEIVED, bot_dispatch.on_received),
+               Listener(events.CONVERSATION_OPENED, agent_bots.on_conversation_opened),
+               Listener(events.CONVERSATION_UPDATED, agent_bots.on_conversation_updated)),
     hooks=(listeners.attribute_orders,),
     periodic=(Periodic(jobs.tick, every=timedelta(seconds=10), queue="bulk", timeout=60),  # due batches start
               Periodic(journey_jobs.sweep, every=timedelta(seconds=1), inline=True),  # due steps, from each worker
               Periodic(journey_jobs.minutely, every=timedelta(minutes=1), queue="bulk", timeout=300)),
-    demo=journey_demo.announce,  # the follow-up and abandoned-cart flows, published
+    demo=lambda: "; ".join(said for said in (journey_demo.announce(), bot_demo.announce()) if said) or None,
 )
+"""The demo: the follow-up and abandoned-cart flows, published; the shop assistant bot on every channel."""

@@ -133,12 +133,15 @@ def conversation_facts(session: Session, ids: Sequence[int]) -> list[Fact]:
                 "channel_id": conversation.channel_id, "team_id": conversation.team_id}
         facts.append({**base, "kind": kinds.CONVERSATION_OPENED, "source_key": f"opened:{cid}",
                       "at": conversation.created_at, "agent_id": conversation.assignee_id})
-        facts.extend(_replies(base, thread.get(cid, []), clock, deadlines.get(conversation.team_id or 0)))
+        facts.extend(_replies(base, thread.get(cid, []), clock, deadlines.get(conversation.team_id or 0),
+                              conversation.handed_off_at))
         facts.extend(_lifecycle(base, conversation, steps.get(cid, []), clock))
     return facts
 
 
-def _replies(base: Fact, messages: list[Any], clock: _Clock, deadline_minutes: int | None) -> list[Fact]:
+def _replies(base: Fact, messages: list[Any], clock: _Clock, deadline_minutes: int | None,
+             handed_off_at: datetime | None = None) -> list[Fact]:
+    """A bot's handoff starts the first-response clock: the customer waited for a person from then on."""
     facts: list[Fact] = []
     waiting_since: datetime | None = None
     first_inbound: datetime | None = None
@@ -146,6 +149,8 @@ def _replies(base: Fact, messages: list[Any], clock: _Clock, deadline_minutes: i
     for message in messages:
         if message.direction == "inbound":
             first_inbound = first_inbound or message.occurred_at
+            if handed_off_at is not None and as_utc(first_inbound) < as_utc(handed_off_at):
+                first_inbound = handed_off_at
             waiting_since = waiting_since or message.occurred_at
             continue
         if message.sender != "reply" or message.author_id is None:

@@ -14,25 +14,26 @@ from typing import Any
 
 from croniter import croniter
 
+from flows.bots.checks import BOT_CHECKS, BOT_OPEN_PORTS, BOT_PORTS, BOT_STEPS, BOT_WAITING, menu_ports
 from flows.campaigns.personalise import TemplateInvalid, check_template
 from flows.segments.definition import SegmentError
 from flows.segments.definition import parse as parse_condition
 
 TRIGGERS = ("message_received", "conversation_opened", "conversation_resolved", "tag_added", "tag_removed",
             "order_paid", "cart_abandoned", "checkout_expired", "lifecycle_changed", "vip_reached", "date_field",
-            "segment_entered", "schedule", "manual", "api")
+            "segment_entered", "schedule", "manual", "api", "bot")
 STEPS = ("send_message", "wait", "wait_reply", "branch", "split", "tag", "set_field", "assign", "task",
-         "start_flow", "http", "goal", "end")
+         "start_flow", "http", "goal", "end", *BOT_STEPS)
 CODES = ("unreachable_node", "missing_port", "unknown_port", "unknown_node_type", "bad_config", "no_timeout",
          "no_start", "cycle_without_wait", "unknown_trigger")
 FIXED_PORTS: dict[str, tuple[str, ...]] = {
     "send_message": ("sent", "skipped"), "wait": ("next",), "branch": ("yes", "no"), "tag": ("next",),
     "set_field": ("next",), "assign": ("next",), "task": ("next",), "start_flow": ("next",), "http": ("ok", "error"),
-    "goal": ("converted", "not_converted"), "end": (),
+    "goal": ("converted", "not_converted"), "end": (), **BOT_PORTS,
 }
 OPEN_PORTS = frozenset({"skipped", "failed", "error", "not_converted"})
 """Ports that may be left without an edge: the run ends there."""
-WAITING = frozenset({"wait", "wait_reply", "goal"})
+WAITING = frozenset({"wait", "wait_reply", "goal", *BOT_WAITING})
 """Steps that take time: a loop through one of them cannot spin."""
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -83,6 +84,8 @@ def ports_of(node_type: str, config: dict[str, Any]) -> tuple[str, ...]:
     if node_type == "wait_reply":
         buttons = [f"button:{b}" for b in config.get("buttons") or [] if isinstance(b, str)]
         return ("replied", *buttons, "no_reply", "failed")
+    if node_type == "bot_menu":
+        return menu_ports(config)
     if node_type == "split":
         return tuple(str(v.get("port")) for v in config.get("variants") or [] if isinstance(v, dict))
     return FIXED_PORTS.get(node_type, ())
@@ -285,7 +288,7 @@ def _goal(config: dict[str, Any]) -> list[tuple[str, str]]:
 
 _CHECKS = {"send_message": _send, "wait": _wait, "wait_reply": _wait_reply, "branch": _branch, "split": _split,
            "tag": _tag, "set_field": _set_field, "assign": _assign, "task": _task, "start_flow": _start_flow,
-           "http": _http, "goal": _goal}
+           "http": _http, "goal": _goal, **BOT_CHECKS}
 
 
 def _edge_problems(known: dict[str, dict[str, Any]], edges: list[Any]) -> list[dict[str, Any]]:
@@ -309,9 +312,13 @@ def _edge_problems(known: dict[str, dict[str, Any]], edges: list[Any]) -> list[d
         if node.get("type") not in STEPS or not isinstance(node.get("config", {}), dict):
             continue
         for port in ports_of(node["type"], node.get("config") or {}):
-            if port not in OPEN_PORTS and (node_id, port) not in taken:
+            if port not in _open_ports(node["type"]) and (node_id, port) not in taken:
                 found.append(_problem(node_id, "missing_port", f"the port {port!r} leads nowhere: connect it"))
     return found
+
+
+def _open_ports(node_type: str) -> frozenset[str]:
+    return OPEN_PORTS | BOT_OPEN_PORTS if node_type in BOT_STEPS else OPEN_PORTS
 
 
 def _successors(edges: list[Any], known: dict[str, dict[str, Any]]) -> dict[str, list[str]]:

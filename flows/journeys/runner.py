@@ -296,6 +296,22 @@ def resume(session: Session, run: FlowRun, port: str, now: datetime, after_commi
     return True
 
 
+def answer(session: Session, run: FlowRun, now: datetime, after_commit: list[Callable[[], object]],
+           **context: Any) -> bool:
+    """A customer's message for a bot step waiting on it (`await: bot`): the step runs again with `context`
+    (the message) in the run's context, and the run goes on. False when the run was not waiting so."""
+    assert run.id is not None
+    if (run.context.get("step") or {}).get("await") != "bot":
+        return False
+    claimed = claim(session, run.id, run.visit, now, due_only=False)
+    if claimed is None:
+        return False
+    step = Step(session, claimed, graph_of(session, claimed), now, after_commit)
+    step.remember(**context)
+    _walk(step)
+    return True
+
+
 def run_steps(session: Session, run_id: int, visit: int, now: datetime,
               after_commit: list[Callable[[], object]] | None = None) -> str:
     run = session.get(FlowRun, run_id)

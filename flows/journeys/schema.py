@@ -47,6 +47,27 @@ STEP_CONFIGS: dict[str, dict[str, Any]] = {
                                                  "body": {"type": "object"}}},
     "goal": {"required": ["within_hours"], "properties": {"within_hours": {"type": "integer", "minimum": 1}}},
     "end": {"properties": {}},
+    "bot_menu": {"required": ["text", "options"], "properties": {
+        "text": TEXTS, "timeout_minutes": {"type": "integer", "minimum": 1},
+        "retries": {"type": "integer", "minimum": 0, "maximum": 5}, "match_first": {"type": "boolean"},
+        "on_other": {"enum": ["ask", "restart"]},
+        "options": {"type": "array", "minItems": 1, "maxItems": 10, "items": {
+            "type": "object", "required": ["id", "title"],
+            "properties": {"id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,40}$"}, "title": TEXTS,
+                           "keywords": NAMES}}}}},
+    "bot_faq": {"properties": {"prompt": TEXTS, "threshold": {"type": "number", "minimum": 0, "maximum": 1},
+                               "on_miss": {"enum": ["ask", "handoff"]},
+                               "timeout_minutes": {"type": "integer", "minimum": 1},
+                               "retries": {"type": "integer", "minimum": 0, "maximum": 5}}},
+    "bot_collect": {"required": ["field", "prompt"], "properties": {
+        "field": {"enum": ["email", "phone", "date", "order_number"]}, "prompt": TEXTS,
+        "save_as": {"type": "string"}, "region": {"type": "string", "pattern": "^[A-Z]{2}$"},
+        "timeout_minutes": {"type": "integer", "minimum": 1},
+        "retries": {"type": "integer", "minimum": 0, "maximum": 5}}},
+    "bot_order_status": {"properties": {}},
+    "bot_hours": {"properties": {"text": TEXTS}},
+    "handoff": {"properties": {"team_id": {"type": "integer", "minimum": 1}, "text": TEXTS,
+                               "reason": {"type": "string", "maxLength": 20}}},
 }
 
 

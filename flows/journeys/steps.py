@@ -16,6 +16,7 @@ import aiohttp
 from sqlmodel import col, select
 
 from channels.netguard import blocked_reason, check_destination, guarded_session
+from flows.bots.steps import BOT_KINDS
 from flows.journeys import clock, messages
 from flows.journeys.graph import Node
 from flows.journeys.models import Flow, Task
@@ -273,5 +274,5 @@ def end(step: Step, config: dict[str, Any]) -> Result:
 KINDS: dict[str, Callable[[Step, dict[str, Any]], Result]] = {
     "send_message": lambda step, config: messages.send(step, config), "wait": wait, "wait_reply": wait_reply,
     "branch": branch, "split": split, "tag": tag, "set_field": set_field, "assign": assign, "task": task,
-    "start_flow": start_flow, "http": http, "goal": goal, "end": end,
+    "start_flow": start_flow, "http": http, "goal": goal, "end": end, **BOT_KINDS,
 }

@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from flows.bots.templates import shop_assistant
+
 T = dict[str, str]
 
 
@@ -164,6 +166,11 @@ TEMPLATES: dict[str, tuple[T, T, dict[str, Any]]] = {
                       _t("The first Monday of each month at 10:00, to a segment (choose it before publishing).",
                          "每月第一個星期一 10:00 發送給一個分群（發佈前請選擇）。",
                          "毎月第1月曜日10:00にセグメントへ送信します（公開前に選択してください）。"), MONTHLY_LOYAL),
+    "shop_assistant": (_t("Shop assistant (bot)", "店舖助手（機械人）", "ショップアシスタント（ボット）"),
+                       _t("Answers from the knowledge base, shows orders, hands refunds and the rest to a person.",
+                          "從知識庫回答、查詢訂單，退款及其他問題轉交同事。",
+                          "ナレッジベースで回答し、注文状況を表示し、返金などは担当者に引き継ぎます。"),
+                       shop_assistant()),
 }
 
 

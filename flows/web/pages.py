@@ -1,5 +1,6 @@
 """The marketer's pages: /campaigns (campaigns.js fills it from the segment and campaign APIs), /flows and
-/flows/{id} (the journeys list and editor, journeys*.js over the flows API)."""
+/flows/{id} (the journeys list and editor, journeys*.js over the flows API), /bots (bots and the knowledge
+base, bots.js)."""
 
 from __future__ import annotations
 
@@ -79,3 +80,16 @@ def flow_editor(flow_id: int, request: Request, session: DbSession) -> Response:
     inbox_link = user.role == Role.admin or user.reads_transcripts
     return render.page(request, "journeys_editor.html", locale=user.locale, user=user, boot=boot,
                        inbox_link=inbox_link)
+
+
+@router.get("/bots")
+def bots_page(request: Request, session: DbSession) -> Response:
+    """Bots and the knowledge base: each bot's numbers and switch, the entries per language, CSV export and
+    import (marketers and admins; bots.js over the bots and knowledge APIs)."""
+    user = _marketer(request, session)
+    if isinstance(user, Response):
+        return user
+    inbox_link = user.role == Role.admin or user.reads_transcripts
+    active = [c for c in channels.list_all(session=session) if c.is_active and c.kind in ADAPTERS]
+    boot = {"user_id": user.id, "channels": [{"id": c.id, "kind": c.kind, "name": c.name} for c in active]}
+    return render.page(request, "bots.html", locale=user.locale, user=user, boot=boot, inbox_link=inbox_link)

@@ -21,8 +21,8 @@ from hub.assignment import candidates as found
 from hub.assignment.models import MANUAL, AgentProfile, AssignmentPolicy, AssignmentRecord, ConversationAssignment
 from hub.assignment.policies import choose
 from hub.audit import service as audit
-from hub.conversations import activity
-from hub.conversations.models import ActivityKind, ActorKind, Conversation, Message
+from hub.conversations import activity, automation
+from hub.conversations.models import ActivityKind, ActorKind, AutomationMode, Conversation, Message
 from hub.conversations.teams import in_teams
 from hub.runtime import events, upsert
 from hub.runtime.db import utcnow
@@ -52,6 +52,8 @@ def assign(*, session: Session, conversation_id: int, now: datetime | None = Non
     if conversation.assignee_id is not None:
         return Outcome(conversation_id, "skipped", "the conversation has an assignee already",
                        assignee_id=conversation.assignee_id)
+    if conversation.automation_mode == AutomationMode.bot.value:
+        return Outcome(conversation_id, "skipped", "a bot answers the conversation until it hands it off")
     scope = found.scope_of(session, conversation)
     if scope is None:
         return Outcome(conversation_id, "skipped", "no assignment policy applies to this conversation")
@@ -190,6 +192,8 @@ def assign_manually(*, session: Session, conversation: Conversation, assignee_id
     else:
         _remember(session, conversation.id, assignee_id, MANUAL, utcnow(), None)
         reason = f"assigned by {actor.name}"
+        automation.person_takes(session=session, conversation_id=conversation.id, agent_id=actor.id,
+                                reason=reason)
     _announce(session, conversation.id, assignee_id, MANUAL, reason, actor_id=actor.id, source=MANUAL,
               previous=previous)
     session.refresh(conversation)

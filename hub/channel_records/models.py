@@ -22,6 +22,8 @@ class Channel(SQLModel, table=True):
     is_active: bool = Field(default=True)
     # may a broadcast go to a contact without a marketing opt-in here? None: the default of the kind
     marketing_consent_required: bool | None = None
+    # who answers a new conversation here: `bot` (a bot serves the channel) or `human`; None: human
+    automation_default: str | None = Field(default=None, max_length=10)
     created_at: datetime = Field(default_factory=utcnow)
 
     def __repr__(self) -> str:  # the config holds secrets: never print it

@@ -10,12 +10,12 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hub.agents.models import Role, User
 from hub.api.deps import CurrentUser, DbSession, StaffUser
 from hub.assignment import service as assignment
-from hub.conversations import actions, canned, outbound, queries
+from hub.conversations import actions, activity, automation, canned, outbound, queries
 from hub.conversations.actions import ActionRefused
 from hub.conversations.canned_models import CannedReply
 from hub.conversations.models import Conversation
@@ -48,6 +48,13 @@ class TeamIn(BaseModel):
 class StatusIn(BaseModel):
     status: Literal["open", "pending", "snoozed", "resolved"]
     snoozed_until: datetime | None = Field(default=None, description="required with `snoozed`; ISO 8601")
+
+
+class AutomationIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"mode": "bot"}, {"mode": "human"}]})
+
+    mode: Literal["bot", "human"] = Field(
+        description="`bot`: the bot answers (hand back); `human`: a person does, and no bot message is sent")
 
 
 class NoteIn(BaseModel):
@@ -119,6 +126,19 @@ def assign(conversation_id: Id, body: AssignIn, session: DbSession, user: StaffU
         if queries.visible(session=session, user=target, conversation_id=conversation_id) is None:
             raise HTTPException(422, f"{target.name} is not in a team that handles this conversation's channel")
     assignment.assign_manually(session=session, conversation=conversation, assignee_id=body.assignee_id, actor=user)
+    session.commit()
+    return _state(session, conversation)
+
+
+@router.put("/conversations/{conversation_id}/automation", response_model=ConversationState)
+def set_automation(conversation_id: Id, body: AutomationIn, session: DbSession, user: StaffUser
+                   ) -> ConversationState:
+    """Who answers the conversation: hand it back to the bot (`bot`), or take it (`human`). In `human` mode the
+    delivery engine never sends a bot's message, even one queued before the switch."""
+    conversation = _conversation(session, user, conversation_id)
+    reason = f"handed back to the bot by {user.name}" if body.mode == "bot" else f"taken by {user.name}"
+    automation.set_mode(session=session, conversation_id=conversation.id or 0, mode=body.mode,
+                        actor=activity.Actor.agent(user.id), reason=reason)
     session.commit()
     return _state(session, conversation)
 

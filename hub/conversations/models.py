@@ -21,6 +21,13 @@ class ConversationStatus(StrEnum):
     resolved = "resolved"
 
 
+class AutomationMode(StrEnum):
+    """Who answers the customer: the bot, or a person (then no automated reply of any kind goes out)."""
+
+    bot = "bot"
+    human = "human"
+
+
 class MessageStatus(StrEnum):
     received = "received"
     queued = "queued"
@@ -65,6 +72,11 @@ class Conversation(SQLModel, table=True):
     last_activity_at: datetime = Field(default_factory=utcnow)
     last_inbound_at: datetime | None = None
     unread_count: int = Field(default=0)
+    automation_mode: str = Field(default=AutomationMode.human.value, max_length=10,
+                                 sa_column_kwargs={"server_default": AutomationMode.human.value})
+    """`bot` or `human` (`AutomationMode`): in `human` mode the delivery engine sends no bot message."""
+    handed_off_at: datetime | None = None
+    """When a bot last handed the conversation to a person: the first-response clock starts there."""
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -117,6 +129,8 @@ class ActivityKind(StrEnum):
     pending = "pending"
     snoozed = "snoozed"
     team_changed = "team_changed"
+    to_bot = "to_bot"
+    to_human = "to_human"
 
 
 class ActorKind(StrEnum):
@@ -126,6 +140,7 @@ class ActorKind(StrEnum):
     policy = "policy"
     customer = "customer"
     system = "system"
+    bot = "bot"
 
 
 class ConversationActivity(SQLModel, table=True):

@@ -14,6 +14,7 @@ from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of
 from hub.contacts.models import ChannelIdentity
 from hub.contacts.service import consent_status
+from hub.conversations import automation
 from hub.conversations.models import Conversation, Message
 from hub.conversations.service import reference_of
 from hub.outbound import engine
@@ -106,6 +107,9 @@ def queue_reply(
     if author_id is not None and conversation.first_response_at is None:
         values["first_response_at"] = now
     session.execute(update(Conversation).where(col(Conversation.id) == conversation.id).values(**values))
+    if author_id is not None and sender == Sender.reply.value:  # a person answers: no bot from now on
+        automation.person_takes(session=session, conversation_id=conversation.id, agent_id=author_id,
+                                reason="an agent replied")
     events.emit(session, events.MESSAGE_CREATED, message_id=message.id, conversation_id=conversation.id,
                 channel_id=conversation.channel_id, direction="outbound", status=message.status)
     return message, True

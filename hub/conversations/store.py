@@ -21,7 +21,7 @@ from channels import InboundMessage
 from hub.channel_records.models import Channel
 from hub.contacts import locales
 from hub.contacts.identities import StoredIdentity, stored
-from hub.conversations import activity
+from hub.conversations import activity, automation
 from hub.conversations.models import ActivityKind
 from hub.runtime import events, upsert
 from hub.runtime.db import as_utc, rows_by_pairs, utcnow
@@ -319,10 +319,12 @@ def conversations_for(session: Session, pairs: Iterable[Pair], *, quiet: bool = 
     if missing:
         now = utcnow()
         status = {"status": "resolved", "resolved_at": now} if quiet else {"status": "open"}
+        modes = automation.defaults_for(session, {channel_id for _, channel_id in missing})
         created = upsert(
             session, conversation,
             [{"contact_id": contact_id, "channel_id": channel_id, **status, "unread_count": 0,
-              "last_activity_at": now, "created_at": now} for contact_id, channel_id in missing],
+              "automation_mode": modes[channel_id], "last_activity_at": now, "created_at": now}
+             for contact_id, channel_id in missing],
             key=["contact_id", "channel_id"],
             returning=[conversation.c.id, conversation.c.contact_id, conversation.c.channel_id])
         for row in created:
@@ -350,7 +352,8 @@ def _reopen(session: Session, closed: dict[Pair, int], threads: dict[Pair, Threa
     conversation = _table("conversation")
     session.execute(update(conversation).where(conversation.c.id.in_(sorted(closed.values())),
                                                conversation.c.status.in_(["resolved", "snoozed"]))
-                    .values(status="open", resolved_at=None, snoozed_until=None))
+                    .values(status="open", resolved_at=None, snoozed_until=None,
+                            automation_mode=automation.channel_default_expression()))  # a new start: the default
     for (contact_id, channel_id), cid in closed.items():
         threads[(contact_id, channel_id)] = Thread(cid, True)
         events.emit(session, events.CONVERSATION_OPENED, conversation_id=cid, channel_id=channel_id,

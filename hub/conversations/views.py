@@ -33,6 +33,8 @@ class ConversationOut(BaseModel):
     first_response_at: datetime | None
     resolved_at: datetime | None
     snoozed_until: datetime | None
+    automation_mode: Literal["bot", "human"] = Field(
+        default="human", description="who answers: the bot, or a person (then no bot message is ever sent)")
     created_at: datetime
 
 

@@ -13,7 +13,13 @@ from sqlmodel import col
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of, as_config
 from hub.conversations import activity, outbound
-from hub.conversations.models import ActivityKind, Conversation, ConversationStatus, Message, MessageStatus
+from hub.conversations.models import (
+    ActivityKind,
+    Conversation,
+    ConversationStatus,
+    Message,
+    MessageStatus,
+)
 from hub.ingest import service as ingest
 from hub.media import service as media
 from hub.outbound import engine, throttle
@@ -74,9 +80,12 @@ def send_message(message_id: int) -> str:
         channel = session.get(Channel, message.channel_id)
         assert channel is not None and channel.id is not None
         try:
+            conversation = session.get(Conversation, message.conversation_id, populate_existing=True)
+            assert conversation is not None
+            if engine.taken_by_person(message, conversation):
+                engine.fail(session, [message_id], engine.HUMAN_MODE, engine.TAKEN)  # taken since the claim
+                return "failed"
             if "system" not in message.payload:
-                conversation = session.get(Conversation, message.conversation_id)
-                assert conversation is not None
                 outbound.refuse_if_opted_out(session=session, conversation=conversation, channel=channel)
             out = outbound.build_outbound(session=session, message=message)
         except outbound.ReplyRefused as refused:

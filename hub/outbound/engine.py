@@ -4,7 +4,10 @@ notice) is queued, claimed, sent and recorded here, set-based, a single message 
 1. `enqueue(drafts)`: store messages `queued`, each with its `sender` kind and the sender's reference
    (`client_key`: the same key in a conversation is the same message, so a re-run stores nothing new).
 2. `claim(ids)`: `queued` → `sending` under a lease, by a conditional UPDATE the caller commits before
-   calling the provider: one worker alone can win a message, so the provider is called once.
+   calling the provider: one worker alone can win a message, so the provider is called once. The hard gate
+   of bots is here: a bot's message on a conversation a person answers (`automation_mode` `human`) is never
+   claimed; it fails (`human_mode`) instead, however late the person took over (only what a bot queued up to
+   its own handoff still goes: `taken_by_person`).
 3. `send(channel, messages)`: through the channel's adapter, concurrently; an adapter's exception becomes
    a failed result.
 4. `record(outcomes)`: what the provider said, in a few statements. Sent: its provider id. Refused for good
@@ -32,7 +35,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, bindparam, select, update
+from sqlalchemy import String, bindparam, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -40,7 +43,7 @@ from channels import OutboundMessage, SendResult
 from channels.retry import backoff_seconds
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of, as_config
-from hub.conversations.models import Message, MessageStatus, PendingReceipt
+from hub.conversations.models import AutomationMode, Conversation, Message, MessageStatus, PendingReceipt
 from hub.conversations.service import INTERRUPTED, apply_pending_receipts
 from hub.runtime import events
 from hub.runtime.db import rows_by_pairs, set_by_id, utcnow
@@ -48,6 +51,7 @@ from hub.runtime.db import rows_by_pairs, set_by_id, utcnow
 log = logging.getLogger(__name__)
 
 MESSAGES = Message.__table__  # type: ignore[attr-defined]
+CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
 PENDING = PendingReceipt.__table__  # type: ignore[attr-defined]
 MAX_SEND_ATTEMPTS = 6
 TIMEOUT = "timeout"
@@ -69,6 +73,10 @@ class Sender(StrEnum):
 
 
 BATCHED = (Sender.broadcast.value,)
+AUTOMATED = (Sender.bot.value,)
+"""Senders that answer for the shop automatically: never sent on a conversation in `human` mode."""
+HUMAN_MODE = "human_mode"
+TAKEN = "a person answers this conversation now; the bot's message was not sent"
 
 
 @dataclass
@@ -146,11 +154,36 @@ def claim(session: Session, message_ids: Sequence[int], lease: timedelta, now: d
         return set()
     now = now or utcnow()
     m = MESSAGES.c
+    taken = _refuse_taken(session, message_ids, now)
     return set(session.execute(
         update(MESSAGES).where(m.id.in_(list(message_ids)), m.status == MessageStatus.queued.value,
-                               m.lease_until.is_(None) | (m.lease_until < now))
+                               m.lease_until.is_(None) | (m.lease_until < now), ~taken)
         .values(status=MessageStatus.sending.value, lease_until=now + lease, attempts=m.attempts + 1)
         .returning(m.id)).scalars())
+
+
+def taken_by_person(message: Message, conversation: Conversation) -> bool:
+    """The gate for one message already loaded: a bot's message that a person's takeover silenced."""
+    return (message.sender in AUTOMATED and conversation.automation_mode == AutomationMode.human.value
+            and (conversation.handed_off_at is None or conversation.handed_off_at < message.created_at))
+
+
+def _refuse_taken(session: Session, message_ids: Sequence[int], now: datetime) -> Any:
+    """Bots' queued messages on conversations a person answers fail (announced); the condition that says so,
+    repeated in the claim itself so that nothing slips between the two statements."""
+    m, c = MESSAGES.c, CONVERSATIONS.c
+    # a bot's own last words before its handoff (queued at or before `handed_off_at`) still go
+    taken = m.sender.in_(AUTOMATED) & exists().where(
+        c.id == m.conversation_id, c.automation_mode == AutomationMode.human.value,
+        c.handed_off_at.is_(None) | (c.handed_off_at < m.created_at))
+    refused = session.execute(update(MESSAGES).where(
+        m.id.in_(list(message_ids)), m.status == MessageStatus.queued.value, taken)
+        .values(status=MessageStatus.failed.value, failed_at=now, lease_until=None, error_code=HUMAN_MODE,
+                error_reason=TAKEN).returning(m.id, m.conversation_id)).all()
+    for row in refused:
+        events.emit(session, events.MESSAGE_STATUS, message_id=row.id, conversation_id=row.conversation_id,
+                    status=MessageStatus.failed.value, error_code=HUMAN_MODE, error_reason=TAKEN)
+    return taken
 
 
 async def send(channel: Channel, messages: Sequence[OutboundMessage]) -> list[SendResult]:

@@ -58,6 +58,8 @@ STRINGS = {
     "assignee": N_("Assignee"), "unassigned": N_("Unassigned"), "me_name": N_("{name} (me)"),
     "reopen": N_("Reopen"), "resolve": N_("Resolve"), "add_tag": N_("Add a tag"), "add": N_("Add"),
     "tags": N_("Tags"), "remove_tag": N_("Remove the tag {tag}"),
+    "bot_answers": N_("The bot answers"), "person_answers": N_("A person answers"),
+    "hand_back_to_bot": N_("Hand back to the bot"), "take_over_from_bot": N_("Take over from the bot"),
     "not_found": N_("Not found"),
     "not_found_detail": N_("This conversation does not exist or is not one of your teams'."),
     "error": N_("Something went wrong"), "live": N_("Live"), "reconnecting": N_("Reconnecting…"),
@@ -193,6 +195,8 @@ STAFF_STRINGS = {
     "activity_log": N_("Activity"),
     "act_team_changed": N_("Handed to team {team}"),
     "act_team_back": N_("Back to the channel's team"),
+    "act_to_bot": N_("Handed back to the bot"), "act_to_human": N_("A person answers from now on"),
+    "by_bot": N_("by the bot"),
     "team_of_channel": N_("Channel's team"),
     "hand_to_team": N_("Team handling this conversation"),
 }

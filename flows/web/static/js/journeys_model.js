@@ -22,14 +22,31 @@ export const STEPS = {
   http: { ports: ["ok", "error"], config: () => ({ method: "POST", url: "https://" }) },
   goal: { ports: ["converted", "not_converted"], config: () => ({ within_hours: 72 }) },
   end: { ports: [], config: () => ({}) },
+  // bots (trigger `bot`): they speak with the bot's voice and hand off to a person (docs/bots.md)
+  bot_menu: { ports: ["no_reply"], config: () => ({ text: { en: "", "zh-Hant": "", ja: "" }, timeout_minutes: 60,
+    options: [{ id: "a", title: { en: "", "zh-Hant": "", ja: "" }, keywords: [] }] }) },
+  bot_faq: { ports: ["answered", "no_answer", "no_reply"], config: () => ({ on_miss: "ask", timeout_minutes: 60 }) },
+  bot_collect: { ports: ["valid", "gave_up", "no_reply"], config: () => ({ field: "email", timeout_minutes: 60,
+    prompt: { en: "", "zh-Hant": "", ja: "" } }) },
+  bot_order_status: { ports: ["shown", "none", "unverified"], config: () => ({}) },
+  bot_hours: { ports: ["open", "closed"], config: () => ({}) },
+  handoff: { ports: [], config: () => ({ reason: "step" }) },
 };
 
-/** Ports that may stay unconnected (the run ends there). */
+export const BOT_STEPS = ["bot_menu", "bot_faq", "bot_collect", "bot_order_status", "bot_hours", "handoff"];
+
+/** Ports that may stay unconnected (the run ends there; a bot's no_answer and gave_up hand off). */
 export const OPTIONAL_PORTS = new Set(["skipped", "failed", "error", "not_converted"]);
+const BOT_OPTIONAL_PORTS = new Set(["no_reply", "no_answer", "gave_up", "none", "unverified"]);
+
+/** May `port` of a step of `type` stay unconnected? */
+export function optionalPort(type, port) {
+  return OPTIONAL_PORTS.has(port) || (BOT_STEPS.includes(type) && BOT_OPTIONAL_PORTS.has(port));
+}
 
 export const TRIGGERS = ["message_received", "conversation_opened", "conversation_resolved", "tag_added",
   "tag_removed", "order_paid", "cart_abandoned", "checkout_expired", "lifecycle_changed", "vip_reached",
-  "date_field", "segment_entered", "schedule", "manual", "api"];
+  "date_field", "segment_entered", "schedule", "manual", "api", "bot"];
 
 export function stepName(type) {
   return STEPS[type] ? t(`jr_step_${type}`) : type;
@@ -41,8 +58,10 @@ export function triggerName(type) {
 
 export function portName(port) {
   if (port.startsWith("button:")) return t("jr_port_button", { id: port.slice(7) });
+  if (port.startsWith("option:")) return t("jr_port_option", { id: port.slice(7) });
   const known = ["sent", "skipped", "next", "replied", "no_reply", "failed", "yes", "no", "ok", "error",
-    "converted", "not_converted"];
+    "converted", "not_converted", "answered", "no_answer", "valid", "gave_up", "shown", "none", "unverified",
+    "open", "closed"];
   return known.includes(port) ? t(`jr_port_${port}`) : port;
 }
 
@@ -52,6 +71,9 @@ export function portsOf(node) {
   if (!step) return [];
   const config = node.config || {};
   if (node.type === "split") return (config.variants || []).map((variant) => String(variant.port || "")).filter(Boolean);
+  if (node.type === "bot_menu") {
+    return [...(config.options || []).map((option) => `option:${option.id}`).filter((port) => port !== "option:"), "no_reply"];
+  }
   if (node.type === "wait_reply") {
     const buttons = (config.buttons || []).map((id) => `button:${id}`);
     return ["replied", ...buttons, "no_reply", "failed"];
@@ -134,6 +156,11 @@ export function summary(node, locale) {
     case "goal": return t("jr_sum_within_hours", { hours: config.within_hours ?? "" });
     case "http": return `${config.method || "POST"} ${config.url || ""}`;
     case "branch": return conditionSummary(config.condition);
+    case "bot_menu": return localised(config.text, locale);
+    case "bot_faq": return config.prompt ? localised(config.prompt, locale) : t("jr_sum_faq");
+    case "bot_collect": return t(`jr_collect_${config.field || "email"}`);
+    case "bot_hours": return t("jr_sum_hours");
+    case "handoff": return config.reason ? t("jr_sum_handoff", { reason: config.reason }) : "";
     default: return "";
   }
 }

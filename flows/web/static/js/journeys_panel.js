@@ -179,9 +179,55 @@ export class Panel {
       case "goal":
         return [field(t("jr_within_hours"), number(config.within_hours, set("within_hours"), { min: 1 }), t("jr_goal_help"))];
       case "end": return [h("p", { class: "muted small", text: t("jr_end_help") })];
+      case "bot_menu":
+        return [localeTexts(t("jr_bot_menu_text"), config, "text", change, 2), this.optionFields(node, change),
+          field(t("jr_timeout_minutes"), number(config.timeout_minutes, set("timeout_minutes"), { min: 1 }), t("jr_bot_timeout_help")),
+          check(t("jr_bot_match_first"), config.match_first !== false, (value) => { config.match_first = value; change(); }),
+          field(t("jr_bot_on_other"), select([["ask", t("jr_bot_on_other_ask")], ["restart", t("jr_bot_on_other_restart")]],
+            config.on_other || "ask", set("on_other")))];
+      case "bot_faq":
+        return [localeTexts(t("jr_bot_prompt"), config, "prompt", change, 2),
+          field(t("jr_bot_threshold"), number(config.threshold, set("threshold"), { min: 0, max: 1, step: 0.05 }), t("jr_bot_threshold_help")),
+          field(t("jr_bot_on_miss"), select([["ask", t("jr_bot_on_miss_ask")], ["handoff", t("jr_bot_on_miss_handoff")]],
+            config.on_miss || "ask", set("on_miss"))),
+          field(t("jr_timeout_minutes"), number(config.timeout_minutes, set("timeout_minutes"), { min: 1 }), t("jr_bot_timeout_help"))];
+      case "bot_collect":
+        return [field(t("jr_bot_field"), select(["email", "phone", "date", "order_number"].map((kind) => [kind, t(`jr_collect_${kind}`)]),
+          config.field || "email", set("field"))),
+          localeTexts(t("jr_bot_prompt"), config, "prompt", change, 2),
+          field(t("jr_bot_retries"), number(config.retries ?? 2, set("retries"), { min: 0, max: 5 })),
+          field(t("jr_timeout_minutes"), number(config.timeout_minutes, set("timeout_minutes"), { min: 1 }), t("jr_bot_timeout_help"))];
+      case "bot_order_status": return [h("p", { class: "muted small", text: t("jr_bot_orders_help") })];
+      case "bot_hours": return [localeTexts(t("jr_bot_away"), config, "text", change, 2), h("p", { class: "muted small", text: t("jr_bot_away_help") })];
+      case "handoff":
+        return [field(t("jr_bot_reason"), input(config.reason, set("reason"), { maxlength: 20 })), this.teamPicker(config, set),
+          localeTexts(t("jr_bot_handoff_text"), config, "text", change, 2), h("p", { class: "muted small", text: t("jr_bot_handoff_help") })];
       default:
         return [this.jsonField(t("jr_config_json"), config, (value) => { node.config = value || {}; change(); })];
     }
+  }
+
+  /** A menu's options: an id (its exit is `option:<id>`), a title per language and words that also pick it. */
+  optionFields(node, change) {
+    const config = node.config;
+    config.options = config.options || [];
+    const box = h("fieldset", { class: "jr-fieldset" }, h("legend", { text: t("jr_bot_options") }));
+    config.options.forEach((option, index) => {
+      const row = h("fieldset", { class: "jr-fieldset" }, h("legend", { text: t("jr_bot_option", { n: index + 1 }) }),
+        field(t("jr_bot_option_id"), h("input", { class: "input", value: option.id || "", autocomplete: "off", maxlength: 40,
+          onchange: (event) => { option.id = event.target.value.trim(); change(); this.showAgain(node); } })),
+        localeTexts(t("jr_bot_option_title"), option, "title", change, 1),
+        listInput(t("jr_bot_option_keywords"), option.keywords, (list) => { option.keywords = list; change(); }),
+        h("button", { type: "button", class: "btn btn-small", text: t("jr_bot_remove_option"), onclick: () => {
+          config.options.splice(index, 1); change(); this.showAgain(node);
+        } }));
+      box.append(row);
+    });
+    box.append(h("button", { type: "button", class: "btn btn-small", text: t("jr_bot_add_option"), onclick: () => {
+      config.options.push({ id: `o${config.options.length + 1}`, title: { en: "", "zh-Hant": "", ja: "" }, keywords: [] });
+      change(); this.showAgain(node);
+    } }));
+    return box;
   }
 
   showAgain(node) {

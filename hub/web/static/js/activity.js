@@ -11,6 +11,7 @@ export function byWhom(item) {
     case "classifier": return t("by_classifier", { confidence: item.confidence == null ? "?" : `${Math.round(item.confidence * 100)}%` });
     case "policy": return t("by_policy", { policy: t(`policy_${item.policy}`) });
     case "customer": return t("by_customer");
+    case "bot": return t("by_bot");
     default: return t("by_system");
   }
 }

@@ -90,8 +90,16 @@ export class Controls {
       h("button", { type: "button", class: "chip-remove", "aria-label": t("remove_tag", { tag }), text: "×",
         onclick: () => this.call(`/api/v1/conversations/${id}/tags/${encodeURIComponent(tag)}`, "DELETE") }))));
 
+    // who answers: the bot (then a person may take over) or a person (who may hand it back to the bot)
+    const bot = conversation.automation_mode === "bot";
+    const automation = h("span", { class: "automation", id: "automation" },
+      h("span", { class: bot ? "tag automation-bot" : "tag", text: t(bot ? "bot_answers" : "person_answers") }),
+      h("button", { type: "button", class: "btn btn-small", id: "automation-toggle",
+        text: t(bot ? "take_over_from_bot" : "hand_back_to_bot"),
+        onclick: () => this.call(`/api/v1/conversations/${id}/automation`, "PUT", { mode: bot ? "human" : "bot" }) }));
+
     this.root.append(
-      h("div", { class: "control-row" }, status, snoozeBox, assignee, team, resolve),
+      h("div", { class: "control-row" }, status, snoozeBox, assignee, team, resolve, automation),
       h("div", { class: "control-row" }, tags, tagForm));
   }
 }

@@ -1,0 +1,1 @@
+from tests.bots.world import client, sandbox  # noqa: F401 - fixtures
