@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from catalog.orders import ORDER_CHANGED, ORDER_PAID
+from catalog.stores.coupons import COUPON_REDEEMED
 from flows.campaigns import jobs, listeners
 from flows.campaigns.links import router as links
 from flows.campaigns.models import Campaign, Recipient, TrackedLink
@@ -33,6 +34,7 @@ MODULE = Module(
                Listener(events.MESSAGE_RECEIVED, listeners.on_received),
                Listener(events.CONTACT_UPDATED, listeners.on_contact_updated),
                Listener(ORDER_PAID, listeners.on_order_paid),
+               Listener(COUPON_REDEEMED, listeners.on_coupon_redeemed),  # a store visit converts
                # journeys: triggers, replies and receipts for waiting runs, a human taking over, goals
                Listener(events.MESSAGE_RECEIVED, triggers.on_message_received),
                Listener(events.MESSAGE_STATUS, triggers.on_statuses, batch=True),

@@ -54,3 +54,11 @@ def on_csat(batch: list[Event]) -> None:
     with session_scope() as session:
         record.record_facts(session, [record.csat_facts(event.name, event.data) for event in batch
                                       if event.data.get("survey_id") is not None])
+
+
+def on_imported(batch: list[Event]) -> None:
+    """Historical sales from a till's CSV: their order facts, a batch at a time."""
+    if not get_report_settings().record_live:
+        return
+    with session_scope() as session:
+        record.sync(session, order_ids=[int(i) for event in batch for i in event.data.get("order_ids") or []])

@@ -190,6 +190,17 @@ def visits(*, session: Session, campaign_ids: Sequence[int] = (), flow_ids: Sequ
     return {int(owner): int(count) for owner, count in session.execute(query)}
 
 
+def visits_by_store(*, session: Session, campaign_id: int) -> list[dict[str, Any]]:
+    """A campaign's redeemed coupons per store, most first: [{store_id, store_name, visits}]."""
+    rows = session.execute(select(col(Coupon.store_id), col(Store.name), func.count())
+                           .outerjoin(Store, col(Store.id) == col(Coupon.store_id))
+                           .where(col(Coupon.campaign_id) == campaign_id,
+                                  col(Coupon.state) == CouponState.redeemed.value)
+                           .group_by(col(Coupon.store_id), col(Store.name)))
+    found = [{"store_id": store_id, "store_name": name, "visits": int(count)} for store_id, name, count in rows]
+    return sorted(found, key=lambda row: (-int(row["visits"]), str(row["store_name"] or "")))
+
+
 # --- the customer's page ---------------------------------------------------------------------------------------
 
 def signature(code: str) -> str:

@@ -55,7 +55,7 @@ def create_store(body: StoreIn, session: DbSession, user: AdminUser) -> StoreOut
         row = stores.create(session=session, name=body.name, address=body.address, timezone=body.timezone,
                             staff_ids=body.staff_ids)
     except stores.StoreError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from None
+        raise HTTPException(422, str(error)) from None
     record(session=session, actor_id=user.id, action="store.created", target_type="store", target_id=row.id,
            details={"name": row.name})
     session.commit()
@@ -70,7 +70,7 @@ def update_store(store_id: Id, body: StorePatch, session: DbSession, user: Admin
     try:
         stores.update(session=session, store=row, **body.model_dump(exclude_unset=True))
     except stores.StoreError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from None
+        raise HTTPException(422, str(error)) from None
     record(session=session, actor_id=user.id, action="store.updated", target_type="store", target_id=store_id,
            details=body.model_dump(exclude_unset=True))
     session.commit()
@@ -151,7 +151,7 @@ def purchase(body: PurchaseIn, session: DbSession, user: PosWriter) -> PurchaseO
                         lines=[(line.sku, line.title, line.quantity, line.unit_price) for line in body.lines])
         order, made = pos.record(session=session, sale=sale)
     except pos.PosError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from None
+        raise HTTPException(422, str(error)) from None
     session.commit()
     return PurchaseOut(order_id=order.id or 0, order_number=order.number, contact_id=order.contact_id, created=made)
 
