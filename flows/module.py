@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from catalog.orders import ORDER_CHANGED, ORDER_PAID
 from catalog.stores.coupons import COUPON_REDEEMED
+from flows import demo
 from flows.campaigns import jobs, listeners
 from flows.campaigns.links import router as links
 from flows.campaigns.models import Campaign, Recipient, TrackedLink
 from flows.campaigns.views import router as campaigns
-from flows.journeys import demo as journey_demo
 from flows.journeys import jobs as journey_jobs
 from flows.journeys import triggers
 from flows.journeys.models import Flow, FlowEvent, FlowRun, FlowVersion, Task
@@ -48,5 +48,5 @@ MODULE = Module(
     periodic=(Periodic(jobs.tick, every=timedelta(seconds=10), queue="bulk", timeout=60),  # due batches start
               Periodic(journey_jobs.sweep, every=timedelta(seconds=5), queue="bulk", timeout=120),  # due steps
               Periodic(journey_jobs.minutely, every=timedelta(minutes=1), queue="bulk", timeout=300)),
-    demo=journey_demo.announce,  # the follow-up and abandoned-cart flows, published
+    demo=demo.announce,  # the follow-up and abandoned-cart flows, published; the winter coupon broadcast
 )

@@ -3,7 +3,7 @@ purchases from the till."""
 
 from __future__ import annotations
 
-from catalog.stores import jobs
+from catalog.stores import demo, jobs
 from catalog.stores.models import Coupon, PosImport, Store, StoreStaff
 from catalog.stores.pages import router as pages
 from catalog.stores.pos import ORDER_IMPORTED
@@ -22,4 +22,5 @@ MODULE = Module(
     listeners=(Listener(ORDER_IMPORTED, jobs.on_imported),),  # behaviour tags follow imported sales too
     periodic=(jobs.EXPIRY,),
     uploads={"/api/v1/pos/purchases/import": MAX_IMPORT},
+    demo=demo.announce,  # a store in Hong Kong and its clerk
 )
