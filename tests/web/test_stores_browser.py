@@ -59,7 +59,8 @@ def test_two_tills_redeem_one_coupon_at_once_and_exactly_one_succeeds(new_page, 
     for result in results:
         expect(result).not_to_have_text("")
     said = {till.locator("#desk-result").inner_text() for till in tills}
-    assert said in ({"Redeemed. Thank you!", "此優惠券已被兌換。"}, {"已兌換，謝謝！", "This coupon was already redeemed."}), said
+    assert said in ({"Redeemed. Thank you!", "此優惠券已被兌換。"},
+                    {"已兌換，謝謝！", "This coupon was already redeemed."}), said
     for till in tills:  # both now show it redeemed
         expect(till.locator("#desk-state")).to_have_attribute("data-state", "redeemed")
     with session_scope() as session:
