@@ -31,6 +31,8 @@ MEMBER_IDENTITY = "member"
 """A member number is an identity of its own kind: a card scanned at the till finds the same customer."""
 PHONE_IDENTITY = "whatsapp"
 """A phone from the till is matched to (or starts) a contact as a WhatsApp number, the shops' main channel."""
+MAX_MINOR = 2**31 - 1
+"""The largest amount an order column holds (in minor units)."""
 ORDER_IMPORTED = "order.imported"
 """Historical sales written by one batch of a POS import: data order_ids, contact_ids."""
 
@@ -65,9 +67,12 @@ def minor(raw: str, currency: str, what: str = "total") -> int:
     if not amount.is_finite() or amount < 0:
         raise PosError(f"{what}: {raw!r} is not an amount of money")
     try:
-        return money.to_minor(amount, currency)
+        found = money.to_minor(amount, currency)
     except money.MoneyError as error:
         raise PosError(f"{what}: {error}") from None
+    if found > MAX_MINOR:
+        raise PosError(f"{what}: {raw!r} is more than a till sells at once")
+    return found
 
 
 def sale(*, pos_id: str, store_id: int, purchased_at: datetime | None, currency: str, total: str,
@@ -98,10 +103,14 @@ def sale(*, pos_id: str, store_id: int, purchased_at: datetime | None, currency:
     when = purchased_at or utcnow()
     if when.tzinfo is None:
         raise PosError("purchased_at: give the time with its offset (e.g. 2026-12-06T14:30:00+08:00)")
+    try:
+        when = when.astimezone(UTC)
+    except OverflowError:
+        raise PosError("purchased_at: the time is out of range") from None
     checked = tuple(orders.ExternalLine(sku=sku[:100], title=title[:500], quantity=quantity,
                                         unit_minor=minor(price, code, "unit_price"))
                     for sku, title, quantity, price in lines)
-    return Sale(pos_id=pos_id, store_id=store_id, purchased_at=when.astimezone(UTC), currency=code,
+    return Sale(pos_id=pos_id, store_id=store_id, purchased_at=when, currency=code,
                 total_minor=minor(total, code), lines=checked, phone=number, member_number=member,
                 customer_name=(customer_name or "").strip()[:200] or None, identities=tuple(identities))
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from catalog.stores.coupons import Refusal
 from catalog.stores.models import CouponSource, CouponState, ImportStatus
+
+RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 class StoreIn(BaseModel):
@@ -15,7 +18,7 @@ class StoreIn(BaseModel):
     address: str = Field(default="", max_length=500, examples=["500 Hennessy Road, Causeway Bay, Hong Kong"])
     timezone: str = Field(default="UTC", max_length=64, examples=["Asia/Hong_Kong"],
                           description="IANA time zone: the store's 'today' in its figures")
-    staff_ids: list[int] = Field(default_factory=list, examples=[[7]],
+    staff_ids: list[RowId] = Field(default_factory=list, max_length=500, examples=[[7]],
                                  description="users who work here (users of the `store` role see only these stores)")
 
 
@@ -24,7 +27,7 @@ class StorePatch(BaseModel):
     address: str | None = Field(default=None, max_length=500)
     timezone: str | None = Field(default=None, max_length=64, examples=["Asia/Tokyo"])
     active: bool | None = None
-    staff_ids: list[int] | None = None
+    staff_ids: list[RowId] | None = Field(default=None, max_length=500)
 
 
 class StoreOut(BaseModel):
@@ -64,8 +67,8 @@ class CouponOut(BaseModel):
 
 class RedeemIn(BaseModel):
     code: str = Field(min_length=1, max_length=60, examples=["SPRINGK7QX2M9A"])
-    store_id: int = Field(ge=1, examples=[1])
-    campaign_id: int | None = Field(default=None, ge=1, description=(
+    store_id: int = Field(ge=1, le=2_147_483_647, examples=[1])
+    campaign_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description=(
         "when set, only this campaign's coupons are accepted (a till running one promotion)"))
 
 
@@ -85,7 +88,7 @@ class PosLine(BaseModel):
 class PurchaseIn(BaseModel):
     pos_id: str = Field(min_length=1, max_length=120, examples=["till-3-000123"],
                         description="the POS's own id of the sale: the same id again changes nothing")
-    store_id: int = Field(ge=1, examples=[1])
+    store_id: int = Field(ge=1, le=2_147_483_647, examples=[1])
     purchased_at: datetime | None = Field(default=None, examples=["2026-12-06T14:30:00+08:00"])
     currency: str = Field(min_length=3, max_length=3, examples=["HKD"])
     total: str = Field(max_length=30, examples=["398.00"])

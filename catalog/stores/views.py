@@ -34,7 +34,7 @@ from hub.contacts import service as contacts
 router = APIRouter(prefix="/api/v1", tags=["stores"])
 MAX_IMPORT = 20 * 1024 * 1024
 PosWriter = Annotated[User, Depends(require_scope(Scope.pos_write))]
-Id = Annotated[int, Path(ge=1)]
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def _store_out(session: Session, rows: list[Store]) -> list[StoreOut]:
