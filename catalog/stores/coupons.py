@@ -34,7 +34,7 @@ flow_id, run_id, redeemed_by_id, redeemed_at."""
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read out at a till
 
 
-class Refusal(StrEnum):
+class CouponRefusal(StrEnum):
     """Why a code was not redeemed."""
 
     unknown = "unknown"
@@ -45,16 +45,16 @@ class Refusal(StrEnum):
 
 
 REASONS = {
-    Refusal.unknown: "no coupon has this code",
-    Refusal.already_redeemed: "this coupon was already redeemed",
-    Refusal.expired: "this coupon has expired",
-    Refusal.other_campaign: "this coupon belongs to another campaign",
-    Refusal.unknown_store: "no active store has this id",
+    CouponRefusal.unknown: "no coupon has this code",
+    CouponRefusal.already_redeemed: "this coupon was already redeemed",
+    CouponRefusal.expired: "this coupon has expired",
+    CouponRefusal.other_campaign: "this coupon belongs to another campaign",
+    CouponRefusal.unknown_store: "no active store has this id",
 }
 
 
 class CouponRefused(Exception):
-    def __init__(self, refusal: Refusal, coupon: Coupon | None = None) -> None:
+    def __init__(self, refusal: CouponRefusal, coupon: Coupon | None = None) -> None:
         super().__init__(REASONS[refusal])
         self.refusal, self.coupon = refusal, coupon
 
@@ -145,14 +145,14 @@ def redeem(*, session: Session, code: str, store_id: int, user_id: int | None, c
     now = now or utcnow()
     store = session.get(Store, store_id)
     if store is None or not store.active:
-        raise CouponRefused(Refusal.unknown_store)
+        raise CouponRefused(CouponRefusal.unknown_store)
     coupon = find(session=session, code=code)
     if coupon is None or coupon.id is None:
-        raise CouponRefused(Refusal.unknown)
+        raise CouponRefused(CouponRefusal.unknown)
     if campaign_id is not None and coupon.campaign_id != campaign_id:
-        raise CouponRefused(Refusal.other_campaign, coupon)
+        raise CouponRefused(CouponRefusal.other_campaign, coupon)
     if state_of(coupon, now) == CouponState.expired:
-        raise CouponRefused(Refusal.expired, coupon)
+        raise CouponRefused(CouponRefusal.expired, coupon)
     table = Coupon.__table__  # type: ignore[attr-defined]
     fresh = table.c.expires_at.is_(None) | (table.c.expires_at > now)
     changed = session.execute(update(table).where(table.c.id == coupon.id, table.c.state == CouponState.issued.value,
@@ -161,8 +161,8 @@ def redeem(*, session: Session, code: str, store_id: int, user_id: int | None, c
                                       redeemed_by_id=user_id))
     session.refresh(coupon)
     if int(cast(CursorResult[Any], changed).rowcount) != 1:
-        raise CouponRefused(Refusal.expired if state_of(coupon, now) == CouponState.expired
-                            else Refusal.already_redeemed, coupon)
+        raise CouponRefused(CouponRefusal.expired if state_of(coupon, now) == CouponState.expired
+                            else CouponRefusal.already_redeemed, coupon)
     events.emit(session, COUPON_REDEEMED, coupon_id=coupon.id, code=coupon.code, contact_id=coupon.contact_id,
                 store_id=store_id, campaign_id=coupon.campaign_id, flow_id=coupon.flow_id, run_id=coupon.run_id,
                 redeemed_by_id=user_id, redeemed_at=now)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from catalog.stores.coupons import Refusal
+from catalog.stores.coupons import CouponRefusal
 from catalog.stores.models import CouponSource, CouponState, ImportStatus
 
 RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
@@ -74,7 +74,7 @@ class RedeemIn(BaseModel):
 
 class Refused(BaseModel):
     detail: str = Field(examples=["this coupon was already redeemed"])
-    refusal: Refusal
+    refusal: CouponRefusal
     coupon: CouponOut | None = None
 
 

@@ -110,7 +110,7 @@ def get_coupon(code: Annotated[str, Path(min_length=1, max_length=60)], session:
     """A coupon as the till sees it: the customer's name, the offer and its state."""
     found = coupons.find(session=session, code=code)
     if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, coupons.REASONS[coupons.Refusal.unknown])
+        raise HTTPException(status.HTTP_404_NOT_FOUND, coupons.REASONS[coupons.CouponRefusal.unknown])
     return coupon_out(session, found)
 
 
@@ -128,7 +128,7 @@ def redeem(body: RedeemIn, session: DbSession, user: DeskUser) -> CouponOut | JS
                                 campaign_id=body.campaign_id)
     except coupons.CouponRefused as refused:
         session.rollback()
-        gone = refused.refusal in (coupons.Refusal.unknown, coupons.Refusal.unknown_store)
+        gone = refused.refusal in (coupons.CouponRefusal.unknown, coupons.CouponRefusal.unknown_store)
         answer = Refused(detail=str(refused), refusal=refused.refusal,
                          coupon=coupon_out(session, refused.coupon) if refused.coupon else None)
         return JSONResponse(answer.model_dump(mode="json"), status_code=404 if gone else 409)
