@@ -16,6 +16,7 @@ from catalog.product_page import page_locale
 from catalog.stores import coupons
 from catalog.stores import service as stores
 from catalog.stores.models import CouponState
+from hub.agents import service as agents
 from hub.agents.models import Role
 from hub.api.deps import DbSession
 from hub.contacts import locales
@@ -53,6 +54,17 @@ def desk(request: Request, session: DbSession) -> Response:
     code = coupons.normalize(request.query_params.get("code", ""))
     return render.page(request, "store_desk.html", locale=user.locale, user=user, stores=mine,
                        boot={"user_id": user.id, "code": code})
+
+
+@router.get("/admin/stores")
+def admin_stores(request: Request, session: DbSession) -> Response:
+    """The stores (admins): add a store, choose who works there, open or close it."""
+    user = render.admin(request, session)
+    if isinstance(user, Response):
+        return user
+    clerks = [{"id": u.id, "name": u.name or u.email} for u in agents.active_with_role(session=session, role="store")]
+    return render.page(request, "admin_stores.html", locale=user.locale, user=user,
+                       boot={"user_id": user.id, "clerks": clerks})
 
 
 def _coupon_page(code: str, signature: str, accept_language: str | None) -> str:

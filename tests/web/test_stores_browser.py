@@ -77,3 +77,36 @@ def test_the_customers_phone_shows_the_qr_code_and_the_till_finds_the_coupon_by_
     expect(phone.locator(".qr svg")).to_be_visible()
     expect(phone.locator(".code strong")).to_have_text(code)
     assert phone.locator("svg").bounding_box()["width"] <= PHONE["width"]  # type: ignore[index]
+
+
+def test_an_admin_adds_a_store_with_its_clerk_in_japanese(new_page, hub_server, page_errors):
+    boss = make_user("boss@shop.test", role="admin")
+    with session_scope() as session:
+        row = session.get(User, boss.id)
+        assert row is not None
+        row.locale = "ja"
+        session.add(row)
+    clerk("ann@shop.test", "en")
+    page = new_page()
+    page.goto("/login")
+    page.locator("#email").fill("boss@shop.test")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.goto("/admin/stores")
+    expect(page.locator("#store-list")).to_have_text("店舗はまだありません。")
+    page.locator("#store-name").fill("渋谷店 <i>")
+    page.locator("#store-address").fill("東京都渋谷区")
+    page.locator("#store-timezone").fill("Asia/Tokyo")
+    page.locator('input[name="staff"]').check()
+    page.get_by_role("button", name="店舗を追加").click()
+    row = page.locator("#store-list li")
+    expect(row).to_contain_text("渋谷店 <i>")
+    expect(row).to_contain_text("東京都渋谷区 · Asia/Tokyo")
+    expect(row).to_contain_text("ann")  # the clerk works there
+    row.get_by_role("button", name="閉じる").click()
+    expect(row.get_by_role("button", name="再開する")).to_be_visible()
+    page.locator("#store-name").fill("Bad zone")
+    page.locator("#store-timezone").fill("Mars/Olympus")
+    page.get_by_role("button", name="店舗を追加").click()
+    expect(page.locator("#flash")).to_contain_text("IANA")
+    assert [e for e in page_errors if "422" not in e] == []

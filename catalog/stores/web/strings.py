@@ -15,6 +15,10 @@ STRINGS = {
     "desk_expires": N_("Valid until {when}"),
     "desk_done": N_("Redeemed. Thank you!"),
     "desk_no_store": N_("You do not work at any store yet: ask an admin to add you to one."),
+    # the stores page (admin_stores.js)
+    "stores_none": N_("No store yet."), "stores_no_staff": N_("nobody works here yet"),
+    "stores_no_clerks": N_("No user has the Store staff role yet: give one that role on the users page."),
+    "stores_close": N_("Close"), "stores_open": N_("Open again"), "stores_saved": N_("Store saved."),
     "err_coupon_unknown": N_("No coupon has this code."),
     "err_coupon_already_redeemed": N_("This coupon was already redeemed."),
     "err_coupon_expired": N_("This coupon has expired."),
