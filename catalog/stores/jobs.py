@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from catalog import behaviour
-from catalog.stores import coupons
+from catalog.stores import coupons, pos_import
 from hub.runtime import Periodic, broker, events
 from hub.runtime.db import session_scope
 
@@ -28,3 +28,5 @@ def expire_coupons() -> str:
 
 
 EXPIRY = Periodic(expire_coupons, every=timedelta(hours=1), queue="bulk", timeout=300)
+IMPORTS = Periodic(pos_import.sweep, every=timedelta(minutes=5), queue="bulk", timeout=60)
+"""POS imports whose job was lost are queued again."""

@@ -20,7 +20,7 @@ MODULE = Module(
     web=Web(folder=WEB_FOLDER, styles=("stores.css",), strings=strings.STRINGS),
     routers=(api,),
     listeners=(Listener(ORDER_IMPORTED, jobs.on_imported),),  # behaviour tags follow imported sales too
-    periodic=(jobs.EXPIRY,),
+    periodic=(jobs.EXPIRY, jobs.IMPORTS),
     uploads={"/api/v1/pos/purchases/import": MAX_IMPORT},
     demo=demo.announce,  # a store in Hong Kong and its clerk
 )

@@ -13,17 +13,22 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
 
 from catalog.orders import ExternalLine
 from catalog.stores import pos
 from catalog.stores.models import ImportStatus, PosImport
 from hub.runtime import broker
 from hub.runtime.db import session_scope, utcnow
+from hub.runtime.once import enqueue_once
 
 QUEUE = "bulk"
+HOLD = 3600
+"""An import's job runs at most an hour; it is not queued again within that hour."""
+STALE = timedelta(minutes=5)
 BATCH = 1000
 MAX_ERRORS = 10_000
 REQUIRED = ("pos_id", "currency", "total", "purchased_at")
@@ -63,8 +68,20 @@ def start(*, session: Session, body: bytes, filename: str, user_id: int | None) 
     return row
 
 
-def enqueue(import_id: int) -> None:
-    broker.enqueue(QUEUE, run, import_id, job_timeout=3600)
+def enqueue(import_id: int) -> bool:
+    """Queue the import's job unless it was queued within the hour (its longest run); True if this call did."""
+    return enqueue_once(QUEUE, run, import_id, key=broker.key("pos-import", import_id), hold_seconds=HOLD,
+                        job_timeout=HOLD)
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Periodic: imports left queued or running after their job was lost (Redis emptied, a worker killed) are
+    queued again; re-running one is safe (what it recorded is a duplicate the second time)."""
+    with session_scope() as session:
+        unfinished = col(PosImport.status).in_((ImportStatus.queued.value, ImportStatus.running.value))
+        old = col(PosImport.created_at) < (now or utcnow()) - STALE
+        ids = [int(row) for row in session.exec(select(PosImport.id).where(unfinished, old)) if row is not None]
+    return sum(enqueue(import_id) for import_id in ids)
 
 
 def _rows(body: str) -> Iterator[tuple[int, dict[str, str]]]:
@@ -138,10 +155,23 @@ def run(import_id: int) -> str:
     return f"{totals['created']} created, {totals['duplicates']} duplicates, {len(errors)} errors"
 
 
+def _record(sales: list[pos.Sale]) -> pos.Outcome:
+    """One batch in its own transaction; when another import wrote some of the same sales meanwhile (the same
+    file uploaded twice at once), the batch is tried again and finds them recorded."""
+    for attempt in range(3):
+        try:
+            with session_scope() as session:
+                return pos.record_many(session=session, sales=sales)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _flush(import_id: int, batch: list[tuple[int, pos.Sale]], errors: list[dict[str, object]],
            totals: dict[str, int], finished: bool = False) -> None:
+    outcome = _record([sale for _, sale in batch])
     with session_scope() as session:
-        outcome = pos.record_many(session=session, sales=[sale for _, sale in batch])
         errors.extend({"row": batch[index][0], "pos_id": pos_id, "reason": reason}
                       for index, pos_id, reason in outcome.errors)
         totals["created"] += outcome.created

@@ -55,7 +55,8 @@ def test_every_packages_periodic_jobs_are_offered_by_the_sweeper_once_per_period
         "hub.composition.sweep_inbox", "hub.jobs.tasks.sweep", "hub.privacy.retention.sweep",
         "hub.tagging.jobs.retrain", "hub.assignment.jobs.sweep", "catalog.jobs.recompute_everyone",
         "flows.campaigns.jobs.tick", "flows.journeys.jobs.sweep", "flows.journeys.jobs.minutely",
-        "hub.csat.jobs.send_due_surveys", "hub.webhooks_out.service.sweep", "catalog.stores.jobs.expire_coupons"])
+        "hub.csat.jobs.send_due_surveys", "hub.webhooks_out.service.sweep", "catalog.stores.jobs.expire_coupons",
+        "catalog.stores.pos_import.sweep"])
 
 
 def tags() -> dict[str, str]:

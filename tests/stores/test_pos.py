@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +18,8 @@ from catalog.stores import pos_import
 from catalog.stores.models import PosImport
 from hub.composition import create_app
 from hub.contacts.models import ChannelIdentity, Contact
-from hub.runtime.db import session_scope
+from hub.runtime import broker
+from hub.runtime.db import session_scope, utcnow
 from hub.runtime.events import subscribe
 from tests.factories import make_user, token_for
 from tests.stores.factories import make_contact, make_store
@@ -174,3 +176,16 @@ def test_fifty_thousand_historical_sales_import_once(pg_backend):
         with session_scope() as session:
             assert session.exec(select(func.count()).select_from(PosImport)).one() == 2
         assert took < 60, f"the import took {took:.0f} s"
+
+
+def test_an_import_whose_job_was_lost_is_queued_again_once(client, till_key):
+    make_store()
+    body = b"pos_id,store_id,purchased_at,currency,total,phone\nL-1,1,2025-03-01,HKD,10.00,+85291110001\n"
+    started = client.post("/api/v1/pos/purchases/import", files={"file": ("a.csv", body, "text/csv")},
+                          headers=till_key).json()
+    assert pos_import.sweep() == 0  # just queued: not stale yet
+    broker.connection().flushdb()  # Redis lost the job
+    later = utcnow() + timedelta(minutes=10)
+    assert pos_import.sweep(now=later) == 1 and pos_import.sweep(now=later) == 0
+    assert pos_import.run(started["id"]).startswith("1 created")
+    assert pos_import.sweep(now=later) == 0  # done
