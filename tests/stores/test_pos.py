@@ -189,3 +189,26 @@ def test_an_import_whose_job_was_lost_is_queued_again_once(client, till_key):
     assert pos_import.sweep(now=later) == 1 and pos_import.sweep(now=later) == 0
     assert pos_import.run(started["id"]).startswith("1 created")
     assert pos_import.sweep(now=later) == 0  # done
+
+
+def test_till_sales_count_in_reports_and_behaviour_tags_like_online_ones(client, till_key):
+    from hub.contacts import service as contacts
+    from hub.jobs.worker import HubWorker
+    from reports.models import ReportEvent
+
+    store_id = make_store()
+    live = client.post("/api/v1/pos/purchases", json={**SALE, "store_id": store_id}, headers=till_key).json()
+    body = (b"pos_id,store_id,purchased_at,currency,total,phone\n"
+            b"H-1,1,2025-01-05T12:00:00+08:00,HKD,100.00,+85291114444\n"
+            b"H-2,1,2025-02-05T12:00:00+08:00,HKD,200.00,+85291114444\n")
+    report = run_import(client, till_key, body)
+    assert report["created"] == 2
+    HubWorker([broker.queue(name) for name in broker.QUEUES], connection=broker.connection()).work(burst=True)
+    with session_scope() as session:
+        facts = session.exec(select(ReportEvent).where(ReportEvent.kind == "order.paid")).all()
+        assert len(facts) == 3  # the live sale and the two imported ones
+        imported = contacts.contacts_by_identity(session=session, kind="whatsapp", values=["+85291114444"])
+    admin = token_for(client, "boss@shop.test")
+    tags = client.get(f"/api/v1/contacts/{imported['+85291114444']}", headers=admin).json()["tags"]
+    assert any(name.startswith("lifecycle: ") for name in tags), tags
+    assert live["created"]
