@@ -75,7 +75,7 @@ def _coupon_page(code: str, signature: str, accept_language: str | None) -> str:
         if coupon is None:
             raise HTTPException(404, "no such coupon")
         contact = contacts.get(session=session, contact_id=coupon.contact_id)
-        locale = locales.for_contact(session, contact) if contact and contact.locale else page_locale(accept_language)
+        locale = locales.for_contact(session, contact) if contact else page_locale(accept_language)
         state, offer, expires = coupons.state_of(coupon), coupon.offer, coupon.expires_at
         shown = coupon.code
     words = WORDS.get(locale, WORDS["en"])
