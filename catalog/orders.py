@@ -60,6 +60,11 @@ def _number() -> str:
     return f"{letters[:4]}-{letters[4:]}"
 
 
+def new_number() -> str:
+    """A fresh order number (for orders written in bulk)."""
+    return _number()
+
+
 def _changed(session: Session, *conditions: ColumnElement[bool], **values: Any) -> int:
     table = Variant.__table__  # type: ignore[attr-defined]
     statement = update(table).where(*conditions).values(updated_at=utcnow(), **values)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from catalog.orders import ORDER_CHANGED, ORDER_PAID
-from flows.bots import demo as bot_demo
+from catalog.stores.coupons import COUPON_REDEEMED
+from flows import demo
 from flows.bots import dispatch as bot_dispatch
 from flows.bots import external as agent_bots
 from flows.bots.models import Bot, BotConversation, BotHandoff, KnowledgeEntry
@@ -14,7 +15,6 @@ from flows.campaigns import jobs, listeners
 from flows.campaigns.links import router as links
 from flows.campaigns.models import Campaign, Recipient, TrackedLink
 from flows.campaigns.views import router as campaigns
-from flows.journeys import demo as journey_demo
 from flows.journeys import jobs as journey_jobs
 from flows.journeys import triggers
 from flows.journeys.models import Flow, FlowEvent, FlowRun, FlowVersion, Task
@@ -39,6 +39,7 @@ MODULE = Module(
                Listener(events.MESSAGE_RECEIVED, listeners.on_received),
                Listener(events.CONTACT_UPDATED, listeners.on_contact_updated),
                Listener(ORDER_PAID, listeners.on_order_paid),
+               Listener(COUPON_REDEEMED, listeners.on_coupon_redeemed),  # a store visit converts
                # journeys: triggers, replies and receipts for waiting runs, a human taking over, goals
                Listener(events.MESSAGE_RECEIVED, triggers.on_message_received),
                Listener(events.MESSAGE_STATUS, triggers.on_statuses, batch=True),
@@ -56,6 +57,5 @@ MODULE = Module(
     periodic=(Periodic(jobs.tick, every=timedelta(seconds=10), queue="bulk", timeout=60),  # due batches start
               Periodic(journey_jobs.sweep, every=timedelta(seconds=1), inline=True),  # due steps, from each worker
               Periodic(journey_jobs.minutely, every=timedelta(minutes=1), queue="bulk", timeout=300)),
-    demo=lambda: "; ".join(said for said in (journey_demo.announce(), bot_demo.announce()) if said) or None,
+    demo=demo.announce,  # the follow-up and abandoned-cart flows, the winter coupon broadcast, the shop assistant
 )
-"""The demo: the follow-up and abandoned-cart flows, published; the shop assistant bot on every channel."""

@@ -202,7 +202,7 @@ def parser() -> argparse.ArgumentParser:
     user = add("create-user", cmd_create_user, "create a user who can sign in")
     user.add_argument("--email", required=True)
     user.add_argument("--password", required=True)
-    user.add_argument("--role", required=True, choices=["admin", "agent", "marketer"])
+    user.add_argument("--role", required=True, choices=["admin", "agent", "marketer", "store"])
     user.add_argument("--name")
     tagger = add("train-tagger", cmd_train_tagger, "train the tag classifier on agents' tags and the demo set")
     tagger.add_argument("--no-demo", action="store_true", help="learn from agents' tags only")

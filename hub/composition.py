@@ -12,6 +12,7 @@ from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
 from catalog.module import MODULE as CATALOG
+from catalog.stores.module import MODULE as STORES
 from flows.module import MODULE as FLOWS
 from hub.api import app
 from hub.api_keys.module import MODULE as API_KEYS
@@ -27,7 +28,7 @@ from hub.webhooks_out.module import MODULE as WEBHOOKS_OUT
 from reports.module import MODULE as REPORTS
 
 MODULES: tuple[Module, ...] = (CORE, PRIVACY, WEBCHAT, TAGGING, ASSIGNMENT, CSAT, API_KEYS, WEBHOOKS_OUT,
-                               CATALOG, FLOWS, REPORTS)
+                               CATALOG, STORES, FLOWS, REPORTS)
 """In order: routes are mounted, listeners called and demo data loaded in this order."""
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
+from catalog.stores import coupons
 from flows.campaigns import stats
 from flows.campaigns.models import Campaign
 from reports import kinds
@@ -61,6 +62,7 @@ def _funnel(numbers: dict[str, Any]) -> list[FunnelStep]:
 
 def _rows(session: Session, campaigns: list[Campaign]) -> list[CampaignRow]:
     revenue = _revenue(session, [c.id or 0 for c in campaigns])
+    visits = coupons.visits(session=session, campaign_ids=[c.id or 0 for c in campaigns])
     rows = []
     for campaign in campaigns:
         numbers = stats.counts(session, campaign.id or 0)
@@ -70,6 +72,8 @@ def _rows(session: Session, campaigns: list[Campaign]) -> list[CampaignRow]:
             launched_at=campaign.launched_at.isoformat() if campaign.launched_at else None,
             recipients=int(numbers["recipients"]), skipped=int(numbers["skipped"]), funnel=_funnel(numbers),
             revenue=sorted(revenue.get(campaign.id or 0, {}).values(), key=lambda m: m.currency),
+            store_visits=visits.get(campaign.id or 0, 0),
+            stores=coupons.visits_by_store(session=session, campaign_id=campaign.id or 0),
             variants=variants, ab_test=stats.ab_comparison(variants)))
     return rows
 
@@ -86,7 +90,8 @@ def _totals(rows: list[CampaignRow]) -> CampaignTotals:
     return CampaignTotals(campaigns=len(rows), recipients=sum(row.recipients for row in rows),
                           funnel=[FunnelStep(step=step, count=count, rate=round(count / base, 4) if base else 0.0)
                                   for step, count in counts.items()],
-                          revenue=sorted(money.values(), key=lambda m: m.currency))
+                          revenue=sorted(money.values(), key=lambda m: m.currency),
+                          store_visits=sum(row.store_visits for row in rows))
 
 
 def report(session: Session, q: Range, campaign_ids: Sequence[int]) -> CampaignsReport:

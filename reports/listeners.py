@@ -6,6 +6,7 @@ A listener that fails loses nothing that `hub reports backfill` cannot rebuild f
 
 from __future__ import annotations
 
+from hub.runtime import broker
 from hub.runtime.db import session_scope
 from hub.runtime.events import Event
 from reports import record
@@ -54,3 +55,18 @@ def on_csat(batch: list[Event]) -> None:
     with session_scope() as session:
         record.record_facts(session, [record.csat_facts(event.name, event.data) for event in batch
                                       if event.data.get("survey_id") is not None])
+
+
+def record_orders(order_ids: list[int]) -> int:
+    """Job: the facts of a batch of imported orders; how many orders."""
+    with session_scope() as session:
+        record.sync(session, order_ids=order_ids)
+    return len(order_ids)
+
+
+def on_imported(batch: list[Event]) -> None:
+    """Historical sales from a till's CSV: their order facts, by a job (a batch is a thousand orders, and the
+    import should not wait for them)."""
+    if not get_report_settings().record_live:
+        return
+    broker.enqueue("bulk", record_orders, [int(i) for event in batch for i in event.data.get("order_ids") or []])

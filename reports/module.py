@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from catalog.orders import ORDER_CHANGED
+from catalog.stores.pos import ORDER_IMPORTED
 from hub.runtime import Listener, Module, Web, events
 from reports import demo, kinds, listeners
 from reports.models import DailyRollup, ReportEvent
@@ -25,6 +26,7 @@ MODULE = Module(
         Listener(events.CONVERSATION_OPENED, listeners.on_conversations, batch=True),
         Listener(events.CONVERSATION_UPDATED, listeners.on_conversations, batch=True),
         Listener(ORDER_CHANGED, listeners.on_orders, batch=True),
+        Listener(ORDER_IMPORTED, listeners.on_imported, batch=True),  # a till's historical sales
         Listener(kinds.CSAT_SENT, listeners.on_csat, batch=True),
         Listener(kinds.CSAT_ANSWERED, listeners.on_csat, batch=True),
     ),

@@ -60,6 +60,9 @@ class CampaignRow(BaseModel):
     skipped: int = Field(description="not sent on purpose (no consent, no identity on the channel...)")
     funnel: list[FunnelStep]
     revenue: list[Money] = Field(description="orders credited to the campaign, per currency")
+    store_visits: int = Field(default=0, description="the campaign's coupons redeemed at a store's till")
+    stores: list[dict[str, object]] = Field(default_factory=list, examples=[[
+        {"store_id": 1, "store_name": "Causeway Bay", "visits": 12}]], description="store visits per store")
     variants: dict[str, dict[str, float | int]] = Field(description="the same counts and rates per A/B variant")
     ab_test: list[dict[str, object]] = Field(
         description="each variant against the first: reply and conversion rates, z, p_value, significant (p < 0.05)")
@@ -70,6 +73,7 @@ class CampaignTotals(BaseModel):
     recipients: int = 0
     funnel: list[FunnelStep] = Field(default_factory=list)
     revenue: list[Money] = Field(default_factory=list)
+    store_visits: int = 0
 
 
 class CampaignsReport(BaseModel):

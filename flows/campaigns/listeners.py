@@ -43,6 +43,17 @@ def track_order(order_id: int, contact_id: int) -> int | None:
         return tracking.convert(session, order_id, contact_id)
 
 
+def track_redemption(campaign_id: int, contact_id: int) -> int:
+    """Job: a coupon of the campaign redeemed at a store converts its recipient (a store visit)."""
+    with session_scope() as session:
+        return tracking.convert_in_store(session, campaign_id, contact_id)
+
+
+def on_coupon_redeemed(event: events.Event) -> None:
+    if event.data.get("campaign_id") is not None and event.data.get("contact_id") is not None:
+        broker.enqueue(QUEUE, track_redemption, int(event.data["campaign_id"]), int(event.data["contact_id"]))
+
+
 def on_statuses(batch: list[events.Event]) -> None:
     """One job per commit, not per receipt: a drained batch of 500 receipts is one set-based job."""
     receipts = [(int(event.data["message_id"]), str(event.data["status"]), event.data.get("error_reason"))

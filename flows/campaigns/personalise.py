@@ -2,8 +2,9 @@
 and WhatsApp's 24-hour rule answered with the campaign's template.
 
 Fields a message may use: `{{ contact.name }}`, `{{ contact.first_name }}`, `{{ contact.custom.<key> }}`,
-`{{ coupon }}` and `{{ shop }}`. A field the contact lacks takes `campaign.defaults[<field>]` (keys
-`name`, `first_name`, `custom.<key>`, `coupon`, `shop`; a `contact.` prefix is accepted too), else "".
+`{{ coupon }}`, `{{ coupon_url }}` (the customer's coupon page with its QR code) and `{{ shop }}`.
+A field the contact lacks takes `campaign.defaults[<field>]` (keys `name`, `first_name`, `custom.<key>`,
+`coupon`, `shop`; a `contact.` prefix is accepted too), else "".
 Placeholders follow canned replies' rules (`hub.placeholders`: values and a few filters, no loops,
 calls or arithmetic), checked when the campaign is saved (`check_template`) and again whenever a
 message is rendered, in a preview and a send alike; a rendered field is cut at MAX_RENDERED
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 from jinja2 import ChainableUndefined, Template
 from sqlmodel import Session, select
 
+from catalog.stores import coupons
 from channels.registry import ADAPTERS
 from flows.campaigns.models import Campaign, Recipient, TrackedLink
 from hub import placeholders
@@ -136,6 +138,7 @@ def context_for(campaign: Campaign, fields: ContactFields) -> dict[str, Any]:
             "custom": custom,
         },
         "coupon": fields.coupon or defaults.get("coupon", ""),
+        "coupon_url": coupons.page_url(fields.coupon) if fields.coupon else "",
         "shop": defaults.get("shop") or get_settings().shop_name,
     })
     return context

@@ -17,6 +17,8 @@ from sqlalchemy import ColumnElement, and_, exists, func, insert, literal, not_,
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from catalog.stores import coupons
+from catalog.stores.models import CouponSource
 from channels.registry import ADAPTERS
 from flows.campaigns.consent import (
     SKIP_NO_CONSENT,
@@ -371,12 +373,16 @@ def _hand_out_coupons(session: Session, campaign: Campaign, chunk: int = 1000) -
     """A unique code per sendable recipient: prefix + 8 random characters, written in chunks."""
     if not campaign.coupon_prefix:
         return
-    ids = list(session.execute(select(col(Recipient.id)).where(_mine(campaign), col(Recipient.coupon_code).is_(None))
-                               ).scalars())
-    for start in range(0, len(ids), chunk):
-        rows = [{"id": rid, "coupon_code": campaign.coupon_prefix + "".join(
-            secrets.choice(COUPON_ALPHABET) for _ in range(8))} for rid in ids[start:start + chunk]]
-        session.execute(update(Recipient), rows)
+    pairs = list(session.execute(select(col(Recipient.id), col(Recipient.contact_id))
+                                 .where(_mine(campaign), col(Recipient.coupon_code).is_(None))))
+    for start in range(0, len(pairs), chunk):
+        rows = [{"id": rid, "contact_id": contact_id, "coupon_code": campaign.coupon_prefix + "".join(
+            secrets.choice(COUPON_ALPHABET) for _ in range(8))} for rid, contact_id in pairs[start:start + chunk]]
+        session.execute(update(Recipient), [{"id": row["id"], "coupon_code": row["coupon_code"]} for row in rows])
+        # every coupon Hub hands out has its row in the stores' table: a till can redeem it, once
+        coupons.issue_many(session=session, issues=[coupons.Issue(
+            source_key=f"campaign:{campaign.id}:{row['id']}", contact_id=row["contact_id"], code=row["coupon_code"],
+            source=CouponSource.campaign, campaign_id=campaign.id, offer=campaign.name) for row in rows])
 
 
 def shop_zone(session: Session) -> str:

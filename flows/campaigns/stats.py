@@ -16,6 +16,7 @@ from sqlalchemy import Integer, case, cast, func, select
 from sqlmodel import Session, col
 
 from catalog.csv_io import neutralise
+from catalog.stores import coupons
 from flows.campaigns import service
 from flows.campaigns.models import Campaign, CampaignStatus, Recipient, RecipientState
 from hub.channel_records.models import Channel
@@ -141,7 +142,12 @@ def report(session: Session, campaign_id: int) -> dict[str, Any]:
     live = campaign.status in service.ACTIVE or (until is not None and until > utcnow()
                                                  and campaign.status == CampaignStatus.done.value)
     # `unknown`: may not have been sent, the marketer may send again; `interrupted` is its name from before
-    return {**numbers, "unknown": int(interrupted), "interrupted": int(interrupted), "variants": variants,
+    visits = coupons.visits_by_store(session=session, campaign_id=campaign_id)
+    base = numbers["recipients"] - numbers["skipped"]
+    in_store = {"store_visits": sum(row["visits"] for row in visits),  # coupons redeemed at a store's till
+                "store_visits_rate": round(sum(row["visits"] for row in visits) / base, 4) if base > 0 else 0.0,
+                "stores": visits}
+    return {**numbers, **in_store, "unknown": int(interrupted), "interrupted": int(interrupted), "variants": variants,
             "ab_test": ab_comparison(variants),
             "funnel": funnel(numbers), "reasons": reasons(session, campaign_id),
             "live": live, "live_until": until.isoformat() if until else None}

@@ -184,3 +184,12 @@ def convert(session: Session, order_id: int, contact_id: int, now: datetime | No
     session.execute(update(Order).where(col(Order.id) == order_id, col(Order.campaign_id).is_(None))
                     .values(campaign_id=done[0]))
     return int(done[0])
+
+
+def convert_in_store(session: Session, campaign_id: int, contact_id: int, now: datetime | None = None) -> int:
+    """A coupon redeemed at a store: the campaign's recipient is converted (once; an order may have already)."""
+    result = session.execute(update(Recipient).where(col(Recipient.campaign_id) == campaign_id,
+                                                     col(Recipient.contact_id) == contact_id,
+                                                     col(Recipient.converted_at).is_(None))
+                             .values(converted_at=as_utc(now or utcnow())))
+    return int(result.rowcount)  # type: ignore[attr-defined]

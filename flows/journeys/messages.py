@@ -22,6 +22,8 @@ from sqlmodel import Session, col, select
 from catalog import chat as shop_chat
 from catalog.errors import CatalogError
 from catalog.products import variants_of
+from catalog.stores import coupons
+from catalog.stores.models import CouponSource
 from flows.campaigns.consent import consent_required, phone_zones_of, safe_moment
 from flows.campaigns.personalise import render
 from flows.campaigns.service import out_of_quiet_hours, shop_zone, zone_of
@@ -67,7 +69,23 @@ def context_of(contact: Contact, coupon: str | None = None) -> dict[str, Any]:
     first = name.split()[0] if name else ""
     fields = dict(contact.custom_fields or {})
     person = {"name": name, "first_name": first, "custom": fields}
-    return {"contact": person, **person, "coupon": coupon or "", "shop": get_settings().shop_name}
+    return {"contact": person, **person, "coupon": coupon or "", "shop": get_settings().shop_name,
+            "coupon_url": coupons.page_url(coupon) if coupon else ""}
+
+
+def _coupon(step: Step, config: dict[str, Any], contact_id: int) -> str | None:
+    """The run's own coupon for this step: `coupon_code` is its prefix, and every coupon has its row (a till
+    redeems it once); the same step run again hands out the same code."""
+    prefix = str(config.get("coupon_code") or "").strip()
+    if not prefix:
+        return None
+    days = config.get("coupon_valid_days")
+    expires = step.now + timedelta(days=int(days)) if isinstance(days, int) and days > 0 else None
+    issued = coupons.issue(session=step.session, issue=coupons.Issue(
+        source_key=f"journey:{step.run.id}:{step.run.node_id}", contact_id=contact_id, prefix=prefix + "-",
+        source=CouponSource.journey, flow_id=step.run.flow_id, run_id=step.run.id, expires_at=expires,
+        offer=str(config.get("coupon_offer") or prefix)))
+    return issued.code
 
 
 def conversation_of(session: Session, step: Step) -> Conversation | None:
@@ -117,7 +135,7 @@ def send(step: Step, config: dict[str, Any]) -> Result:
     if sent_today(session, contact.id or 0, step) >= clock.messages_per_day():
         return Go("skipped", "frequency_cap")
     locale = locales.for_contact(session, contact, channel)
-    fields = context_of(contact, config.get("coupon_code"))
+    fields = context_of(contact, _coupon(step, config, contact.id or 0))
     kind, text = "text", render(pick(config.get("text"), locale), fields)
     payload: dict[str, Any] = {}
     buttons = [shop_chat.button(render(pick(b.get("title"), locale), fields)[:20], str(b["id"]))

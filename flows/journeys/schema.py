@@ -22,6 +22,7 @@ STEP_CONFIGS: dict[str, dict[str, Any]] = {
                                                               "properties": {"id": {"type": "string"},
                                                                              "title": TEXTS}}},
         "product_ids": IDS, "payment_link": {"type": "boolean"}, "coupon_code": {"type": "string"},
+        "coupon_offer": {"type": "string"}, "coupon_valid_days": {"type": "integer", "minimum": 1},
         "media_url": {"type": "string", "format": "uri"},
         "template": {"type": "object", "required": ["name"],
                      "properties": {"name": {"type": "string"}, "language": {"type": "string"}}}}},

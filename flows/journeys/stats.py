@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from catalog.stores import coupons
 from flows.journeys.models import FlowEvent, FlowRun, RunStatus
 
 
@@ -48,4 +49,5 @@ def stats(session: Session, flow_id: int) -> dict[str, Any]:
             node["waiting"] += int(count)
     return {"entered": kinds.get("entered", 0), "active": by_status.get("active", 0),
             "waiting": by_status.get("waiting", 0), "completed": by_status.get("completed", 0),
-            "converted": kinds.get("converted", 0), "revenue": revenue, "exited": exited, "nodes": dict(nodes)}
+            "converted": kinds.get("converted", 0), "revenue": revenue, "exited": exited, "nodes": dict(nodes),
+            "store_visits": coupons.visits(session=session, flow_ids=[flow_id]).get(flow_id, 0)}

@@ -63,7 +63,7 @@ STRINGS = {
     "cmp_stat_sent": N_("Sent"), "cmp_stat_delivered": N_("Delivered"), "cmp_stat_read": N_("Read"),
     "cmp_stat_failed": N_("Failed"), "cmp_stat_unknown": N_("May not have been sent"),
     "cmp_stat_replied": N_("Replied"), "cmp_stat_clicked": N_("Clicked"),
-    "cmp_stat_converted": N_("Bought"),
+    "cmp_stat_converted": N_("Bought"), "cmp_stat_store_visits": N_("Store visits"),
     "cmp_status_draft": N_("Draft"), "cmp_status_scheduled": N_("Scheduled"), "cmp_status_running": N_("Sending"),
     "cmp_status_paused": N_("Paused"), "cmp_status_done": N_("Done"), "cmp_status_cancelled": N_("Cancelled"),
     "cmp_count_rate": N_("{count} ({rate})"),

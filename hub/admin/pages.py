@@ -33,7 +33,8 @@ from hub.tags.models import Tag
 from hub.web import i18n, render
 
 router = APIRouter(include_in_schema=False)
-ROLE_LABELS = {"admin": i18n.N_("Admin"), "agent": i18n.N_("Agent"), "marketer": i18n.N_("Marketer")}
+ROLE_LABELS = {"admin": i18n.N_("Admin"), "agent": i18n.N_("Agent"), "marketer": i18n.N_("Marketer"),
+               "store": i18n.N_("Store staff")}
 LIST_FIELDS = frozenset({"allowed_origins"})
 """Config keys that hold a list: typed one per line or separated by commas."""
 
@@ -160,7 +161,7 @@ async def add_user(request: Request, session: DbSession, admin: AdminUser) -> Re
               "locale": str(form.get("locale", "en")), "team_ids": _ids(form.getlist("team_ids"))}
     try:
         if values["role"] not in Role.__members__:
-            raise AccountError("choose a role: admin, agent or marketer")
+            raise AccountError("choose a role: admin, agent, marketer or store")
         if len(values["password"]) < 8:
             raise AccountError("the password needs at least 8 characters")
         staff.add_user(session=session, actor=admin, values=values)

@@ -15,7 +15,7 @@ from hub.api.deps import AdminUser, DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["users and teams"])
 Id = Annotated[int, Path(ge=1, le=2**62)]
-RoleName = Literal["admin", "agent", "marketer"]
+RoleName = Literal["admin", "agent", "marketer", "store"]
 Locale = Literal["en", "zh_Hant", "ja"]
 
 

@@ -14,6 +14,8 @@ class Role(StrEnum):
     admin = "admin"
     agent = "agent"
     marketer = "marketer"
+    store = "store"
+    """Staff at a store's till: they see the coupon redemption page and their stores' figures, nothing else."""
 
 
 class Team(SQLModel, table=True):

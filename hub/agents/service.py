@@ -85,3 +85,14 @@ def can_see_conversations(session: Session, user: User) -> ColumnElement[bool]:
     if not teams:
         return col(Conversation.assignee_id) == user.id
     return or_(in_teams(teams), col(Conversation.assignee_id) == user.id)
+
+
+def users_by_ids(*, session: Session, user_ids: list[int]) -> list[User]:
+    """The users with these ids (those that exist)."""
+    return list(session.exec(select(User).where(col(User.id).in_(user_ids)))) if user_ids else []
+
+
+def active_with_role(*, session: Session, role: str) -> list[User]:
+    """The active users of a role, by name (the stores' page lists who may work at a store)."""
+    return list(session.exec(select(User).where(col(User.is_active).is_(True), col(User.role) == role)
+                             .order_by(col(User.name), col(User.id))))

@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from hub.agents import service, throttle, tokens
-from hub.api.deps import CurrentUser, DbSession
+from hub.api.deps import DbSession, SignedInUser
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -48,7 +48,7 @@ def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()
 
 
 @router.get("/me", response_model=Me)
-def me(user: CurrentUser, session: DbSession) -> Me:
+def me(user: SignedInUser, session: DbSession) -> Me:
     assert user.id is not None
     return Me(id=user.id, email=user.email, name=user.name, role=user.role, locale=user.locale,
               team_ids=service.team_ids_of(session=session, user_id=user.id))

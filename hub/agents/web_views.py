@@ -14,10 +14,13 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from hub.agents import service, sessions, throttle, tokens
-from hub.agents.models import User, UserSession
-from hub.api.deps import CurrentUser, DbSession
+from hub.agents.models import Role, User, UserSession
+from hub.api.deps import CurrentUser, DbSession, SignedInUser
 from hub.runtime.settings import get_settings
 from hub.web import i18n, render
+
+STORE_PAGE = "/store"
+"""The coupon redemption page, store staff's only page (served by `catalog.stores`)."""
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -42,6 +45,11 @@ def same_origin(request: Request) -> bool:
     public = urlsplit(get_settings().public_url)
     host = request.headers.get("host", "")
     return origin in {f"{public.scheme}://{public.netloc}", f"http://{host}", f"https://{host}"}
+
+
+def _landing(user: User, target: str | None) -> str:
+    """Where a signed-in user goes: store staff always to their redemption page."""
+    return STORE_PAGE if user.role == Role.store else _safe_next(target)
 
 
 def set_session(request: Request, response: Response, session: DbSession, user: User) -> None:
@@ -71,8 +79,9 @@ def _login_page(request: Request, *, status: int = 200, error: str | None = None
 
 @router.get("/login")
 def login_form(request: Request, session: DbSession) -> Response:
-    if render.signed_in(request, session) is not None:
-        return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+    user = render.anyone_signed_in(request, session)
+    if user is not None:
+        return RedirectResponse(_landing(user, request.query_params.get("next")), status_code=303)
     _ = i18n.gettext_for(_login_locale(request)).gettext
     notices = {"password": _("Your password was changed: sign in with the new one."),
                "out": _("You are signed out."), "everywhere": _("You are signed out on every device.")}
@@ -98,7 +107,7 @@ def login(request: Request, session: DbSession, email: Annotated[str, Form(max_l
         throttle.record_failure(email, _address(request))
         return _login_page(request, status=401, email=email, next_path=next_path,
                            error=_("The email or the password is not right."))
-    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    response = RedirectResponse(_landing(user, next_path), status_code=303)
     set_session(request, response, session, user)
     session.commit()
     throttle.record_success(email, _address(request))
@@ -144,7 +153,7 @@ def change_password(request: Request, session: DbSession, user: CurrentUser,
 
 
 @router.post("/account/sessions/end")
-def end_sessions(session: DbSession, user: CurrentUser) -> Response:
+def end_sessions(session: DbSession, user: SignedInUser) -> Response:
     sessions.end_all_sessions(session=session, user=user)
     session.commit()
     response = RedirectResponse("/login?done=everywhere", status_code=303)
@@ -153,13 +162,13 @@ def end_sessions(session: DbSession, user: CurrentUser) -> Response:
 
 
 @router.post("/account/language")
-def set_language(session: DbSession, user: CurrentUser, locale: Annotated[str, Form(max_length=20)]) -> Response:
+def set_language(session: DbSession, user: SignedInUser, locale: Annotated[str, Form(max_length=20)]) -> Response:
     try:
         sessions.set_locale(session=session, user=user, locale=locale)
     except service.AccountError as error:
         raise HTTPException(422, str(error)) from None
     session.commit()
-    return RedirectResponse("/account?saved=language", status_code=303)
+    return RedirectResponse(STORE_PAGE if user.role == Role.store else "/account?saved=language", status_code=303)
 
 
 class PasswordIn(BaseModel):

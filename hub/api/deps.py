@@ -41,8 +41,8 @@ ReadSession = Annotated[Session, Depends(read_session_dependency)]
 """For routes that only read and may lag a moment behind (reports): the read-only copy when there is one."""
 
 
-def current_user(request: Request, session: DbSession, bearer: Annotated[str | None, Depends(oauth2)]) -> User:
-    """The user of the bearer token, else of the session cookie.
+def signed_in_user(request: Request, session: DbSession, bearer: Annotated[str | None, Depends(oauth2)]) -> User:
+    """The user of the bearer token, else of the session cookie, whatever their role (store staff too).
 
     A cookie is sent by the browser on its own, so a change it authenticates must have passed the
     CSRF check: whatever the middleware thought of the request, no cookie changes state unchecked.
@@ -61,7 +61,27 @@ def current_user(request: Request, session: DbSession, bearer: Annotated[str | N
     return user
 
 
+def current_user(request: Request, session: DbSession, bearer: Annotated[str | None, Depends(oauth2)]) -> User:
+    """The signed-in user, unless they are store staff: those reach only the routes that take `DeskUser`."""
+    user = signed_in_user(request, session, bearer)
+    if user.role == Role.store:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "store staff may only redeem coupons and see their stores")
+    return user
+
+
 CurrentUser = Annotated[User, Depends(current_user)]
+SignedInUser = Annotated[User, Depends(signed_in_user)]
+"""Anyone signed in, store staff included: only for routes every role needs (their own account, signing out)."""
+
+
+def desk_user(user: SignedInUser) -> User:
+    if user.role not in (Role.store, Role.admin):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only store staff and admins redeem coupons")
+    return user
+
+
+DeskUser = Annotated[User, Depends(desk_user)]
+"""Store staff and admins: who may look up and redeem coupons at a store's till."""
 
 
 def admin_user(user: CurrentUser) -> User:

@@ -88,3 +88,20 @@ def record_consent(*, session: Session, contact_id: int, channel_id: int, status
     session.flush()
     events.emit(session, events.CONTACT_UPDATED, contact_id=contact_id)
     return consent
+
+
+def contacts_by_identity(*, session: Session, kind: str, values: Sequence[str]) -> dict[str, int]:
+    """Who owns these addresses of one kind (a member number, an email): value → contact id; unknown ones absent."""
+    found: dict[str, int] = {}
+    wanted = sorted(set(values))
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start:start + 1000]
+        rows = session.exec(select(ChannelIdentity.value, ChannelIdentity.contact_id)
+                            .where(ChannelIdentity.kind == kind, col(ChannelIdentity.value).in_(chunk)))
+        found.update({str(value): int(contact_id) for value, contact_id in rows})
+    return found
+
+
+def resolve_many(*, session: Session, people: Sequence[tuple[Sequence[StoredIdentity], str | None]]) -> list[int]:
+    """`resolve` for many people at once (set-based): each one's contact id, in order."""
+    return store.contacts_for(session, [store.Sender(tuple(identities), name) for identities, name in people])

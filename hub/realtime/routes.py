@@ -25,7 +25,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from hub.agents import tokens
-from hub.agents.models import User
+from hub.agents.models import Role, User
 from hub.realtime.catch_up import BadSince, catch_up, parse_since
 from hub.realtime.live import ENDED, Client, LiveHub
 from hub.runtime.db import get_engine
@@ -51,7 +51,8 @@ def origin_allowed(origin: str | None, host: str | None) -> bool:
 
 def _user_for(token: str) -> User | None:
     with Session(get_engine()) as session:
-        return tokens.user_for_token(session=session, token=token)
+        user = tokens.user_for_token(session=session, token=token)
+        return None if user is None or user.role == Role.store else user  # the till sees no conversations
 
 
 def _catch_up(user_id: int, since: Any) -> dict[str, Any]:

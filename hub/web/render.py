@@ -34,10 +34,17 @@ def to_login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
-def signed_in(request: Request, session: Session) -> User | None:
-    """The agent whose session cookie came with this page request, if it is still valid."""
+def anyone_signed_in(request: Request, session: Session) -> User | None:
+    """The user whose session cookie came with this page request, if it is still valid, store staff too."""
     token = session_token(request)
     return tokens.user_for_token(session=session, token=token) if token else None
+
+
+def signed_in(request: Request, session: Session) -> User | None:
+    """The agent whose session cookie came with this page request, if it is still valid. Store staff are
+    not signed in for these pages (the login page sends them on to their redemption page)."""
+    user = anyone_signed_in(request, session)
+    return None if user is None or user.role == Role.store else user
 
 
 def admin(request: Request, session: Session) -> User | Response:

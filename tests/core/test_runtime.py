@@ -55,7 +55,8 @@ def test_every_packages_periodic_jobs_are_offered_by_the_sweeper_once_per_period
         "hub.composition.sweep_inbox", "hub.jobs.tasks.sweep", "hub.privacy.retention.sweep",
         "hub.tagging.jobs.retrain", "hub.assignment.jobs.sweep", "catalog.jobs.recompute_everyone",
         "flows.campaigns.jobs.tick", "flows.journeys.jobs.minutely",
-        "hub.csat.jobs.send_due_surveys", "hub.webhooks_out.service.sweep"])
+        "hub.csat.jobs.send_due_surveys", "hub.webhooks_out.service.sweep", "catalog.stores.jobs.expire_coupons",
+        "catalog.stores.pos_import.sweep"])
     # the journeys' due steps are handed each second by every worker itself (a queued sweep would wait
     # behind the steps it handed out)
     assert [f"{job.job.__module__}.{job.job.__qualname__}" for job in composition.periodic() if job.inline] == [

@@ -22,6 +22,7 @@ PUBLIC_BY_DESIGN = {
     "/webchat/{channel_id}/ws": "the web visitor's socket: it checks the page's origin, not an agent",
     "/l/{token}": "a broadcast's tracked link: the customer's click, redirected",
     "/p/{variant_id}": "a product's public page (on sale only): the short link an SMS product card carries",
+    "/c/{code}/{signature}": "a customer's coupon page: the signature of the code makes its address unguessable",
 }
 """Routes meant for people who are not agents; the sandbox (development only) plays the customer."""
 ALLOWED = {403, 404, 405}
@@ -125,6 +126,8 @@ def test_no_route_answers_team_a_with_team_bs_objects(backend, world):
         "key_id": 1, "endpoint_id": 1, "delivery_id": 1,  # admin-only routes: an agent gets 403 for any id
         "bot_id": 1, "entry_id": 1,  # bots and the knowledge base: marketers' and admins' (403 for an agent)
         "channel_or_store_id": 1, "action": "delete",  # Shopify's webhook unsigned: 403; admin page forms: 403
+        # stores and coupons: admins and store staff only (an agent gets 403 for any store, code, import)
+        "store_id": 1, "code": "SPRINGK7QX2M9A", "import_id": 1,
     }
     samples = bodies(app)
     walked, wrong = [], []

@@ -6,7 +6,8 @@ import { $, clear, h } from "./dom.js";
 import { reasonLine } from "./campaigns_editor.js";
 import { t } from "./i18n.js";
 
-const COUNTS = ["recipients", "skipped", "queued", "sent", "delivered", "read", "failed", "replied", "clicked", "converted"];
+const COUNTS = ["recipients", "skipped", "queued", "sent", "delivered", "read", "failed", "replied", "clicked", "converted",
+  "store_visits"];  // store_visits: the campaign's coupons redeemed at a store's till
 const LIVE = new Set(["scheduled", "running", "paused"]);
 const REFRESH_MS = 3000;
 const DONE = { pause: "cmp_paused", resume: "cmp_resumed", cancel: "cmp_cancelled" };
