@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from catalog.loyalty.ledger import TIER_CHANGED
 from catalog.orders import ORDER_CHANGED, ORDER_PAID
 from flows.campaigns import jobs, listeners
 from flows.campaigns.links import router as links
@@ -41,7 +42,8 @@ MODULE = Module(
                Listener(events.CONVERSATION_UPDATED, triggers.on_conversation_updated),
                Listener(events.CONTACT_UPDATED, triggers.on_contact_updated),
                Listener(ORDER_PAID, triggers.on_order_paid),
-               Listener(ORDER_CHANGED, triggers.on_order_changed)),
+               Listener(ORDER_CHANGED, triggers.on_order_changed),
+               Listener(TIER_CHANGED, triggers.on_tier_changed)),
     hooks=(listeners.attribute_orders,),
     periodic=(Periodic(jobs.tick, every=timedelta(seconds=10), queue="bulk", timeout=60),  # due batches start
               Periodic(journey_jobs.sweep, every=timedelta(seconds=5), queue="bulk", timeout=120),  # due steps

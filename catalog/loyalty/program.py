@@ -56,7 +56,7 @@ def save_tier(*, session: Session, actor_id: int | None, tier_id: int | None, na
     name = name.strip()
     if not name or threshold < 0:
         raise LoyaltyError("a tier needs a name and a threshold of 0 points or more")
-    tier = LoyaltyTier() if tier_id is None else session.get(LoyaltyTier, tier_id)
+    tier = LoyaltyTier(name=name, threshold=threshold) if tier_id is None else session.get(LoyaltyTier, tier_id)
     if tier is None:
         raise NotFound(f"there is no tier {tier_id}")
     tier.name, tier.threshold, tier.benefits = name, threshold, [str(b).strip() for b in benefits if str(b).strip()]

@@ -49,7 +49,7 @@ def _answering() -> Iterator[None]:
     except NotEnoughPoints as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
     except CatalogError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(error)) from None
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
 
 
 def _visible(session: Session, user: User, contact_id: int) -> None:

@@ -29,7 +29,7 @@ export const OPTIONAL_PORTS = new Set(["skipped", "failed", "error", "not_conver
 
 export const TRIGGERS = ["message_received", "conversation_opened", "conversation_resolved", "tag_added",
   "tag_removed", "order_paid", "cart_abandoned", "checkout_expired", "lifecycle_changed", "vip_reached",
-  "date_field", "segment_entered", "schedule", "manual", "api"];
+  "date_field", "segment_entered", "schedule", "manual", "api", "tier_changed"];
 
 export function stepName(type) {
   return STEPS[type] ? t(`jr_step_${type}`) : type;
