@@ -54,6 +54,7 @@ def test_every_packages_periodic_jobs_are_offered_by_the_sweeper_once_per_period
     assert names == sorted([
         "hub.composition.sweep_inbox", "hub.jobs.tasks.sweep", "hub.privacy.retention.sweep",
         "hub.tagging.jobs.retrain", "hub.assignment.jobs.sweep", "catalog.jobs.recompute_everyone",
+        "catalog.loyalty.jobs.sweep",
         "flows.campaigns.jobs.tick", "flows.journeys.jobs.sweep", "flows.journeys.jobs.minutely",
         "hub.csat.jobs.send_due_surveys", "hub.webhooks_out.service.sweep"])
 

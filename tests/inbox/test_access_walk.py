@@ -123,6 +123,7 @@ def test_no_route_answers_team_a_with_team_bs_objects(backend, world):
         # the shop-wide matrix: not an agent's (their own service figures are theirs)
         "cell": "repeat-sleeping", "report": "lifecycle",
         "key_id": 1, "endpoint_id": 1, "delivery_id": 1,  # admin-only routes: an agent gets 403 for any id
+        "currency": "HKD", "tier_id": 1,  # loyalty rules and tiers: admins only
         "channel_or_store_id": 1, "action": "delete",  # Shopify's webhook unsigned: 403; admin page forms: 403
     }
     samples = bodies(app)
