@@ -8,12 +8,14 @@ from catalog.loyalty.models import EarnRule, LoyaltyAccount, LoyaltyEntry, Loyal
 from catalog.loyalty.views import router as api
 from catalog.loyalty.web import FOLDER as WEB_FOLDER
 from catalog.loyalty.web import strings
+from catalog.loyalty.web.pages import router as admin_page
 from catalog.orders import ORDER_PAID, ORDER_PARTLY_REFUNDED, ORDER_REFUNDED
 from hub.runtime import Listener, Module, Web
 
 MODULE = Module(
     name="loyalty",
     models=(LoyaltyEntry, LoyaltyAccount, EarnRule, LoyaltyTier, LoyaltyProgram),
+    pages=(admin_page,),
     web=Web(folder=WEB_FOLDER, inbox_scripts=("js/loyalty_inbox.js",), strings=strings.STRINGS),
     routers=(api,),
     listeners=(Listener(ORDER_PAID, jobs.on_order_paid),  # online, Shopify and till purchases alike
