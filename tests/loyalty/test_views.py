@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from catalog import service
+from catalog import orders, service
 from hub.audit.models import AuditEntry
 from hub.composition import create_app
 from hub.jobs.worker import HubWorker
@@ -56,6 +56,19 @@ def test_paid_and_refunded_orders_show_in_the_contacts_points(client, shop):
     loyalty = client.get(f"/api/v1/contacts/{customer.contact_id}/loyalty", headers=shop["a"]).json()
     assert loyalty["balance"] == 0
     assert loyalty["entries"][0]["kind"] == "reverse"
+
+
+def test_a_partial_stripe_refund_takes_back_its_share_once(client, shop):
+    customer = shop["customer"]
+    order_id = paid_order(customer, shirt(), quantity=4)  # HKD 514.00
+    run_jobs()
+    for _ in range(2):  # Stripe's charge.refunded for a quarter, delivered twice
+        with session_scope() as session:
+            orders.record_partial_refund(session=session, order_id=order_id, refunded_minor=12850)
+        run_jobs()
+    loyalty = client.get(f"/api/v1/contacts/{customer.contact_id}/loyalty", headers=shop["a"]).json()
+    assert loyalty["balance"] == 514 - 128
+    assert [(e["kind"], e["points"]) for e in loyalty["entries"]] == [("reverse", -128), ("earn", 514)]
 
 
 def test_agents_see_only_the_points_of_their_teams_customers(client, shop):
