@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from flows.journeys import clock
+from flows.journeys import announce, clock
 from flows.journeys.graph import Graph, Node
 from flows.journeys.models import LIVE, FlowEvent, FlowRun, FlowVersion, RunStatus
 from hub.runtime import broker
@@ -260,6 +260,8 @@ def finish(step: Step, end: End) -> str:
     if status in (RunStatus.exited.value, RunStatus.failed.value, RunStatus.cancelled.value):
         step.note("exited", reason=end.reason or status)
     step.session.flush()
+    announce.run_finished(step.session, run_id=run.id or 0, flow_id=run.flow_id, contact_id=run.contact_id,
+                          status=status, reason=end.reason, ended_at=step.now)
     return status
 
 

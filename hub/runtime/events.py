@@ -24,6 +24,7 @@ MESSAGE_STATUS = "message.status"
 CONVERSATION_OPENED = "conversation.opened"
 CONVERSATION_UPDATED = "conversation.updated"
 CONTACT_UPDATED = "contact.updated"
+CONTACT_CREATED = "contact.created"
 
 
 @dataclass(frozen=True)
