@@ -38,8 +38,13 @@ def expire_contact(contact_id: int) -> int:
 
 
 def sweep() -> str:
-    """Periodic: expire what is due (contact by contact, each in its own transaction), and earn for paid
-    orders of the last days whose job was lost."""
+    """Periodic: expire what is due (contact by contact, each in its own transaction), earn for paid orders of
+    the last days whose job was lost, and set right balances a merge of two contacts left out of step."""
+    with session_scope() as session:
+        unbalanced = ledger.out_of_balance(session=session)
+    for contact_id in unbalanced:
+        with session_scope() as session:
+            ledger.reconcile(session=session, contact_id=contact_id)
     expired = visited = 0
     with session_scope() as session:
         due = ledger.contacts_with_expiring(session=session)
@@ -56,7 +61,8 @@ def sweep() -> str:
                                    col(Order.id).not_in(earned)).order_by(col(Order.id)).limit(500)) if i]
     for order_id in missed:
         earn(order_id)
-    return f"{expired} points expired for {visited} contacts; {len(missed)} orders caught up"
+    return (f"{expired} points expired for {visited} contacts; {len(missed)} orders caught up; "
+            f"{len(unbalanced)} balances set right")
 
 
 def on_order_paid(event: events.Event) -> None:

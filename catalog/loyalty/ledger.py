@@ -174,6 +174,40 @@ def ledger_sum(*, session: Session, contact_id: int) -> int:
                             .where(LoyaltyEntry.contact_id == contact_id)).one())
 
 
+def out_of_balance(*, session: Session, limit: int = 500) -> list[int]:
+    """Contacts whose balance row is not the sum of their entries: after two contacts were merged (hub moves
+    the other's entries to the survivor and keeps one balance row), or a missing row."""
+    sums = (select(LoyaltyEntry.contact_id, func.sum(LoyaltyEntry.points).label("points"))
+            .group_by(col(LoyaltyEntry.contact_id)).subquery())
+    query = (select(sums.c.contact_id).outerjoin(LoyaltyAccount, col(LoyaltyAccount.contact_id) == sums.c.contact_id)
+             .where(func.coalesce(col(LoyaltyAccount.balance), -1 - sums.c.points) != sums.c.points)
+             .order_by(sums.c.contact_id).limit(limit))
+    return [int(contact_id) for contact_id in session.exec(query)]
+
+
+def reconcile(*, session: Session, contact_id: int) -> bool:
+    """Set the contact's balance and qualifying points to what their entries say (under the lock); True if
+    they were wrong. The tier follows."""
+    account = lock_account(session, contact_id)
+    balance = ledger_sum(session=session, contact_id=contact_id)
+    qualifying = int(session.exec(select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
+        LoyaltyEntry.contact_id == contact_id, col(LoyaltyEntry.kind).in_(QUALIFYING))).one())
+    if (account.balance, account.qualifying_points) == (balance, qualifying):
+        return False
+    account.balance, account.qualifying_points, account.updated_at = balance, qualifying, utcnow()
+    before = account.tier_id
+    tier = tier_for(session, qualifying)
+    account.tier_id = tier.id if tier is not None else None
+    session.add(account)
+    session.flush()
+    if account.tier_id != before:
+        old = session.get(LoyaltyTier, before) if before is not None else None
+        events.emit(session, TIER_CHANGED, contact_id=contact_id, from_tier=old.name if old else None,
+                    to_tier=tier.name if tier else None, entry_id=None)
+    events.emit(session, BALANCE_CHANGED, contact_id=contact_id, balance=balance, tier=tier.name if tier else None)
+    return True
+
+
 def recompute_tiers(*, session: Session) -> int:
     """After an admin changed the tiers: every account's tier again (under its lock); how many moved."""
     moved = 0

@@ -3,7 +3,7 @@ listeners that earn on paid orders and reverse on refunds, and the hourly expiry
 
 from __future__ import annotations
 
-from catalog.loyalty import jobs
+from catalog.loyalty import demo, jobs
 from catalog.loyalty.models import EarnRule, LoyaltyAccount, LoyaltyEntry, LoyaltyProgram, LoyaltyTier
 from catalog.loyalty.views import router as api
 from catalog.loyalty.web import FOLDER as WEB_FOLDER
@@ -22,4 +22,5 @@ MODULE = Module(
                Listener(ORDER_REFUNDED, jobs.on_order_refunded),
                Listener(ORDER_PARTLY_REFUNDED, jobs.on_order_refunded)),
     periodic=(jobs.SWEEP,),
+    demo=demo.announce,
 )

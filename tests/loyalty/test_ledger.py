@@ -9,10 +9,12 @@ import pytest
 from sqlmodel import select
 
 from catalog import service
-from catalog.loyalty import earning, ledger, program
+from catalog.loyalty import earning, jobs, ledger, program
 from catalog.loyalty.ledger import NotEnoughPoints
 from catalog.loyalty.models import EntryKind, LoyaltyAccount, LoyaltyEntry
 from hub.audit.models import AuditEntry
+from hub.contacts import manage
+from hub.contacts.models import Contact
 from hub.runtime import events
 from hub.runtime.db import session_scope, utcnow
 from tests.loyalty.factories import make_customer, paid_order, set_rules, set_tiers, shirt
@@ -166,3 +168,23 @@ def test_the_tier_follows_the_qualifying_points_and_a_change_is_an_event(backend
         ledger.expire(session=session, contact_id=customer.contact_id, now=utcnow() + timedelta(days=366))
         assert program.summary(session=session, contact_id=customer.contact_id)["tier"].name == "Silver"
     assert balance(customer.contact_id) == 0
+
+
+def test_the_hourly_sweep_expires_catches_up_lost_earnings_and_mends_a_merge(backend):
+    set_rules(HKD=(1, 100))
+    variant = shirt()
+    amy, ben = make_customer("Amy", "en"), make_customer("Ben", "en")
+    lost = paid_order(amy, variant)  # its earning job was lost: no listener ran
+    adjust(ben.contact_id, 70, now=utcnow() - timedelta(days=10))
+    adjust(amy.contact_id, 30, now=utcnow() - timedelta(days=400))
+    with session_scope() as session:
+        survivor = session.get(Contact, amy.contact_id)
+        other = session.get(Contact, ben.contact_id)
+        manage.merge(session=session, actor_id=None, survivor=survivor, other=other)
+    jobs.sweep()
+    jobs.sweep()  # again: nothing more
+    assert sorted(entries(amy.contact_id)) == sorted([("earn", 128), ("adjust", 70), ("adjust", 30),
+                                                      ("expire", -30)])
+    assert balance(amy.contact_id) == 198
+    with session_scope() as session:
+        assert earning.earn_for_order(session=session, order_id=lost).created is False
