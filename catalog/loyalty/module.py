@@ -3,7 +3,7 @@ listeners that earn on paid orders and reverse on refunds, and the hourly expiry
 
 from __future__ import annotations
 
-from catalog.loyalty import demo, jobs
+from catalog.loyalty import demo, jobs, privacy
 from catalog.loyalty.models import EarnRule, LoyaltyAccount, LoyaltyEntry, LoyaltyProgram, LoyaltyTier
 from catalog.loyalty.views import router as api
 from catalog.loyalty.web import FOLDER as WEB_FOLDER
@@ -21,6 +21,7 @@ MODULE = Module(
     listeners=(Listener(ORDER_PAID, jobs.on_order_paid),  # online, Shopify and till purchases alike
                Listener(ORDER_REFUNDED, jobs.on_order_refunded),
                Listener(ORDER_PARTLY_REFUNDED, jobs.on_order_refunded)),
+    hooks=(privacy.register,),  # a contact's export and erasure cover their points
     periodic=(jobs.SWEEP,),
     demo=demo.announce,
 )
