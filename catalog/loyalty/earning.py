@@ -24,16 +24,23 @@ def points_for(session: Session, currency: str, total_minor: int) -> int:
 
 
 def earn_for_order(*, session: Session, order_id: int) -> Posted | None:
-    """Earn for a paid order (None: not paid, or it earns nothing)."""
+    """Earn for a paid order (None: not paid, refunded already, or it earns nothing). A partial refund whose
+    job ran before this one (and found nothing to take back) is taken back now."""
     order = orders.get_order(session=session, order_id=order_id)
-    if order is None or order.id is None or order.status not in (OrderStatus.paid.value, OrderStatus.refunded.value):
+    if order is None or order.id is None or order.status != OrderStatus.paid.value:
         return None
     points = points_for(session, order.currency, order.total_minor)
     if points <= 0:
         return None
-    return post(session=session, contact_id=order.contact_id, kind=EntryKind.earn, points=points,
-                key=f"earn:order:{order.id}", reason=f"order {order.number}", order_id=order.id,
-                now=order.paid_at)
+    posted = post(session=session, contact_id=order.contact_id, kind=EntryKind.earn, points=points,
+                  key=f"earn:order:{order.id}", reason=f"order {order.number}", order_id=order.id,
+                  now=order.paid_at)
+    refunded = [int(event.detail.get("refunded_minor") or 0) for event in orders.timeline(session=session,
+                                                                                        order_id=order.id)
+                if event.kind == "partly_refunded"]
+    if posted.created and refunded:
+        reverse_for_refund(session=session, order_id=order.id, refunded_minor=max(refunded))
+    return posted
 
 
 def _sum(session: Session, order_id: int, kind: EntryKind) -> int:

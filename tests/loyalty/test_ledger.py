@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from catalog import service
+from catalog import orders, service
 from catalog.loyalty import earning, jobs, ledger, program
 from catalog.loyalty.ledger import NotEnoughPoints
 from catalog.loyalty.models import EntryKind, LoyaltyAccount, LoyaltyEntry
@@ -188,3 +188,18 @@ def test_the_hourly_sweep_expires_catches_up_lost_earnings_and_mends_a_merge(bac
     assert balance(amy.contact_id) == 198
     with session_scope() as session:
         assert earning.earn_for_order(session=session, order_id=lost).created is False
+
+
+def test_refunds_whose_jobs_ran_before_the_earning_are_still_taken_back(backend):
+    set_rules(HKD=(1, 100))
+    customer, variant = make_customer(), shirt()
+    partly = paid_order(customer, variant, quantity=2)  # 257 points
+    whole = paid_order(customer, variant)
+    with session_scope() as session:
+        orders.record_partial_refund(session=session, order_id=partly, refunded_minor=12850)
+        service.refund(session=session, order_id=whole)
+    reverse(partly, refunded_minor=12850)  # the refund jobs first: nothing earned yet, nothing to take
+    reverse(whole)
+    earn(partly)
+    earn(whole)  # refunded already: earns nothing
+    assert entries(customer.contact_id) == [("earn", 257), ("reverse", -128)]
