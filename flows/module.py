@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from catalog.loyalty.ledger import TIER_CHANGED
 from catalog.orders import ORDER_CHANGED, ORDER_PAID
-from flows.campaigns import jobs, listeners
+from flows.campaigns import announce, jobs, listeners
 from flows.campaigns.links import router as links
 from flows.campaigns.models import Campaign, Recipient, TrackedLink
 from flows.campaigns.views import router as campaigns
@@ -44,7 +44,7 @@ MODULE = Module(
                Listener(ORDER_PAID, triggers.on_order_paid),
                Listener(ORDER_CHANGED, triggers.on_order_changed),
                Listener(TIER_CHANGED, triggers.on_tier_changed)),
-    hooks=(listeners.attribute_orders,),
+    hooks=(listeners.attribute_orders, announce.keep_off_live),
     periodic=(Periodic(jobs.tick, every=timedelta(seconds=10), queue="bulk", timeout=60),  # due batches start
               Periodic(journey_jobs.sweep, every=timedelta(seconds=5), queue="bulk", timeout=120),  # due steps
               Periodic(journey_jobs.minutely, every=timedelta(minutes=1), queue="bulk", timeout=300)),

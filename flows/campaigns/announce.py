@@ -11,11 +11,18 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from flows.campaigns.models import Recipient
+from flows.journeys.announce import RUN_FINISHED
 from hub.runtime import events
 
 RECIPIENT_CHANGED = "campaign.recipient"
 """data recipient_id, campaign_id, contact_id, status (sent, failed, unknown, skipped, delivered, read, replied,
 clicked, converted) and reason (failures and skips)."""
+
+
+def keep_off_live() -> None:
+    """A hook in the flows' record: a broadcast's news per recipient is for listeners and webhooks, not the live
+    inbox; nor is a journey run's end."""
+    events.keep_off_live(RECIPIENT_CHANGED, RUN_FINISHED)
 
 
 def recipients(session: Session, status: str, ids: Sequence[int], reasons: Mapping[int, str | None] | None = None
