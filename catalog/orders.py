@@ -36,6 +36,8 @@ ORDER_PAID = "order.paid"
 """An order was paid (once per order): data order_id, contact_id, conversation_id, status."""
 ORDER_REFUNDED = "order.refunded"
 """A paid order was refunded (once per order): the same data."""
+ORDER_PARTLY_REFUNDED = "order.partly_refunded"
+"""Part of a paid order was refunded; it stays paid: the same data and refunded_minor (refunded so far in all)."""
 
 ATTRIBUTION: list[Callable[[Session, int, datetime], int | None]] = []
 """Who else may claim an order at checkout: each is called with (session, contact id, now) and answers a
@@ -273,6 +275,23 @@ def refund(*, session: Session, order_id: int, reason: str = "") -> bool:
     _record(session, order.id, "refunded", reason=reason)
     session.flush()
     _announce(session, order, ORDER_REFUNDED, ORDER_CHANGED)
+    return True
+
+
+def record_partial_refund(*, session: Session, order_id: int, refunded_minor: int, reason: str = "") -> bool:
+    """Note that `refunded_minor` of a paid order has been refunded so far (the order stays paid); True when
+    this amount is new for the order (the same amount again changes nothing)."""
+    order = _lock(session, order_id)
+    assert order.id is not None
+    if order.status != OrderStatus.paid.value or refunded_minor <= 0:
+        return False
+    if any(event.kind == "partly_refunded" and event.detail.get("refunded_minor") == refunded_minor
+           for event in timeline(session=session, order_id=order.id)):
+        return False
+    _record(session, order.id, "partly_refunded", refunded_minor=refunded_minor, reason=reason)
+    session.flush()
+    events.emit(session, ORDER_PARTLY_REFUNDED, order_id=order.id, contact_id=order.contact_id,
+                conversation_id=order.conversation_id, status=order.status, refunded_minor=refunded_minor)
     return True
 
 

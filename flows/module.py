@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from catalog.loyalty.ledger import TIER_CHANGED
 from catalog.orders import ORDER_CHANGED, ORDER_PAID
 from catalog.stores.coupons import COUPON_REDEEMED
 from flows import demo
@@ -11,7 +12,7 @@ from flows.bots import dispatch as bot_dispatch
 from flows.bots import external as agent_bots
 from flows.bots.models import Bot, BotConversation, BotHandoff, KnowledgeEntry
 from flows.bots.views import router as bots
-from flows.campaigns import jobs, listeners
+from flows.campaigns import announce, jobs, listeners
 from flows.campaigns.links import router as links
 from flows.campaigns.models import Campaign, Recipient, TrackedLink
 from flows.campaigns.views import router as campaigns
@@ -49,11 +50,12 @@ MODULE = Module(
                Listener(events.CONTACT_UPDATED, triggers.on_contact_updated),
                Listener(ORDER_PAID, triggers.on_order_paid),
                Listener(ORDER_CHANGED, triggers.on_order_changed),
+               Listener(TIER_CHANGED, triggers.on_tier_changed),
                # bots: a customer's message on a conversation in bot mode; external bots' notices
                Listener(events.MESSAGE_RECEIVED, bot_dispatch.on_received),
                Listener(events.CONVERSATION_OPENED, agent_bots.on_conversation_opened),
                Listener(events.CONVERSATION_UPDATED, agent_bots.on_conversation_updated)),
-    hooks=(listeners.attribute_orders,),
+    hooks=(listeners.attribute_orders, announce.keep_off_live),
     periodic=(Periodic(jobs.tick, every=timedelta(seconds=10), queue="bulk", timeout=60),  # due batches start
               Periodic(journey_jobs.sweep, every=timedelta(seconds=1), inline=True),  # due steps, from each worker
               Periodic(journey_jobs.minutely, every=timedelta(minutes=1), queue="bulk", timeout=300)),

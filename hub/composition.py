@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
+from catalog.loyalty.module import MODULE as LOYALTY
 from catalog.module import MODULE as CATALOG
 from catalog.stores.module import MODULE as STORES
 from flows.module import MODULE as FLOWS
@@ -28,7 +29,7 @@ from hub.webhooks_out.module import MODULE as WEBHOOKS_OUT
 from reports.module import MODULE as REPORTS
 
 MODULES: tuple[Module, ...] = (CORE, PRIVACY, WEBCHAT, TAGGING, ASSIGNMENT, CSAT, API_KEYS, WEBHOOKS_OUT,
-                               CATALOG, STORES, FLOWS, REPORTS)
+                               CATALOG, STORES, LOYALTY, FLOWS, REPORTS)
 """In order: routes are mounted, listeners called and demo data loaded in this order."""
 
 

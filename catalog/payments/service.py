@@ -137,6 +137,8 @@ def _refunded(session: Session, event: RawEvent, data: dict[str, Any]) -> str:
             _note(session, order, f"Stripe refunded {shown} for order {order.number}; the order is now refunded.")
             return "refunded"
         return "already_refunded"
+    order_service.record_partial_refund(session=session, order_id=order.id, refunded_minor=refunded_minor,
+                                        reason=f"stripe charge {data.get('id')}")
     _note(session, order, f"Stripe refunded {shown} of {money.display(charged_minor, currency, 'en')} for order "
                           f"{order.number} (a partial refund); the order stays paid.")
     return "partly_refunded"

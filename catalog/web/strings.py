@@ -29,6 +29,7 @@ STRINGS = {
     "order_status_refunded": N_("Refunded"),
     "event_created": N_("Created"), "event_paid": N_("Paid"), "event_expired": N_("Expired"),
     "event_cancelled": N_("Cancelled"), "event_refunded": N_("Refunded"),
+    "event_partly_refunded": N_("Partly refunded"),
     "event_second_payment": N_("Paid a second time"), "event_oversold": N_("Oversold"),
     "event_paid_via": N_("Paid via {provider}"),
     # The catalog admin page (catalog_admin.js)

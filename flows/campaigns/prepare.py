@@ -33,7 +33,7 @@ from sqlmodel import Session, col
 
 from channels import IdentityRef, OutboundMessage
 from channels.base import Adapter
-from flows.campaigns import personalise, service
+from flows.campaigns import announce, personalise, service
 from flows.campaigns.consent import SKIP_NO_CONSENT, consent_required, phone_zones_of, safe_moment
 from flows.campaigns.models import Campaign, Recipient, RecipientState
 from hub import outbound
@@ -212,6 +212,9 @@ class _Outcome:
         for what, rows in self.rows.items():
             if rows:
                 session.execute(update(RECIPIENTS).where(by_id).values(lease_until=None, **values[what]), rows)
+            if rows and what != "deferred":
+                announce.recipients(session, what, [row["b_rid"] for row in rows],
+                                    {row["b_rid"]: row["b_reason"] for row in rows})
         for reason, message_ids in self.messages_skipped.items():  # hub's messages change through hub
             outbound.fail(session, message_ids, "opted_out", reason, now, announce=False)
         outbound.mark_lapsed(session, now, message_ids=self.messages_lapsed)

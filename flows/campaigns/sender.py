@@ -42,7 +42,7 @@ from sqlalchemy import bindparam, select, update
 from sqlmodel import Session, col
 
 from channels import SendResult, http
-from flows.campaigns import service
+from flows.campaigns import announce, service
 from flows.campaigns.models import Campaign, CampaignStatus, RecipientState
 from flows.campaigns.prepare import LEASE, RECIPIENTS, Ready, by_id, claim, prepare
 from hub import outbound
@@ -218,3 +218,6 @@ def record(session: Session, channel_id: int, outcomes: list[tuple[Ready, SendRe
             session.execute(update(RECIPIENTS).where(r.id == bindparam("b_rid"))
                             .values(lease_until=None, **values[status]), batch)
         result.counts["retried" if status == "queued" else status] += len(batch)
+        if batch and status != "queued":
+            announce.recipients(session, status, [row["b_rid"] for row in batch],
+                                {row["b_rid"]: row["b_reason"] for row in batch})

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from catalog.stores import coupons
 from catalog.stores.models import CouponSource
 from channels.registry import ADAPTERS
+from flows.campaigns import announce
 from flows.campaigns.consent import (
     SKIP_NO_CONSENT,
     consent_required,
@@ -288,8 +289,10 @@ def valid_phone(dialect: str) -> ColumnElement[bool]:
 
 
 def _skip(session: Session, campaign: Campaign, reason: str, *conditions: ColumnElement[bool]) -> None:
-    session.execute(update(Recipient).where(_mine(campaign), *conditions)
-                    .values(state=RecipientState.skipped.value, reason=reason))
+    skipped = session.execute(update(Recipient).where(_mine(campaign), *conditions)
+                              .values(state=RecipientState.skipped.value, reason=reason)
+                              .returning(col(Recipient.id))).scalars().all()
+    announce.recipients(session, RecipientState.skipped.value, skipped, dict.fromkeys(skipped, reason))
 
 
 def _skip_unsendable(session: Session, campaign: Campaign) -> None:
@@ -492,8 +495,11 @@ def cancel(*, session: Session, campaign_id: int, now: datetime | None = None) -
     """Pending recipients become skipped "cancelled"; those being sent now finish."""
     campaign = _move(session, campaign_id, (CampaignStatus.draft.value, *ACTIVE), CampaignStatus.cancelled.value,
                      finished_at=as_utc(now or utcnow()))
-    session.execute(update(Recipient).where(col(Recipient.campaign_id) == campaign_id, col(Recipient.state) == PENDING)
-                    .values(state=RecipientState.skipped.value, reason=SKIP_CANCELLED))
+    skipped = session.execute(update(Recipient).where(col(Recipient.campaign_id) == campaign_id,
+                                                      col(Recipient.state) == PENDING)
+                              .values(state=RecipientState.skipped.value, reason=SKIP_CANCELLED)
+                              .returning(col(Recipient.id))).scalars().all()
+    announce.recipients(session, RecipientState.skipped.value, skipped, dict.fromkeys(skipped, SKIP_CANCELLED))
     return campaign
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, case, func, select, update
 from sqlmodel import Session, col
 
 from catalog.models import Order
+from flows.campaigns import announce
 from flows.campaigns.models import Campaign, CampaignStatus, Recipient, RecipientState, TrackedLink
 from flows.campaigns.personalise import safe_url
 from flows.campaigns.service import SKIP_OPTED_OUT, opted_out
@@ -41,10 +42,13 @@ def apply_status(session: Session, message_id: int, status: str, error_reason: s
             values["read_at"] = func.coalesce(col(Recipient.read_at), _message(col(Message.read_at)), now)
         changed = session.execute(update(Recipient).where(mine).values(**values))
     elif status == "failed":  # only before any delivery: a failure never undoes a delivered message
-        changed = session.execute(update(Recipient).where(
+        reason = (error_reason or "the provider refused it")[:300]
+        failed = session.execute(update(Recipient).where(
             mine, col(Recipient.delivered_at).is_(None), col(Recipient.read_at).is_(None),
-            col(Recipient.failed_at).is_(None)).values(
-            state=RecipientState.failed.value, failed_at=now, reason=(error_reason or "the provider refused it")[:300]))
+            col(Recipient.failed_at).is_(None)).values(state=RecipientState.failed.value, failed_at=now, reason=reason)
+            .returning(col(Recipient.id))).scalars().all()
+        announce.recipients(session, RecipientState.failed.value, failed, dict.fromkeys(failed, reason))
+        return len(failed)
     else:
         return 0
     return int(changed.rowcount)  # type: ignore[attr-defined]
@@ -88,12 +92,32 @@ def apply_statuses(session: Session, receipts: list[tuple[int, str, str | None]]
         if rank >= 2:
             values["read_at"] = func.coalesce(col(Recipient.read_at), _message(col(Message.read_at)), now)
         for start in range(0, len(ids), 1000):
-            result = session.execute(update(Recipient).where(col(Recipient.message_id).in_(ids[start:start + 1000]))
-                                     .values(**values))
+            part = ids[start:start + 1000]
+            news = _first_reached(session, part, rank)
+            result = session.execute(update(Recipient).where(col(Recipient.message_id).in_(part)).values(**values))
             changed += int(result.rowcount)  # type: ignore[attr-defined]
+            for status, recipient_ids in news.items():
+                announce.recipients(session, status, recipient_ids)
     for message_id, error_reason in sorted(failures.items()):
         changed += apply_status(session, message_id, "failed", error_reason, now)
     return changed
+
+
+def _first_reached(session: Session, message_ids: list[int], rank: int) -> dict[str, list[int]]:
+    """Of the recipients of these messages, which reach a status for the first time with a receipt of
+    `rank` in REACHED (read implies delivered): the news that `campaign.recipient` tells."""
+    rows = session.execute(select(col(Recipient.id), col(Recipient.state), col(Recipient.sent_at),
+                                  col(Recipient.delivered_at), col(Recipient.read_at))
+                           .where(col(Recipient.message_id).in_(message_ids))).all()
+    news: dict[str, list[int]] = {}
+    for recipient_id, state, sent_at, delivered_at, read_at in rows:
+        if sent_at is None or state in (RecipientState.failed.value, RecipientState.unknown.value):
+            news.setdefault("sent", []).append(recipient_id)
+        if rank >= 1 and delivered_at is None:
+            news.setdefault("delivered", []).append(recipient_id)
+        if rank >= 2 and read_at is None:
+            news.setdefault("read", []).append(recipient_id)
+    return news
 
 
 def _latest_in_window(session: Session, contact_id: int, moment: Any, at: datetime,
@@ -126,17 +150,20 @@ def record_reply(session: Session, message_id: int, now: datetime | None = None)
         return 0
     changed = session.execute(update(Recipient).where(col(Recipient.id) == latest, col(Recipient.replied_at).is_(None))
                               .values(replied_at=at))
+    if changed.rowcount:  # type: ignore[attr-defined]
+        announce.recipients(session, "replied", [latest])
     return int(changed.rowcount)  # type: ignore[attr-defined]
 
 
 def skip_opted_out(session: Session, contact_id: int) -> int:
     """A contact who opted out while a campaign runs: their pending recipients on that channel are skipped."""
     active = select(col(Campaign.id)).where(col(Campaign.status).in_(ACTIVE))
-    changed = session.execute(update(Recipient).where(
+    skipped = session.execute(update(Recipient).where(
         col(Recipient.contact_id) == contact_id, col(Recipient.state) == RecipientState.pending.value,
         col(Recipient.campaign_id).in_(active), opted_out(col(Recipient.channel_id), contact_id))
-        .values(state=RecipientState.skipped.value, reason=SKIP_OPTED_OUT))
-    return int(changed.rowcount)  # type: ignore[attr-defined]
+        .values(state=RecipientState.skipped.value, reason=SKIP_OPTED_OUT).returning(col(Recipient.id))).scalars().all()
+    announce.recipients(session, RecipientState.skipped.value, skipped, dict.fromkeys(skipped, SKIP_OPTED_OUT))
+    return len(skipped)
 
 
 def click(session: Session, token: str, now: datetime | None = None) -> str | None:
@@ -147,8 +174,10 @@ def click(session: Session, token: str, now: datetime | None = None) -> str | No
         return None
     session.execute(update(TrackedLink).where(col(TrackedLink.token) == token).values(
         clicks=col(TrackedLink.clicks) + 1, first_clicked_at=func.coalesce(col(TrackedLink.first_clicked_at), now)))
-    session.execute(update(Recipient).where(col(Recipient.id) == link.recipient_id)
-                    .values(clicked_at=func.coalesce(col(Recipient.clicked_at), now)))
+    first = session.execute(update(Recipient).where(col(Recipient.id) == link.recipient_id,
+                                                    col(Recipient.clicked_at).is_(None)).values(clicked_at=now))
+    if first.rowcount:  # type: ignore[attr-defined]
+        announce.recipients(session, "clicked", [link.recipient_id])
     return link.url
 
 
@@ -176,8 +205,11 @@ def convert(session: Session, order_id: int, contact_id: int, now: datetime | No
         latest = _latest_in_window(session, contact_id, _engaged(), now, col(Recipient.converted_at).is_(None))
         if latest is None:
             return None
-        session.execute(update(Recipient).where(col(Recipient.id) == latest, col(Recipient.converted_at).is_(None))
-                        .values(converted_at=now, order_id=order_id))
+        converted = session.execute(update(Recipient).where(col(Recipient.id) == latest,
+                                                            col(Recipient.converted_at).is_(None))
+                                    .values(converted_at=now, order_id=order_id))
+        if converted.rowcount:  # type: ignore[attr-defined]
+            announce.recipients(session, "converted", [latest])
         done = session.execute(select(col(Recipient.campaign_id)).where(col(Recipient.order_id) == order_id)).first()
         if done is None:
             return None

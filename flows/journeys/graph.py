@@ -21,7 +21,7 @@ from flows.segments.definition import parse as parse_condition
 
 TRIGGERS = ("message_received", "conversation_opened", "conversation_resolved", "tag_added", "tag_removed",
             "order_paid", "cart_abandoned", "checkout_expired", "lifecycle_changed", "vip_reached", "date_field",
-            "segment_entered", "schedule", "manual", "api", "bot")
+            "segment_entered", "schedule", "manual", "api", "bot", "tier_changed")
 STEPS = ("send_message", "wait", "wait_reply", "branch", "split", "tag", "set_field", "assign", "task",
          "start_flow", "http", "goal", "end", *BOT_STEPS)
 CODES = ("unreachable_node", "missing_port", "unknown_port", "unknown_node_type", "bad_config", "no_timeout",

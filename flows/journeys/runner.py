@@ -34,7 +34,7 @@ from sqlalchemy import Integer, bindparam, func, insert, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
-from flows.journeys import clock
+from flows.journeys import announce, clock
 from flows.journeys.graph import Graph, Node
 from flows.journeys.models import LIVE, FlowEvent, FlowRun, FlowVersion, RunStatus
 from hub.runtime import broker
@@ -388,6 +388,8 @@ def finish(step: Step, end: End) -> str:
         step.note("exited", reason=end.reason or status)
     if not step.batched:
         step.session.flush()
+    announce.run_finished(step.session, run_id=run.id or 0, flow_id=run.flow_id, contact_id=run.contact_id,
+                          status=status, reason=end.reason, ended_at=step.now)
     return status
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from flows.journeys import clock, graph, interest
+from flows.journeys import announce, clock, graph, interest
 from flows.journeys.models import LIVE, Flow, FlowEvent, FlowRun, FlowStatus, FlowVersion, RunStatus
 from hub.runtime.db import as_utc
 
@@ -172,10 +172,14 @@ def live_count(*, session: Session, flow_id: int) -> int:
 
 def cancel_live(*, session: Session, flow_id: int) -> int:
     now = clock.now()
-    result = session.execute(sql_update(FlowRun).where(col(FlowRun.flow_id) == flow_id, col(FlowRun.status).in_(LIVE))
-                             .values(status=RunStatus.cancelled.value, exit_reason="cancelled", live_contact_id=None,
-                                     due_at=None, ended_at=now, updated_at=now, visit=FlowRun.visit + 1))
-    return int(getattr(result, "rowcount", 0) or 0)
+    ended = session.execute(sql_update(FlowRun).where(col(FlowRun.flow_id) == flow_id, col(FlowRun.status).in_(LIVE))
+                            .values(status=RunStatus.cancelled.value, exit_reason="cancelled", live_contact_id=None,
+                                    due_at=None, ended_at=now, updated_at=now, visit=FlowRun.visit + 1)
+                            .returning(col(FlowRun.id), col(FlowRun.contact_id))).all()
+    for run_id, contact_id in ended:
+        announce.run_finished(session, run_id=run_id, flow_id=flow_id, contact_id=contact_id,
+                              status=RunStatus.cancelled.value, reason="cancelled", ended_at=now)
+    return len(ended)
 
 
 def cancel_run(*, session: Session, run_id: int) -> FlowRun:
@@ -191,6 +195,8 @@ def cancel_run(*, session: Session, run_id: int) -> FlowRun:
         session.add(FlowEvent(flow_id=run.flow_id, run_id=run.id or 0, contact_id=run.contact_id, node_id=run.node_id,
                               kind="exited", reason="cancelled", at=now))
         session.flush()
+        announce.run_finished(session, run_id=run.id or 0, flow_id=run.flow_id, contact_id=run.contact_id,
+                              status=run.status, reason="cancelled", ended_at=now)
     return run
 
 

@@ -12,6 +12,7 @@ Which event starts what (trigger → event):
 - order_paid → order.paid (min_total_minor); checkout_expired → order.changed status expired;
 - lifecycle_changed / vip_reached → contact.updated with the behaviour tag `catalog.behaviour` puts on
   (`lifecycle: repeat sleeping`, `VIP`); `to` matches the new cell (`from` is not known: not checked);
+- tier_changed → loyalty.tier_changed (`to`: tier names; empty: any change, up or down);
 - cart_abandoned, date_field, schedule, segment_entered: the periodic checks in `jobs` (no event exists).
 """
 
@@ -55,6 +56,9 @@ def matches(trigger: str, config: dict[str, Any], facts: dict[str, Any]) -> bool
         return not wanted or str(facts.get("to")) in wanted
     if trigger == "order_paid":
         return int(facts.get("total_minor") or 0) >= int(config.get("min_total_minor") or 0)
+    if trigger == "tier_changed":
+        wanted = {str(name).casefold() for name in config.get("to") or [] if str(name).strip()}
+        return not wanted or str(facts.get("to") or "").casefold() in wanted
     return True
 
 
@@ -288,6 +292,12 @@ def order_changed(order_id: int, status: str) -> int:
 # The published triggers are read at most every INTEREST_SECONDS per process (a flow published elsewhere starts
 # being triggered within that time); whether runs are live is asked without a cache where a run waits on it.
 
+def tier_changed(contact_id: int, from_tier: str | None, to_tier: str | None, key: str) -> int:
+    """Job: a contact's loyalty tier changed: start the flows waiting for it."""
+    return enter_and_run("tier_changed", contact_id, None, f"tier:{contact_id}:{key}",
+                         {"from": from_tier, "to": to_tier})
+
+
 def _wanted(*triggers: str, live_runs: bool = False) -> bool:
     try:
         published, live = interest.published()
@@ -368,3 +378,11 @@ def on_order_changed(event: events.Event) -> None:
     if event.data.get("order_id") is not None and event.data.get("status") == "expired" \
             and _wanted("checkout_expired"):
         _queue(order_changed, int(event.data["order_id"]), "expired")
+
+
+def on_tier_changed(event: events.Event) -> None:
+    contact_id = event.data.get("contact_id")
+    if contact_id is None or not _wanted("tier_changed"):
+        return
+    key = str(event.data.get("entry_id") or f"{event.data.get('to_tier')}:{clock.now():%Y%m%d%H%M%S}")
+    _queue(tier_changed, int(contact_id), event.data.get("from_tier"), event.data.get("to_tier"), key)

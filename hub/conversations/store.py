@@ -235,6 +235,9 @@ def _create_contacts(session: Session, senders: Sequence[Sender], known: Known) 
     if lost:  # someone else created these identities at the same moment: use theirs
         session.execute(delete(contact).where(contact.c.id.in_(lost)))
         known.learn(_lookup(session, [s for _, group in ordered for s in group if known.contact_of(s) is None]))
+    for contact_id in ids:  # in this transaction: the outgoing webhooks' outbox commits with the contact
+        if contact_id in kept:
+            events.emit(session, events.CONTACT_CREATED, contact_id=contact_id)
 
 
 def _first_locale_and_zone(session: Session, group: list[Sender]) -> dict[str, str | None]:

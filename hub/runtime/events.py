@@ -24,6 +24,7 @@ MESSAGE_STATUS = "message.status"
 CONVERSATION_OPENED = "conversation.opened"
 CONVERSATION_UPDATED = "conversation.updated"
 CONTACT_UPDATED = "contact.updated"
+CONTACT_CREATED = "contact.created"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ _listeners: dict[str, list[Listener]] = defaultdict(list)
 _batch_listeners: dict[str, list[BatchListener]] = defaultdict(list)
 _publishers: list[Publisher] = []
 _outboxes: list[Outbox] = []
+_off_live: set[str] = set()
 _PENDING = "hub_pending_events"
 
 
@@ -74,12 +76,19 @@ def add_outbox(outbox: Outbox) -> None:
         _outboxes.append(outbox)
 
 
+def keep_off_live(*names: str) -> None:
+    """Events of these names reach listeners and outboxes but are not published (no screen shows them, and a
+    broadcast's news per recipient would cost every live inbox an access check and a refresh each)."""
+    _off_live.update(names)
+
+
 def clear() -> None:
-    """Forget listeners, publishers and outboxes (tests)."""
+    """Forget listeners, publishers, outboxes and names kept off the live channel (tests)."""
     _listeners.clear()
     _batch_listeners.clear()
     _publishers.clear()
     _outboxes.clear()
+    _off_live.clear()
 
 
 def emit(session: Session, name: str, **data: Any) -> None:
@@ -101,11 +110,12 @@ def deliver(batch: list[Event]) -> None:
                 batch_listener(mine)
             except Exception:
                 log.exception("event listener failed", extra={"event_name": name})
-    for publish in _publishers:
+    shown = [event for event in batch if event.name not in _off_live]
+    for publish in _publishers if shown else ():
         try:
-            publish(batch)
+            publish(shown)
         except Exception:
-            log.warning("could not publish %d events", len(batch), exc_info=True)
+            log.warning("could not publish %d events", len(shown), exc_info=True)
 
 
 @sa_event.listens_for(Session, "before_commit")

@@ -19,6 +19,7 @@ class EventType(StrEnum):
     conversation_assigned = "conversation.assigned"
     conversation_resolved = "conversation.resolved"
     conversation_updated = "conversation.updated"
+    contact_created = "contact.created"
     contact_updated = "contact.updated"
     order_paid = "order.paid"
     order_refunded = "order.refunded"
@@ -32,6 +33,7 @@ BY_NAME: dict[str, EventType] = {
     events.MESSAGE_RECEIVED: EventType.message_received,
     events.MESSAGE_STATUS: EventType.message_status,
     events.CONVERSATION_OPENED: EventType.conversation_opened,
+    events.CONTACT_CREATED: EventType.contact_created,
     events.CONTACT_UPDATED: EventType.contact_updated,
     # Other packages' events, by the names they emit (catalog's orders; the rest as their packages land).
     "order.paid": EventType.order_paid,

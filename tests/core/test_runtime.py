@@ -56,7 +56,7 @@ def test_every_packages_periodic_jobs_are_offered_by_the_sweeper_once_per_period
         "hub.tagging.jobs.retrain", "hub.assignment.jobs.sweep", "catalog.jobs.recompute_everyone",
         "flows.campaigns.jobs.tick", "flows.journeys.jobs.minutely",
         "hub.csat.jobs.send_due_surveys", "hub.webhooks_out.service.sweep", "catalog.stores.jobs.expire_coupons",
-        "catalog.stores.pos_import.sweep"])
+        "catalog.stores.pos_import.sweep", "catalog.loyalty.jobs.sweep"])
     # the journeys' due steps are handed each second by every worker itself (a queued sweep would wait
     # behind the steps it handed out)
     assert [f"{job.job.__module__}.{job.job.__qualname__}" for job in composition.periodic() if job.inline] == [

@@ -125,6 +125,7 @@ def test_no_route_answers_team_a_with_team_bs_objects(backend, world):
         "cell": "repeat-sleeping", "report": "lifecycle",
         "key_id": 1, "endpoint_id": 1, "delivery_id": 1,  # admin-only routes: an agent gets 403 for any id
         "bot_id": 1, "entry_id": 1,  # bots and the knowledge base: marketers' and admins' (403 for an agent)
+        "currency": "HKD", "tier_id": 1,  # loyalty rules and tiers: admins only
         "channel_or_store_id": 1, "action": "delete",  # Shopify's webhook unsigned: 403; admin page forms: 403
         # stores and coupons: admins and store staff only (an agent gets 403 for any store, code, import)
         "store_id": 1, "code": "SPRINGK7QX2M9A", "import_id": 1,

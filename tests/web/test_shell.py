@@ -53,7 +53,7 @@ def test_every_package_mounts_its_own_pages():
     assert shell.environment.get_template("campaigns.html").filename == str(root / "flows/web/templates/campaigns.html")
     assert shell.static_file("catalog.css") == root / "catalog/web/static/catalog.css"
     assert shell.styles == ["hub.css", "catalog.css", "stores.css", "campaigns.css", "journeys.css", "reports.css"]
-    assert shell.inbox_scripts == ["js/catalog_inbox.js", "js/flows_inbox.js"]  # the product picker, the cart and
-    # orders; the customer's journey tasks
+    # the product picker, the cart and orders; points and tier; the customer's journey tasks
+    assert shell.inbox_scripts == ["js/catalog_inbox.js", "js/loyalty_inbox.js", "js/flows_inbox.js"]
     assert shell.composer_templates == ["_composer_picker.html"]
     assert shell.strings("ja")["cmp_stat_sent"] and shell.strings("zh_Hant")["product_send"]

@@ -46,7 +46,7 @@ export function optionalPort(type, port) {
 
 export const TRIGGERS = ["message_received", "conversation_opened", "conversation_resolved", "tag_added",
   "tag_removed", "order_paid", "cart_abandoned", "checkout_expired", "lifecycle_changed", "vip_reached",
-  "date_field", "segment_entered", "schedule", "manual", "api", "bot"];
+  "date_field", "segment_entered", "schedule", "manual", "api", "bot", "tier_changed"];
 
 export function stepName(type) {
   return STEPS[type] ? t(`jr_step_${type}`) : type;

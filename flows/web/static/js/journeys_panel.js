@@ -479,6 +479,9 @@ export class Panel {
       case "lifecycle_changed":
         this.form.append(cellChecks("from", t("jr_cells_from")), cellChecks("to", t("jr_cells_to")));
         break;
+      case "tier_changed":
+        this.form.append(listInput(t("jr_tiers_to"), config.to, set("to"), t("jr_tiers_to_help")));
+        break;
       case "date_field":
         this.form.append(field(t("jr_date_field"), input(config.field, set("field"), { list: "jr-date-fields" })),
           h("datalist", { id: "jr-date-fields" }, h("option", { value: "birthday" }), h("option", { value: "anniversary" })),

@@ -245,7 +245,8 @@ function onEvent(name, data) {
   }
   if (name === "message.received" && data.conversation_id === state.openId) visitorTyping.hide();
   const mine = contactConversationIds().includes(data.conversation_id)
-    || (name.startsWith("order.") && state.detail !== null && data.contact_id === state.detail.contact.id);
+    || ((name.startsWith("order.") || name.startsWith("loyalty.")) && state.detail !== null
+      && data.contact_id === state.detail.contact.id);
   if (name === "message.status") {
     const message = state.messages.find((item) => item.id === data.message_id);
     if (message) {
