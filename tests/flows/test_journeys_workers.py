@@ -46,7 +46,7 @@ def unfinished() -> int:
 @pytest.mark.slow
 def test_workers_killed_at_random_apply_each_step_once(pg_backend: Any, tmp_path: Any,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    n = 300
+    n = 120
     with serve_sandbox(SandboxState(receipts="off", max_messages=5000)) as sandbox:
         monkeypatch.setenv("HUB_PUBLIC_URL", sandbox.url)
         monkeypatch.setenv("HUB_FLOW_TIME_SCALE", "600")  # the minute's wait takes 0.1 s
@@ -64,7 +64,10 @@ def test_workers_killed_at_random_apply_each_step_once(pg_backend: Any, tmp_path
         rng = random.Random(15)
         for round_ in range(3):
             worker = start_process(["worker"], env, tmp_path / f"worker{round_}.log")
-            time.sleep(rng.uniform(1.5, 3.5))
+            before = _stored()  # killed at a random point once it is at work (its start-up alone takes seconds)
+            wait_for(lambda: _stored() > before or _stored() == 2 * n or worker.poll() is not None, timeout=120,
+                     interval=0.05)
+            time.sleep(rng.uniform(0.0, 1.0))
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait()
         final = start_process(["worker"], env, tmp_path / "worker-final.log")
@@ -82,6 +85,12 @@ def test_workers_killed_at_random_apply_each_step_once(pg_backend: Any, tmp_path
         assert len(stored) == 2 * n and set(stored.values()) == {1}  # each step's message once
         calls = Counter((r.customer, r.text) for r in sandbox.state.messages(channel_id, direction="out"))
         assert max(calls.values()) == 1  # nobody was called twice for one step
+
+
+def _stored() -> int:
+    with session_scope() as session:
+        return int(session.execute(select(func.count()).select_from(Message).where(
+            col(Message.sender) == "flow")).scalar_one())
 
 
 def _queued() -> int:
