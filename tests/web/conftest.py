@@ -29,6 +29,7 @@ BROWSER_REDIS_DB = int(os.environ.get("HUB_TEST_BROWSER_REDIS_DB", "12"))
 # Room for a slow, busy 2-core machine in every wait for a job's effect (a webhook drained, a message sent,
 # a tag applied). A wait on a condition ends as soon as it holds, so this costs nothing when all is well.
 JOB_WAIT = 60.0
+IDLE_LOOK = 0.2  # how often the test's worker looks whether the test has ended (it stops within that)
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -62,7 +63,8 @@ class ThreadWorker(hub_worker.HubWorker):
     """The real worker, in a thread, for the whole test: it takes each job the moment it is enqueued.
 
     Signals belong to the main thread, so job timeouts use a timer and the test stops it through `stopping`:
-    between jobs it waits at most a second on the queues before it looks again.
+    between jobs it waits at most IDLE_LOOK seconds on the queues before it looks again (a job wakes it at once,
+    so the wait only bounds how long the end of a test takes).
     """
 
     death_penalty_class = TimerDeathPenalty
@@ -76,7 +78,7 @@ class ThreadWorker(hub_worker.HubWorker):
 
     def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None) -> Any:
         while not self.stopping.is_set():
-            found = super().dequeue_job_and_maintain_ttl(1, max_idle_time=1)  # a job wakes it at once
+            found = super().dequeue_job_and_maintain_ttl(IDLE_LOOK, max_idle_time=IDLE_LOOK)  # type: ignore[arg-type]
             if found is not None:
                 return found
         return None  # work() ends its loop and tears down: deregistered, listener stopped
@@ -124,6 +126,7 @@ def hub_server(backend, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningHub]
     serving = threading.Thread(target=server.run, daemon=True, name="hub-api")
     serving.start()
     wait_for(lambda: server.started, timeout=10, interval=0.02)
+    monkeypatch.setattr(hub_worker, "COMMAND_POLL_SECONDS", IDLE_LOOK)  # its command listener stops as soon
     stop = threading.Event()
     working = threading.Thread(target=_work, args=(stop,), daemon=True, name="hub-worker")
     working.start()

@@ -47,11 +47,14 @@ def test_the_limits_still_hold_when_redis_is_down():
     import asyncio
 
     import redis.asyncio as aioredis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
 
     from hub.local_counts import COUNTS
 
     async def tries() -> list[bool]:
-        dead = aioredis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5, retry_on_error=[])
+        # refused at once, not after redis-py's ten retries with backoff (four seconds a call)
+        dead = aioredis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0))
         try:
             return [await limits.allow(dead, "message", "203.0.113.80", 3) for _ in range(5)]
         finally:
