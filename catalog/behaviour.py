@@ -126,6 +126,9 @@ def recompute(*, session: Session, contact_ids: Iterable[int] | None = None, now
             if fresh:
                 facts = bought.get(contact_id, Purchases())
                 details: dict[str, Any] = {"orders": facts.count, "spend": facts.spend}
+                left = sorted(name for name in stale if name.startswith(LIFECYCLE))
+                if left:  # the cell the contact moves out of: `lifecycle_changed` flows may start only from it
+                    details["replaces"] = left[0]
                 added += len(tagging.tag_contact(session=session, contact_id=contact_id, taggings=[
                     tagging.Tagging(name, tag_ids[name], SOURCE, details) for name in fresh]))
     return {"added": added, "removed": removed}

@@ -11,7 +11,8 @@ Which event starts what (trigger → event):
 - tag_added / tag_removed → conversation.updated (tag / untagged) and contact.updated (tag);
 - order_paid → order.paid (min_total_minor); checkout_expired → order.changed status expired;
 - lifecycle_changed / vip_reached → contact.updated with the behaviour tag `catalog.behaviour` puts on
-  (`lifecycle: repeat sleeping`, `VIP`); `to` matches the new cell (`from` is not known: not checked);
+  (`lifecycle: repeat sleeping`, `VIP`); `to` matches the new cell, `from` the cell the contact left (the
+  event's `replaces`; a first cell has none, so a `from` list never matches it);
 - tier_changed → loyalty.tier_changed (`to`: tier names; empty: any change, up or down);
 - cart_abandoned, date_field, schedule, segment_entered: the periodic checks in `jobs` (no event exists).
 """
@@ -53,7 +54,8 @@ def matches(trigger: str, config: dict[str, Any], facts: dict[str, Any]) -> bool
         return not tags or facts.get("tag") in tags
     if trigger == "lifecycle_changed":
         wanted = {str(c).replace("_", " ") for c in config.get("to") or []}
-        return not wanted or str(facts.get("to")) in wanted
+        left = {str(c).replace("_", " ") for c in config.get("from") or []}
+        return (not wanted or str(facts.get("to")) in wanted) and (not left or str(facts.get("from")) in left)
     if trigger == "order_paid":
         return int(facts.get("total_minor") or 0) >= int(config.get("min_total_minor") or 0)
     if trigger == "tier_changed":
@@ -193,7 +195,7 @@ def exit_runs(session: Session, contact_id: int, reason: str, *, only_exit_on_hu
     return done
 
 
-def contact_updated(contact_id: int, tag: str | None) -> int:
+def contact_updated(contact_id: int, tag: str | None, replaces: str | None = None) -> int:
     """Job: an opt-out ends the contact's runs (`opted_out`); a new contact tag may start flows."""
     with session_scope() as session:
         opted_out = any(_newest_is_opt_out(session, contact_id, channel_id)
@@ -205,7 +207,9 @@ def contact_updated(contact_id: int, tag: str | None) -> int:
         if tag == VIP:
             enter_and_run("vip_reached", contact_id, None, f"vip:{stamp}", {})
         if tag.startswith(LIFECYCLE):
-            enter_and_run("lifecycle_changed", contact_id, None, f"cell:{stamp}", {"to": tag.removeprefix(LIFECYCLE)})
+            left = replaces.removeprefix(LIFECYCLE) if replaces and replaces.startswith(LIFECYCLE) else None
+            enter_and_run("lifecycle_changed", contact_id, None, f"cell:{stamp}",
+                          {"to": tag.removeprefix(LIFECYCLE), "from": left})
     return exited
 
 
@@ -364,7 +368,7 @@ def on_contact_updated(event: events.Event) -> None:
         return  # a flow's own tag step: automations do not trigger on what automations did
     tagged = event.data.get("tag") and _wanted("tag_added", "vip_reached", "lifecycle_changed")
     if tagged or _contact_has_runs(contact_id):
-        _queue(contact_updated, int(contact_id), event.data.get("tag"))
+        _queue(contact_updated, int(contact_id), event.data.get("tag"), event.data.get("replaces"))
 
 
 def on_order_paid(event: events.Event) -> None:

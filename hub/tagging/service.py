@@ -213,7 +213,8 @@ def tag_conversation(*, session: Session, conversation_id: int, taggings: Sequen
 
 def tag_contact(*, session: Session, contact_id: int, taggings: Sequence[Tagging],
                 conversation_id: int | None = None) -> list[Applied]:
-    """Tag a contact with the tags they lack; each new one is audited and announced as a contact update."""
+    """Tag a contact with the tags they lack; each new one is audited and announced as a contact update (with the
+    tag it `replaces`, when its details name one: a lifecycle cell the contact moved out of)."""
     applied = []
     for tagging in _add(session, ContactTag, "contact_id", contact_id, taggings):
         audit.record(session=session, actor_id=None, action="tag.auto", target_type="contact", target_id=contact_id,
@@ -221,8 +222,9 @@ def tag_contact(*, session: Session, contact_id: int, taggings: Sequence[Tagging
         if conversation_id is not None:
             activity.record(session, conversation_id=conversation_id, kind=ActivityKind.contact_tagged,
                             tag=tagging.tag, actor=activity.Actor.of_tagging(tagging.source, tagging.details))
+        replaces = {"replaces": tagging.details["replaces"]} if tagging.details.get("replaces") else {}
         events.emit(session, events.CONTACT_UPDATED, contact_id=contact_id, conversation_id=conversation_id,
-                    tag=tagging.tag, source=tagging.source)
+                    tag=tagging.tag, source=tagging.source, **replaces)
         applied.append(Applied("contact", contact_id, tagging.tag, tagging.source))
     return applied
 
