@@ -36,3 +36,23 @@ def messages_per_day() -> int:
         return max(int(os.environ.get("HUB_FLOW_MESSAGES_PER_DAY", "3")), 0)
     except ValueError:
         return 3
+
+
+def quiet_hours() -> tuple[str, str] | None:
+    """The shop's quiet hours for automations (HUB_FLOW_QUIET_HOURS, `21:00-08:00` by default; `off`: none). A
+    flow's own `quiet_hours` setting overrides them."""
+    configured = os.environ.get("HUB_FLOW_QUIET_HOURS", "21:00-08:00").strip().lower()
+    if configured in ("", "off", "none"):
+        return None
+    start, _, end = configured.partition("-")
+    if clock_time(start.strip()) and clock_time(end.strip()):
+        return start.strip(), end.strip()
+    return ("21:00", "08:00")
+
+
+def clock_time(value: object) -> bool:
+    """`HH:MM`, 00:00-23:59."""
+    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
+        return False
+    hours, minutes = value[:2], value[3:]
+    return hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60

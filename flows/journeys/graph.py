@@ -16,6 +16,7 @@ from croniter import croniter
 
 from flows.bots.checks import BOT_CHECKS, BOT_OPEN_PORTS, BOT_PORTS, BOT_STEPS, BOT_WAITING, menu_ports
 from flows.campaigns.personalise import TemplateInvalid, check_template
+from flows.journeys.clock import clock_time
 from flows.segments.definition import SegmentError
 from flows.segments.definition import parse as parse_condition
 
@@ -25,7 +26,7 @@ TRIGGERS = ("message_received", "conversation_opened", "conversation_resolved", 
 STEPS = ("send_message", "wait", "wait_reply", "branch", "split", "tag", "set_field", "assign", "task",
          "start_flow", "http", "goal", "end", *BOT_STEPS)
 CODES = ("unreachable_node", "missing_port", "unknown_port", "unknown_node_type", "bad_config", "no_timeout",
-         "no_start", "cycle_without_wait", "unknown_trigger")
+         "no_start", "cycle_without_wait", "unknown_trigger", "bad_quiet_hours")
 FIXED_PORTS: dict[str, tuple[str, ...]] = {
     "send_message": ("sent", "skipped"), "wait": ("next",), "branch": ("yes", "no"), "tag": ("next",),
     "set_field": ("next",), "assign": ("next",), "task": ("next",), "start_flow": ("next",), "http": ("ok", "error"),
@@ -39,7 +40,7 @@ CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 MAX_NODES = 200
 DEFAULT_SETTINGS: dict[str, Any] = {"allow_parallel_runs": False, "reentry_after_days": None, "exit_on_human": True,
-                                    "max_lateness_minutes": 1440, "goal": None}
+                                    "max_lateness_minutes": 1440, "goal": None, "quiet_hours": "shop"}
 
 
 @dataclass(frozen=True)
@@ -402,4 +403,10 @@ def _settings_problems(settings: dict[str, Any]) -> list[dict[str, Any]]:
     if goal is not None and not (isinstance(goal, dict) and goal.get("event") == "order_paid"
                                  and _whole(goal.get("within_hours"), 1)):
         found.append(_problem(None, "bad_config", "`goal` is {\"event\": \"order_paid\", \"within_hours\": n} or null"))
+    quiet = settings.get("quiet_hours", "shop")
+    if quiet not in ("shop", None) and not (isinstance(quiet, dict) and set(quiet) == {"start", "end"}
+                                           and clock_time(quiet["start"]) and clock_time(quiet["end"])):
+        found.append(_problem(None, "bad_quiet_hours",
+                              "`quiet_hours` is {\"start\": \"21:00\", \"end\": \"08:00\"} (HH:MM), null (none) "
+                              "or \"shop\" (the shop's)"))
     return found

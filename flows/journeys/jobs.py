@@ -115,14 +115,28 @@ def schedules(now: datetime | None = None) -> int:
 
 
 def segment_entries(now: datetime | None = None) -> int:
-    """Periodic: members of a `segment_entered` flow's segment who are not in it yet start it (once per member)."""
+    """Periodic: contacts who entered a `segment_entered` flow's segment since the last check start it, subject
+    to its entry rules; one who left and comes back enters again."""
     now = now or clock.now()
     started = 0
     with session_scope() as session:
         flows = service.published_with_trigger(session=session, trigger="segment_entered")
     for flow, definition in flows:
         config = (definition.get("trigger") or {}).get("config") or {}
-        started += _start_members(flow, config.get("segment_id"), "segment", now)
+        runs = []
+        with session_scope() as session:
+            try:
+                segment = segments.get(session=session, segment_id=int(config.get("segment_id") or 0))
+            except (segments.NotFound, TypeError, ValueError):
+                continue
+            members = {int(c) for c in session.execute(segments.members_query(session, segment, now)).scalars()}
+            for contact_id, key in service.segment_entries(session=session, flow_id=flow.id or 0,
+                                                           segment_id=segment.id or 0, members=members, now=now):
+                run = service.start_run(session=session, flow=flow, contact_id=contact_id, entry_key=key, now=now)
+                if run is not None:
+                    runs.append((run.id or 0, run.visit))
+        runner.kick_many(runs)
+        started += len(runs)
     return started
 
 

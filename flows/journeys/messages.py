@@ -3,8 +3,9 @@ started), and queued through the delivery engine once.
 
 In order: no conversation to write in → `skipped: no_channel`; the newest consent on the channel is an
 opt-out → the run exits (`opted_out`); the channel needs a marketing opt-in the contact has not given →
-`skipped: no_consent`; inside the quiet hours (21:00-08:00 in the contact's zone; unknown: in the shop's and
-their phone's zones, as broadcasts) → the step holds until they end; the frequency cap (messages from all
+`skipped: no_consent`; inside the quiet hours (the flow's `quiet_hours` setting, else the shop's
+HUB_FLOW_QUIET_HOURS, 21:00-08:00 by default; in the contact's zone; unknown: in the shop's and their phone's
+zones, as broadcasts) → the step holds until they end; the frequency cap (messages from all
 automations to this contact in the last 24 hours, HUB_FLOW_MESSAGES_PER_DAY, default 3) → `skipped:
 frequency_cap`; WhatsApp's 24-hour window closed → the step's approved template, else `skipped:
 outside_window`. Otherwise the text in the contact's language is queued (`hub.conversations.outbound`,
@@ -39,7 +40,6 @@ from hub.conversations.models import Conversation
 from hub.outbound import Sender
 from hub.runtime.settings import get_settings
 
-QUIET = ("21:00", "08:00")
 __all__ = ["context_of", "conversation_of", "locale_key", "pick", "render", "send"]
 
 
@@ -108,12 +108,25 @@ def quiet_until(session: Session, contact: Contact, channel: Channel, step: Step
     """When the quiet hours end for this contact, or now when they are not on."""
     if step.run.test or clock.scale() > 1:  # compressed time: the demo and test runs do not wait for morning
         return step.now
+    hours = quiet_hours_of(step.graph.settings)
+    if hours is None:
+        return step.now
     zone = zone_of(locales.zone_for(session, contact, channel))
     if zone is not None:
-        return out_of_quiet_hours(step.now, zone, *QUIET)
+        return out_of_quiet_hours(step.now, zone, *hours)
     zones = [z for z in [zone_of(shop_zone(session))] if z is not None]
     zones += phone_zones_of(next(iter(locales.phones_of(session, contact.id)), None))
-    return safe_moment(step.now, zones, *QUIET)
+    return safe_moment(step.now, zones, *hours)
+
+
+def quiet_hours_of(settings: dict[str, Any]) -> tuple[str, str] | None:
+    """The flow's quiet hours: its own `{start, end}`, none when null, else the shop's."""
+    own = settings.get("quiet_hours", "shop")
+    if own is None:
+        return None
+    if isinstance(own, dict) and clock.clock_time(own.get("start")) and clock.clock_time(own.get("end")):
+        return str(own["start"]), str(own["end"])
+    return clock.quiet_hours()
 
 
 def send(step: Step, config: dict[str, Any]) -> Result:

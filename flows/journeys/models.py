@@ -155,3 +155,17 @@ class Task(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     done_at: datetime | None = None
     done_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+
+
+class FlowSegmentMember(SQLModel, table=True):
+    """A contact in a `segment_entered` flow's segment at its last check: entering is a change from out to in
+    (each one a new entry, `entries`), so a contact who leaves and comes back starts again."""
+
+    __tablename__ = "flow_segment_member"
+
+    flow_id: int = Field(foreign_key="flow.id", ondelete="CASCADE", primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE", primary_key=True)
+    segment_id: int
+    member: bool = Field(default=True)
+    entries: int = Field(default=1)
+    changed_at: datetime = Field(default_factory=utcnow)

@@ -72,6 +72,10 @@ STEP_CONFIGS: dict[str, dict[str, Any]] = {
 }
 
 
+QUIET_HOURS = {"type": "object", "required": ["start", "end"], "additionalProperties": False,
+               "properties": {"start": {**CLOCK, "examples": ["21:00"]}, "end": {**CLOCK, "examples": ["08:00"]}}}
+
+
 def json_schema() -> dict[str, Any]:
     node_variants = [{"if": {"properties": {"type": {"const": kind}}},
                       "then": {"properties": {"config": {"type": "object", **STEP_CONFIGS[kind]}}}} for kind in STEPS]
@@ -98,6 +102,9 @@ def json_schema() -> dict[str, Any]:
                 "reentry_after_days": {"type": ["integer", "null"], "minimum": 0, "default": None},
                 "exit_on_human": {"type": "boolean", "default": True},
                 "max_lateness_minutes": {"type": "integer", "minimum": 1, "default": 1440},
+                "quiet_hours": {"default": "shop",
+                                "description": "\"shop\": the shop's (HUB_FLOW_QUIET_HOURS); null: none",
+                                "oneOf": [{"const": "shop"}, {"type": "null"}, QUIET_HOURS]},
                 "goal": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["event", "within_hours"],
                                                       "properties": {"event": {"const": "order_paid"},
                                                                      "within_hours": {"type": "integer",

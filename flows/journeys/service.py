@@ -13,13 +13,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from flows.journeys import announce, clock, graph, interest
-from flows.journeys.models import LIVE, Flow, FlowEvent, FlowRun, FlowStatus, FlowVersion, RunStatus
+from flows.journeys.models import (
+    LIVE,
+    Flow,
+    FlowEvent,
+    FlowRun,
+    FlowSegmentMember,
+    FlowStatus,
+    FlowVersion,
+    RunStatus,
+)
 from hub.runtime.db import as_utc
 
 
@@ -270,3 +279,41 @@ def published_with_trigger(*, session: Session, trigger: str) -> list[tuple[Flow
                                                  Flow.status == FlowStatus.published.value)))
     return [(flow, version_of(session=session, flow_id=flow.id or 0, version=flow.published_version or 0).definition)
             for flow in flows]
+
+
+def segment_entries(*, session: Session, flow_id: int, segment_id: int, members: set[int],
+                    now: datetime) -> list[tuple[int, str]]:
+    """Who entered the flow's segment since its last check, with each entry's key: a contact is remembered in
+    or out (`FlowSegmentMember`), so only a change from out (or unknown) to in is an entry, and the same check
+    run twice (or in two copies: the change is a compare-and-set) finds each entry once. The first entry's key
+    is `segment:{contact}`, a later one's `segment:{contact}:{n}`."""
+    mine = col(FlowSegmentMember.flow_id) == flow_id
+    session.execute(sql_update(FlowSegmentMember).where(  # the flow now watches another segment
+        mine, col(FlowSegmentMember.member), col(FlowSegmentMember.segment_id) != segment_id)
+        .values(member=False, changed_at=now))
+    known = {row[0]: row[1] for row in session.execute(
+        select(col(FlowSegmentMember.contact_id), col(FlowSegmentMember.member)).where(mine))}
+    left = [contact for contact, member in known.items() if member and contact not in members]
+    for chunk in range(0, len(left), 1000):
+        session.execute(sql_update(FlowSegmentMember).where(
+            mine, col(FlowSegmentMember.contact_id).in_(left[chunk:chunk + 1000])).values(member=False, changed_at=now))
+    entered: list[tuple[int, str]] = []
+    for contact in sorted(members):
+        if known.get(contact):
+            continue
+        if contact in known:  # back again
+            back = session.execute(sql_update(FlowSegmentMember).where(
+                mine, col(FlowSegmentMember.contact_id) == contact, col(FlowSegmentMember.member).is_(False))
+                .values(member=True, segment_id=segment_id, entries=col(FlowSegmentMember.entries) + 1, changed_at=now)
+                .returning(col(FlowSegmentMember.entries))).scalar()
+            if back is not None:
+                entered.append((contact, f"segment:{contact}:{back}"))
+            continue
+        try:
+            with session.begin_nested():
+                session.execute(insert(FlowSegmentMember).values(
+                    flow_id=flow_id, contact_id=contact, segment_id=segment_id, member=True, entries=1, changed_at=now))
+        except IntegrityError:  # another copy of the check saw them first
+            continue
+        entered.append((contact, f"segment:{contact}"))
+    return entered

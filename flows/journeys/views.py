@@ -48,6 +48,7 @@ class ProblemCode(StrEnum):
     no_start = "no_start"
     cycle_without_wait = "cycle_without_wait"
     unknown_trigger = "unknown_trigger"
+    bad_quiet_hours = "bad_quiet_hours"
 
 
 class Problem(BaseModel):

@@ -272,3 +272,45 @@ def test_agents_are_refused_and_names_with_markup_are_text(new_page, hub_server,
     html = page.request.get("/flows").text()
     assert "style=" not in html and "<script>" not in html  # the CSP allows neither
     assert page_errors == []
+
+
+def test_undo_and_redo_take_back_and_bring_again_an_added_step_and_a_quiet_hours_change(new_page, hub_server,
+                                                                                         page_errors):
+    shop()
+    page = new_page(width=1440, height=900)
+    sign_in(page, "mia@shop.test")
+    new_flow_from_template(page, "Undo me")
+    steps = page.locator("#nodes .jr-node")
+    expect(steps.first).to_be_visible()
+    count = steps.count()
+    expect(page.locator("#flow-undo")).to_be_disabled()
+
+    page.locator("#palette button[data-type=wait]").focus()
+    page.keyboard.press("Enter")
+    expect(steps).to_have_count(count + 1)
+    added = page.locator("#nodes .jr-node:focus").get_attribute("data-id") or ""
+    page.keyboard.press("Control+z")  # the keyboard: the step is gone, then back
+    expect(steps).to_have_count(count)
+    expect(page.locator("#flow-redo")).to_be_enabled()
+    page.keyboard.press("Control+Shift+z")
+    expect(steps).to_have_count(count + 1)
+    expect(node(page, added)).to_be_visible()
+    page.get_by_role("button", name="Undo", exact=True).click()  # the buttons
+    expect(steps).to_have_count(count)
+    page.get_by_role("button", name="Redo", exact=True).click()
+    expect(steps).to_have_count(count + 1)
+    expect(page.locator("#flow-redo")).to_be_disabled()
+
+    # the flow's quiet hours: turned off in the settings panel, then undone to the shop's
+    page.locator("#edit-trigger").click()
+    quiet = page.locator("#panel-form select[data-setting=quiet_hours]")
+    quiet.select_option("own")
+    expect(page.locator("#panel-form input[data-setting=quiet_start]")).to_have_value("21:00")
+    page.locator("#panel-form input[data-setting=quiet_end]").fill("07:30")
+    page.locator("#flow-undo").click()
+    expect(page.locator("#panel-form input[data-setting=quiet_end]")).to_have_value("08:00")
+    page.locator("#flow-undo").click()
+    expect(page.locator("#panel-form select[data-setting=quiet_hours]")).to_have_value("shop")
+    page.locator("#flow-save").click()
+    expect(page.locator("#flow-dirty")).to_be_hidden()
+    expect(page.locator("#flow-version")).to_contain_text("2")

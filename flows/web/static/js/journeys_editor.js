@@ -1,6 +1,7 @@
 // The journeys editor (/flows/{id}): the flow's draft drawn on the canvas (journeys_canvas.js), a palette
 // that adds each step type, the side panel that edits a step or the trigger (journeys_panel.js), and the
-// flow's actions: save (a new version), check, publish/unpublish, versions, counts on the graph, a test run.
+// flow's actions: save (a new version), check, publish/unpublish, versions, counts on the graph, a test run;
+// undo and redo over snapshots of the definition (Ctrl+Z, Ctrl+Shift+Z or Ctrl+Y, and the buttons).
 
 import { $, clear, h, notify } from "./dom.js";
 import { full, locale, t } from "./i18n.js";
@@ -13,6 +14,9 @@ const boot = JSON.parse($("#hub-boot").textContent);
 const base = `/api/v1/flows/${boot.flow_id}`;
 const state = { flow: null, definition: null, selected: null, problems: [], stats: null, dirty: false,
   flows: [], segments: [], contacts: new Map(), checked: false };
+// the definition as JSON after each change; typing in one field (within a moment) is one change
+const history = { past: [], future: [], current: null, field: null, at: 0 };
+const HISTORY = 100;
 
 const canvas = new Canvas($("#canvas"), $("#connect-hint"), {
   onSelect: (id) => { state.selected = id; redraw(); },
@@ -53,7 +57,56 @@ function redraw() {
     stats: state.stats, locale });
 }
 
+function remember() {
+  const now = JSON.stringify(state.definition);
+  if (now === history.current) return;
+  const active = document.activeElement;
+  const field = active && active.matches("#panel-form input, #panel-form textarea") ? active : null;
+  const typing = field && field === history.field && Date.now() - history.at < 1500;
+  if (!typing && history.current !== null) {
+    history.past.push(history.current);
+    if (history.past.length > HISTORY) history.past.shift();
+  }
+  history.current = now;
+  history.future = [];
+  history.field = field;
+  history.at = Date.now();
+  showHistory();
+}
+
+function showHistory() {
+  $("#flow-undo").disabled = history.past.length === 0;
+  $("#flow-redo").disabled = history.future.length === 0;
+}
+
+/** Back (undo) or forward (redo) one change: the definition is the snapshot; the panel shows it again. */
+function travel(back) {
+  const from = back ? history.past : history.future;
+  const to = back ? history.future : history.past;
+  if (!from.length) {
+    notify(t(back ? "jr_nothing_to_undo" : "jr_nothing_to_redo"));
+    return;
+  }
+  to.push(history.current);
+  history.current = from.pop();
+  history.field = null;
+  state.definition = JSON.parse(history.current);
+  if (state.selected && !nodeOf(state.selected)) state.selected = null;
+  const shown = panel.shown;
+  if (shown && shown.kind === "node" && nodeOf(shown.id)) panel.showNode(state.definition, nodeOf(shown.id), { focus: false });
+  else if (shown && shown.kind === "trigger") panel.showTrigger(state.definition);
+  else if (shown) panel.close();
+  state.problems = state.problems.filter((problem) => !problem.node_id || nodeOf(problem.node_id));
+  state.dirty = true;
+  $("#flow-dirty").hidden = false;
+  $("#flow-publish").disabled = false;
+  redraw();
+  showHistory();
+  notify(t(back ? "jr_undone" : "jr_redone"));
+}
+
 function changed(redrawIt = true) {
+  remember();
   state.dirty = true;
   $("#flow-dirty").hidden = false;
   $("#flow-publish").disabled = false;
@@ -376,6 +429,8 @@ async function start() {
     return;
   }
   state.definition = normalised(state.flow.draft ? state.flow.draft.definition : null);
+  history.current = JSON.stringify(state.definition);
+  showHistory();
   showFlow();
   redraw();
   $("#flow-name").addEventListener("input", () => changed(false));
@@ -387,11 +442,21 @@ async function start() {
   $("#unpublish-cancel").addEventListener("click", () => $("#unpublish-dialog").close());
   $("#edit-trigger").addEventListener("click", () => { state.selected = null; redraw(); panel.showTrigger(state.definition, { focus: true }); });
   $("#test-run").addEventListener("click", () => testRun());
+  $("#flow-undo").addEventListener("click", () => travel(true));
+  $("#flow-redo").addEventListener("click", () => travel(false));
   document.addEventListener("keydown", (event) => {
-    if ((event.ctrlKey || event.metaKey) && event.key === "s") {
+    if (!(event.ctrlKey || event.metaKey)) return;
+    const key = event.key.toLowerCase();
+    if (key === "s") {
       event.preventDefault();
       save();
+      return;
     }
+    // in a text field, Ctrl+Z is the field's own undo (its input event records the change here)
+    const typing = event.target instanceof Element && event.target.matches("input:not([type=checkbox]):not([type=radio]), textarea");
+    if (typing || !(key === "z" || key === "y") || document.querySelector("dialog[open]")) return;
+    event.preventDefault();
+    travel(key === "z" && !event.shiftKey);
   });
   await loadSide();
   await Promise.all([loadStats(), loadVersions(), loadRuns()]);

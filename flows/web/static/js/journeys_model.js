@@ -87,7 +87,7 @@ export function blank() {
     nodes: [{ id: "n1", type: "send_message", config: STEPS.send_message.config(), position: { x: 80, y: 60 } }],
     edges: [],
     settings: { allow_parallel_runs: false, reentry_after_days: null, exit_on_human: true,
-      max_lateness_minutes: 1440, goal: null },
+      max_lateness_minutes: 1440, goal: null, quiet_hours: "shop" },
   };
 }
 

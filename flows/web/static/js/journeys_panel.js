@@ -514,6 +514,26 @@ export class Panel {
       field(t("jr_max_lateness"), number(settings.max_lateness_minutes ?? 1440, (value) => { settings.max_lateness_minutes = value; change(); }), t("jr_max_lateness_help")),
       check(t("jr_goal_order"), Boolean(goal), (value) => { settings.goal = value ? { event: "order_paid", within_hours: 72 } : null; change(); this.showTrigger(definition); }));
     if (goal) box.append(field(t("jr_within_hours"), number(goal.within_hours, (value) => { goal.within_hours = value; change(); }, { min: 1 })));
+    box.append(this.quietFields(definition, change));
+    return box;
+  }
+
+  /** The flow's quiet hours: the shop's, its own start and end, or none. */
+  quietFields(definition, change) {
+    const settings = definition.settings;
+    const quiet = settings.quiet_hours === undefined ? "shop" : settings.quiet_hours;
+    const mode = quiet === null ? "off" : typeof quiet === "object" ? "own" : "shop";
+    const box = h("div", { class: "jr-quiet" }, field(t("jr_quiet_hours"), select(
+      [["shop", t("jr_quiet_shop")], ["own", t("jr_quiet_own")], ["off", t("jr_quiet_off")]], mode, (value) => {
+        settings.quiet_hours = value === "off" ? null : value === "own" ? { start: "21:00", end: "08:00" } : "shop";
+        change();
+        this.showTrigger(definition);
+      }, { "data-setting": "quiet_hours" }), t("jr_quiet_help")));
+    if (mode === "own") {
+      const time = (key) => input(quiet[key], (value) => { quiet[key] = value; change(); },
+        { type: "time", "data-setting": `quiet_${key}` });
+      box.append(field(t("jr_quiet_start"), time("start")), field(t("jr_quiet_end"), time("end")));
+    }
     return box;
   }
 }
