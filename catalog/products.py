@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -261,6 +262,39 @@ def list_products(*, session: Session, q: str | None = None, active: bool | None
     if after_id is not None:
         query = query.where(col(Product.id) > after_id)
     return list(session.exec(query.order_by(col(Product.id)).limit(limit)))
+
+
+SEARCH_STOPWORDS = frozenset({"a", "an", "and", "any", "are", "but", "buy", "can", "do", "does", "find", "for",
+    "get", "have", "here", "i", "i'm", "im", "is", "it", "looking", "me", "my", "need", "of", "please", "search",
+    "show", "some", "the", "there", "to", "want", "what", "which", "with", "you", "your"})
+MAX_SEARCH_TERMS = 12
+CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
+LATIN_WORD = re.compile(r"[0-9a-z][0-9a-z'-]+")
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a customer's sentence to look products up by: Latin words (not "looking", "for"...) and the
+    two-character pieces of each Chinese or Japanese run ("我想找圍巾" → 我想, 想找, 找圍, 圍巾), since those are
+    written without spaces."""
+    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    terms = [w.strip("'-") for w in LATIN_WORD.findall(folded) if w.strip("'-") not in SEARCH_STOPWORDS]
+    for run in CJK_RUN.findall(folded):
+        terms.extend([run] if len(run) <= 2 else [run[i:i + 2] for i in range(len(run) - 1)])
+    return list(dict.fromkeys(t for t in terms if t))[:MAX_SEARCH_TERMS]
+
+
+def search_products(*, session: Session, text: str, limit: int = 5) -> list[Product]:
+    """Products on sale that a customer's sentence asks for ("scarf", "有沒有圍巾？", "マフラーありますか"), those
+    matching most of its words first, then by id; at most `limit`."""
+    scores: dict[int, int] = {}
+    found: dict[int, Product] = {}
+    for term in search_terms(text):
+        for product in list_products(session=session, q=term, active=True, limit=50):
+            assert product.id is not None
+            scores[product.id] = scores.get(product.id, 0) + 1
+            found[product.id] = product
+    ranked = sorted(scores, key=lambda product_id: (-scores[product_id], product_id))
+    return [found[product_id] for product_id in ranked[:limit]]
 
 
 def variants_of(*, session: Session, product_ids: Iterable[int]) -> dict[int, list[Variant]]:
