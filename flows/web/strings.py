@@ -239,6 +239,7 @@ JOURNEYS = {
     "jr_port_open": N_("open"),
     "jr_port_closed": N_("closed"),
     "jr_sum_faq": N_("Answers the customer's message"),
+    "jr_sum_products": N_("Finds what the customer's message asks for"),
     "jr_sum_hours": N_("Away message outside business hours"),
     "jr_sum_handoff": N_("Reason: {reason}"),
     "jr_collect_email": N_("Email address"),

@@ -162,6 +162,7 @@ export function summary(node, locale) {
     case "bot_menu": return localised(config.text, locale);
     case "bot_faq": return config.prompt ? localised(config.prompt, locale) : t("jr_sum_faq");
     case "bot_collect": return t(`jr_collect_${config.field || "email"}`);
+    case "bot_products": return config.prompt ? localised(config.prompt, locale) : t("jr_sum_products");
     case "bot_hours": return t("jr_sum_hours");
     case "handoff": return config.reason ? t("jr_sum_handoff", { reason: config.reason }) : "";
     default: return "";
