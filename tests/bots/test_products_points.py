@@ -59,6 +59,9 @@ def test_product_search_sends_cards_in_the_customers_language_and_currency(backe
     card = jp.last()  # one scarf has a yen price: a single card with its price in yen and "add to cart"
     assert card.header == "ウールマフラー (ONE)" and "7,200" in (card.text or "")
     assert "カートに入れる" in [b.title for b in card.buttons]
+    jp.taps("カートに入れる")  # the catalog answers the cart command; the bot does not search for it
+    assert jp.last().text is not None and jp.last().text.startswith("カートに追加しました。")
+    assert not any((r.text or "").startswith("申し訳ありません、該当する商品") for r in jp.received())
 
     hk.says("我想買一部電單車")
     assert hk.last().text == "抱歉，找不到相關的商品。可以換個字詞再試，或輸入「人工」轉接同事。"
@@ -72,7 +75,9 @@ def test_product_search_in_english_on_sms(backend, client, sandbox):
     phone = Phone(shop, "sms_twilio", "+85291234502", "Alex Wong")
     phone.says("Do you have any linen shirts?")
     text = phone.last().text or ""
-    assert "Linen shirt (M)" in text and "HK$450.00" in text and "Add to cart" in text
+    assert "Linen shirt (M)" in text and "HK$450.00" in text and "1. Add to cart" in text
+    phone.says("1")  # the numbered menu's "Add to cart": the catalog's answer, not a search for "1"
+    assert (phone.last().text or "").startswith("Added to your cart.")
     phone.says("looking for a bicycle please")
     assert phone.last().text == ("Sorry, I couldn't find anything like that. Try another word, or type \"agent\" "
                                  "for a person.")
