@@ -283,16 +283,33 @@ def search_terms(text: str) -> list[str]:
     return list(dict.fromkeys(t for t in terms if t))[:MAX_SEARCH_TERMS]
 
 
+def _forms(term: str) -> list[str]:
+    """A word and, for an English plural, its singular ("scarves" → scarf, "dresses" → dress, "shirts" → shirt)."""
+    if not term.isascii() or len(term) < 4:
+        return [term]
+    if term.endswith("ves"):
+        return [term, term[:-3] + "f"]
+    if term.endswith("ies"):
+        return [term, term[:-3] + "y"]
+    if term.endswith("es"):
+        return [term, term[:-2], term[:-1]]
+    if term.endswith("s") and not term.endswith("ss"):
+        return [term, term[:-1]]
+    return [term]
+
+
 def search_products(*, session: Session, text: str, limit: int = 5) -> list[Product]:
-    """Products on sale that a customer's sentence asks for ("scarf", "有沒有圍巾？", "マフラーありますか"), those
+    """Products on sale that a customer's sentence asks for ("scarves", "有沒有圍巾？", "マフラーありますか"), those
     matching most of its words first, then by id; at most `limit`."""
     scores: dict[int, int] = {}
     found: dict[int, Product] = {}
     for term in search_terms(text):
-        for product in list_products(session=session, q=term, active=True, limit=50):
-            assert product.id is not None
-            scores[product.id] = scores.get(product.id, 0) + 1
-            found[product.id] = product
+        matched = {product.id: product for form in _forms(term)
+                   for product in list_products(session=session, q=form, active=True, limit=50)}
+        for product_id, product in matched.items():
+            assert product_id is not None
+            scores[product_id] = scores.get(product_id, 0) + 1
+            found[product_id] = product
     ranked = sorted(scores, key=lambda product_id: (-scores[product_id], product_id))
     return [found[product_id] for product_id in ranked[:limit]]
 

@@ -63,6 +63,10 @@ def test_product_search_sends_cards_in_the_customers_language_and_currency(backe
     assert jp.last().text is not None and jp.last().text.startswith("カートに追加しました。")
     assert not any((r.text or "").startswith("申し訳ありません、該当する商品") for r in jp.received())
 
+    en = Phone(shop, "whatsapp_meta", "+85291234503", "Alex Wong")
+    en.says("Do you sell scarves?")  # a plural finds the scarves, in English, in Hong Kong dollars
+    assert {b.title for b in en.last().buttons} == {"Wool scarf (ONE)", "Silk scarf (ONE)"}
+
     hk.says("我想買一部電單車")
     assert hk.last().text == "抱歉，找不到相關的商品。可以換個字詞再試，或輸入「人工」轉接同事。"
 
