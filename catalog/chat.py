@@ -22,7 +22,16 @@ from catalog import money
 from catalog.carts import CartView
 from catalog.errors import CatalogError, NotFound
 from catalog.models import Cart, CartStatus, Product, Variant
-from catalog.products import localized, price_of, product_path, variant_label
+from catalog.products import (
+    available,
+    localized,
+    price_of,
+    prices_of,
+    product_path,
+    search_products,
+    variant_label,
+    variants_of,
+)
 from hub.channel_records.models import Channel
 from hub.contacts import locales
 from hub.contacts.models import Contact
@@ -150,6 +159,27 @@ def product_message(*, session: Session, variant_ids: Sequence[int], locale: str
     rows = [button(variant_label(product, variant, locale, ROW_TITLE), f"{ADD}{variant.id}",
                    description=price) for product, variant, price in priced]
     return "list", say("pick", locale), {"buttons": rows, "list_button": say("products", locale)}
+
+
+def search_message(*, session: Session, text: str, locale: str | None, currency: str, limit: int = 5
+                   ) -> Reply | None:
+    """The products a customer's sentence asks for as a product message (`product_message`), at most `limit`,
+    each as its first variant in stock with a price in `currency` (none in stock: its first priced one); None
+    when nothing on sale matches."""
+    products = search_products(session=session, text=text, limit=MAX_ROWS)
+    variants = variants_of(session=session, product_ids=[p.id for p in products if p.id is not None])
+    prices = prices_of(session=session, variant_ids=[v.id for vs in variants.values() for v in vs if v.id])
+    code = money.currency_code(currency)
+    chosen: list[int] = []
+    for product in products:
+        priced = [v for v in variants.get(product.id or 0, []) if v.id and code in prices.get(v.id, {})]
+        in_stock = [v for v in priced if available(v) > 0]
+        if priced:
+            chosen.append((in_stock or priced)[0].id or 0)
+    if not chosen:
+        return None
+    return product_message(session=session, variant_ids=chosen[:max(1, min(limit, MAX_ROWS))], locale=locale,
+                           currency=code)
 
 
 def cart_summary(view: CartView) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -261,6 +262,56 @@ def list_products(*, session: Session, q: str | None = None, active: bool | None
     if after_id is not None:
         query = query.where(col(Product.id) > after_id)
     return list(session.exec(query.order_by(col(Product.id)).limit(limit)))
+
+
+SEARCH_STOPWORDS = frozenset({"a", "an", "and", "any", "are", "but", "buy", "can", "do", "does", "find", "for",
+    "get", "have", "here", "i", "i'm", "im", "is", "it", "looking", "me", "my", "need", "of", "please", "search",
+    "show", "some", "the", "there", "to", "want", "what", "which", "with", "you", "your"})
+MAX_SEARCH_TERMS = 12
+CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
+LATIN_WORD = re.compile(r"[0-9a-z][0-9a-z'-]+")
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a customer's sentence to look products up by: Latin words (not "looking", "for"...) and the
+    two-character pieces of each Chinese or Japanese run ("我想找圍巾" → 我想, 想找, 找圍, 圍巾), since those are
+    written without spaces."""
+    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    terms = [w.strip("'-") for w in LATIN_WORD.findall(folded) if w.strip("'-") not in SEARCH_STOPWORDS]
+    for run in CJK_RUN.findall(folded):
+        terms.extend([run] if len(run) <= 2 else [run[i:i + 2] for i in range(len(run) - 1)])
+    return list(dict.fromkeys(t for t in terms if t))[:MAX_SEARCH_TERMS]
+
+
+def _forms(term: str) -> list[str]:
+    """A word and, for an English plural, its singular ("scarves" → scarf, "dresses" → dress, "shirts" → shirt)."""
+    if not term.isascii() or len(term) < 4:
+        return [term]
+    if term.endswith("ves"):
+        return [term, term[:-3] + "f"]
+    if term.endswith("ies"):
+        return [term, term[:-3] + "y"]
+    if term.endswith("es"):
+        return [term, term[:-2], term[:-1]]
+    if term.endswith("s") and not term.endswith("ss"):
+        return [term, term[:-1]]
+    return [term]
+
+
+def search_products(*, session: Session, text: str, limit: int = 5) -> list[Product]:
+    """Products on sale that a customer's sentence asks for ("scarves", "有沒有圍巾？", "マフラーありますか"), those
+    matching most of its words first, then by id; at most `limit`."""
+    scores: dict[int, int] = {}
+    found: dict[int, Product] = {}
+    for term in search_terms(text):
+        matched = {product.id: product for form in _forms(term)
+                   for product in list_products(session=session, q=form, active=True, limit=50)}
+        for product_id, product in matched.items():
+            assert product_id is not None
+            scores[product_id] = scores.get(product_id, 0) + 1
+            found[product_id] = product
+    ranked = sorted(scores, key=lambda product_id: (-scores[product_id], product_id))
+    return [found[product_id] for product_id in ranked[:limit]]
 
 
 def variants_of(*, session: Session, product_ids: Iterable[int]) -> dict[int, list[Variant]]:

@@ -6,14 +6,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-BOT_STEPS = ("bot_menu", "bot_faq", "bot_collect", "bot_order_status", "bot_hours", "handoff")
+BOT_STEPS = ("bot_menu", "bot_faq", "bot_collect", "bot_order_status", "bot_products", "bot_points", "bot_hours",
+             "handoff")
 BOT_PORTS: dict[str, tuple[str, ...]] = {
     "bot_faq": ("answered", "no_answer", "no_reply"), "bot_collect": ("valid", "gave_up", "no_reply"),
-    "bot_order_status": ("shown", "none", "unverified"), "bot_hours": ("open", "closed"), "handoff": (),
+    "bot_order_status": ("shown", "none", "unverified"), "bot_products": ("found", "none", "no_reply"),
+    "bot_points": ("shown", "unverified"), "bot_hours": ("open", "closed"), "handoff": (),
 }
 BOT_OPEN_PORTS = frozenset({"no_reply", "no_answer", "gave_up", "none", "unverified"})
 """Left without an edge: no_answer and gave_up hand off; the others end the run."""
-BOT_WAITING = frozenset({"bot_menu", "bot_faq", "bot_collect"})
+BOT_WAITING = frozenset({"bot_menu", "bot_faq", "bot_collect", "bot_products"})
 FIELDS = ("email", "phone", "date", "order_number")
 OPTION_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 MAX_OPTIONS = 10
@@ -81,6 +83,16 @@ def _collect(config: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def _products(config: dict[str, Any]) -> list[tuple[str, str]]:
+    out = _timeout(config)
+    if config.get("prompt") is not None and not _texts(config["prompt"]):
+        out.append(("bad_config", "`prompt` asks what the customer looks for, per language"))
+    limit = config.get("limit", 5)
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 10:
+        out.append(("bad_config", "`limit` is how many products to show, 1 to 10"))
+    return out
+
+
 def _hours(config: dict[str, Any]) -> list[tuple[str, str]]:
     if config.get("text") is not None and not _texts(config["text"]):
         return [("bad_config", "`text` is the away message per language ({when}: when a person answers)")]
@@ -101,4 +113,5 @@ def _handoff(config: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 BOT_CHECKS = {"bot_menu": _menu, "bot_faq": _faq, "bot_collect": _collect, "bot_order_status": lambda config: [],
+              "bot_products": _products, "bot_points": lambda config: [],
               "bot_hours": _hours, "handoff": _handoff}

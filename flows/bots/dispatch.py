@@ -1,6 +1,7 @@
 """A customer's message on a conversation in bot mode goes to the channel's bot.
 
-The listener queues `answer` (ids only). The job, in one transaction: the bot counts the conversation as
+The listener queues `answer` (ids only). A cart command (a product card's button, or its number on SMS) is the
+catalog's to answer (`catalog.chat_replies`). Otherwise the job, in one transaction: the bot counts the conversation as
 handled and settles the language (the message's script, else the one it wrote in before, else the contact's);
 "agent" / "人工" / "担当者" hands off at once; an external bot gets the event (`flows.bots.external`); a flow
 bot's step waiting for the customer runs again with the message, else a new run of its flow starts with it.
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from catalog import chat_replies
 from flows.bots import handoff, service, texts
 from flows.bots.models import Bot, BotKind
 from flows.bots.steps import NEW_TOPIC
@@ -114,6 +116,8 @@ def _answer(session: Session, message_id: int, after: list[Callable[[], object]]
     bot = service.for_channel(session=session, channel_id=conversation.channel_id)
     if bot is None or bot.id is None:
         return "no_bot"
+    if chat_replies.command_of(session=session, message=message) is not None:
+        return "cart"  # a product card's "Add to cart" (or its number on SMS): the catalog answers it
     now = clock.now()
     service.handled(session=session, bot_id=bot.id, conversation_id=conversation.id, now=now)
     locale = _locale(session, bot, conversation, None if tapped(message) else message.text)  # a tap says nothing

@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from catalog import chat as catalog_chat
 from catalog import money
+from catalog.loyalty import program as loyalty
 from catalog.models import Order
 from catalog.orders import recent_orders
 from channels import Button
@@ -65,11 +67,12 @@ def _inbound(step: Step) -> dict[str, Any] | None:
     return dict(inbound)
 
 
-def _say(step: Step, text: str, buttons: list[Button] | None = None, part: str = "") -> None:
+def _say(step: Step, text: str | None, buttons: list[Button] | None = None, part: str = "",
+         reply: tuple[str, dict[str, Any]] | None = None) -> None:
     conversation = _conversation(step)
     if conversation is None:
         return
-    kind, payload = "text", {}
+    kind, payload = reply or ("text", {})
     if buttons:
         kind, payload = "buttons", {"buttons": [{"title": b.title, "id": b.id} for b in buttons]}
     try:
@@ -322,6 +325,64 @@ def order_status(step: Step, config: dict[str, Any]) -> Result:
     return Go("shown")
 
 
+# --- product search -------------------------------------------------------------------------------------------
+
+DEFAULT_PRODUCTS = 5
+
+
+def products(step: Step, config: dict[str, Any]) -> Result:
+    """The products the customer asks for, as cards in their language priced in the conversation's currency."""
+    conversation = _conversation(step)
+    assert conversation is not None
+    locale = _locale(step)
+    if step.state.get("held"):
+        inbound = _inbound(step)
+        if inbound is None:
+            return Go("no_reply")
+        text = str(inbound.get("text") or "")
+    elif config.get("prompt"):
+        _say(step, pick(config["prompt"], locale))
+        return _hold(step, config)
+    else:
+        text = str((step.run.context.get("inbound") or {}).get("text") or "")
+        step.remember(fresh=False)
+    currency = catalog_chat.currency_for(session=step.session, conversation=conversation)
+    found = catalog_chat.search_message(session=step.session, text=text, locale=locale, currency=currency,
+                                        limit=int(config.get("limit") or DEFAULT_PRODUCTS))
+    if found is None:
+        _say(step, texts.say("products_none", locale), part=":none")
+        return Go("none")
+    kind, body, payload = found
+    _say(step, body, part=":cards", reply=(kind, payload))
+    _remember(step, last_answer=f"products: {text[:100]}")
+    return Go("found")
+
+
+# --- loyalty points -------------------------------------------------------------------------------------------
+
+
+def points(step: Step, config: dict[str, Any]) -> Result:
+    """The customer's points balance and tier, only for a verified customer (as the order status: a verified
+    identity of this channel's kind, or an order placed from this very chat)."""
+    conversation = _conversation(step)
+    assert conversation is not None
+    locale = _locale(step)
+    verified, _ = verified_orders(step, conversation)
+    if not verified:
+        _say(step, texts.say("points_unverified", locale))
+        return Go("unverified")
+    found = loyalty.summary(session=step.session, contact_id=conversation.contact_id, limit=0)
+    lines = [texts.say("points_balance", locale, points=f"{found['balance']:,}")]
+    if found["tier"] is not None:
+        lines.append(texts.say("points_tier", locale, tier=found["tier"].name))
+    if found["next_tier"] is not None:
+        lines.append(texts.say("points_next", locale, tier=found["next_tier"].name,
+                               points=f"{found['next_tier'].threshold - found['qualifying_points']:,}"))
+    _say(step, "\n".join(lines))
+    _remember(step, last_answer="loyalty points")
+    return Go("shown")
+
+
 # --- business hours, handoff ----------------------------------------------------------------------------------
 
 
@@ -347,5 +408,6 @@ def apply(step: Step, node: Node) -> Result:
 
 BOT_KINDS: dict[str, Callable[[Step, dict[str, Any]], Result]] = {
     "bot_menu": _guarded(menu), "bot_faq": _guarded(faq), "bot_collect": _guarded(collect),
-    "bot_order_status": _guarded(order_status), "bot_hours": _guarded(hours), "handoff": _guarded(hand_off),
+    "bot_order_status": _guarded(order_status), "bot_products": _guarded(products),
+    "bot_points": _guarded(points), "bot_hours": _guarded(hours), "handoff": _guarded(hand_off),
 }

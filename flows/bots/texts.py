@@ -58,6 +58,34 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh-Hant": "訂單 {number}：{status}，{total}",
         "ja": "ご注文 {number}：{status}、{total}",
     },
+    "products_none": {
+        "en": "Sorry, I couldn't find anything like that. Try another word, or type \"agent\" for a person.",
+        "zh-Hant": "抱歉，找不到相關的商品。可以換個字詞再試，或輸入「人工」轉接同事。",
+        "ja": "申し訳ありません、該当する商品が見つかりませんでした。別の言葉でお試しいただくか、"
+              "「担当者」と入力してください。",
+    },
+    "points_unverified": {
+        "en": "For your privacy I can only show points once we know this chat is yours. Type \"agent\" and a "
+              "colleague will help.",
+        "zh-Hant": "為保障你的私隱，確認這個對話屬於你之後才能顯示積分。輸入「人工」由同事協助你。",
+        "ja": "プライバシー保護のため、ご本人確認ができたチャットでのみポイントを表示できます。"
+              "「担当者」と入力すると担当者がお手伝いします。",
+    },
+    "points_balance": {
+        "en": "You have {points} points.",
+        "zh-Hant": "你現在有 {points} 積分。",
+        "ja": "現在のポイントは {points} ポイントです。",
+    },
+    "points_tier": {
+        "en": "Your tier: {tier}.",
+        "zh-Hant": "你的會員等級：{tier}。",
+        "ja": "会員ランク：{tier}。",
+    },
+    "points_next": {
+        "en": "{points} more points to reach {tier}.",
+        "zh-Hant": "再賺 {points} 積分即可升級至 {tier}。",
+        "ja": "あと {points} ポイントで {tier} です。",
+    },
 }
 
 WHAT: dict[str, dict[str, str]] = {

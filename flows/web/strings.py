@@ -225,6 +225,8 @@ JOURNEYS = {
     "jr_step_bot_faq": N_("Bot: answer from the knowledge base"),
     "jr_step_bot_collect": N_("Bot: ask and check"),
     "jr_step_bot_order_status": N_("Bot: order status"),
+    "jr_step_bot_products": N_("Bot: find products"),
+    "jr_step_bot_points": N_("Bot: loyalty points"),
     "jr_step_bot_hours": N_("Bot: business hours"),
     "jr_step_handoff": N_("Hand off to a person"),
     "jr_trigger_bot": N_("A customer writes to the bot"),
@@ -238,9 +240,11 @@ JOURNEYS = {
     "jr_port_shown": N_("shown"),
     "jr_port_none": N_("none"),
     "jr_port_unverified": N_("not verified"),
+    "jr_port_found": N_("found"),
     "jr_port_open": N_("open"),
     "jr_port_closed": N_("closed"),
     "jr_sum_faq": N_("Answers the customer's message"),
+    "jr_sum_products": N_("Finds what the customer's message asks for"),
     "jr_sum_hours": N_("Away message outside business hours"),
     "jr_sum_handoff": N_("Reason: {reason}"),
     "jr_collect_email": N_("Email address"),
@@ -270,6 +274,11 @@ JOURNEYS = {
     "jr_bot_retries": N_("Tries after a wrong answer"),
     "jr_bot_orders_help": N_("Shows the customer's recent orders if this chat is verified as theirs; "
                              "otherwise says why not."),
+    "jr_bot_products_limit": N_("Products shown at most"),
+    "jr_bot_products_help": N_("Searches the catalog for what the customer wrote (or answers the prompt) and sends "
+                               "product cards in their language and currency; nothing found: says so."),
+    "jr_bot_points_help": N_("Tells the customer their points balance and tier if this chat is verified as "
+                             "theirs; otherwise says why not."),
     "jr_bot_away": N_("Away message"),
     "jr_bot_away_help": N_("Sent outside business hours; {when} is when a person answers. Empty: the bot's own words."),
     "jr_bot_reason": N_("Reason (counted in the bot's stats)"),

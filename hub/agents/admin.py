@@ -115,11 +115,20 @@ def add_team(*, session: Session, actor: User, name: str, member_ids: list[int],
     return team
 
 
+AUTOMATION_DEFAULTS = ("bot", "human", "channel")
+"""A team's default mode for new conversations on its channels; `channel`: the channel's own (stored as None)."""
+
+
 def change_team(*, session: Session, actor: User, team_id: int, name: str | None,
-                member_ids: list[int] | None, channel_ids: list[int] | None) -> Team:
+                member_ids: list[int] | None, channel_ids: list[int] | None,
+                automation_default: str | None = None) -> Team:
     team = session.get(Team, team_id)
     if team is None:
         raise NotFound("no such team")
+    if automation_default is not None:
+        if automation_default not in AUTOMATION_DEFAULTS:
+            raise service.AccountError(f"automation_default is one of {', '.join(AUTOMATION_DEFAULTS)}")
+        team.automation_default = None if automation_default == "channel" else automation_default
     if name is not None and name.strip() and name.strip() != team.name:
         if session.exec(select(Team).where(Team.name == name.strip())).first() is not None:
             raise service.AccountError(f"a team called {name.strip()} exists already")
@@ -136,5 +145,5 @@ def change_team(*, session: Session, actor: User, team_id: int, name: str | None
             session.add(TeamChannel(team_id=team_id, channel_id=channel_id))
     session.add(team)
     record(session=session, actor_id=actor.id, action="team.changed", target_type="team", target_id=team_id,
-           details={"members": member_ids, "channels": channel_ids})
+           details={"members": member_ids, "channels": channel_ids, "automation_default": automation_default})
     return team

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path
@@ -52,11 +53,21 @@ class UserPatch(BaseModel):
     password: str | None = Field(default=None, min_length=8, max_length=200)
 
 
+class AutomationDefault(StrEnum):
+    bot = "bot"
+    human = "human"
+    channel = "channel"
+
+
 class TeamOut(BaseModel):
     id: int
     name: str
     member_ids: list[int]
     channel_ids: list[int]
+    automation_default: AutomationDefault = Field(
+        default=AutomationDefault.channel, examples=["bot"],
+        description="Who answers new conversations on the team's channels: `bot`, `human`, or `channel` (the "
+                    "channel's own default). Teams of one channel that disagree leave it to the channel.")
 
 
 class TeamIn(BaseModel):
@@ -69,6 +80,10 @@ class TeamPatch(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     member_ids: list[int] | None = None
     channel_ids: list[int] | None = None
+    automation_default: AutomationDefault | None = Field(
+        default=None, examples=["bot"],
+        description="`bot` or `human` for new (and reopened) conversations on the team's channels; `channel`: "
+                    "the channel's own default again.")
 
 
 def _user_out(session: DbSession, user: User) -> UserOut:
@@ -81,7 +96,8 @@ def _user_out(session: DbSession, user: User) -> UserOut:
 def _team_out(session: DbSession, team: Team) -> TeamOut:
     team_id = team.id or 0
     return TeamOut(id=team_id, name=team.name, member_ids=admin.members_of(session=session, team_id=team_id),
-                   channel_ids=admin.channels_of(session=session, team_id=team_id))
+                   channel_ids=admin.channels_of(session=session, team_id=team_id),
+                   automation_default=AutomationDefault(team.automation_default or "channel"))
 
 
 @router.get("/users", response_model=list[UserOut])
@@ -137,7 +153,8 @@ def change_team(team_id: Id, body: TeamPatch, session: DbSession, actor: AdminUs
     """Rename a team, or replace its members or channels (a list given replaces the old one)."""
     try:
         team = admin.change_team(session=session, actor=actor, team_id=team_id, name=body.name,
-                                 member_ids=body.member_ids, channel_ids=body.channel_ids)
+                                 member_ids=body.member_ids, channel_ids=body.channel_ids,
+                                 automation_default=body.automation_default.value if body.automation_default else None)
     except admin.NotFound as error:
         raise HTTPException(404, str(error)) from None
     except AccountError as error:

@@ -23,6 +23,8 @@ class Team(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
+    automation_default: str | None = Field(default=None, max_length=10)
+    """`bot` or `human` for new conversations on its channels (None: the channel's default)."""
     created_at: datetime = Field(default_factory=utcnow)
 
 

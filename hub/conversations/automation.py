@@ -1,7 +1,8 @@
 """Who answers a conversation: the bot or a person (`AutomationMode`).
 
-A new conversation takes its channel's `automation_default` (none set: `human`; a bot serving the channel
-sets it to `bot`, `set_channel_default`), and so does one the customer reopens. Assignment leaves a
+A new conversation takes the `automation_default` of the team it is routed to (its own team, else the teams
+its channel is given when those that set one agree), else its channel's (none set: `human`; a bot serving the
+channel sets it to `bot`, `set_channel_default`), and so does one the customer reopens. Assignment leaves a
 conversation in `bot` mode alone until the bot hands it off. An agent's reply or taking the conversation
 switches it to `human`; a bot's handoff does too; an agent may hand it back to the bot. The delivery engine
 reads the mode when it claims a message (`hub.outbound.engine`): a bot's message on a `human` conversation
@@ -16,7 +17,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from hub.channel_records.models import Channel
+from hub.agents.models import Team
+from hub.channel_records.models import Channel, TeamChannel
 from hub.conversations import activity
 from hub.conversations.models import ActivityKind, ActorKind, AutomationMode, Conversation
 from hub.runtime import events
@@ -30,20 +32,42 @@ class ModeRefused(ValueError):
 
 
 def defaults_for(session: Session, channel_ids: Iterable[int]) -> dict[int, str]:
-    """Each channel's mode for a new conversation."""
+    """Each channel's mode for a new conversation: its teams' default when those that set one agree, else the
+    channel's own."""
     wanted = sorted(set(channel_ids))
     if not wanted:
         return {}
     found = dict(session.execute(select(col(Channel.id), col(Channel.automation_default))
                                  .where(col(Channel.id).in_(wanted))).tuples().all())
-    return {cid: str(found[cid]) if found.get(cid) in MODES else AutomationMode.human.value for cid in wanted}
+    teams: dict[int, set[str]] = {}
+    for channel_id, mode in session.execute(
+            select(col(TeamChannel.channel_id), col(Team.automation_default))
+            .join(Team, col(Team.id) == col(TeamChannel.team_id))
+            .where(col(TeamChannel.channel_id).in_(wanted), col(Team.automation_default).in_(MODES))).tuples():
+        teams.setdefault(channel_id, set()).add(str(mode))
+    out: dict[int, str] = {}
+    for cid in wanted:
+        agreed = teams.get(cid, set())
+        own = found.get(cid)
+        out[cid] = (next(iter(agreed)) if len(agreed) == 1 else str(own) if own in MODES
+                    else AutomationMode.human.value)
+    return out
 
 
 def channel_default_expression() -> object:
-    """SQL for "the conversation's channel's default mode", for set-based updates of conversations."""
+    """SQL for "the conversation's default mode" (its team's, else its channel's teams' when they agree, else its
+    channel's), for set-based updates of conversations."""
     table = Conversation.__table__  # type: ignore[attr-defined]
     channels = Channel.__table__  # type: ignore[attr-defined]
-    return func.coalesce(select(channels.c.automation_default).where(channels.c.id == table.c.channel_id)
+    teams = Team.__table__  # type: ignore[attr-defined]
+    given = TeamChannel.__table__  # type: ignore[attr-defined]
+    own_team = select(teams.c.automation_default).where(teams.c.id == table.c.team_id).scalar_subquery()
+    channel_teams = (select(func.max(teams.c.automation_default))
+                     .select_from(given.join(teams, teams.c.id == given.c.team_id))
+                     .where(given.c.channel_id == table.c.channel_id, teams.c.automation_default.in_(MODES))
+                     .having(func.count(func.distinct(teams.c.automation_default)) == 1).scalar_subquery())
+    return func.coalesce(own_team, channel_teams,
+                         select(channels.c.automation_default).where(channels.c.id == table.c.channel_id)
                          .scalar_subquery(), AutomationMode.human.value)
 
 

@@ -29,11 +29,14 @@ export const STEPS = {
   bot_collect: { ports: ["valid", "gave_up", "no_reply"], config: () => ({ field: "email", timeout_minutes: 60,
     prompt: { en: "", "zh-Hant": "", ja: "" } }) },
   bot_order_status: { ports: ["shown", "none", "unverified"], config: () => ({}) },
+  bot_products: { ports: ["found", "none", "no_reply"], config: () => ({ limit: 5, timeout_minutes: 60 }) },
+  bot_points: { ports: ["shown", "unverified"], config: () => ({}) },
   bot_hours: { ports: ["open", "closed"], config: () => ({}) },
   handoff: { ports: [], config: () => ({ reason: "step" }) },
 };
 
-export const BOT_STEPS = ["bot_menu", "bot_faq", "bot_collect", "bot_order_status", "bot_hours", "handoff"];
+export const BOT_STEPS = ["bot_menu", "bot_faq", "bot_collect", "bot_order_status", "bot_products", "bot_points",
+  "bot_hours", "handoff"];
 
 /** Ports that may stay unconnected (the run ends there; a bot's no_answer and gave_up hand off). */
 export const OPTIONAL_PORTS = new Set(["skipped", "failed", "error", "not_converted"]);
@@ -61,7 +64,7 @@ export function portName(port) {
   if (port.startsWith("option:")) return t("jr_port_option", { id: port.slice(7) });
   const known = ["sent", "skipped", "next", "replied", "no_reply", "failed", "yes", "no", "ok", "error",
     "converted", "not_converted", "answered", "no_answer", "valid", "gave_up", "shown", "none", "unverified",
-    "open", "closed"];
+    "open", "closed", "found"];
   return known.includes(port) ? t(`jr_port_${port}`) : port;
 }
 
@@ -159,6 +162,7 @@ export function summary(node, locale) {
     case "bot_menu": return localised(config.text, locale);
     case "bot_faq": return config.prompt ? localised(config.prompt, locale) : t("jr_sum_faq");
     case "bot_collect": return t(`jr_collect_${config.field || "email"}`);
+    case "bot_products": return config.prompt ? localised(config.prompt, locale) : t("jr_sum_products");
     case "bot_hours": return t("jr_sum_hours");
     case "handoff": return config.reason ? t("jr_sum_handoff", { reason: config.reason }) : "";
     default: return "";

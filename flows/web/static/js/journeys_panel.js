@@ -198,6 +198,12 @@ export class Panel {
           field(t("jr_bot_retries"), number(config.retries ?? 2, set("retries"), { min: 0, max: 5 })),
           field(t("jr_timeout_minutes"), number(config.timeout_minutes, set("timeout_minutes"), { min: 1 }), t("jr_bot_timeout_help"))];
       case "bot_order_status": return [h("p", { class: "muted small", text: t("jr_bot_orders_help") })];
+      case "bot_products":
+        return [localeTexts(t("jr_bot_prompt"), config, "prompt", change, 2),
+          field(t("jr_bot_products_limit"), number(config.limit ?? 5, set("limit"), { min: 1, max: 10 })),
+          field(t("jr_timeout_minutes"), number(config.timeout_minutes, set("timeout_minutes"), { min: 1 }), t("jr_bot_timeout_help")),
+          h("p", { class: "muted small", text: t("jr_bot_products_help") })];
+      case "bot_points": return [h("p", { class: "muted small", text: t("jr_bot_points_help") })];
       case "bot_hours": return [localeTexts(t("jr_bot_away"), config, "text", change, 2), h("p", { class: "muted small", text: t("jr_bot_away_help") })];
       case "handoff":
         return [field(t("jr_bot_reason"), input(config.reason, set("reason"), { maxlength: 20 })), this.teamPicker(config, set),
