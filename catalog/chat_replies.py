@@ -84,8 +84,10 @@ def answer(*, session: Session, message_id: int) -> str:
     else:
         kind, text, payload = perform(session=session, conversation=conversation, command=command, locale=locale)
     try:
+        # `system`, not `bot`: the answer to the customer's own tap (add to cart, checkout) goes out in bot and
+        # human mode alike; only a bot's conversation is held back when a person has the conversation
         _, created = outbound.queue_reply(session=session, conversation=conversation, author_id=None, text=text,
-                                          kind=kind, payload=payload, client_key=key, sender="bot")
+                                          kind=kind, payload=payload, client_key=key, sender="system")
     except outbound.ReplyRefused as refused:
         session.rollback()
         return f"not answered: {refused}"
