@@ -189,12 +189,18 @@ async def change_user(user_id: int, request: Request, session: DbSession, admin:
     return _back("/admin/users", "user")
 
 
+def _automation_default(value: object) -> str | None:
+    """The team form's "new conversations answered by" choice; absent (an older form): leave it as it is."""
+    return str(value)[:10] if value else None
+
+
 @router.post("/admin/teams")
 async def add_team(request: Request, session: DbSession, admin: AdminUser) -> Response:
     form = await request.form()
     try:
         staff.add_team(session=session, actor=admin, name=str(form.get("name", ""))[:120],
-                       member_ids=_ids(form.getlist("member_ids")), channel_ids=_ids(form.getlist("channel_ids")))
+                       member_ids=_ids(form.getlist("member_ids")), channel_ids=_ids(form.getlist("channel_ids")),
+                       automation_default=_automation_default(form.get("automation_default")))
         session.commit()
     except AccountError as error:
         session.rollback()
@@ -207,7 +213,8 @@ async def change_team(team_id: int, request: Request, session: DbSession, admin:
     form = await request.form()
     try:
         staff.change_team(session=session, actor=admin, team_id=team_id, name=str(form.get("name", ""))[:120],
-                          member_ids=_ids(form.getlist("member_ids")), channel_ids=_ids(form.getlist("channel_ids")))
+                          member_ids=_ids(form.getlist("member_ids")), channel_ids=_ids(form.getlist("channel_ids")),
+                          automation_default=_automation_default(form.get("automation_default")))
         session.commit()
     except (AccountError, staff.NotFound) as error:
         session.rollback()

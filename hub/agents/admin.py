@@ -98,25 +98,34 @@ def change_user(*, session: Session, actor: User, user_id: int, values: dict[str
     return user
 
 
-def add_team(*, session: Session, actor: User, name: str, member_ids: list[int], channel_ids: list[int]) -> Team:
+def add_team(*, session: Session, actor: User, name: str, member_ids: list[int], channel_ids: list[int],
+             automation_default: str | None = None) -> Team:
     name = name.strip()
     if not name:
         raise service.AccountError("a team needs a name")
+    _check_automation_default(automation_default)
     if session.exec(select(Team).where(Team.name == name)).first() is not None:
         raise service.AccountError(f"a team called {name} exists already")
     _check_ids(session, User, member_ids, "user")
     _check_ids(session, Channel, channel_ids, "channel")
     team = service.create_team(session=session, name=name, member_ids=sorted(set(member_ids)))
     assert team.id is not None
+    if automation_default is not None:
+        team.automation_default = None if automation_default == "channel" else automation_default
     for channel_id in sorted(set(channel_ids)):
         session.add(TeamChannel(team_id=team.id, channel_id=channel_id))
     record(session=session, actor_id=actor.id, action="team.created", target_type="team",
-           target_id=team.id)
+           target_id=team.id, details={"automation_default": automation_default} if automation_default else None)
     return team
 
 
 AUTOMATION_DEFAULTS = ("bot", "human", "channel")
 """A team's default mode for new conversations on its channels; `channel`: the channel's own (stored as None)."""
+
+
+def _check_automation_default(value: str | None) -> None:
+    if value is not None and value not in AUTOMATION_DEFAULTS:
+        raise service.AccountError(f"automation_default is one of {', '.join(AUTOMATION_DEFAULTS)}")
 
 
 def change_team(*, session: Session, actor: User, team_id: int, name: str | None,
@@ -125,9 +134,8 @@ def change_team(*, session: Session, actor: User, team_id: int, name: str | None
     team = session.get(Team, team_id)
     if team is None:
         raise NotFound("no such team")
+    _check_automation_default(automation_default)
     if automation_default is not None:
-        if automation_default not in AUTOMATION_DEFAULTS:
-            raise service.AccountError(f"automation_default is one of {', '.join(AUTOMATION_DEFAULTS)}")
         team.automation_default = None if automation_default == "channel" else automation_default
     if name is not None and name.strip() and name.strip() != team.name:
         if session.exec(select(Team).where(Team.name == name.strip())).first() is not None:

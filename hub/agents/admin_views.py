@@ -74,6 +74,10 @@ class TeamIn(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     member_ids: list[int] = Field(default_factory=list)
     channel_ids: list[int] = Field(default_factory=list)
+    automation_default: AutomationDefault = Field(
+        default=AutomationDefault.channel, examples=["bot"],
+        description="`bot` or `human` for new conversations on the team's channels; `channel` (the default): the "
+                    "channel's own default.")
 
 
 class TeamPatch(BaseModel):
@@ -141,7 +145,7 @@ def add_team(body: TeamIn, session: DbSession, actor: AdminUser) -> TeamOut:
     """A team, its members and the channels it is given (its agents see those channels' conversations)."""
     try:
         team = admin.add_team(session=session, actor=actor, name=body.name, member_ids=body.member_ids,
-                              channel_ids=body.channel_ids)
+                              channel_ids=body.channel_ids, automation_default=body.automation_default.value)
     except AccountError as error:
         raise HTTPException(422, str(error)) from None
     session.commit()

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from hub.agents.models import User
 from hub.composition import create_app
@@ -79,3 +80,37 @@ def test_an_admin_gets_the_page_its_strings_and_the_agents(browser, people):
     boot = json.loads(re.search(r'id="hub-boot">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
     assert [agent["name"] for agent in boot["agents"]] == ["Yuki"]  # agents only: admins and marketers take no chats
     assert "telegram" in boot["channel_kinds"]
+
+
+def test_an_admin_sets_who_answers_a_teams_new_conversations_from_the_users_page(browser, people):
+    sign_in(browser, "boss@shop.test")
+    page = browser.get("/admin/users")
+    csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text).group(1)  # type: ignore[union-attr]
+    team_id = int(re.search(r'action="/admin/teams/(\d+)"', page.text).group(1))  # type: ignore[union-attr]
+    assert re.search(rf'id="team-mode-{team_id}"[^>]*>\s*<option value="channel" selected>', page.text)
+
+    changed = browser.post(f"/admin/teams/{team_id}", headers={"Origin": ORIGIN},
+                           data={"csrf_token": csrf, "name": "Japan", "automation_default": "human"})
+    assert changed.status_code == 303, changed.text
+    added = browser.post("/admin/teams", headers={"Origin": ORIGIN},
+                         data={"csrf_token": csrf, "name": "Bots first", "automation_default": "bot"})
+    assert added.status_code == 303, added.text
+    teams = {t["name"]: t["automation_default"] for t in browser.get("/api/v1/teams").json()}
+    assert teams == {"Japan": "human", "Bots first": "bot"}
+    again = browser.get("/admin/users").text
+    assert re.search(rf'id="team-mode-{team_id}"[^>]*>.*?<option value="human" selected>', again, re.S)
+
+    refused = browser.post(f"/admin/teams/{team_id}", headers={"Origin": ORIGIN},
+                           data={"csrf_token": csrf, "name": "Japan", "automation_default": "robot"})
+    assert refused.status_code == 422 and "automation_default is one of" in refused.text
+    renamed = browser.post(f"/admin/teams/{team_id}", headers={"Origin": ORIGIN},
+                           data={"csrf_token": csrf, "name": "日本"})
+    assert renamed.status_code == 303  # a form without the choice leaves it alone
+    assert {t["name"]: t["automation_default"] for t in browser.get("/api/v1/teams").json()}["日本"] == "human"
+
+    with session_scope() as session:
+        boss = session.exec(select(User).where(User.email == "boss@shop.test")).one()
+        boss.locale = "ja"
+        session.add(boss)
+    ja = browser.get("/admin/users").text
+    assert "新しい会話の応対" in ja and ">ボット</option>" in ja and ">スタッフ</option>" in ja
