@@ -74,7 +74,8 @@ def _say(step: Step, text: str | None, buttons: list[Button] | None = None, part
         return
     kind, payload = reply or ("text", {})
     if buttons:
-        kind, payload = "buttons", {"buttons": [{"title": b.title, "id": b.id} for b in buttons]}
+        kind, payload = "buttons", {"buttons": [{"title": b.title, "id": b.id} for b in buttons],
+                                    "list_button": texts.say("menu_button", _locale(step))}
     try:
         replies.queue_reply(session=step.session, conversation=conversation, author_id=None, text=text, kind=kind,
                             payload=payload, client_key=f"bot:{step.key}{part}", sender=Sender.bot.value)

@@ -1,8 +1,10 @@
 """The shop assistant: the bot the demo shop runs, and a starting point in the journeys editor.
 
 Business hours first (away message when closed), then the knowledge base answers the first message if it
-can; otherwise a menu: a question (FAQ), "where is my order" (verified customers only), a refund (handed to
-the returns team). After an answer the bot asks whether it helped; "no" hands off.
+can; otherwise a menu: a question (FAQ), "where is my order" (verified customers only), a product search in
+the catalog (cards in the customer's language and currency; nothing found: a person), the customer's loyalty
+points and tier (verified customers only), a refund (handed to the returns team). After an answer the bot asks
+whether it helped; "no" hands off.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ def shop_assistant(returns_team_id: int | None = None) -> dict[str, Any]:
                 {"id": "faq", "title": _t("Ask a question", "查詢問題", "質問する"), "keywords": []},
                 {"id": "order", "title": _t("Where's my order", "查詢訂單", "注文状況"),
                  "keywords": ["order", "parcel", "訂單", "包裹", "注文", "荷物"]},
+                {"id": "products", "title": _t("Find a product", "搜尋產品", "商品を探す"),
+                 "keywords": ["product", "price", "stock", "產品", "價錢", "有冇貨", "商品", "値段", "在庫"]},
+                {"id": "points", "title": _t("My points", "我的積分", "ポイント"),
+                 "keywords": ["points", "tier", "積分", "會員", "ポイント", "会員"]},
                 {"id": "refund", "title": _t("Refund", "退款", "返金"),
                  "keywords": ["refund", "return", "退款", "退貨", "返金", "返品"]}],
             "timeout_minutes": 60}},
@@ -41,12 +47,18 @@ def shop_assistant(returns_team_id: int | None = None) -> dict[str, Any]:
             "timeout_minutes": 60}},
         {"id": "done", "type": "end", "config": {}, "position": {"x": 1040, "y": 40}},
         {"id": "orders", "type": "bot_order_status", "config": {}, "position": {"x": 560, "y": 160}},
+        {"id": "products", "type": "bot_products", "position": {"x": 560, "y": 400}, "config": {
+            "prompt": _t("What are you looking for?", "請問想找甚麼產品？", "どんな商品をお探しですか？"),
+            "limit": 5, "timeout_minutes": 60}},
+        {"id": "points", "type": "bot_points", "config": {}, "position": {"x": 560, "y": 520}},
         {"id": "refund", "type": "handoff", "config": refund, "position": {"x": 560, "y": 280}},
         {"id": "person", "type": "handoff", "config": {"reason": "not_helped"}, "position": {"x": 1040, "y": 160}},
     ]
     edges = [("hours", "open", "first"), ("hours", "closed", "first"), ("first", "answered", "helped"),
              ("first", "no_answer", "main"), ("main", "option:faq", "ask"), ("main", "option:order", "orders"),
-             ("main", "option:refund", "refund"), ("ask", "answered", "helped"), ("helped", "option:yes", "done"),
+             ("main", "option:refund", "refund"), ("main", "option:products", "products"),
+             ("main", "option:points", "points"), ("products", "found", "done"), ("products", "none", "person"),
+             ("points", "shown", "done"), ("ask", "answered", "helped"), ("helped", "option:yes", "done"),
              ("helped", "option:no", "person"), ("orders", "shown", "done")]
     return {"trigger": {"type": "bot", "config": {}}, "start": "hours", "nodes": nodes,
             "edges": [{"from": a, "port": p, "to": b} for a, p, b in edges],

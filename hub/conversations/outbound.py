@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 from channels import Button, IdentityRef, OutboundMessage
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of
-from hub.contacts.models import ChannelIdentity
+from hub.contacts import locales
+from hub.contacts.models import ChannelIdentity, Contact
 from hub.contacts.service import consent_status
 from hub.conversations import automation
 from hub.conversations.models import Conversation, Message
@@ -63,6 +64,19 @@ def refuse_if_opted_out(*, session: Session, conversation: Conversation, channel
                            "opted_out")
 
 
+LIST_BUTTON = {"en": "Choose", "zh-Hant": "選擇", "ja": "選択する"}
+"""The button that opens a menu too long for a row of reply buttons (WhatsApp shows more than three choices as
+a list behind one button), in the customer's language, unless the sender named it."""
+
+
+def _with_list_button(session: Session, conversation: Conversation, payload: dict[str, Any]) -> dict[str, Any]:
+    if len(payload.get("buttons") or ()) <= 3 or payload.get("list_button"):
+        return payload
+    contact = session.get(Contact, conversation.contact_id)
+    word = LIST_BUTTON.get(locales.for_contact(session, contact, conversation.channel_id), LIST_BUTTON["en"])
+    return {**payload, "list_button": word}
+
+
 def queue_reply(
     *,
     session: Session,
@@ -94,6 +108,8 @@ def queue_reply(
         )
     assert conversation.id is not None
     sender = sender or (Sender.system.value if system else Sender.reply.value)
+    if kind in ("buttons", "list"):
+        payload = _with_list_button(session, conversation, payload or {})
     [(message_id, created)] = engine.enqueue(session, [engine.Draft(
         conversation_id=conversation.id, channel_id=conversation.channel_id, kind=kind,
         text=None if text is None else mask_cards(text),  # as stored: what is sent is what the row says

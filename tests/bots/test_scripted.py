@@ -37,8 +37,10 @@ def test_menu_then_faq_then_satisfied_in_the_customers_language(backend, client,
     if kind == "sms_twilio":  # no buttons on SMS: a numbered menu, answered by number
         assert shown.text.startswith(menu) and "1. Ask a question" in shown.text and "2. Where's my order" in shown.text
         phone.says(faq)
-    else:  # native buttons: an inline keyboard on Telegram, reply buttons on WhatsApp
-        assert shown.text == menu and faq in [b.title for b in shown.buttons]
+    else:  # native buttons: an inline keyboard on Telegram, a list behind one button on WhatsApp (five choices)
+        assert shown.text == menu and faq in [b.title for b in shown.buttons] and len(shown.buttons) == 5
+        if kind == "whatsapp_meta":
+            assert shown.wire["interactive"]["type"] == "list" and shown.list_label == "選擇"
         phone.taps(faq)
     assert phone.last().text == prompt
     phone.says(question)

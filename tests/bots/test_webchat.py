@@ -19,7 +19,8 @@ def test_menu_then_faq_then_satisfied_on_the_web_chat(backend, client, sandbox):
         run_jobs()
         card = receive(ws)["card"]
         assert card["text"] == "こんにちは！ご用件をお選びください。" and card["kind"] == "buttons"
-        assert [b["title"] for b in card["buttons"]] == ["質問する", "注文状況", "返金"]
+        assert [b["title"] for b in card["buttons"]] == ["質問する", "注文状況", "商品を探す", "ポイント", "返金"]
+        assert card["button_label"] == "選択する"  # five choices: the menu's own button, in Japanese
         ws.send_json({"type": "button", "client_id": "menu-tap-01", "button_id": "opt:faq", "text": "質問する"})
         assert receive(ws) == {"type": "ack", "client_id": "menu-tap-01"}
         drain_inbound()

@@ -150,3 +150,21 @@ def test_twilio_whatsapp_buttons_go_out_natively_and_the_tap_lands_in_the_thread
 
     message = wait_for(tap, timeout=10)
     assert message.text == "不用" and message.payload["id"] == "return-no"
+
+
+def test_a_menu_of_more_than_three_choices_opens_from_a_button_named_in_the_customers_language(hub_server):
+    channel = make_channel("whatsapp_meta")
+    make_user("agent@shop.test", role="admin")
+    hub_server.client.post(f"/sandbox/phone/{channel.id}/send",
+                           json={"from": "+819012345678", "text": "サイズはありますか"})
+    conversation_id = conversation_of(channel.id)
+    headers = token_for(hub_server.client, "agent@shop.test")
+    sizes = [{"title": size, "id": f"size-{size}"} for size in ("S", "M", "L", "XL")]
+    reply = hub_server.client.post(f"/api/v1/conversations/{conversation_id}/messages", headers=headers, json={
+        "kind": "buttons", "text": "サイズをお選びください", "payload": {"buttons": sizes}})
+    assert reply.status_code == 202, reply.text
+    assert tasks.send_message(reply.json()["id"]) == "sent"
+    [shown] = [m for m in hub_server.client.get(f"/sandbox/phone/{channel.id}/messages").json()["messages"]
+               if m["direction"] == "out"]
+    assert [b["title"] for b in shown["buttons"]] == ["S", "M", "L", "XL"]
+    assert shown["list_label"] == "選択する"  # not "Options": four choices are a list behind one button
