@@ -24,15 +24,15 @@ TRIGGERS = ("message_received", "conversation_opened", "conversation_resolved", 
             "order_paid", "cart_abandoned", "checkout_expired", "lifecycle_changed", "vip_reached", "date_field",
             "segment_entered", "schedule", "manual", "api", "bot", "tier_changed")
 STEPS = ("send_message", "wait", "wait_reply", "branch", "split", "tag", "set_field", "assign", "task",
-         "start_flow", "http", "goal", "end", *BOT_STEPS)
+         "start_flow", "http", "goal", "csat", "end", *BOT_STEPS)
 CODES = ("unreachable_node", "missing_port", "unknown_port", "unknown_node_type", "bad_config", "no_timeout",
          "no_start", "cycle_without_wait", "unknown_trigger", "bad_quiet_hours")
 FIXED_PORTS: dict[str, tuple[str, ...]] = {
     "send_message": ("sent", "skipped"), "wait": ("next",), "branch": ("yes", "no"), "tag": ("next",),
     "set_field": ("next",), "assign": ("next",), "task": ("next",), "start_flow": ("next",), "http": ("ok", "error"),
-    "goal": ("converted", "not_converted"), "end": (), **BOT_PORTS,
+    "goal": ("converted", "not_converted"), "csat": ("sent", "not_sent"), "end": (), **BOT_PORTS,
 }
-OPEN_PORTS = frozenset({"skipped", "failed", "error", "not_converted"})
+OPEN_PORTS = frozenset({"skipped", "failed", "error", "not_converted", "not_sent"})
 """Ports that may be left without an edge: the run ends there."""
 WAITING = frozenset({"wait", "wait_reply", "goal", *BOT_WAITING})
 """Steps that take time: a loop through one of them cannot spin."""

@@ -47,6 +47,7 @@ STEP_CONFIGS: dict[str, dict[str, Any]] = {
                                                  "url": {"type": "string", "pattern": "^https?://"},
                                                  "body": {"type": "object"}}},
     "goal": {"required": ["within_hours"], "properties": {"within_hours": {"type": "integer", "minimum": 1}}},
+    "csat": {"properties": {}},
     "end": {"properties": {}},
     "bot_menu": {"required": ["text", "options"], "properties": {
         "text": TEXTS, "timeout_minutes": {"type": "integer", "minimum": 1},

@@ -267,6 +267,22 @@ async def _call(method: str, url: str, body: dict[str, Any], key: str) -> int:
             return answer.status
 
 
+def csat(step: Step, config: dict[str, Any]) -> Result:
+    """Ask the customer to rate the conversation (hub.csat: their language, native buttons, the agent assigned
+    now credited); `not_sent` with the reason when it cannot go (no conversation, outside WhatsApp's window
+    without a survey template, opted out). Run twice, it asks once."""
+    from hub.csat import service as surveys
+
+    conversation = messages.conversation_of(step.session, step)
+    if conversation is None or conversation.id is None:
+        return Go("not_sent", "no_conversation")
+    made = surveys.request(step.session, [conversation.id], now=step.now, key=step.key)
+    survey = made[0] if made else surveys.requested(step.session, conversation.id, step.key)
+    if survey is None or survey.status == "not_sent":
+        return Go("not_sent", "not_sent")
+    return Go("sent")
+
+
 def end(step: Step, config: dict[str, Any]) -> Result:
     return End("completed")
 
@@ -274,5 +290,5 @@ def end(step: Step, config: dict[str, Any]) -> Result:
 KINDS: dict[str, Callable[[Step, dict[str, Any]], Result]] = {
     "send_message": lambda step, config: messages.send(step, config), "wait": wait, "wait_reply": wait_reply,
     "branch": branch, "split": split, "tag": tag, "set_field": set_field, "assign": assign, "task": task,
-    "start_flow": start_flow, "http": http, "goal": goal, "end": end, **BOT_KINDS,
+    "start_flow": start_flow, "http": http, "goal": goal, "csat": csat, "end": end, **BOT_KINDS,
 }

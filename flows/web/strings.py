@@ -102,6 +102,10 @@ JOURNEYS = {
     "jr_step_http": N_("HTTP request"),
     "jr_step_goal": N_("Goal"),
     "jr_step_end": N_("End"),
+    "jr_step_csat": N_("Ask for a rating (CSAT)"),
+    "jr_csat_help": N_("Asks the customer to rate the conversation from 1 to 5, in their language, with buttons where "
+                       "the channel has them; the agent assigned now is credited. Not sent (outside WhatsApp's 24-hour "
+                       "window without a survey template, or opted out): the not_sent port."),
     "jr_trigger_message_received": N_("A message is received"),
     "jr_trigger_conversation_opened": N_("A conversation is opened"),
     "jr_trigger_conversation_resolved": N_("A conversation is resolved"),

@@ -9,6 +9,7 @@ The agent assigned when the request is sent is credited with the answer.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,20 +66,33 @@ def schedule(session: Session, conversation_id: int, now: datetime | None = None
     return survey
 
 
-def request(session: Session, conversation_ids: Sequence[int], now: datetime | None = None) -> list[CsatSurvey]:
+def request(session: Session, conversation_ids: Sequence[int], now: datetime | None = None,
+            key: str | None = None) -> list[CsatSurvey]:
     """Ask now in each conversation (a journey's step), whatever the settings say about resolutions; the
-    surveys made (a conversation asked at this moment before gets none)."""
+    surveys made. `key` names the request (a journey step's key): asked under the same key, or at this same
+    moment without one, a conversation gets none (a job run twice asks once)."""
     now = now or utcnow()
     made = []
     for conversation in session.exec(select(Conversation).where(col(Conversation.id).in_(list(conversation_ids)))):
         assert conversation.id is not None
         survey = _add(session, CsatSurvey(conversation_id=conversation.id, channel_id=conversation.channel_id,
                                           team_id=team_of(session, conversation), due_at=now,
-                                          trigger=f"{REQUESTED}{now.isoformat()}"))
+                                          trigger=_trigger(key or now.isoformat())))
         if survey is not None:
             send(session, survey, now)
             made.append(survey)
     return made
+
+
+def requested(session: Session, conversation_id: int, key: str) -> CsatSurvey | None:
+    """The survey `request` made under `key` in this conversation, if any."""
+    return session.exec(select(CsatSurvey).where(CsatSurvey.conversation_id == conversation_id,
+                                                 CsatSurvey.trigger == _trigger(key))).first()
+
+
+def _trigger(key: str) -> str:
+    trigger = f"{REQUESTED}{key}"
+    return trigger if len(trigger) <= 60 else f"{REQUESTED}{hashlib.sha256(key.encode()).hexdigest()[:48]}"
 
 
 def send_due(session: Session, now: datetime | None = None, limit: int = 200) -> int:

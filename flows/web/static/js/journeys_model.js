@@ -21,6 +21,7 @@ export const STEPS = {
   start_flow: { ports: ["next"], config: () => ({}) },
   http: { ports: ["ok", "error"], config: () => ({ method: "POST", url: "https://" }) },
   goal: { ports: ["converted", "not_converted"], config: () => ({ within_hours: 72 }) },
+  csat: { ports: ["sent", "not_sent"], config: () => ({}) },
   end: { ports: [], config: () => ({}) },
   // bots (trigger `bot`): they speak with the bot's voice and hand off to a person (docs/bots.md)
   bot_menu: { ports: ["no_reply"], config: () => ({ text: { en: "", "zh-Hant": "", ja: "" }, timeout_minutes: 60,
@@ -39,7 +40,7 @@ export const BOT_STEPS = ["bot_menu", "bot_faq", "bot_collect", "bot_order_statu
   "bot_hours", "handoff"];
 
 /** Ports that may stay unconnected (the run ends there; a bot's no_answer and gave_up hand off). */
-export const OPTIONAL_PORTS = new Set(["skipped", "failed", "error", "not_converted"]);
+export const OPTIONAL_PORTS = new Set(["skipped", "failed", "error", "not_converted", "not_sent"]);
 const BOT_OPTIONAL_PORTS = new Set(["no_reply", "no_answer", "gave_up", "none", "unverified"]);
 
 /** May `port` of a step of `type` stay unconnected? */

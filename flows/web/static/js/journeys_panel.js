@@ -178,6 +178,7 @@ export class Panel {
           this.jsonField(t("jr_http_body"), config.body, (value) => set("body")(value))];
       case "goal":
         return [field(t("jr_within_hours"), number(config.within_hours, set("within_hours"), { min: 1 }), t("jr_goal_help"))];
+      case "csat": return [h("p", { class: "muted small", text: t("jr_csat_help") })];
       case "end": return [h("p", { class: "muted small", text: t("jr_end_help") })];
       case "bot_menu":
         return [localeTexts(t("jr_bot_menu_text"), config, "text", change, 2), this.optionFields(node, change),
