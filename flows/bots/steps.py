@@ -74,8 +74,9 @@ def _say(step: Step, text: str | None, buttons: list[Button] | None = None, part
         return
     kind, payload = reply or ("text", {})
     if buttons:
-        kind, payload = "buttons", {"buttons": [{"title": b.title, "id": b.id} for b in buttons],
-                                    "list_button": texts.say("menu_button", _locale(step))}
+        kind, payload = "buttons", {"buttons": [{"title": b.title, "id": b.id} for b in buttons]}
+        if len(buttons) > replies.REPLY_BUTTONS:  # named in the run's language, which may not be the contact's
+            payload["list_button"] = replies.list_button(_locale(step))
     try:
         replies.queue_reply(session=step.session, conversation=conversation, author_id=None, text=text, kind=kind,
                             payload=payload, client_key=f"bot:{step.key}{part}", sender=Sender.bot.value)

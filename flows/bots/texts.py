@@ -10,7 +10,6 @@ from hub.contacts import locales
 LOCALES = ("en", "zh-Hant", "ja")
 
 TEXTS: dict[str, dict[str, str]] = {
-    "menu_button": {"en": "Choose", "zh-Hant": "選擇", "ja": "選択する"},  # opens a menu of more than three choices
     "handoff": {
         "en": "Thanks! I'm passing you to a colleague, who will reply here shortly.",
         "zh-Hant": "謝謝！我會請同事接手，他們會盡快在這裡回覆你。",

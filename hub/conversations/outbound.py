@@ -65,16 +65,21 @@ def refuse_if_opted_out(*, session: Session, conversation: Conversation, channel
 
 
 LIST_BUTTON = {"en": "Choose", "zh-Hant": "選擇", "ja": "選択する"}
-"""The button that opens a menu too long for a row of reply buttons (WhatsApp shows more than three choices as
-a list behind one button), in the customer's language, unless the sender named it."""
+REPLY_BUTTONS = 3
+"""A menu of more than REPLY_BUTTONS choices is too long for a row of reply buttons: WhatsApp shows it as a list
+behind one button, named in the customer's language unless the sender named it."""
+
+
+def list_button(locale: str | None) -> str:
+    """The name of the button that opens a long menu, in `locale` (English for one Hub does not speak)."""
+    return LIST_BUTTON.get(locale or "", LIST_BUTTON["en"])
 
 
 def _with_list_button(session: Session, conversation: Conversation, payload: dict[str, Any]) -> dict[str, Any]:
-    if len(payload.get("buttons") or ()) <= 3 or payload.get("list_button"):
+    if len(payload.get("buttons") or ()) <= REPLY_BUTTONS or payload.get("list_button"):
         return payload
     contact = session.get(Contact, conversation.contact_id)
-    word = LIST_BUTTON.get(locales.for_contact(session, contact, conversation.channel_id), LIST_BUTTON["en"])
-    return {**payload, "list_button": word}
+    return {**payload, "list_button": list_button(locales.for_contact(session, contact, conversation.channel_id))}
 
 
 def queue_reply(

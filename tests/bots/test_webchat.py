@@ -33,3 +33,4 @@ def test_menu_then_faq_then_satisfied_on_the_web_chat(backend, client, sandbox):
         helped = receive(ws)["card"]
         assert helped["text"] == "お役に立ちましたか？"
         assert [b["title"] for b in helped["buttons"]] == ["はい", "いいえ"]
+        assert "button_label" not in helped  # two choices: a row of buttons, no list to open
