@@ -4,7 +4,9 @@ refuse the user); charts are small SVGs drawn by the script, each with its table
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -15,6 +17,7 @@ from hub.agents.models import Role, Team, User
 from hub.api.deps import DbSession
 from hub.channel_records import service as channels
 from hub.web import i18n, render
+from reports.settings import get_report_settings
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,6 +53,8 @@ def _boot(session: DbSession, user: User, report: str, allowed: tuple[Report, ..
         "channels": [{"id": c.id, "name": c.name, "kind": c.kind} for c in channels.list_all(session=session)],
         "teams": [{"id": t.id, "name": t.name} for t in teams] if user.role == Role.admin else [],
         "cells": [cell.removeprefix(LIFECYCLE) for cell in CELLS],
+        # the default range ends on the shop's today, not the browser's: the reports count days in the shop's zone
+        "today": datetime.now(ZoneInfo(get_report_settings().timezone)).date().isoformat(),
     }
 
 

@@ -26,15 +26,11 @@ const OVERVIEW = { service: ["conversations", "first_response", "sla_breaches"],
   sales: ["orders", "revenue"], campaigns: ["sent", "bought"], agents: ["replies", "resolved"] };
 const FUNNEL = ["sent", "delivered", "read", "clicked", "replied", "bought"];
 
-function iso(date) {
-  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
-  return local.toISOString().slice(0, 10);
-}
-
+/** The last `days` days up to the shop's today (boot.today: the reports count days in the shop's time zone). */
 function setDays(days) {
-  const today = new Date();
-  $("#filter-to").value = iso(today);
-  $("#filter-from").value = iso(new Date(today.getTime() - (days - 1) * 86400000));
+  const today = new Date(`${boot.today}T00:00:00Z`);
+  $("#filter-to").value = boot.today;
+  $("#filter-from").value = new Date(today.getTime() - (days - 1) * 86400000).toISOString().slice(0, 10);
 }
 
 function query(extra = {}) {

@@ -119,9 +119,8 @@ function transitionTable(transitions) {
 
 async function openCell(panel, boot, cell, figures) {
   for (const button of document.querySelectorAll(".lc-button")) button.setAttribute("aria-pressed", String(button.dataset.cell === cell));
-  const today = new Date().toISOString().slice(0, 10);
   const name = h("input", { id: "lc-segment-name", class: "input", maxlength: 200,
-    value: t("rpt_lc_default_name", { cell: cellName(cell), date: today }) });
+    value: t("rpt_lc_default_name", { cell: cellName(cell), date: boot.today }) });
   const done = h("p", { class: "lc-done", role: "status" });
   const actions = h("div", { class: "row lc-actions" });
   const members = h("ul", { class: "lc-members", "aria-label": t("rpt_lc_members") }, h("li", { class: "muted", text: t("rpt_loading") }));
