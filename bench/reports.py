@@ -252,7 +252,7 @@ def main() -> None:
     port = free_port()
     server = hub_process(["serve", "--port", str(port)], hub_env(url, port, work), work / "serve.log")
     try:
-        wait_http(f"http://127.0.0.1:{port}/healthz")
+        wait_http(f"http://127.0.0.1:{port}/healthz", timeout=300)  # a loaded machine starts slowly
         results = measure(f"http://127.0.0.1:{port}")
     finally:
         stop(server)

@@ -1,4 +1,5 @@
-"""Reports read rollups: duration histograms per day and cut, and revenue totals per campaign
+"""Reports read rollups: duration histograms per day and cut, revenue totals per campaign, and a covering
+index of orders per contact for the lifecycle report
 
 Revision ID: 0031_report_fast
 Revises: 0030
@@ -42,9 +43,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('campaign_id', 'kind', 'currency', name='uq_report_campaign_total_key')
     )
+    op.create_index('ix_orders_contact_paid', 'orders', ['contact_id', 'paid_at', 'status', 'id'], unique=False)
     # Existing facts: `hub reports backfill` (or reports.rollup.rebuild) fills both tables.
 
 
 def downgrade() -> None:
+    op.drop_index('ix_orders_contact_paid', table_name='orders')
     op.drop_table('report_campaign_total')
     op.drop_table('report_duration_histogram')
