@@ -6,13 +6,17 @@ RATIO^(1/2) - 1 = 3.9 % of the true one (or under a second off, below one second
 between the two ranks around it, as PostgreSQL's `percentile_cont` does, each rank read back from its bucket:
 the result is within the same 3.9 % of the exact percentile (a weighted mean of two values each within 3.9 %).
 
-A histogram is a list `[first bucket, count, count...]` (dense from its first bucket), stored as JSON.
+A histogram is a list `[first bucket, count, count...]` (dense from its first bucket), stored as the base64
+of its 32-bit little-endian integers: a report reads thousands of them, and decoding these is C-speed
+(JSON took most of a report's time).
 """
 
 from __future__ import annotations
 
-import json
+import base64
 import math
+import sys
+from array import array
 from collections.abc import Iterable, Sequence
 
 RATIO = 1.08
@@ -42,6 +46,10 @@ def of_counts(counts: dict[int, int]) -> Histogram:
     return [low, *[counts.get(i, 0) for i in range(low, high + 1)]]
 
 
+EMPTY_TEXT = "AAAAAA=="  # dumps(EMPTY)
+BANDS_TEXT = "AAAAAAAAAAAAAAAAAAAAAAAAAAA="  # dumps([0, 0, 0, 0, 0])
+
+
 def add_into(counts: dict[int, int], histogram: Sequence[int]) -> None:
     for offset, n in enumerate(histogram[1:]):
         if n:
@@ -62,11 +70,19 @@ def merged(histograms: Sequence[Sequence[int]]) -> Histogram:
 
 
 def dumps(histogram: Sequence[int]) -> str:
-    return json.dumps(list(histogram), separators=(",", ":"))
+    packed = array("I", histogram)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return base64.b64encode(packed.tobytes()).decode("ascii")
 
 
-def loads(text: str | None) -> Histogram:
-    return json.loads(text) if text else list(EMPTY)
+def loads(text: str | None) -> Sequence[int]:
+    if not text:
+        return list(EMPTY)
+    packed = array("I", base64.b64decode(text))
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed
 
 
 def percentiles(histogram: Sequence[int], shares: Iterable[float]) -> list[float | None]:

@@ -86,7 +86,7 @@ class DurationHistogram(SQLModel, table=True):
 
     A cut is one dimension or none: `cut` "all" (every fact of the day, `dim_id` 0), "agent_id", "team_id" or
     "channel_id" (`dim_id` the fact's, 0 for none). A report grouped or filtered by at most one of them reads
-    its cut; others read the facts. `wall` and `business` are JSON `[first bucket, count, count...]`; `bands`
+    its cut; others read the facts. `wall` and `business` are `[first bucket, count, count...]`; `bands`
     the exact first-response distribution (`reports.spread.BUCKETS`); `flagged` the facts with a value (first
     responses that broke the deadline). Kept current by `reports.rollup.add` beside the daily rollups.
     """
@@ -101,9 +101,10 @@ class DurationHistogram(SQLModel, table=True):
     dim_id: int = 0
     count: int = 0
     flagged: int = 0
-    bands: str = "[0, 0, 0, 0, 0]"
-    wall: str = "[0]"
-    business: str = "[0]"
+    bands: str = "AAAAAAAAAAAAAAAAAAAAAAAAAAA="
+    """The five counts, encoded as `reports.histogram.dumps` does, as are `wall` and `business`."""
+    wall: str = "AAAAAA=="
+    business: str = "AAAAAA=="
 
 
 class CampaignTotal(SQLModel, table=True):
