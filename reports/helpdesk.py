@@ -22,7 +22,7 @@ from reports.schemas import (
     ServicePoint,
     ServiceReport,
 )
-from reports.spread import Spread, spreads_each
+from reports.spread import Spread, spreads_kinds
 
 SERVICE_COUNTS = {kinds.CONVERSATION_OPENED: "conversations", kinds.MESSAGE_RECEIVED: "incoming_messages",
                   kinds.MESSAGE_SENT: "outgoing_messages", kinds.RESOLVED: "resolved", kinds.REOPENED: "reopened"}
@@ -61,7 +61,7 @@ Grouped = tuple[dict[Key, list[int]], dict[str, dict[Key, Spread]]]
 def _grouped(session: Session, q: Range, bys: Sequence[Sequence[str]]) -> list[Grouped]:
     """Counts and durations for each grouping, reading the range once per kind of fact."""
     counts = tally_each(session, q, list(SERVICE_COUNTS), bys)
-    samples = {kind: spreads_each(session, q, kind, bys) for kind in kinds.DURATIONS}
+    samples = spreads_kinds(session, q, kinds.DURATIONS, bys)
     return [(counts[i], {kind: per_kind[i] for kind, per_kind in samples.items()}) for i in range(len(bys))]
 
 
@@ -108,7 +108,7 @@ def _agent_figures(counts: dict[Key, list[int]], samples: dict[str, dict[Key, Sp
 def _agent_tables(session: Session, q: Range, bys: Sequence[Sequence[str]]) -> list[dict[Key, dict[str, Any]]]:
     """Per grouping: each key's figures, reading the range once per kind of fact."""
     counts = tally_each(session, q, list(AGENT_COUNTS), bys)
-    samples = {kind: spreads_each(session, q, kind, bys) for kind in kinds.DURATIONS}
+    samples = spreads_kinds(session, q, kinds.DURATIONS, bys)
     ratings = ratings_each(session, q, kinds.CSAT_ANSWERED, bys)
     tables = []
     for i in range(len(bys)):

@@ -17,7 +17,9 @@ import base64
 import math
 import sys
 from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from itertools import accumulate
 
 RATIO = 1.08
 ERROR = math.sqrt(RATIO) - 1  # the largest relative error of a value or a percentile read back
@@ -87,25 +89,13 @@ def loads(text: str | None) -> Sequence[int]:
 
 def percentiles(histogram: Sequence[int], shares: Iterable[float]) -> list[float | None]:
     """Each share's percentile, interpolating between ranks like `reports.query.ranked`."""
-    counts = histogram[1:]
-    total = sum(counts)
+    cumulative = list(accumulate(histogram[1:]))
+    total = cumulative[-1] if cumulative else 0
     if not total:
         return [None for _ in shares]
-    cumulative = []
-    running = 0
-    for n in counts:
-        running += n
-        cumulative.append(running)
 
-    def at(rank: int) -> float:  # the value of the rank-th smallest (0-based)
-        low, high = 0, len(cumulative) - 1
-        while low < high:
-            middle = (low + high) // 2
-            if cumulative[middle] > rank:
-                high = middle
-            else:
-                low = middle + 1
-        return value(histogram[0] + low)
+    def at(rank: int) -> float:  # the value of the rank-th smallest (0-based): the first bucket past it
+        return value(histogram[0] + bisect_right(cumulative, rank))
 
     found: list[float | None] = []
     for share in shares:

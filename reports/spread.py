@@ -130,17 +130,26 @@ def _cut(q: Range, by: Sequence[str]) -> str | None:
     return dims.pop() if dims else "all"
 
 
-def _from_histograms(session: Session, q: Range, kind: str, bys: Sequence[Sequence[str]], cut: str
-                     ) -> list[dict[Key, Spread]]:
-    """Each grouping's spreads from one read of a cut's rows in the range."""
+def _histogram_rows(session: Session, q: Range, kinds: Sequence[str], cuts: Sequence[str]
+                    ) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
+    """The range's histogram rows of these kinds and cuts, decoded, from one query; keyed by (kind, cut)."""
     h = DurationHistogram
-    query = select(col(h.day), col(h.dim_id), col(h.count), col(h.flagged), col(h.bands), col(h.wall),
-                   col(h.business)).where(col(h.kind) == kind, col(h.cut) == cut, col(h.day) >= q.start,
-                                          col(h.day) <= q.end)
-    if cut != "all" and getattr(q, cut) is not None:
-        query = query.where(col(h.dim_id) == getattr(q, cut))
-    rows = [(day, dim_id, count, flagged, histogram.loads(bands), histogram.loads(wall), histogram.loads(business))
-            for day, dim_id, count, flagged, bands, wall, business in session.execute(query) if count]
+    query = select(col(h.kind), col(h.cut), col(h.day), col(h.dim_id), col(h.count), col(h.flagged), col(h.bands),
+                   col(h.wall), col(h.business)).where(col(h.kind).in_(list(kinds)), col(h.cut).in_(list(cuts)),
+                                                       col(h.day) >= q.start, col(h.day) <= q.end)
+    for cut in cuts:
+        if cut != "all" and getattr(q, cut) is not None:
+            query = query.where(col(h.dim_id) == getattr(q, cut))
+    found: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for kind, cut, day, dim_id, count, flagged, bands, wall, business in session.execute(query):
+        if count:
+            found.setdefault((kind, cut), []).append((day, dim_id, count, flagged, histogram.loads(bands),
+                                                      histogram.loads(wall), histogram.loads(business)))
+    return found
+
+
+def _from_histograms(q: Range, rows: list[tuple[Any, ...]], bys: Sequence[Sequence[str]]) -> list[dict[Key, Spread]]:
+    """Each grouping's spreads from a cut's rows in the range."""
     found: list[dict[Key, Spread]] = []
     for by in bys:
         groups: dict[Key, list[Any]] = {}
@@ -149,14 +158,15 @@ def _from_histograms(session: Session, q: Range, kind: str, bys: Sequence[Sequen
                         else (dim_id or None) for name in by)
             group = groups.get(key)
             if group is None:
-                group = groups[key] = [0, 0, [0, 0, 0, 0, 0], [], []]
+                group = groups[key] = [0, 0, [], [], []]
             group[0] += count
             group[1] += flagged
-            group[2] = [a + b for a, b in zip(group[2], bands, strict=True)]
+            group[2].append(bands)
             group[3].append(wall)
             group[4].append(business)
         spreads: dict[Key, Spread] = {}
-        for key, (count, flagged, bands, walls, businesses) in groups.items():
+        for key, (count, flagged, bandss, walls, businesses) in groups.items():
+            bands = list(map(sum, zip(*bandss, strict=True)))
             median, p90 = histogram.percentiles(histogram.merged(walls), (0.5, 0.9))
             business_median, business_p90 = histogram.percentiles(histogram.merged(businesses), (0.5, 0.9))
             spreads[key] = Spread(count=count, median=median, p90=p90, business_median=business_median,
@@ -166,17 +176,28 @@ def _from_histograms(session: Session, q: Range, kind: str, bys: Sequence[Sequen
     return found
 
 
+def spreads_kinds(session: Session, q: Range, kinds: Sequence[str], bys: Sequence[Sequence[str]]
+                  ) -> dict[str, list[dict[Key, Spread]]]:
+    """`spreads_each` of several kinds; from one read of the histograms when they answer every grouping."""
+    cuts = [_cut(q, by) for by in bys]
+    if not all(cut is not None for cut in cuts):
+        return {kind: spreads_each(session, q, kind, bys) for kind in kinds}
+    rows = _histogram_rows(session, q, kinds, [str(cut) for cut in dict.fromkeys(cuts)])
+    found: dict[str, list[dict[Key, Spread]]] = {}
+    for kind in kinds:
+        found[kind] = [{} for _ in bys]
+        for cut in dict.fromkeys(cuts):  # each cut's rows serve every grouping it answers
+            indexes = [i for i, other in enumerate(cuts) if other == cut]
+            for i, spreads in zip(indexes, _from_histograms(q, rows.get((kind, str(cut)), []),
+                                                            [bys[i] for i in indexes]), strict=True):
+                found[kind][i] = spreads
+    return found
+
+
 def spreads_each(session: Session, q: Range, kind: str, bys: Sequence[Sequence[str]]) -> list[dict[Key, Spread]]:
     """Per grouping (`by` as in `reports.query.tally`, without the kind): each group's spread."""
-    cuts = [_cut(q, by) for by in bys]
-    if all(cut is not None for cut in cuts):
-        found: list[dict[Key, Spread]] = [{} for _ in bys]
-        for cut in dict.fromkeys(cuts):  # each cut read once, for every grouping it answers
-            indexes = [i for i, other in enumerate(cuts) if other == cut]
-            for i, spreads in zip(indexes, _from_histograms(session, q, kind, [bys[i] for i in indexes], cut or "all"),
-                                  strict=True):
-                found[i] = spreads
-        return found
+    if all(_cut(q, by) is not None for by in bys):
+        return spreads_kinds(session, q, [kind], bys)[kind]
     if _in_database(session, q, bys):
         return _summed(session, q, kind, bys)
     return [{key: of_sample(sample) for key, sample in per.items()} for per in durations_each(session, q, kind, bys)]
