@@ -122,6 +122,8 @@ class Order(SQLModel, table=True):
     __table_args__ = (
         Index("ix_orders_contact_created", "contact_id", "created_at"),
         Index("ix_orders_status_expires", "status", "expires_at"),
+        # Covering for the lifecycle report: every contact's orders read in contact order from the index alone.
+        Index("ix_orders_contact_paid", "contact_id", "paid_at", "status", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

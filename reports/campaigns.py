@@ -1,21 +1,21 @@
 """Campaigns side by side: each one's funnel (sent → delivered → read → clicked → replied → bought), its
-revenue per currency and its A/B test, from flows' own recipient counts (`flows.campaigns.stats`) and the
-order facts credited to it."""
+revenue per currency and its A/B test, from flows' own recipient counts (`flows.campaigns.stats`, one
+grouped query for all the campaigns) and the per-campaign totals of the order facts credited to them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
 from catalog.stores import coupons
 from flows.campaigns import stats
 from flows.campaigns.models import Campaign
 from reports import kinds
-from reports.models import ReportEvent
-from reports.query import Range, tally
+from reports.models import CampaignTotal, DailyRollup
+from reports.query import Range, day_bucket, tally
 from reports.schemas import DateRange
 from reports.schemas_sales import CampaignRow, CampaignsReport, CampaignTotals, FunnelStep, Money
 
@@ -40,16 +40,16 @@ def _revenue(session: Session, campaign_ids: list[int]) -> dict[int, dict[str, M
     found: dict[int, dict[str, Money]] = {}
     if not campaign_ids:
         return found
-    e = ReportEvent
-    for campaign_id, kind, currency, amount in session.execute(
-            select(col(e.campaign_id), col(e.kind), col(e.currency), col(e.amount_minor))
-            .where(col(e.campaign_id).in_(campaign_ids), col(e.kind).in_((kinds.ORDER_PAID, kinds.ORDER_REFUNDED)))):
+    t = CampaignTotal
+    for campaign_id, kind, currency, count, amount in session.execute(
+            select(col(t.campaign_id), col(t.kind), col(t.currency), col(t.count), col(t.amount_minor))
+            .where(col(t.campaign_id).in_(campaign_ids))):
         money = found.setdefault(int(campaign_id), {}).setdefault(str(currency), Money(currency=str(currency)))
         if kind == kinds.ORDER_PAID:
-            money.orders += 1
+            money.orders += int(count)
             money.revenue_minor += int(amount or 0)
         else:
-            money.refunds += 1
+            money.refunds += int(count)
             money.refunded_minor += int(amount or 0)
         money.net_minor = money.revenue_minor - money.refunded_minor
     return found
@@ -63,10 +63,10 @@ def _funnel(numbers: dict[str, Any]) -> list[FunnelStep]:
 def _rows(session: Session, campaigns: list[Campaign]) -> list[CampaignRow]:
     revenue = _revenue(session, [c.id or 0 for c in campaigns])
     visits = coupons.visits(session=session, campaign_ids=[c.id or 0 for c in campaigns])
+    numbered = stats.counts_of(session, [c.id or 0 for c in campaigns])
     rows = []
     for campaign in campaigns:
-        numbers = stats.counts(session, campaign.id or 0)
-        variants = stats.by_variant(session, campaign.id or 0)
+        numbers, variants = numbered[campaign.id or 0]
         rows.append(CampaignRow(
             key=str(campaign.id), label=campaign.name, status=campaign.status,
             launched_at=campaign.launched_at.isoformat() if campaign.launched_at else None,
@@ -97,13 +97,25 @@ def _totals(rows: list[CampaignRow]) -> CampaignTotals:
 def report(session: Session, q: Range, campaign_ids: Sequence[int]) -> CampaignsReport:
     rows = _rows(session, chosen(session, q, campaign_ids))
     before = _rows(session, chosen(session, q.previous(), ())) if not campaign_ids else []
-    sent = tally(session, q, MESSAGES, ["time", "campaign_id"])
     series: dict[str, dict[str, int | str]] = {}
-    wanted = {int(row.key) for row in rows}
-    for (kind, day, campaign_id), (count, _) in sent.items():
-        if campaign_id is None or (campaign_ids and campaign_id not in wanted):
-            continue
-        point = series.setdefault(day, {"key": day, "sent": 0, "delivered": 0, "read": 0, "failed": 0})
+    for kind, key, count in _sent(session, q, [int(row.key) for row in rows] if campaign_ids else None):
+        point = series.setdefault(key, {"key": key, "sent": 0, "delivered": 0, "read": 0, "failed": 0})
         point[kind.split(".")[1]] = int(point[kind.split(".")[1]]) + count
     return CampaignsReport(range=DateRange(from_=q.start, to=q.end, tz=q.tz), previous=_totals(before),
                            totals=_totals(rows), series=[series[key] for key in sorted(series)], rows=rows)
+
+
+def _sent(session: Session, q: Range, wanted: list[int] | None) -> list[tuple[str, str, int]]:
+    """(kind, day / week / month, count) of the campaigns' messages (all campaigns', or those `wanted`)."""
+    if not q.from_rollups:
+        return [(kind, key, count) for (kind, key, campaign_id), (count, _) in
+                tally(session, q, MESSAGES, ["time", "campaign_id"]).items()
+                if campaign_id is not None and (wanted is None or campaign_id in wanted)]
+    r = DailyRollup
+    day = day_bucket(session.get_bind().dialect.name, col(r.day), q.time_group)
+    sent = (select(col(r.kind), day, func.sum(col(r.count)))
+            .where(col(r.kind).in_(MESSAGES), col(r.day) >= q.start, col(r.day) <= q.end, col(r.campaign_id) != 0)
+            .group_by(col(r.kind), day))
+    if wanted is not None:
+        sent = sent.where(col(r.campaign_id).in_(wanted))
+    return [(str(kind), str(key), int(count or 0)) for kind, key, count in session.execute(sent)]

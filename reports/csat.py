@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from reports import kinds
 from reports.helpdesk import labels
-from reports.query import DIMENSION, TIME_GROUPS, Key, Range, durations, tally
+from reports.query import DIMENSION, TIME_GROUPS, Key, Range, ratings_each, tally
 from reports.schemas import DateRange
 
 
@@ -47,17 +47,17 @@ class CsatReport(BaseModel):
 
 def _table(session: Session, q: Range, by: Sequence[str]) -> dict[Key, CsatFigures]:
     sent = tally(session, q, (kinds.CSAT_SENT,), by)
-    ratings = durations(session, q, kinds.CSAT_ANSWERED, by, value_as_seconds=True)
+    (ratings,) = ratings_each(session, q, kinds.CSAT_ANSWERED, [by])
     found: dict[Key, CsatFigures] = {}
     for full_key, (count, _) in sent.items():
         found.setdefault(tuple(full_key[1:]), CsatFigures()).sent = count
-    for key, sample in ratings.items():
+    for key, counts in ratings.items():
         figures = found.setdefault(key, CsatFigures())
-        values = [int(v) for v in sample.seconds]
-        figures.responses = len(values)
-        figures.positive = sum(1 for v in values if v >= 4)
-        figures.average = round(sum(values) / len(values), 2) if values else None
-        figures.ratings = {str(n): values.count(n) for n in range(1, 6)}
+        responses = sum(counts.values())
+        figures.responses = responses
+        figures.positive = sum(n for rating, n in counts.items() if rating >= 4)
+        figures.average = round(sum(rating * n for rating, n in counts.items()) / responses, 2) if responses else None
+        figures.ratings = {str(n): counts.get(n, 0) for n in range(1, 6)}
     for figures in found.values():
         figures.score = round(figures.positive / figures.responses, 4) if figures.responses else None
         figures.response_rate = round(figures.responses / figures.sent, 4) if figures.sent else None

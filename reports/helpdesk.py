@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 from hub.agents.models import Team, User
 from hub.channel_records.models import Channel
 from reports import kinds
-from reports.query import DIMENSION, TIME_GROUPS, GroupBy, Key, Range, durations_each, tally_each
+from reports.query import DIMENSION, TIME_GROUPS, GroupBy, Key, Range, ratings_each, tally_each
 from reports.schemas import (
     AgentFigures,
     AgentRow,
@@ -22,7 +22,7 @@ from reports.schemas import (
     ServicePoint,
     ServiceReport,
 )
-from reports.spread import Spread, spreads_each
+from reports.spread import Spread, spreads_kinds
 
 SERVICE_COUNTS = {kinds.CONVERSATION_OPENED: "conversations", kinds.MESSAGE_RECEIVED: "incoming_messages",
                   kinds.MESSAGE_SENT: "outgoing_messages", kinds.RESOLVED: "resolved", kinds.REOPENED: "reopened"}
@@ -61,7 +61,7 @@ Grouped = tuple[dict[Key, list[int]], dict[str, dict[Key, Spread]]]
 def _grouped(session: Session, q: Range, bys: Sequence[Sequence[str]]) -> list[Grouped]:
     """Counts and durations for each grouping, reading the range once per kind of fact."""
     counts = tally_each(session, q, list(SERVICE_COUNTS), bys)
-    samples = {kind: spreads_each(session, q, kind, bys) for kind in kinds.DURATIONS}
+    samples = spreads_kinds(session, q, kinds.DURATIONS, bys)
     return [(counts[i], {kind: per_kind[i] for kind, per_kind in samples.items()}) for i in range(len(bys))]
 
 
@@ -108,14 +108,14 @@ def _agent_figures(counts: dict[Key, list[int]], samples: dict[str, dict[Key, Sp
 def _agent_tables(session: Session, q: Range, bys: Sequence[Sequence[str]]) -> list[dict[Key, dict[str, Any]]]:
     """Per grouping: each key's figures, reading the range once per kind of fact."""
     counts = tally_each(session, q, list(AGENT_COUNTS), bys)
-    samples = {kind: spreads_each(session, q, kind, bys) for kind in kinds.DURATIONS}
-    ratings = durations_each(session, q, kinds.CSAT_ANSWERED, bys, value_as_seconds=True)
+    samples = spreads_kinds(session, q, kinds.DURATIONS, bys)
+    ratings = ratings_each(session, q, kinds.CSAT_ANSWERED, bys)
     tables = []
     for i in range(len(bys)):
         csat: dict[Key, list[int]] = {}
-        for key, sample in ratings[i].items():
-            csat[(kinds.CSAT_ANSWERED, *key)] = [len(sample.seconds), 0]
-            csat[("positive", *key)] = [sum(1 for rating in sample.seconds if rating >= 4), 0]
+        for key, given in ratings[i].items():
+            csat[(kinds.CSAT_ANSWERED, *key)] = [sum(given.values()), 0]
+            csat[("positive", *key)] = [sum(n for rating, n in given.items() if rating >= 4), 0]
         mine = {kind: per_kind[i] for kind, per_kind in samples.items()}
         keys = {key[1:] for key in counts[i]} | {key for s in mine.values() for key in s} | {key[1:] for key in csat}
         tables.append({key: _agent_figures(counts[i], mine, csat, key)

@@ -1,22 +1,26 @@
 """The 3 x 3 lifecycle matrix (purchase count x time since the last purchase) and how customers moved.
 
-A cell here is the segment's cell: each is counted with `flows.segments.compile.lifecycle_cell`, the very
-predicate a `{"lifecycle": [cell]}` segment uses, with the thresholds it uses (`BehaviourSettings`), all nine
-in one grouped query. Today's matrix counts paid orders as the segment does; a past one (the start of the
-range, or of the transitions) counts the orders paid by then that were not refunded by then.
+A cell here is the segment's cell: each is banded with `flows.segments.compile.lifecycle_cell_of`, the very
+predicate a `{"lifecycle": [cell]}` segment uses, with the thresholds it uses (`BehaviourSettings`). The orders
+are read once per report: one pass groups them by contact with the purchase count and the last purchase at
+each moment the report needs (the end of the range, the start of the transitions, the start of the range),
+and one grouped query counts the combinations of cells. Today's matrix counts paid orders as the segment does;
+a past one (the start of the range, or of the transitions) counts the orders paid by then that were not
+refunded by then.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session, col
 
 from catalog.behaviour import COUNT_BANDS, RECENCY_BANDS, BehaviourSettings
 from catalog.models import Order, OrderEvent, OrderStatus
-from flows.segments.compile import lifecycle_cell
+from flows.segments.compile import lifecycle_cell_of
 from hub.assignment.hours import zone
 from hub.runtime.db import utcnow
 from reports.schemas_lifecycle import Cell, CellFigures, LifecycleReport, Matrix, Transition
@@ -31,41 +35,64 @@ def moment_after(day: date, tz: str) -> datetime:
     return min(end, utcnow())
 
 
-def _cells(session: Session, at: datetime, settings: BehaviourSettings, *, live: bool) -> Any:
-    """(contact_id, cell) of every customer at `at`: `live`, the orders paid now (the segment's own reading);
-    else the orders paid by `at` and not refunded by then."""
-    cell = case(*[(lifecycle_cell(session, name, at, settings=settings), name) for name in CELLS], else_=None)
-    query = select(col(Order.contact_id).label("contact_id"), cell.label("cell"))
-    if live:
-        query = query.where(col(Order.status) == OrderStatus.paid.value)
-    else:
-        refunded_by_then = select(col(OrderEvent.order_id)).where(col(OrderEvent.kind) == "refunded",
-                                                                  col(OrderEvent.created_at) <= at)
-        query = query.where(col(Order.paid_at).is_not(None), col(Order.paid_at) <= at, or_(
-            col(Order.status) == OrderStatus.paid.value,
-            (col(Order.status) == OrderStatus.refunded.value) & col(Order.id).not_in(refunded_by_then)))
-    return query.group_by(col(Order.contact_id))
+def _kept(at: datetime | None, refunded_at: Any) -> Any:
+    """An order that counts at `at`: None, paid now (the segment's reading); else paid by then and not refunded
+    by then (a refunded order without a refund event counts, as it always has)."""
+    if at is None:
+        return col(Order.status) == OrderStatus.paid.value
+    return and_(col(Order.paid_at).is_not(None), col(Order.paid_at) <= at, or_(
+        col(Order.status) == OrderStatus.paid.value,
+        and_(col(Order.status) == OrderStatus.refunded.value, or_(refunded_at.is_(None), refunded_at > at))))
+
+
+def cells_at(session: Session, moments: Sequence[tuple[datetime, bool]], settings: BehaviourSettings
+             ) -> dict[tuple[str | None, ...], int]:
+    """Customers per combination of their cells at several moments ((moment, live) each: live, the orders paid
+    now, else those paid by then and not refunded by then), reading the orders once: one pass groups them by
+    contact with the purchase count and the last purchase at every moment, then the combinations are counted."""
+    refunds = (select(col(OrderEvent.order_id).label("order_id"), func.min(col(OrderEvent.created_at)).label("at"))
+               .where(col(OrderEvent.kind) == "refunded").group_by(col(OrderEvent.order_id)).subquery())
+    columns: list[Any] = []
+    for n, (at, live) in enumerate(moments):
+        kept = _kept(None if live else at, refunds.c.at)
+        columns.append(func.sum(case((kept, 1), else_=0)).label(f"count{n}"))
+        columns.append(func.max(case((kept, col(Order.paid_at)), else_=None)).label(f"last{n}"))
+    per_contact = (select(*columns).select_from(Order)
+                   .outerjoin(refunds, refunds.c.order_id == col(Order.id))
+                   .where(col(Order.paid_at).is_not(None) | (col(Order.status) == OrderStatus.paid.value))
+                   .group_by(col(Order.contact_id)).subquery())
+    cells = [case(*[(lifecycle_cell_of(session, name, at, per_contact.c[f"count{n}"], per_contact.c[f"last{n}"],
+                                       settings=settings), name) for name in CELLS], else_=None).label(f"cell{n}")
+             for n, (at, _) in enumerate(moments)]
+    rows = session.execute(select(*cells, func.count()).group_by(*cells)).all()
+    return {tuple(row[:-1]): int(row[-1]) for row in rows}
+
+
+def _sum(found: dict[tuple[str | None, ...], int], index: int) -> dict[str, int]:
+    counts = dict.fromkeys(CELLS, 0)
+    for key, n in found.items():
+        if key[index] is not None:
+            counts[str(key[index])] += n
+    return counts
 
 
 def counts(session: Session, at: datetime, settings: BehaviourSettings, *, live: bool) -> dict[str, int]:
     """Customers per cell at `at`, in one grouped query."""
-    cells = _cells(session, at, settings, live=live).subquery()
-    found = dict(session.execute(select(cells.c.cell, func.count()).group_by(cells.c.cell)).tuples().all())
-    return {name: int(found.get(name, 0)) for name in CELLS}
+    return _sum(cells_at(session, [(at, live)], settings), 0)
 
 
 def moves(session: Session, then: datetime, now: datetime, settings: BehaviourSettings, *, live: bool
           ) -> dict[tuple[str | None, str | None], int]:
     """Customers per (cell at `then`, cell at `now`); None: no purchase yet (or none left)."""
-    before = _cells(session, then, settings, live=False).subquery()
-    after = _cells(session, now, settings, live=live).subquery()
-    sides = union_all(select(before.c.contact_id, before.c.cell.label("before"), literal(None).label("after")),
-                      select(after.c.contact_id, literal(None), after.c.cell)).subquery()
-    pairs = (select(func.max(sides.c.before).label("before"), func.max(sides.c.after).label("after"))
-             .group_by(sides.c.contact_id).subquery())
-    rows = session.execute(select(pairs.c.before, pairs.c.after, func.count())
-                           .group_by(pairs.c.before, pairs.c.after)).all()
-    return {(before_cell, after_cell): int(n) for before_cell, after_cell, n in rows}
+    return _pairs(cells_at(session, [(then, False), (now, live)], settings), 0, 1)
+
+
+def _pairs(found: dict[tuple[str | None, ...], int], before: int, after: int
+           ) -> dict[tuple[str | None, str | None], int]:
+    pairs: dict[tuple[str | None, str | None], int] = {}
+    for key, n in found.items():
+        pairs[(key[before], key[after])] = pairs.get((key[before], key[after]), 0) + n
+    return pairs
 
 
 def _cell(name: str | None) -> Cell | None:
@@ -88,15 +115,19 @@ def report(session: Session, *, start: date, end: date, tz: str, since: date | N
     target = get_report_settings().active_target
     at = moment_after(end, tz)
     live = end >= datetime.now(zone(tz)).date()  # today's matrix: the segments' own reading
-    now_counts = counts(session, at, settings, live=live)
-    moved = moves(session, moment_after((since or start) - timedelta(days=1), tz), at, settings, live=live)
+    then = moment_after((since or start) - timedelta(days=1), tz)
+    previous_at = moment_after(start - timedelta(days=1), tz)
+    moments = [(at, live), (then, False), *([(previous_at, False)] if previous_at != then else [])]
+    found = cells_at(session, moments, settings)  # the orders read once for the three matrices
+    now_counts = _sum(found, 0)
+    moved = _pairs(found, 1, 0)
     transitions = [Transition(from_cell=_cell(a), to_cell=_cell(b), count=n)
                    for (a, b), n in sorted(moved.items(), key=lambda item: (str(item[0][0]), str(item[0][1])))
                    if a or b]
     totals = _matrix(now_counts, target)
     return LifecycleReport(
         range={"from": start, "to": end, "tz": tz},
-        previous=_matrix(counts(session, moment_after(start - timedelta(days=1), tz), settings, live=False), target),
+        previous=_matrix(_sum(found, len(moments) - 1), target),
         totals=totals, series=[], rows=totals.cells, since=since or start, transitions=transitions,
         thresholds={"repeat_from": settings.repeat_from, "loyal_from": settings.loyal_from,
                     "active_days": settings.active_days, "sleeping_days": settings.sleeping_days})

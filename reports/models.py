@@ -78,3 +78,45 @@ class DailyRollup(SQLModel, table=True):
     amount_minor: int = Field(default=0, sa_type=BigInteger)
     seconds: float = 0.0
     business_seconds: float = 0.0
+
+
+class DurationHistogram(SQLModel, table=True):
+    """Per shop-local day, duration kind and cut: how the durations spread, as counts per fixed log-spaced
+    bucket (`reports.histogram`), wall-clock and in business hours.
+
+    A cut is one dimension or none: `cut` "all" (every fact of the day, `dim_id` 0), "agent_id", "team_id" or
+    "channel_id" (`dim_id` the fact's, 0 for none). A report grouped or filtered by at most one of them reads
+    its cut; others read the facts. `wall` and `business` are `[first bucket, count, count...]`; `bands`
+    the exact first-response distribution (`reports.spread.BUCKETS`); `flagged` the facts with a value (first
+    responses that broke the deadline). Kept current by `reports.rollup.add` beside the daily rollups.
+    """
+
+    __tablename__ = "report_duration_histogram"
+    __table_args__ = (UniqueConstraint("kind", "cut", "day", "dim_id", name="uq_report_duration_histogram_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    cut: str = Field(max_length=16)
+    day: date
+    dim_id: int = 0
+    count: int = 0
+    flagged: int = 0
+    bands: str = "AAAAAAAAAAAAAAAAAAAAAAAAAAA="
+    """The five counts, encoded as `reports.histogram.dumps` does, as are `wall` and `business`."""
+    wall: str = "AAAAAA=="
+    business: str = "AAAAAA=="
+
+
+class CampaignTotal(SQLModel, table=True):
+    """Per campaign, order fact kind and currency, all time: how many and how much (the campaigns report's
+    revenue). Kept current by `reports.rollup.add`."""
+
+    __tablename__ = "report_campaign_total"
+    __table_args__ = (UniqueConstraint("campaign_id", "kind", "currency", name="uq_report_campaign_total_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int
+    kind: str = Field(max_length=40)
+    currency: str = Field(default="", max_length=3)
+    count: int = 0
+    amount_minor: int = Field(default=0, sa_type=BigInteger)

@@ -304,3 +304,36 @@ def ranked(ordered: Sequence[float], share: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+
+
+def ratings_each(session: Session, q: Range, kind: str, bys: Sequence[Sequence[str]]
+                 ) -> list[dict[Key, dict[int, int]]]:
+    """How many facts of one kind carry each value (CSAT ratings), per group, for several groupings: counted by
+    the database (one grouped query per grouping) unless tags are involved or the range is in another zone."""
+    if not q.from_rollups or _tagged(q, bys):
+        found: list[dict[Key, dict[int, int]]] = []
+        for per in durations_each(session, q, kind, bys, value_as_seconds=True):
+            into: dict[Key, dict[int, int]] = {}
+            for key, sample in per.items():
+                counts = into.setdefault(key, {})
+                for rating in sample.seconds:
+                    counts[int(rating)] = counts.get(int(rating), 0) + 1
+            found.append(into)
+        return found
+    e = ReportEvent
+    start, end = q.bounds
+    dialect = session.get_bind().dialect.name
+    results = []
+    for by in bys:
+        keys = [day_bucket(dialect, col(e.day), q.time_group) if name == "time" or (
+            name == "group" and q.group_by in TIME_GROUPS) else getattr(e, DIMENSION[q.group_by] if name == "group"
+                                                                         else name) for name in by]
+        rows = session.execute(select(*keys, col(e.value), func.count())
+                               .where(col(e.kind) == kind, col(e.at) >= start, col(e.at) < end, *filters(q, e))
+                               .group_by(*keys, col(e.value))).all()
+        into = {}
+        for *values, rating, count in rows:
+            counts = into.setdefault(tuple(value or None for value in values), {})
+            counts[int(rating or 0)] = counts.get(int(rating or 0), 0) + int(count)
+        results.append(into)
+    return results

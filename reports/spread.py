@@ -1,9 +1,12 @@
 """Durations summed up per group: how many, median and p90 (wall-clock and business hours), how many broke
 the deadline, and the first-response distribution.
 
-On PostgreSQL, for a range in the shop's time zone without tags, the database computes them
-(`percentile_cont`, one grouped query per grouping); elsewhere Python does, from the facts
-(`reports.query.durations_each`). Both interpolate between ranks alike.
+For a range in the shop's time zone, without tags or an asker's scope, where a grouping and the filters
+name at most one of agent, team and channel, the daily histograms answer (`reports.histogram`: medians and
+p90 within 3.9 %; counts, deadlines and the distribution exact), whatever the database. Otherwise, on
+PostgreSQL, for a range in the shop's time zone without tags, the database computes them from the facts
+(`percentile_cont`, one grouped query per grouping); elsewhere Python does (`reports.query.durations_each`).
+All interpolate between ranks alike.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from sqlalchemy import Integer, case, cast, func, select, tuple_
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col
 
-from reports.models import ReportEvent
+from reports import histogram
+from reports.models import DurationHistogram, ReportEvent
 from reports.query import (
     DIMENSION,
     TIME_GROUPS,
@@ -24,6 +28,7 @@ from reports.query import (
     Key,
     Range,
     Sample,
+    bucket,
     day_bucket,
     durations_each,
     filters,
@@ -106,8 +111,93 @@ def _summed(session: Session, q: Range, kind: str, bys: Sequence[Sequence[str]])
     return found
 
 
+def _cut(q: Range, by: Sequence[str]) -> str | None:
+    """The histogram cut that answers this grouping of this range, if one does."""
+    if q.tz != get_report_settings().timezone or q.tag is not None or q.scope is not None:
+        return None
+    dims = {name for name in ("channel_id", "team_id", "agent_id") if getattr(q, name) is not None}
+    for name in by:
+        if name == "group" and q.group_by not in TIME_GROUPS:
+            if q.group_by not in (GroupBy.agent, GroupBy.team, GroupBy.channel):
+                return None
+            dims.add(DIMENSION[q.group_by])
+        elif name not in ("time", "group"):
+            if name not in ("channel_id", "team_id", "agent_id"):
+                return None
+            dims.add(name)
+    if len(dims) > 1:
+        return None
+    return dims.pop() if dims else "all"
+
+
+def _histogram_rows(session: Session, q: Range, kinds: Sequence[str], cuts: Sequence[str]
+                    ) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
+    """The range's histogram rows of these kinds and cuts, decoded, from one query; keyed by (kind, cut)."""
+    h = DurationHistogram
+    query = select(col(h.kind), col(h.cut), col(h.day), col(h.dim_id), col(h.count), col(h.flagged), col(h.bands),
+                   col(h.wall), col(h.business)).where(col(h.kind).in_(list(kinds)), col(h.cut).in_(list(cuts)),
+                                                       col(h.day) >= q.start, col(h.day) <= q.end)
+    for cut in cuts:
+        if cut != "all" and getattr(q, cut) is not None:
+            query = query.where(col(h.dim_id) == getattr(q, cut))
+    found: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for kind, cut, day, dim_id, count, flagged, bands, wall, business in session.execute(query):
+        if count:
+            found.setdefault((kind, cut), []).append((day, dim_id, count, flagged, histogram.loads(bands),
+                                                      histogram.loads(wall), histogram.loads(business)))
+    return found
+
+
+def _from_histograms(q: Range, rows: list[tuple[Any, ...]], bys: Sequence[Sequence[str]]) -> list[dict[Key, Spread]]:
+    """Each grouping's spreads from a cut's rows in the range."""
+    found: list[dict[Key, Spread]] = []
+    for by in bys:
+        groups: dict[Key, list[Any]] = {}
+        for day, dim_id, count, flagged, bands, wall, business in rows:
+            key = tuple(bucket(day, q.time_group) if name == "time" or (name == "group" and q.group_by in TIME_GROUPS)
+                        else (dim_id or None) for name in by)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = [0, 0, [], [], []]
+            group[0] += count
+            group[1] += flagged
+            group[2].append(bands)
+            group[3].append(wall)
+            group[4].append(business)
+        spreads: dict[Key, Spread] = {}
+        for key, (count, flagged, bandss, walls, businesses) in groups.items():
+            bands = list(map(sum, zip(*bandss, strict=True)))
+            median, p90 = histogram.percentiles(histogram.merged(walls), (0.5, 0.9))
+            business_median, business_p90 = histogram.percentiles(histogram.merged(businesses), (0.5, 0.9))
+            spreads[key] = Spread(count=count, median=median, p90=p90, business_median=business_median,
+                                  business_p90=business_p90, flagged=flagged,
+                                  buckets={name: n for (name, _, _), n in zip(BUCKETS, bands, strict=True)})
+        found.append(spreads)
+    return found
+
+
+def spreads_kinds(session: Session, q: Range, kinds: Sequence[str], bys: Sequence[Sequence[str]]
+                  ) -> dict[str, list[dict[Key, Spread]]]:
+    """`spreads_each` of several kinds; from one read of the histograms when they answer every grouping."""
+    cuts = [_cut(q, by) for by in bys]
+    if not all(cut is not None for cut in cuts):
+        return {kind: spreads_each(session, q, kind, bys) for kind in kinds}
+    rows = _histogram_rows(session, q, kinds, [str(cut) for cut in dict.fromkeys(cuts)])
+    found: dict[str, list[dict[Key, Spread]]] = {}
+    for kind in kinds:
+        found[kind] = [{} for _ in bys]
+        for cut in dict.fromkeys(cuts):  # each cut's rows serve every grouping it answers
+            indexes = [i for i, other in enumerate(cuts) if other == cut]
+            for i, spreads in zip(indexes, _from_histograms(q, rows.get((kind, str(cut)), []),
+                                                            [bys[i] for i in indexes]), strict=True):
+                found[kind][i] = spreads
+    return found
+
+
 def spreads_each(session: Session, q: Range, kind: str, bys: Sequence[Sequence[str]]) -> list[dict[Key, Spread]]:
     """Per grouping (`by` as in `reports.query.tally`, without the kind): each group's spread."""
+    if all(_cut(q, by) is not None for by in bys):
+        return spreads_kinds(session, q, [kind], bys)[kind]
     if _in_database(session, q, bys):
         return _summed(session, q, kind, bys)
     return [{key: of_sample(sample) for key, sample in per.items()} for per in durations_each(session, q, kind, bys)]

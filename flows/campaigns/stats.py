@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -74,6 +74,30 @@ def by_variant(session: Session, campaign_id: int) -> dict[str, dict[str, Any]]:
                            .where(col(Recipient.campaign_id) == campaign_id)
                            .group_by(col(Recipient.variant)).order_by(col(Recipient.variant))).all()
     return {str(row.variant): _with_rates({name: int(getattr(row, name) or 0) for name in COUNTS}) for row in rows}
+
+
+def counts_of(session: Session, campaign_ids: Sequence[int]
+              ) -> dict[int, tuple[dict[str, Any], dict[str, dict[str, Any]]]]:
+    """`counts` and `by_variant` of several campaigns at once: one query grouped by campaign and variant."""
+    found: dict[int, tuple[dict[str, Any], dict[str, dict[str, Any]]]] = {}
+    if not campaign_ids:
+        return found
+    rows = session.execute(select(col(Recipient.campaign_id), col(Recipient.variant), *_counters())
+                           .where(col(Recipient.campaign_id).in_(list(campaign_ids)))
+                           .group_by(col(Recipient.campaign_id), col(Recipient.variant))
+                           .order_by(col(Recipient.campaign_id), col(Recipient.variant))).all()
+    sums: dict[int, dict[str, int]] = {}
+    variants: dict[int, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        numbers = {name: int(getattr(row, name) or 0) for name in COUNTS}
+        total = sums.setdefault(int(row.campaign_id), dict.fromkeys(COUNTS, 0))
+        for name, n in numbers.items():
+            total[name] += n
+        variants.setdefault(int(row.campaign_id), {})[str(row.variant)] = _with_rates(numbers)
+    for campaign_id in campaign_ids:
+        found[campaign_id] = (_with_rates(sums.get(campaign_id, dict.fromkeys(COUNTS, 0))),
+                              variants.get(campaign_id, {}))
+    return found
 
 
 def two_proportion_test(hits_a: int, n_a: int, hits_b: int, n_b: int) -> dict[str, Any]:

@@ -56,7 +56,7 @@ from hub.conversations.models import Conversation
 from hub.runtime.db import as_utc
 from hub.tags.models import ContactTag, Tag
 
-__all__ = ["SegmentError", "compile", "field_text", "lifecycle_cell"]
+__all__ = ["SegmentError", "compile", "field_text", "lifecycle_cell", "lifecycle_cell_of"]
 
 Predicate = ColumnElement[bool]
 
@@ -76,6 +76,14 @@ def lifecycle_cell(session: Session, name: str, now: datetime, *,
     of their ids and the latest `paid_at`): what `{"lifecycle": [name]}` means at `now`. The reports' matrix
     counts every cell with it in one grouped query, so a cell there is the segment's cell."""
     return _Compiler(session.get_bind().dialect.name, as_utc(now), settings or BehaviourSettings()).cell(name)
+
+
+def lifecycle_cell_of(session: Session, name: str, now: datetime, count: Any, last: Any, *,
+                      settings: BehaviourSettings | None = None) -> Predicate:
+    """`lifecycle_cell` over given expressions of the purchase count and the last purchase moment (a report that
+    aggregates the orders its own way, for several moments in one pass, bands them exactly alike)."""
+    return _Compiler(session.get_bind().dialect.name, as_utc(now), settings or BehaviourSettings()).cell_of(
+        name, count, last)
 
 
 def field_text(dialect: str, name: str) -> ColumnElement[str]:
@@ -184,9 +192,12 @@ class _Compiler:
 
     def cell(self, name: str) -> Predicate:
         """One lifecycle cell as a HAVING over a contact's paid orders, the bands of `behaviour.cell`."""
+        return self.cell_of(name, func.count(col(Order.id)), func.max(col(Order.paid_at)))
+
+    def cell_of(self, name: str, count: Any, last: Any) -> Predicate:
+        """One lifecycle cell over a purchase count and a last purchase moment (any expressions)."""
         count_band, recency_band = name.split(" ")
         s = self.settings
-        count, last = func.count(col(Order.id)), func.max(col(Order.paid_at))
         by_count = {"loyal": count >= s.loyal_from,
                     "repeat": and_(count >= s.repeat_from, count < s.loyal_from),
                     "new": and_(count < s.repeat_from, count < s.loyal_from)}[count_band]

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
+from reports.histogram import ERROR
 from tests.factories import token_for
 from tests.reports.history import HK, TOKYO, History, Thread, business_seconds, in_range, quantiles
 
@@ -90,6 +91,10 @@ def _close(actual: dict[str, Any], wanted: dict[str, Any]) -> None:
     for name, value in wanted.items():
         if isinstance(value, dict):
             _close(actual[name], value)
+        elif isinstance(value, float) and name.endswith("_seconds"):
+            # medians and p90 may come from the daily histograms: within reports.histogram.ERROR (3.9 %), or
+            # under a second off for durations under a second
+            assert actual[name] == pytest.approx(value, rel=ERROR, abs=1.0), name
         elif isinstance(value, float):
             assert actual[name] == pytest.approx(value), name
         else:

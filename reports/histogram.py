@@ -1,0 +1,107 @@
+"""Fixed log-spaced buckets of durations, so that medians and p90 add up across days and dimensions.
+
+Bucket 0 holds durations under one second (read back as 0 s); bucket k ≥ 1 holds [RATIO^(k-1), RATIO^k) seconds
+and is read back as its geometric middle RATIO^(k-1/2). A duration read back is therefore within
+RATIO^(1/2) - 1 = 3.9 % of the true one (or under a second off, below one second). A percentile interpolates
+between the two ranks around it, as PostgreSQL's `percentile_cont` does, each rank read back from its bucket:
+the result is within the same 3.9 % of the exact percentile (a weighted mean of two values each within 3.9 %).
+
+A histogram is a list `[first bucket, count, count...]` (dense from its first bucket), stored as the base64
+of its 32-bit little-endian integers: a report reads thousands of them, and decoding these is C-speed
+(JSON took most of a report's time).
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import sys
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from itertools import accumulate
+
+RATIO = 1.08
+ERROR = math.sqrt(RATIO) - 1  # the largest relative error of a value or a percentile read back
+_LOG = math.log(RATIO)
+
+Histogram = list[int]
+EMPTY: Histogram = [0]
+
+
+def bucket(seconds: float) -> int:
+    if seconds < 1:
+        return 0
+    return int(math.log(seconds) / _LOG) + 1
+
+
+def value(index: int) -> float:
+    """A bucket read back: the geometric middle of its bounds; 0 for bucket 0."""
+    return 0.0 if index == 0 else RATIO ** (index - 0.5)
+
+
+def of_counts(counts: dict[int, int]) -> Histogram:
+    """A histogram from {bucket: count}."""
+    if not counts:
+        return list(EMPTY)
+    low, high = min(counts), max(counts)
+    return [low, *[counts.get(i, 0) for i in range(low, high + 1)]]
+
+
+EMPTY_TEXT = "AAAAAA=="  # dumps(EMPTY)
+BANDS_TEXT = "AAAAAAAAAAAAAAAAAAAAAAAAAAA="  # dumps([0, 0, 0, 0, 0])
+
+
+def add_into(counts: dict[int, int], histogram: Sequence[int]) -> None:
+    for offset, n in enumerate(histogram[1:]):
+        if n:
+            counts[histogram[0] + offset] = counts.get(histogram[0] + offset, 0) + n
+
+
+def merged(histograms: Sequence[Sequence[int]]) -> Histogram:
+    """The sum of several histograms (in C-speed list operations: pad to one span, then sum columns)."""
+    spans = [h for h in histograms if len(h) > 1]
+    if not spans:
+        return list(EMPTY)
+    if len(spans) == 1:
+        return list(spans[0])
+    low = min(h[0] for h in spans)
+    high = max(h[0] + len(h) - 1 for h in spans)
+    padded = [[0] * (h[0] - low) + list(h[1:]) + [0] * (high - h[0] - len(h) + 1) for h in spans]
+    return [low, *map(sum, zip(*padded, strict=True))]
+
+
+def dumps(histogram: Sequence[int]) -> str:
+    packed = array("I", histogram)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return base64.b64encode(packed.tobytes()).decode("ascii")
+
+
+def loads(text: str | None) -> Sequence[int]:
+    if not text:
+        return list(EMPTY)
+    packed = array("I", base64.b64decode(text))
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed
+
+
+def percentiles(histogram: Sequence[int], shares: Iterable[float]) -> list[float | None]:
+    """Each share's percentile, interpolating between ranks like `reports.query.ranked`."""
+    cumulative = list(accumulate(histogram[1:]))
+    total = cumulative[-1] if cumulative else 0
+    if not total:
+        return [None for _ in shares]
+
+    def at(rank: int) -> float:  # the value of the rank-th smallest (0-based): the first bucket past it
+        return value(histogram[0] + bisect_right(cumulative, rank))
+
+    found: list[float | None] = []
+    for share in shares:
+        position = share * (total - 1)
+        low = int(position)
+        high = min(low + 1, total - 1)
+        a, b = at(low), at(high)
+        found.append(a + (b - a) * (position - low))
+    return found
