@@ -168,7 +168,7 @@ def main() -> None:
         env["HUB_REPORTS_RECORD"] = "false"
 
     server = hub_process(["serve", "--port", str(port)], env, work / "serve.log")
-    wait_http(public_url + "/healthz")
+    wait_http(public_url + "/healthz", timeout=300)  # a loaded machine starts slowly
     post_all(public_url, load[:500], CONCURRENCY)  # warm up (these are part of the load: duplicates later are fine)
     hub = post_all(public_url, load, CONCURRENCY)
     stop(server)
