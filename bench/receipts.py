@@ -55,6 +55,7 @@ N = int(os.environ.get("BENCH_RECEIPTS_N", "30000"))
 RATE = float(os.environ.get("BENCH_RECEIPT_RATE", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "64"))
 APP = "hub_bench_receipts"
+IDLE_SECONDS = 5.0
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -214,6 +215,10 @@ def main() -> None:
     while pending(url, connection):
         time.sleep(0.2)
 
+    idle_before = {"serve": tree_seconds(server.pid), "workers": sum(tree_seconds(w.pid) for w in workers)}
+    time.sleep(IDLE_SECONDS)  # what the processes spend doing nothing (sweeps, heartbeats), to tell apart
+    idle = {"serve": tree_seconds(server.pid) - idle_before["serve"],
+            "workers": sum(tree_seconds(w.pid) for w in workers) - idle_before["workers"]}
     postgres = PostgresCpu(url)
     postgres.reset()
 
@@ -256,6 +261,10 @@ def main() -> None:
     print(f"  CPU ms per receipt: serve {per['serve']:.3f}, workers {per['workers']:.3f}, PostgreSQL "
           f"{per['postgres']:.3f} = Hub + PostgreSQL {hub_total:.3f}; load generator {generator_ms:.3f} "
           f"(on its own)")
+    idle_ms = {name: idle[name] / IDLE_SECONDS * elapsed / N * 1000 for name in idle}
+    print(f"  of which idle upkeep (measured for {IDLE_SECONDS:.0f} s before, scaled to the phase): serve "
+          f"{idle_ms['serve']:.3f}, workers {idle_ms['workers']:.3f}; without it Hub + PostgreSQL "
+          f"{hub_total - idle_ms['serve'] - idle_ms['workers']:.3f}")
     print(f"  paced {RATE:,.0f}/s: achieved {latency.per_second:,.0f}/s, p50 {latency.percentile(0.5):.1f} ms, "
           f"p99 {latency.percentile(0.99):.1f} ms, max {latency.percentile(1.0):.1f} ms, {latency.statuses}")
     ok = applied == N and applied_read == N
