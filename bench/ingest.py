@@ -168,7 +168,7 @@ def main() -> None:
         env["HUB_REPORTS_RECORD"] = "false"
 
     server = hub_process(["serve", "--port", str(port)], env, work / "serve.log")
-    wait_http(public_url + "/healthz")
+    wait_http(public_url + "/healthz", timeout=300)  # a loaded machine starts slowly
     post_all(public_url, load[:500], CONCURRENCY)  # warm up (these are part of the load: duplicates later are fine)
     hub = post_all(public_url, load, CONCURRENCY)
     stop(server)
@@ -190,7 +190,7 @@ def main() -> None:
     bare = start([sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port), "--log-level",
                   "warning"], bare_env, work / "bare.log")
     bare_url = f"http://127.0.0.1:{bare_port}"
-    wait_http(bare_url + "/docs")
+    wait_http(bare_url + "/docs", timeout=300)
     post_all(bare_url, load[:500], CONCURRENCY, prefix="/a")
     floor_a = post_all(bare_url, load, CONCURRENCY, prefix="/a")
     floor_b = post_all(bare_url, load, CONCURRENCY, prefix="/b")

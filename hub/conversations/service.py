@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, or_, update
+from sqlalchemy import text as sql_text
 from sqlmodel import Session, col, select
 
 from channels.types import StatusUpdate
@@ -110,12 +111,7 @@ def apply_receipts(*, session: Session, receipts: list[tuple[int, StatusUpdate]]
     written = [change for change in changes.values()
                if change["b_status"] is not None or any(change[f"b_{stamp}"] is not None for stamp in STAMPS)]
     if written:
-        m = Message.__table__.c  # type: ignore[attr-defined]
-        session.execute(update(Message.__table__).where(m.id == bindparam("b_id")).values(  # type: ignore[attr-defined]
-            status=func.coalesce(bindparam("b_status"), m.status),
-            error_code=case((bindparam("b_failed"), bindparam("b_code")), else_=m.error_code),
-            error_reason=case((bindparam("b_failed"), bindparam("b_reason")), else_=m.error_reason),
-            **{stamp: func.coalesce(m[stamp], bindparam(f"b_{stamp}")) for stamp in STAMPS}), written)
+        _write_receipts(session, sorted(written, key=lambda change: change["b_id"]))
     if pending:
         session.add_all(pending)
     for message_id in adopted:  # receipts kept while its worker still held it
@@ -123,6 +119,36 @@ def apply_receipts(*, session: Session, receipts: list[tuple[int, StatusUpdate]]
         if message is not None:
             apply_pending_receipts(session=session, message=message)
     return len(moved)
+
+
+RECEIPTS_FROM_ARRAYS = sql_text(
+    "UPDATE message AS m SET status = COALESCE(b.status, m.status), "
+    "error_code = CASE WHEN b.failed THEN b.code ELSE m.error_code END, "
+    "error_reason = CASE WHEN b.failed THEN b.reason ELSE m.error_reason END, "
+    "sent_at = COALESCE(m.sent_at, b.sent_at), delivered_at = COALESCE(m.delivered_at, b.delivered_at), "
+    "read_at = COALESCE(m.read_at, b.read_at), failed_at = COALESCE(m.failed_at, b.failed_at) "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]), CAST(:failed AS boolean[]), "
+    "CAST(:codes AS text[]), CAST(:reasons AS text[]), CAST(:sent_at AS timestamptz[]), "
+    "CAST(:delivered_at AS timestamptz[]), CAST(:read_at AS timestamptz[]), CAST(:failed_at AS timestamptz[])) "
+    "AS b(id, status, failed, code, reason, sent_at, delivered_at, read_at, failed_at) WHERE m.id = b.id")
+"""A batch's receipts in one statement on PostgreSQL: one array per column, one row per changed message."""
+
+
+def _write_receipts(session: Session, written: list[dict[str, Any]]) -> None:
+    """Write each changed message's new status, error and first moments (COALESCE: a stamp never moves)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(RECEIPTS_FROM_ARRAYS, {
+            "ids": [c["b_id"] for c in written], "statuses": [c["b_status"] for c in written],
+            "failed": [c["b_failed"] for c in written], "codes": [c["b_code"] for c in written],
+            "reasons": [c["b_reason"] for c in written], **{stamp: [c[f"b_{stamp}"] for c in written]
+                                                            for stamp in STAMPS}})
+        return
+    m = Message.__table__.c  # type: ignore[attr-defined]
+    session.execute(update(Message.__table__).where(m.id == bindparam("b_id")).values(  # type: ignore[attr-defined]
+        status=func.coalesce(bindparam("b_status"), m.status),
+        error_code=case((bindparam("b_failed"), bindparam("b_code")), else_=m.error_code),
+        error_reason=case((bindparam("b_failed"), bindparam("b_reason")), else_=m.error_reason),
+        **{stamp: func.coalesce(m[stamp], bindparam(f"b_{stamp}")) for stamp in STAMPS}), written)
 
 
 @dataclass(frozen=True)

@@ -218,3 +218,43 @@ def test_hub_stores_concurrent_inbound_messages_and_receipts_through_pgbouncer(p
         get_settings.cache_clear()
         broker.reset()
         events.clear()
+
+
+@pytest.mark.pool_size(2)
+def test_webhook_batches_are_stored_through_pgbouncer_with_the_setting(pgbouncer, monkeypatch):
+    """The webhook store's own psycopg pool (group commit, one statement per batch) follows HUB_DATABASE_POOLED:
+    many batches from two client connections over two server connections, past psycopg's prepare threshold
+    (without the setting this fails with `prepared statement "_pg3_0" already exists`)."""
+    import asyncio
+
+    from hub.runtime.db import get_engine
+    from hub.webhooks.store import PostgresEventStore, store_for
+
+    direct, pooled = pgbouncer
+    monkeypatch.setenv("HUB_DATABASE_URL", pooled)
+    monkeypatch.setenv("HUB_DATABASE_POOLED", "true")
+    get_settings.cache_clear()
+    db.reset_engines()
+    try:
+        store = store_for(pooled, get_engine())
+        assert isinstance(store, PostgresEventStore)
+
+        async def deliver() -> list[int | None]:
+            await store.open()
+            answers: list[int | None] = []
+            try:
+                for round_ in range(40):  # each round: 30 deliveries at once, 10 of them repeats
+                    answers += await asyncio.gather(*(store.add("meta", 1, "", f"wamid.{round_}.{n % 20}", b"{}")
+                                                      for n in range(30)))
+            finally:
+                await store.close()
+            return answers
+
+        answers = asyncio.run(deliver())
+        assert len([answer for answer in answers if answer is not None]) == 40 * 20
+        with psycopg.connect(direct.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            row = conn.execute("SELECT count(*), count(DISTINCT event_id) FROM webhook_event").fetchone()
+        assert row == (800, 800)
+    finally:
+        db.reset_engines()
+        get_settings.cache_clear()
