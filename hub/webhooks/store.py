@@ -18,10 +18,15 @@ from hub.runtime.db import utcnow
 from hub.runtime.inbox import RawEvent
 
 INSERT = (
-    "INSERT INTO webhook_event (provider, channel_id, endpoint, event_id, body, received_at, attempts) "
-    "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, 0) "
-    "ON CONFLICT (provider, channel_id, event_id) DO NOTHING RETURNING id"
+    "WITH fresh AS (INSERT INTO webhook_event_key (provider, channel_id, event_id, id, received_at) "
+    "VALUES (%(provider)s, %(channel_id)s, %(event_id)s, nextval('webhook_event_id_seq'), %(received_at)s) "
+    "ON CONFLICT DO NOTHING RETURNING id, received_at) "
+    "INSERT INTO webhook_event (id, provider, channel_id, endpoint, event_id, body, received_at, attempts) "
+    "SELECT id, %(provider)s, %(channel_id)s, %(endpoint)s, %(event_id)s, %(body)s, received_at, 0 FROM fresh "
+    "RETURNING id"
 )
+"""PostgreSQL's webhook_event is partitioned by month and cannot be unique on the provider's id: the key goes
+into webhook_event_key in the same statement (one transaction), and the event only when its key was new."""
 
 
 class RawEventStore(Protocol):
@@ -47,16 +52,17 @@ class PostgresEventStore:
             conninfo, min_size=2, max_size=max_size, open=False, timeout=timeout, reconnect_timeout=timeout,
             kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout))},
         )
-        self._sql = INSERT.format(p="%s")
+        self._sql = INSERT
 
     async def open(self) -> None:
         await self._pool.open(wait=False)
 
     async def add(self, provider: str, channel_id: int, endpoint: str, event_id: str, body: bytes) -> int | None:
-        return await asyncio.wait_for(self._add((provider, channel_id, endpoint, event_id, body, utcnow())),
-                                      self._timeout)
+        values = {"provider": provider, "channel_id": channel_id, "endpoint": endpoint, "event_id": event_id,
+                  "body": body, "received_at": utcnow()}
+        return await asyncio.wait_for(self._add(values), self._timeout)
 
-    async def _add(self, values: tuple[object, ...]) -> int | None:
+    async def _add(self, values: dict[str, object]) -> int | None:
         import psycopg
 
         for attempt in (1, 2):
@@ -67,7 +73,7 @@ class PostgresEventStore:
                 return int(row[0]) if row else None
             except psycopg.OperationalError:
                 # a pooled connection that died with a restarted server fails once; the pool drops it
-                # and a fresh one is tried (the insert is idempotent: ON CONFLICT DO NOTHING)
+                # and a fresh one is tried (the insert is idempotent: the key's ON CONFLICT DO NOTHING)
                 if attempt == 2:
                     raise
         return None
