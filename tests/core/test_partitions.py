@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from alembic import command
@@ -53,6 +54,17 @@ def _names(conn: Connection, parent: str) -> list[str]:
 def _constraint(conn: Connection, name: str, table: str) -> str:
     return str(conn.execute(text("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = :n "
                                  "AND conrelid = to_regclass(:t)"), {"n": name, "t": table}).scalar_one())
+
+
+@pytest.fixture
+def own_months(pg_backend: Any) -> Any:
+    """The months a test makes are dropped after it: the next test's retention sees the schema as migrated."""
+    with db.get_engine().connect() as conn:
+        before = {name for parent in ("webhook_event", "report_event") for name in _names(conn, parent)}
+    yield
+    with db.get_engine().begin() as conn:
+        for name in {name for parent in ("webhook_event", "report_event") for name in _names(conn, parent)} - before:
+            conn.execute(text(f'DROP TABLE "{name}"'))
 
 
 @pytest.fixture
@@ -181,7 +193,7 @@ def test_concurrent_deliveries_of_one_event_store_it_once(pg_backend):
         assert conn.execute(text("SELECT count(*) FROM webhook_event_key")).scalar_one() == 1
 
 
-def test_the_daily_job_makes_months_ahead_once_in_any_number_of_workers_and_moves_strays(pg_backend):
+def test_the_daily_job_makes_months_ahead_once_in_any_number_of_workers_and_moves_strays(pg_backend, own_months):
     later = datetime(2027, 8, 10, tzinfo=UTC)
     with session_scope() as session:  # a webhook of a month nobody made yet lands in the default partition
         inbox.store(session, provider="meta", event_id="early", body=b"{}")
@@ -204,7 +216,8 @@ def test_the_daily_job_makes_months_ahead_once_in_any_number_of_workers_and_move
         assert session.execute(text("SELECT count(*) FROM webhook_event")).scalar_one() == 1
 
 
-def test_retention_drops_whole_past_months_of_processed_webhooks_and_keeps_a_month_with_work_left(pg_backend):
+def test_retention_drops_whole_past_months_of_processed_webhooks_and_keeps_a_month_with_work_left(pg_backend,
+                                                                                                   own_months):
     now = utcnow()
     old, older = (partitions.add_months(partitions.month_of(now), -n) for n in (3, 4))
     with session_scope() as session:
@@ -229,7 +242,8 @@ def test_retention_drops_whole_past_months_of_processed_webhooks_and_keeps_a_mon
         assert inbox.store(session, provider="meta", event_id="done", body=b"{}")[1] is True
 
 
-def test_report_facts_past_the_retention_go_with_their_month_and_are_not_recorded_again(pg_backend, monkeypatch):
+def test_report_facts_past_the_retention_go_with_their_month_and_are_not_recorded_again(pg_backend, own_months,
+                                                                                         monkeypatch):
     monkeypatch.setenv("HUB_REPORT_EVENTS_RETENTION_MONTHS", "2")
     get_settings.cache_clear()
     now = utcnow()
@@ -252,3 +266,25 @@ def test_report_facts_past_the_retention_go_with_their_month_and_are_not_recorde
         assert list(session.execute(text("SELECT source_key FROM report_event")).scalars()) == ["message:2:received"]
         assert list(session.execute(text("SELECT source_key FROM report_event_key")).scalars()) \
             == ["message:2:received"]
+
+
+def test_sqlite_keeps_its_plain_tables_and_their_unique_keys_through_the_migration(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = db.make_engine(url)
+    config = schema.alembic_config(url)
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0030")
+        conn.execute(text(WEBHOOK_ROWS), {"oct": OCTOBER, "nov": NOVEMBER})
+        conn.execute(text(FACT_ROWS), {"oct": OCTOBER, "nov": NOVEMBER})
+        conn.commit()
+        command.upgrade(config, "head")
+        conn.commit()
+        assert conn.execute(text("SELECT count(*) FROM webhook_event")).scalar_one() == 3
+        assert conn.execute(text("SELECT count(*) FROM report_event")).scalar_one() == 2
+        tables = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars())
+        assert {"webhook_event_key", "report_event_key", "webhook_event_pdefault"} & tables == set()
+        with pytest.raises(IntegrityError):
+            conn.execute(text("INSERT INTO report_event (kind, source_key, at, day) VALUES ('message.received', "
+                              "'message:901:received', '2026-12-01 00:00:00', '2026-12-01')"))
+    engine.dispose()
