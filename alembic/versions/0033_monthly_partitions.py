@@ -7,7 +7,7 @@ transaction. A partitioned table's unique constraints must include the month, so
 (webhook_event_key) and the facts' source keys (report_event_key) move into key tables written in the same
 transaction as the row. SQLite keeps its plain tables.
 
-Revision ID: 0033
+Revision ID: 0033_monthly_partitions
 Revises: 0030
 Create Date: 2026-12-06 20:45:00.000000
 """
@@ -20,7 +20,7 @@ from hub.runtime import partitions
 from hub.runtime.db import utcnow
 from hub.runtime.settings import get_settings
 
-revision: str = '0033'
+revision: str = '0033_monthly_partitions'
 down_revision: str | None = '0030'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
