@@ -7,9 +7,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from hub.composition import target_metadata
+from hub.composition import include_object, target_metadata
 from hub.runtime.db import make_engine
-from hub.search import include_object
 from hub.runtime.settings import get_settings
 
 config = context.config
@@ -23,7 +22,7 @@ def run_with(connection: Connection) -> None:
         target_metadata=target_metadata(),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
-        include_object=include_object,
+        include_object=include_object(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -191,8 +191,22 @@ def derive(url: str) -> dict[str, float]:
     from reports import rollup
 
     engine = db.make_engine(url)
+    from sqlalchemy import text
     from sqlmodel import Session
 
+    from hub.runtime import partitions
+    from reports.models import PARTITIONS
+
+    with Session(engine) as session:  # the year's facts into their months and their keys, as recording puts them
+        month = partitions.month_of(NOW - timedelta(days=366))
+        while month <= NOW:
+            partitions.create_month(session.connection(), PARTITIONS, month)
+            month = partitions.add_months(month, 1)
+        session.execute(text("INSERT INTO report_event_key (source_key, at) SELECT source_key, at FROM report_event "
+                             "ON CONFLICT DO NOTHING"))
+        session.commit()
+    took["facts into monthly partitions"] = time.perf_counter() - started
+    started = time.perf_counter()
     with Session(engine) as session:
         rows = rollup.rebuild(session)
         session.commit()

@@ -6,6 +6,7 @@ Only this module imports `flows`, `catalog` and `reports` from `hub` (an import-
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import MetaData
@@ -15,6 +16,7 @@ from catalog.loyalty.module import MODULE as LOYALTY
 from catalog.module import MODULE as CATALOG
 from catalog.stores.module import MODULE as STORES
 from flows.module import MODULE as FLOWS
+from hub import search
 from hub.api import app
 from hub.api_keys.module import MODULE as API_KEYS
 from hub.assignment.module import MODULE as ASSIGNMENT
@@ -22,7 +24,7 @@ from hub.csat.module import MODULE as CSAT
 from hub.jobs import tasks, worker
 from hub.module import MODULE as CORE
 from hub.privacy.module import MODULE as PRIVACY
-from hub.runtime import Inbox, Module, Periodic, broker, connect, events, inbox
+from hub.runtime import Inbox, Module, Periodic, broker, connect, events, inbox, partitions
 from hub.tagging.module import MODULE as TAGGING
 from hub.webchat.module import MODULE as WEBCHAT
 from hub.webhooks_out.module import MODULE as WEBHOOKS_OUT
@@ -37,6 +39,19 @@ def target_metadata() -> MetaData:
     """Every package's tables in one metadata (Alembic compares against it; foreign keys resolve). The records
     list their model classes, so importing this module has loaded them all."""
     return SQLModel.metadata
+
+
+def include_object(dialect: str) -> Any:
+    """For alembic's autogenerate on `dialect`: what the models do not describe is not drift (the search index,
+    the months of partitioned tables and their key tables)."""
+    tables = [table for module in MODULES for table in module.partitioned]
+    parted = partitions.include_object(tables, dialect)
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        return search.include_object(obj, name, type_, reflected, compare_to) and parted(
+            obj, name, type_, reflected, compare_to)
+
+    return include
 
 
 def inboxes() -> dict[str, Inbox]:

@@ -30,12 +30,13 @@ from hub.jobs import listeners, tasks
 from hub.media.views import router as media
 from hub.realtime.routes import router as live
 from hub.runtime import Inbox, Listener, Module, Periodic, Web, events
-from hub.runtime.inbox import RawEvent
+from hub.runtime.inbox import PARTITIONS, RawEvent
 from hub.tags.models import ContactTag, ConversationTag, Tag
 from hub.web import strings
 from hub.web.inbox_api import router as inbox_api
 from hub.web.pages import FOLDER as WEB_FOLDER
 from hub.web.pages import router as web
+from hub.webhooks import partitions as webhook_partitions
 
 CHANNEL_EVENTS = Inbox(wake=tasks.wake_drain)
 """Every channel's webhooks: one drain turns them into contacts, conversations, messages and receipts."""
@@ -51,7 +52,9 @@ MODULE = Module(
     listeners=(Listener(events.MESSAGE_CREATED, listeners.enqueue_send),
                Listener(events.MESSAGE_RECEIVED, listeners.enqueue_acknowledge),
                Listener(events.MESSAGE_RECEIVED, listeners.enqueue_media)),
-    periodic=(Periodic(tasks.sweep, every=timedelta(seconds=10)),),  # lost sends, dead workers, snoozes ending
+    periodic=(Periodic(tasks.sweep, every=timedelta(seconds=10)),  # lost sends, dead workers, snoozes ending
+              webhook_partitions.DAILY),
+    partitioned=(PARTITIONS,),
     inbox={adapter.provider: CHANNEL_EVENTS for adapter in ADAPTERS.values()},
     demo=demo.announce,
 )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint, column, table
 from sqlmodel import Field, SQLModel
+
+from hub.runtime.partitions import MonthlyTable
 
 COVERED = ("day", "seconds", "business_seconds", "value", "channel_id", "team_id", "agent_id", "conversation_id",
            "currency", "amount_minor")
@@ -50,6 +52,12 @@ class ReportEvent(SQLModel, table=True):
     """The same duration counted only inside the team's business hours, holidays excluded."""
     value: int | None = None
     """A number the fact carries: a CSAT rating; 1 for a first response that broke the team's deadline."""
+
+
+PARTITIONS = MonthlyTable("report_event", "at", "report_event_key", "uq_report_event_source_key")
+"""On PostgreSQL, report_event is partitioned by the month of `at` (alembic/versions/0033_monthly_partitions.py)
+and `source_key` is unique in report_event_key instead."""
+KEYS = table("report_event_key", column("source_key"), column("at"))
 
 
 class DailyRollup(SQLModel, table=True):

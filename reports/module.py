@@ -5,8 +5,8 @@ from __future__ import annotations
 from catalog.orders import ORDER_CHANGED
 from catalog.stores.pos import ORDER_IMPORTED
 from hub.runtime import Listener, Module, Web, events
-from reports import demo, kinds, listeners
-from reports.models import DailyRollup, ReportEvent
+from reports import demo, kinds, listeners, retention
+from reports.models import PARTITIONS, DailyRollup, ReportEvent
 from reports.views import router
 from reports.web import FOLDER as WEB_FOLDER
 from reports.web import strings
@@ -19,6 +19,8 @@ MODULE = Module(
     web=Web(folder=WEB_FOLDER, styles=("reports.css",), strings=strings.STRINGS),
     routers=(router,),
     demo=demo.record_history,
+    periodic=(retention.DAILY,),
+    partitioned=(PARTITIONS,),
     listeners=(
         Listener(events.MESSAGE_RECEIVED, listeners.on_messages, batch=True),
         Listener(events.MESSAGE_CREATED, listeners.on_messages, batch=True),

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col
 
 from catalog.models import Order, OrderEvent
@@ -24,9 +25,9 @@ from hub.conversations.actions import NOTE_KIND
 from hub.conversations.models import ActivityKind, Conversation, ConversationActivity, Message
 from hub.runtime.db import as_utc
 from hub.runtime.upsert import upsert
-from reports import kinds, rollup
+from reports import kinds, retention, rollup
 from reports.business_hours import seconds_between
-from reports.models import ReportEvent
+from reports.models import KEYS, ReportEvent
 from reports.settings import ReportSettings, get_report_settings
 
 Fact = dict[str, Any]
@@ -39,18 +40,36 @@ COLUMNS = ("kind", "source_key", "at", "day", "conversation_id", "contact_id", "
 def record_facts(session: Session, facts: Sequence[Mapping[str, Any]]) -> int:
     """Write the facts not recorded yet (by `source_key`) and add them to the rollups; how many were new.
 
-    Each fact needs `kind`, `source_key` and `at` (aware); `day` is filled in the shop's time zone."""
+    Each fact needs `kind`, `source_key` and `at` (aware); `day` is filled in the shop's time zone. A fact from
+    before the retention (`HUB_REPORT_EVENTS_RETENTION_MONTHS`) is not recorded: it would be dropped with its
+    month, and recorded again by the next backfill, counted twice in the rollups it stays in."""
     zone = get_report_settings().timezone
+    kept_since = retention.cutoff()
     written = 0
     rows = [_row(fact, zone) for fact in facts]
+    rows = [row for row in rows if kept_since is None or row["at"] >= kept_since]
     for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        table = ReportEvent.__table__  # type: ignore[attr-defined]
-        fresh = upsert(session, table, chunk, key=["source_key"],
-                       returning=[table.c[name] for name in COLUMNS if name != "source_key"]).mappings().all()
-        rollup.add(session, [dict(row) for row in fresh])
+        fresh = _insert_new(session, rows[start:start + CHUNK])
+        rollup.add(session, fresh)
         written += len(fresh)
     return written
+
+
+def _insert_new(session: Session, chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert the facts whose `source_key` is new; those inserted. On PostgreSQL the keys go into
+    report_event_key first (report_event is partitioned and cannot be unique on them), in the same transaction."""
+    table = ReportEvent.__table__  # type: ignore[attr-defined]
+    returning = [table.c[name] for name in COLUMNS if name != "source_key"]
+    if session.get_bind().dialect.name != "postgresql":
+        return [dict(row) for row in upsert(session, table, chunk, key=["source_key"], returning=returning).mappings()]
+    first = list({row["source_key"]: row for row in reversed(chunk)}.values())[::-1]
+    new = set(session.execute(postgresql.insert(KEYS).values([{"source_key": row["source_key"], "at": row["at"]}
+                                                              for row in first])
+                              .on_conflict_do_nothing().returning(KEYS.c.source_key)).scalars())
+    rows = [row for row in first if row["source_key"] in new]
+    if not rows:
+        return []
+    return [dict(row) for row in session.execute(insert(table).returning(*returning), rows).mappings()]
 
 
 def _row(fact: Mapping[str, Any], zone: str) -> dict[str, Any]:

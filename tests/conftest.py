@@ -117,6 +117,7 @@ def _truncate_postgres(url: str) -> None:
     if engine is None:
         engine = _truncating[url] = create_engine(url, poolclass=StaticPool, pool_pre_ping=True)
     tables = [t.name for t in composition.target_metadata().sorted_tables]
+    tables += [t.key_table for module in composition.MODULES for t in module.partitioned]  # outside the models
     written = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables)
     with engine.connect() as conn:
         full = set(conn.execute(text(written)).scalars())

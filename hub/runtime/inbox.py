@@ -12,10 +12,12 @@ from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint, text
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint, column, func, insert, table, text, tuple_
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from hub.runtime.db import session_scope, utcnow
+from hub.runtime.partitions import MonthlyTable
 from hub.runtime.record import Inbox
 from hub.runtime.upsert import upsert
 
@@ -52,18 +54,41 @@ class RawEvent(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=1000)
 
 
+PARTITIONS = MonthlyTable("webhook_event", "received_at", "webhook_event_key", "uq_webhook_event_provider_id")
+"""On PostgreSQL, webhook_event is partitioned by month (alembic/versions/0033_monthly_partitions.py) and the
+provider's event id is unique in webhook_event_key, which names the event's row (id, received_at)."""
+KEYS = table("webhook_event_key", column("provider"), column("channel_id"), column("event_id"), column("id"),
+             column("received_at"))
+
+
 def store(session: Session, *, provider: str, event_id: str, body: bytes, endpoint: str = "",
           channel_id: int = 0) -> tuple[int, bool]:
     """Store one event in the caller's transaction; (row id, whether it still needs processing).
     The same event delivered again inserts nothing."""
-    table = RawEvent.__table__  # type: ignore[attr-defined]
-    upsert(session, table, [{"provider": provider, "channel_id": channel_id, "endpoint": endpoint,
-                             "event_id": event_id, "body": body, "received_at": utcnow(), "attempts": 0}],
-           key=["provider", "channel_id", "event_id"])
-    row = session.exec(select(RawEvent).where(RawEvent.provider == provider, RawEvent.channel_id == channel_id,
-                                              RawEvent.event_id == event_id)).one()
+    values = {"provider": provider, "channel_id": channel_id, "endpoint": endpoint, "event_id": event_id,
+              "body": body, "received_at": utcnow(), "attempts": 0}
+    if session.get_bind().dialect.name == "postgresql":
+        _store_partitioned(session, values)
+        key = select(KEYS.c.id, KEYS.c.received_at).where(KEYS.c.provider == provider,
+                                                          KEYS.c.channel_id == channel_id, KEYS.c.event_id == event_id)
+        row = session.exec(select(RawEvent).where(tuple_(col(RawEvent.id), col(RawEvent.received_at)).in_(key))).one()
+    else:
+        upsert(session, RawEvent.__table__, [values],  # type: ignore[attr-defined]
+               key=["provider", "channel_id", "event_id"])
+        row = session.exec(select(RawEvent).where(RawEvent.provider == provider, RawEvent.channel_id == channel_id,
+                                                  RawEvent.event_id == event_id)).one()
     assert row.id is not None
     return row.id, row.processed_at is None and row.waiting_for is None
+
+
+def _store_partitioned(session: Session, values: dict[str, object]) -> None:
+    """The key first (a delivery seen before stops here), then the event with the key's id and time."""
+    fresh = session.execute(postgresql.insert(KEYS).values(
+        provider=values["provider"], channel_id=values["channel_id"], event_id=values["event_id"],
+        id=func.nextval("webhook_event_id_seq"), received_at=values["received_at"],
+    ).on_conflict_do_nothing().returning(KEYS.c.id)).first()
+    if fresh is not None:
+        session.execute(insert(RawEvent).values(id=fresh[0], **values))
 
 
 def stale(session: Session, providers: Mapping[str, Inbox], now: datetime, *,

@@ -13,6 +13,7 @@ from fastapi import APIRouter
 
 from hub.runtime import broker, events
 from hub.runtime.once import enqueue_once
+from hub.runtime.partitions import MonthlyTable
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class Module:
     - `listeners`: subscribed to core events, in the API and the worker alike;
     - `hooks`: called once at start-up to plug into another package's extension point;
     - `periodic`: jobs the worker's sweeper queues;
+    - `partitioned`: its tables partitioned by month on PostgreSQL (`hub.runtime.partitions`);
     - `inbox`: per provider name, who processes its raw events;
     - `uploads`: paths that take bodies larger than the default limit, with their limit in bytes;
     - `demo`: adds its demo data unless it is there (after the modules before it), and says what it did.
@@ -112,6 +114,7 @@ class Module:
     listeners: tuple[Listener, ...] = ()
     hooks: tuple[Callable[[], None], ...] = ()
     periodic: tuple[Periodic, ...] = ()
+    partitioned: tuple[MonthlyTable, ...] = ()
     inbox: Mapping[str, Inbox] = field(default_factory=dict)
     uploads: Mapping[str, int] = field(default_factory=dict)
     demo: Callable[[], str | None] | None = None

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     redis_prefix: str = Field("hub", validation_alias="HUB_REDIS_PREFIX")
     media_max_bytes: int = Field(16 * 1024 * 1024, validation_alias="HUB_MEDIA_MAX_BYTES", gt=0)
     webhook_retention_days: int = Field(30, validation_alias="HUB_WEBHOOK_RETENTION_DAYS", ge=0)
+    partitions_ahead_months: int = Field(3, validation_alias="HUB_PARTITIONS_AHEAD_MONTHS", ge=1, le=24)
+    """PostgreSQL: months of partitions created ahead of today for webhook_event and report_event."""
+    report_events_retention_months: int = Field(25, validation_alias="HUB_REPORT_EVENTS_RETENTION_MONTHS", ge=0)
+    """Whole months of report facts kept before the current one (0 = forever); the daily rollups stay."""
     media_retention_days: int = Field(30, validation_alias="HUB_MEDIA_RETENTION_DAYS", ge=0)
     optout_all_channels: bool = Field(False, validation_alias="HUB_OPTOUT_ALL_CHANNELS")
     shop_name: str = Field("Hub demo shop", validation_alias="HUB_SHOP_NAME", min_length=1, max_length=80)

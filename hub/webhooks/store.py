@@ -37,12 +37,21 @@ Writer = Callable[[list[Row]], Awaitable[list[int | None]]]
 """Writes a batch in one transaction; for each row, its new id, or None when the event was stored before."""
 
 INSERT_MANY = (
-    "INSERT INTO webhook_event (provider, channel_id, endpoint, event_id, body, received_at, attempts) "
-    "SELECT provider, channel_id, endpoint, event_id, body, received_at, 0 FROM unnest("
+    "WITH batch AS (SELECT DISTINCT ON (provider, channel_id, event_id) * FROM unnest("
     "%s::varchar[], %s::int[], %s::varchar[], %s::varchar[], %s::bytea[], %s::timestamptz[]) "
-    "AS batch (provider, channel_id, endpoint, event_id, body, received_at) "
-    "ON CONFLICT (provider, channel_id, event_id) DO NOTHING RETURNING id, provider, channel_id, event_id"
+    "AS delivery (provider, channel_id, endpoint, event_id, body, received_at) ORDER BY provider, channel_id, event_id), "
+    "fresh AS (INSERT INTO webhook_event_key (provider, channel_id, event_id, id, received_at) "
+    "SELECT provider, channel_id, event_id, nextval('webhook_event_id_seq'), received_at FROM batch "
+    "ON CONFLICT DO NOTHING RETURNING id, provider, channel_id, event_id, received_at) "
+    "INSERT INTO webhook_event (id, provider, channel_id, endpoint, event_id, body, received_at, attempts) "
+    "SELECT fresh.id, fresh.provider, fresh.channel_id, batch.endpoint, fresh.event_id, batch.body, "
+    "fresh.received_at, 0 FROM fresh JOIN batch USING (provider, channel_id, event_id) "
+    "RETURNING id, provider, channel_id, event_id"
 )
+"""PostgreSQL's webhook_event is partitioned by month and cannot be unique on the provider's id: each event's
+key goes into webhook_event_key in the same statement (one transaction), and the event only when its key was
+new. A batch's repeats of one event are reduced to one first (the first stored wins, the others are
+duplicates)."""
 
 
 class RawEventStore(Protocol):

@@ -32,8 +32,8 @@ def test_old_processed_bodies_and_media_go_and_a_second_sweep_changes_nothing(ba
                                     ("waiting", None)):
             session.add(WebhookEvent(provider="meta", channel_id=channel.id, event_id=event_id, body=b"{}",
                                      received_at=now - timedelta(days=40), processed_at=processed))
-    assert retention.sweep(now) == {"webhook_bodies": 1, "media_files": 1}
-    assert retention.sweep(now) == {"webhook_bodies": 0, "media_files": 0}
+    assert retention.sweep(now) == {"webhook_months": 0, "webhook_bodies": 1, "media_files": 1}
+    assert retention.sweep(now) == {"webhook_months": 0, "webhook_bodies": 0, "media_files": 0}
     with session_scope() as session:
         assert sorted(session.exec(select(WebhookEvent.event_id)).all()) == ["recent", "waiting"]
         stored = session.exec(select(Message)).one().payload["attachments"]
@@ -51,4 +51,4 @@ def test_zero_days_keeps_everything(backend, monkeypatch):
     with session_scope() as session:
         session.add(WebhookEvent(provider="meta", channel_id=channel.id, event_id="old", body=b"{}",
                                  processed_at=utcnow() - timedelta(days=400)))
-    assert retention.sweep() == {"webhook_bodies": 0, "media_files": 0}
+    assert retention.sweep() == {"webhook_months": 0, "webhook_bodies": 0, "media_files": 0}
