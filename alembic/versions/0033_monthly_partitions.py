@@ -21,7 +21,7 @@ from hub.runtime.db import utcnow
 from hub.runtime.settings import get_settings
 
 revision: str = '0033_monthly_partitions'
-down_revision: str | None = '0030'
+down_revision: str | None = '0031_report_fast'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
