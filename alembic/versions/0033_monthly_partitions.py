@@ -8,7 +8,7 @@ transaction. A partitioned table's unique constraints must include the month, so
 transaction as the row. SQLite keeps its plain tables.
 
 Revision ID: 0033_monthly_partitions
-Revises: 0030
+Revises: 0031_report_fast
 Create Date: 2026-12-06 20:45:00.000000
 """
 from collections.abc import Sequence
