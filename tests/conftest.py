@@ -184,6 +184,33 @@ def quick_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(agents, "_DUMMY_HASH", quick.hash("not-a-real-password"))
 
 
+_learned: dict[tuple[object, ...], tuple[object, object]] = {}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def tagger_learned_once_per_example_set() -> Iterator[None]:
+    """`make run`'s demo learns its tagger (scikit-learn, a held-out score and a fit: seconds) and a dozen tests
+    load the demo. The first training on a set of examples is real; another on the very same examples gets that
+    tagger and report again, saved where it asked (the fit is deterministic: it would learn the same). New
+    examples (an agent's tags) train again."""
+    from hub.tagging import train
+
+    real = train.train
+
+    def train_once(session, include_demo=True, path=None):  # type: ignore[no-untyped-def]
+        key = tuple(train.examples_for(session, include_demo))
+        if key not in _learned:
+            tagger, report, saved = real(session, include_demo, path)
+            _learned[key] = (tagger, report)
+            return tagger, report, saved
+        tagger, report = _learned[key]
+        return tagger, report, train.save(tagger, path)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(train, "train", train_once)
+        yield
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Backend]:
     """An empty database and an empty Redis: SQLite + embedded server, or PostgreSQL + Redis."""
