@@ -136,7 +136,24 @@ def conversation_facts(session: Session, ids: Sequence[int]) -> list[Fact]:
         facts.extend(_replies(base, thread.get(cid, []), clock, deadlines.get(conversation.team_id or 0),
                               conversation.handed_off_at))
         facts.extend(_lifecycle(base, conversation, steps.get(cid, []), clock))
+        facts.extend(_bot(base, conversation, thread.get(cid, []), steps.get(cid, [])))
     return facts
+
+
+def _bot(base: Fact, conversation: Conversation, messages: list[Any], lines: list[ConversationActivity]
+         ) -> list[Fact]:
+    """Handed off by a bot, or contained: a bot answered and it was resolved with no person's reply."""
+    cid = base["conversation_id"]
+    if conversation.handed_off_at is not None:
+        return [{**base, "kind": kinds.BOT_HANDOFF, "source_key": f"bot_handoff:{cid}",
+                 "at": conversation.handed_off_at}]
+    bot = any(m.direction == "outbound" and m.sender == "bot" for m in messages)
+    person = any(m.direction == "outbound" and m.sender == "reply" and m.author_id is not None for m in messages)
+    resolved = [line for line in lines if line.kind == ActivityKind.resolved.value]
+    if not bot or person or not resolved:
+        return []
+    return [{**base, "kind": kinds.BOT_CONTAINED, "source_key": f"bot_contained:{cid}",
+             "at": resolved[0].created_at}]
 
 
 def _replies(base: Fact, messages: list[Any], clock: _Clock, deadline_minutes: int | None,
@@ -234,7 +251,8 @@ def order_facts(session: Session, ids: Sequence[int]) -> list[Fact]:
     for order, team_id in rows:
         base = {"order_id": order.id, "contact_id": order.contact_id, "conversation_id": order.conversation_id,
                 "channel_id": order.channel_id, "agent_id": order.agent_id, "campaign_id": order.campaign_id,
-                "team_id": team_id, "currency": order.currency, "amount_minor": order.total_minor}
+                "flow_id": order.flow_id, "team_id": team_id, "currency": order.currency,
+                "amount_minor": order.total_minor}
         facts.append({**base, "kind": kinds.ORDER_PAID, "source_key": f"order:{order.id}:paid", "at": order.paid_at})
         if order.status == "refunded":
             facts.append({**base, "kind": kinds.ORDER_REFUNDED, "source_key": f"order:{order.id}:refunded",
