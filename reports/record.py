@@ -22,6 +22,7 @@ from hub.assignment.hours import zone as tzinfo
 from hub.assignment.models import TeamPolicy
 from hub.conversations.actions import NOTE_KIND
 from hub.conversations.models import ActivityKind, Conversation, ConversationActivity, Message
+from hub.csat.models import CsatSurvey
 from hub.runtime.db import as_utc
 from hub.runtime.upsert import upsert
 from reports import kinds, rollup
@@ -61,11 +62,12 @@ def _row(fact: Mapping[str, Any], zone: str) -> dict[str, Any]:
 
 
 def sync(session: Session, *, conversation_ids: Iterable[int] = (), message_ids: Iterable[int] = (),
-         order_ids: Iterable[int] = ()) -> int:
+         order_ids: Iterable[int] = (), survey_ids: Iterable[int] = ()) -> int:
     """Record every fact these rows show that is not recorded yet; how many were new."""
     facts = [*conversation_facts(session, sorted(set(conversation_ids))),
              *message_facts(session, sorted(set(message_ids))),
-             *order_facts(session, sorted(set(order_ids)))]
+             *order_facts(session, sorted(set(order_ids))),
+             *survey_facts(session, sorted(set(survey_ids)))]
     return record_facts(session, facts) if facts else 0
 
 
@@ -257,6 +259,21 @@ def order_facts(session: Session, ids: Sequence[int]) -> list[Fact]:
         if order.status == "refunded":
             facts.append({**base, "kind": kinds.ORDER_REFUNDED, "source_key": f"order:{order.id}:refunded",
                           "at": refunded_at.get(order.id) or datetime.now(UTC)})
+    return facts
+
+
+def survey_facts(session: Session, ids: Sequence[int]) -> list[Fact]:
+    """Sent and answered, for these CSAT surveys: the same facts as their "csat.sent" / "csat.answered" events."""
+    if not ids:
+        return []
+    facts: list[Fact] = []
+    for survey in session.execute(select(CsatSurvey).where(col(CsatSurvey.id).in_(ids))).scalars():
+        data = {"survey_id": survey.id, "conversation_id": survey.conversation_id, "agent_id": survey.agent_id,
+                "team_id": survey.team_id, "channel_id": survey.channel_id}
+        if survey.sent_at is not None:
+            facts.append(csat_facts(kinds.CSAT_SENT, {**data, "at": survey.sent_at}))
+        if survey.rating is not None and survey.answered_at is not None:
+            facts.append(csat_facts(kinds.CSAT_ANSWERED, {**data, "at": survey.answered_at, "rating": survey.rating}))
     return facts
 
 
