@@ -2,8 +2,9 @@
 
 Starts `hub run` on a database of its own (a SQLite file in a temporary folder, unless --database) and the Redis
 database given (--redis, default 6), signs in as the demo admin, and saves PNGs of the overview (English), the
-lifecycle matrix with a cell's actions open (Chinese), the agent report (Japanese) and CSAT (English) here,
-then compresses them with pngquant when it is installed. Needs Playwright and a Chromium (--chromium).
+lifecycle matrix with a cell saved as a segment and the campaign editor it opens (Chinese), the agent report
+(Japanese) and CSAT (English) here, then compresses them with pngquant when it is installed. Needs Playwright
+and a Chromium (--chromium).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 ADMIN = ("admin@hub.local", "hub-demo-password")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CELL_CAMPAIGN = "reports-cell-campaign-zh-hant.png"
+"""The lifecycle cell saved as a segment, then "send a campaign": the campaign editor, its audience set."""
 SHOTS = [  # file, language, page, what to wait for, what to click first
     ("reports-overview-en.png", "en", "/reports", ".overview-card[data-report=service] .kpi-value", None),
     ("reports-lifecycle-zh-hant.png", "zh_Hant", "/reports/lifecycle", "#lifecycle-matrix .lc-count",
@@ -78,14 +81,26 @@ def language(page: Page, code: str) -> None:
 def shoot(page: Page, name: str, code: str, path: str, ready: str, click: str | None) -> Path:
     language(page, code)
     page.goto(path)
-    expect(page.locator(ready).first).to_be_visible(timeout=60_000)
+    expect(page.locator(ready).first).to_be_visible(timeout=180_000)
     page.wait_for_load_state("networkidle")
-    if click:
+    if click:  # a cell: its customers, saved as a segment, the campaign and journey buttons
         page.locator(click).click()
-        expect(page.locator(".lc-panel")).to_be_visible()
-        page.wait_for_load_state("networkidle")
+        panel = page.locator(".lc-panel")
+        expect(panel.locator(".lc-members li").first).not_to_have_class("muted", timeout=180_000)
+        panel.locator("#lc-save").click()
+        expect(panel.locator(".lc-actions a").first).to_be_visible(timeout=180_000)
     page.wait_for_timeout(800)  # the charts' transitions
     out = HERE / name
+    page.screenshot(path=str(out), full_page=True)
+    return out
+
+
+def campaign_from_cell(page: Page) -> Path:
+    """Follow the opened cell's "send a campaign": the editor opens with the cell's segment as its audience."""
+    page.locator(".lc-panel .lc-actions a").first.click()
+    expect(page.locator("#campaign-editor")).to_be_visible(timeout=180_000)
+    page.wait_for_load_state("networkidle")
+    out = HERE / CELL_CAMPAIGN
     page.screenshot(path=str(out), full_page=True)
     return out
 
@@ -100,18 +115,22 @@ def main() -> int:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="hub-screenshots-"))
     process = start(workdir, args)
-    made = []
+    made: list[Path] = []
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=args.chromium, args=FLAGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900},
                                     base_url=f"http://127.0.0.1:{args.port}")
+            page.set_default_timeout(180_000)  # a loaded machine: the demo's first pages can be slow
             page.goto("/login")
             page.locator("input[name=email]").fill(ADMIN[0])
             page.locator("input[name=password]").fill(ADMIN[1])
             page.locator("button[type=submit]").click()
             page.wait_for_load_state()
-            made = [shoot(page, *shot) for shot in SHOTS]
+            for shot in SHOTS:
+                made.append(shoot(page, *shot))
+                if shot[4]:
+                    made.append(campaign_from_cell(page))
             language(page, "en")
             browser.close()
     finally:
