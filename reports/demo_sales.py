@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from catalog.behaviour import BehaviourSettings
+from catalog.loyalty import earning
 from catalog.models import Order, OrderEvent, OrderLine
+from catalog.stores.models import Coupon, CouponSource, CouponState, Store
 from flows.campaigns.models import Campaign, Recipient
 from flows.journeys.models import Flow, FlowEvent, FlowRun
 from hub.contacts.models import Contact
@@ -25,6 +27,8 @@ MARK = "(demo history)"
 """In the name of each campaign the history makes: present, the history is there already."""
 CURRENCY = {"zh-HK": "HKD", "zh-TW": "TWD", "ja": "JPY", "en": "HKD"}
 
+COUPONS = ("雙十一", "Winter")
+"""Campaigns whose message carried a coupon: some customers who clicked redeem it at the demo store."""
 CAMPAIGNS = [  # name, days ago, locales, A/B
     ("中秋節優惠 Mid-Autumn sale", 120, ("zh-HK", "zh-TW", "en"), False),
     ("秋の新作 Autumn arrivals", 95, ("ja",), False),
@@ -53,6 +57,7 @@ def _latest(shop: Shop, contact_id: int, before: datetime) -> Conversation | Non
 def _campaigns(session: Session, shop: Shop) -> dict[int, list[tuple[datetime, int, int]]]:
     """Per contact: (engaged at, campaign id, recipient id) of the broadcasts they replied to or clicked."""
     rng, engaged = shop.rng, dict[int, list[tuple[datetime, int, int]]]()
+    store = session.execute(select(col(Store.id)).order_by(col(Store.id)).limit(1)).scalar_one_or_none()
     for name, back, locales, ab in CAMPAIGNS:
         launched = shop.now - timedelta(days=back, hours=rng.randint(0, 6))
         channels = sorted({shop.channels[kind].id or 0 for c, loc, kind in shop.contacts if loc in locales})
@@ -67,6 +72,8 @@ def _campaigns(session: Session, shop: Shop) -> dict[int, list[tuple[datetime, i
             engaged_at = _recipient(session, shop, campaign, contact, shop.channels[kind].id or 0, launched, ab)
             if engaged_at is not None:
                 engaged.setdefault(contact.id or 0, []).append(engaged_at)
+                if name.startswith(COUPONS) and rng.random() < 0.5:
+                    _coupon(session, shop, campaign, contact, engaged_at[0], store)
     session.flush()
     return engaged
 
@@ -105,6 +112,19 @@ def _recipient(session: Session, shop: Shop, campaign: Campaign, contact: Contac
     session.flush()
     moment = min((m for m in (clicked, replied) if m is not None), default=None)
     return (moment, campaign.id or 0, recipient.id or 0) if moment is not None else None
+
+
+def _coupon(session: Session, shop: Shop, campaign: Campaign, contact: Contact, clicked: datetime,
+            store: int | None) -> None:
+    """Issued when the customer clicked; redeemed at the store (a visit) by some, within three days."""
+    rng = shop.rng
+    redeemed = clicked + timedelta(hours=rng.randint(2, 72))
+    visited = store is not None and redeemed < shop.now and rng.random() < 0.6
+    session.add(Coupon(code=f"DH{campaign.id}X{contact.id}", offer="10%", source=CouponSource.campaign.value,
+                       source_key=f"demo-history:{campaign.id}:{contact.id}", campaign_id=campaign.id,
+                       contact_id=contact.id or 0, issued_at=clicked,
+                       state=CouponState.redeemed.value if visited else CouponState.issued.value,
+                       redeemed_at=redeemed if visited else None, store_id=store if visited else None))
 
 
 def _journeys(session: Session, shop: Shop) -> dict[int, list[tuple[datetime, int]]]:
@@ -147,6 +167,7 @@ def _plan(shop: Shop, index: int) -> tuple[int, int, int]:
 def _orders(session: Session, shop: Shop, reached: dict[int, list[tuple[datetime, int, int]]],
             flowed: dict[int, list[tuple[datetime, int]]]) -> tuple[int, int]:
     rng, made, refunds = shop.rng, 0, 0
+    first = session.execute(select(func.max(col(Order.id)))).scalar_one() or 0
     buyers = [entry for entry in shop.contacts if rng.random() < 0.8]
     for index, (contact, locale, _) in enumerate(buyers):
         currency = CURRENCY[locale]
@@ -160,6 +181,9 @@ def _orders(session: Session, shop: Shop, reached: dict[int, list[tuple[datetime
             made += 1
             refunds += n >= len(moments)
     session.flush()
+    for order_id in session.execute(select(col(Order.id)).where(col(Order.id) > first, col(Order.status) == "paid")
+                                    .order_by(col(Order.id))).scalars():
+        earning.earn_for_order(session=session, order_id=order_id)  # paid orders earn points, as at checkout
     return made, refunds
 
 

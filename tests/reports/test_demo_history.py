@@ -1,6 +1,6 @@
 """`make run`'s demo shop has months of history: every report shows real figures through the API (customers
 in all nine lifecycle cells, conversations answered by people and by the bot, CSAT, campaigns with buyers,
-sales by channel, agent, campaign and flow in three currencies), and loading the demo again adds nothing."""
+sales by channel, agent, campaign and flow in three currencies, store visits), and loading the demo again adds nothing."""
 
 from __future__ import annotations
 
@@ -73,3 +73,4 @@ def test_the_demo_history_fills_every_report_once(backend: Any) -> None:
         campaigns = _get(client, "campaigns", marketer)["rows"]
         bought = [step["count"] for row in campaigns for step in row["funnel"] if step["step"] == "bought"]
         assert len(campaigns) >= 5 and sum(bought) > 0
+        assert sum(row["store_visits"] for row in campaigns) > 0  # coupons redeemed at the demo store
