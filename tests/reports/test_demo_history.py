@@ -1,6 +1,7 @@
 """`make run`'s demo shop has months of history: every report shows real figures through the API (customers
 in all nine lifecycle cells, conversations answered by people and by the bot, CSAT, campaigns with buyers,
-sales by channel, agent, campaign and flow in three currencies, store visits), and loading the demo again adds nothing."""
+sales by channel, agent, campaign and flow in three currencies, store visits), and loading the demo again adds
+nothing."""
 
 from __future__ import annotations
 
