@@ -133,6 +133,9 @@ class Order(SQLModel, table=True):
     channel_id: int | None = Field(default=None, foreign_key="channel.id", ondelete="SET NULL")
     agent_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     campaign_id: int | None = None
+    flow_id: int | None = None
+    """The journey whose message the customer had in the attribution window at checkout (no foreign key:
+    flows sits above catalog, and a deleted journey keeps its sales)."""
     currency: str = Field(max_length=3)
     total_minor: int
     status: str = Field(default=OrderStatus.pending.value, max_length=20)

@@ -43,6 +43,9 @@ ATTRIBUTION: list[Callable[[Session, int, datetime], int | None]] = []
 """Who else may claim an order at checkout: each is called with (session, contact id, now) and answers a
 campaign id or None. `flows.campaigns` registers the broadcast the customer answered or clicked within its
 window, so the order (and its Stripe Checkout Session's metadata) names the campaign from the start."""
+FLOW_ATTRIBUTION: list[Callable[[Session, int, datetime], int | None]] = []
+"""The same for journeys: `flows.journeys` registers the journey whose message the customer had within its
+window, so sales can be read by flow."""
 HOLD = timedelta(hours=1)  # as long as the Stripe Checkout Session it pays through
 """How long a pending order holds its stock before it may expire."""
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read out over a chat or a phone
@@ -148,9 +151,11 @@ def checkout(*, session: Session, cart: Cart, agent_id: int | None = None, campa
         if campaign_id is None:
             campaign_id = next((found for claim in ATTRIBUTION
                                 if (found := claim(session, locked.contact_id, now)) is not None), None)
+        flow_id = next((found for claim in FLOW_ATTRIBUTION
+                        if (found := claim(session, locked.contact_id, now)) is not None), None)
         order = Order(number=_number(), contact_id=locked.contact_id, conversation_id=locked.conversation_id,
                       channel_id=conversation.channel_id if conversation else None, agent_id=agent_id,
-                      campaign_id=campaign_id, currency=locked.currency,
+                      campaign_id=campaign_id, flow_id=flow_id, currency=locked.currency,
                       total_minor=sum(line.unit_minor * line.quantity for line in lines),
                       created_at=now, expires_at=now + hold)
         session.add(order)

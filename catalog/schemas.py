@@ -101,6 +101,7 @@ class OrderOut(BaseModel):
     channel_id: int | None
     agent_id: int | None
     campaign_id: int | None
+    flow_id: int | None = None
     status: str
     currency: str
     total_minor: int
@@ -153,7 +154,8 @@ def order_out(session: Session, order: Order, locale: str) -> OrderOut:
     lines = orders.lines_of(session=session, order_id=order.id)
     return OrderOut(
         id=order.id, number=order.number, contact_id=order.contact_id, conversation_id=order.conversation_id,
-        channel_id=order.channel_id, agent_id=order.agent_id, campaign_id=order.campaign_id, status=order.status,
+        channel_id=order.channel_id, agent_id=order.agent_id, campaign_id=order.campaign_id, flow_id=order.flow_id,
+        status=order.status,
         currency=order.currency, total_minor=order.total_minor,
         total_display=money.display(order.total_minor, order.currency, locale),
         payment_provider=order.payment_provider, payment_ref=order.payment_ref, created_at=order.created_at,

@@ -16,6 +16,7 @@ from flows.campaigns import announce, jobs, listeners
 from flows.campaigns.links import router as links
 from flows.campaigns.models import Campaign, Recipient, TrackedLink
 from flows.campaigns.views import router as campaigns
+from flows.journeys import attribution as journey_attribution
 from flows.journeys import jobs as journey_jobs
 from flows.journeys import triggers
 from flows.journeys.models import Flow, FlowEvent, FlowRun, FlowVersion, Task
@@ -55,7 +56,7 @@ MODULE = Module(
                Listener(events.MESSAGE_RECEIVED, bot_dispatch.on_received),
                Listener(events.CONVERSATION_OPENED, agent_bots.on_conversation_opened),
                Listener(events.CONVERSATION_UPDATED, agent_bots.on_conversation_updated)),
-    hooks=(listeners.attribute_orders, announce.keep_off_live),
+    hooks=(listeners.attribute_orders, journey_attribution.attribute_orders, announce.keep_off_live),
     periodic=(Periodic(jobs.tick, every=timedelta(seconds=10), queue="bulk", timeout=60),  # due batches start
               Periodic(journey_jobs.sweep, every=timedelta(seconds=1), inline=True),  # due steps, from each worker
               Periodic(journey_jobs.minutely, every=timedelta(minutes=1), queue="bulk", timeout=300)),

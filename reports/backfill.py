@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from catalog.models import Order
 from hub.conversations.models import Conversation, Message
+from hub.csat.models import CsatSurvey
 from hub.runtime.db import session_scope
 from reports import record, rollup
 
@@ -33,12 +34,13 @@ def _walk(column: Any, sync: Callable[[Session, list[int]], int], say: Callable[
 
 
 def backfill(say: Callable[[str], None] = print) -> dict[str, int]:
-    """Record facts for every conversation, message and order; rebuild the rollups. How many of each."""
+    """Record facts for every conversation, message, order and CSAT survey; rebuild the rollups. How many of each."""
     done = {
         "conversations": _walk(col(Conversation.id), lambda s, ids: record.sync(s, conversation_ids=ids), say,
                                "conversations"),
         "messages": _walk(col(Message.id), lambda s, ids: record.sync(s, message_ids=ids), say, "messages"),
         "orders": _walk(col(Order.id), lambda s, ids: record.sync(s, order_ids=ids), say, "orders"),
+        "csat": _walk(col(CsatSurvey.id), lambda s, ids: record.sync(s, survey_ids=ids), say, "CSAT surveys"),
     }
     with session_scope() as session:
         done["rollup_rows"] = rollup.rebuild(session)

@@ -25,7 +25,8 @@ from reports.schemas import (
 from reports.spread import Spread, spreads_kinds
 
 SERVICE_COUNTS = {kinds.CONVERSATION_OPENED: "conversations", kinds.MESSAGE_RECEIVED: "incoming_messages",
-                  kinds.MESSAGE_SENT: "outgoing_messages", kinds.RESOLVED: "resolved", kinds.REOPENED: "reopened"}
+                  kinds.MESSAGE_SENT: "outgoing_messages", kinds.RESOLVED: "resolved", kinds.REOPENED: "reopened",
+                  kinds.BOT_HANDOFF: "bot_handoffs", kinds.BOT_CONTAINED: "bot_contained"}
 
 
 def duration(spread: Spread | None) -> Duration:
@@ -49,7 +50,9 @@ def labels(session: Session, group_by: GroupBy, keys: Sequence[Any]) -> dict[Any
 def _service_figures(counts: dict[Key, list[int]], samples: dict[str, dict[Key, Spread]], key: Key
                      ) -> dict[str, Any]:
     first = samples[kinds.FIRST_RESPONSE].get(key)
-    return {**{name: counts.get((kind, *key), [0, 0])[0] for kind, name in SERVICE_COUNTS.items()},
+    found = {name: counts.get((kind, *key), [0, 0])[0] for kind, name in SERVICE_COUNTS.items()}
+    bot = found["bot_handoffs"] + found["bot_contained"]
+    return {**found, "bot_containment": round(found["bot_contained"] / bot, 4) if bot else None,
             "first_response": duration(first), "resolution": duration(samples[kinds.RESOLVED].get(key)),
             "reply": duration(samples[kinds.REPLY].get(key)), "sla_breaches": first.flagged if first else 0,
             "first_response_buckets": dict(first.buckets) if first else Spread().buckets}

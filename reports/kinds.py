@@ -23,8 +23,11 @@ ORDER_REFUNDED = "order.refunded"
 CSAT_SENT = csat_events.SENT
 CSAT_ANSWERED = csat_events.ANSWERED
 """`value`: the rating 1-5."""
-# Facts no package emits yet: hooks for bots, journeys and coupons (`record.record_facts`).
 BOT_HANDOFF = "bot.handoff"
+"""A bot handed the conversation to a person (its `handed_off_at`)."""
+BOT_CONTAINED = "bot.contained"
+"""A conversation a bot answered that was resolved with no handoff and no person's reply."""
+# Facts no package emits yet: hooks for journeys and coupons (`record.record_facts`).
 FLOW_ENTERED = "flow.entered"
 FLOW_CONVERTED = "flow.converted"
 COUPON_ISSUED = "coupon.issued"

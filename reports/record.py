@@ -23,6 +23,7 @@ from hub.assignment.hours import zone as tzinfo
 from hub.assignment.models import TeamPolicy
 from hub.conversations.actions import NOTE_KIND
 from hub.conversations.models import ActivityKind, Conversation, ConversationActivity, Message
+from hub.csat.models import CsatSurvey
 from hub.runtime.db import as_utc
 from hub.runtime.upsert import upsert
 from reports import kinds, retention, rollup
@@ -80,11 +81,12 @@ def _row(fact: Mapping[str, Any], zone: str) -> dict[str, Any]:
 
 
 def sync(session: Session, *, conversation_ids: Iterable[int] = (), message_ids: Iterable[int] = (),
-         order_ids: Iterable[int] = ()) -> int:
+         order_ids: Iterable[int] = (), survey_ids: Iterable[int] = ()) -> int:
     """Record every fact these rows show that is not recorded yet; how many were new."""
     facts = [*conversation_facts(session, sorted(set(conversation_ids))),
              *message_facts(session, sorted(set(message_ids))),
-             *order_facts(session, sorted(set(order_ids)))]
+             *order_facts(session, sorted(set(order_ids))),
+             *survey_facts(session, sorted(set(survey_ids)))]
     return record_facts(session, facts) if facts else 0
 
 
@@ -155,7 +157,24 @@ def conversation_facts(session: Session, ids: Sequence[int]) -> list[Fact]:
         facts.extend(_replies(base, thread.get(cid, []), clock, deadlines.get(conversation.team_id or 0),
                               conversation.handed_off_at))
         facts.extend(_lifecycle(base, conversation, steps.get(cid, []), clock))
+        facts.extend(_bot(base, conversation, thread.get(cid, []), steps.get(cid, [])))
     return facts
+
+
+def _bot(base: Fact, conversation: Conversation, messages: list[Any], lines: list[ConversationActivity]
+         ) -> list[Fact]:
+    """Handed off by a bot, or contained: a bot answered and it was resolved with no person's reply."""
+    cid = base["conversation_id"]
+    if conversation.handed_off_at is not None:
+        return [{**base, "kind": kinds.BOT_HANDOFF, "source_key": f"bot_handoff:{cid}",
+                 "at": conversation.handed_off_at}]
+    bot = any(m.direction == "outbound" and m.sender == "bot" for m in messages)
+    person = any(m.direction == "outbound" and m.sender == "reply" and m.author_id is not None for m in messages)
+    resolved = [line for line in lines if line.kind == ActivityKind.resolved.value]
+    if not bot or person or not resolved:
+        return []
+    return [{**base, "kind": kinds.BOT_CONTAINED, "source_key": f"bot_contained:{cid}",
+             "at": resolved[0].created_at}]
 
 
 def _replies(base: Fact, messages: list[Any], clock: _Clock, deadline_minutes: int | None,
@@ -253,11 +272,27 @@ def order_facts(session: Session, ids: Sequence[int]) -> list[Fact]:
     for order, team_id in rows:
         base = {"order_id": order.id, "contact_id": order.contact_id, "conversation_id": order.conversation_id,
                 "channel_id": order.channel_id, "agent_id": order.agent_id, "campaign_id": order.campaign_id,
-                "team_id": team_id, "currency": order.currency, "amount_minor": order.total_minor}
+                "flow_id": order.flow_id, "team_id": team_id, "currency": order.currency,
+                "amount_minor": order.total_minor}
         facts.append({**base, "kind": kinds.ORDER_PAID, "source_key": f"order:{order.id}:paid", "at": order.paid_at})
         if order.status == "refunded":
             facts.append({**base, "kind": kinds.ORDER_REFUNDED, "source_key": f"order:{order.id}:refunded",
                           "at": refunded_at.get(order.id) or datetime.now(UTC)})
+    return facts
+
+
+def survey_facts(session: Session, ids: Sequence[int]) -> list[Fact]:
+    """Sent and answered, for these CSAT surveys: the same facts as their "csat.sent" / "csat.answered" events."""
+    if not ids:
+        return []
+    facts: list[Fact] = []
+    for survey in session.execute(select(CsatSurvey).where(col(CsatSurvey.id).in_(ids))).scalars():
+        data = {"survey_id": survey.id, "conversation_id": survey.conversation_id, "agent_id": survey.agent_id,
+                "team_id": survey.team_id, "channel_id": survey.channel_id}
+        if survey.sent_at is not None:
+            facts.append(csat_facts(kinds.CSAT_SENT, {**data, "at": survey.sent_at}))
+        if survey.rating is not None and survey.answered_at is not None:
+            facts.append(csat_facts(kinds.CSAT_ANSWERED, {**data, "at": survey.answered_at, "rating": survey.rating}))
     return facts
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from flows.campaigns.models import Campaign
+from flows.journeys.models import Flow
 from reports import kinds
 from reports.helpdesk import labels
 from reports.query import DIMENSION, TIME_GROUPS, GroupBy, Key, Range, tally
@@ -45,6 +46,10 @@ def _names(session: Session, q: Range, keys: list[Any]) -> dict[Any, str]:
         ids = [k for k in keys if isinstance(k, int)]
         return {int(i): str(n) for i, n in session.execute(select(col(Campaign.id), col(Campaign.name))
                                                              .where(col(Campaign.id).in_(ids)))} if ids else {}
+    if q.group_by == GroupBy.flow:
+        ids = [k for k in keys if isinstance(k, int)]
+        return {int(i): str(n) for i, n in session.execute(select(col(Flow.id), col(Flow.name))
+                                                             .where(col(Flow.id).in_(ids)))} if ids else {}
     return labels(session, q.group_by, keys)
 
 

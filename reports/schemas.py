@@ -35,6 +35,9 @@ class ServiceFigures(BaseModel):
     outgoing_messages: int = Field(0, description="every outbound message: replies, broadcasts, flows, bots")
     resolved: int = 0
     reopened: int = 0
+    bot_handoffs: int = Field(0, description="conversations a bot handed to a person")
+    bot_contained: int = Field(0, description="conversations a bot answered, resolved with no person's reply")
+    bot_containment: float | None = Field(None, description="bot_contained ÷ (bot_contained + bot_handoffs)")
     first_response: Duration = Field(default_factory=Duration)
     resolution: Duration = Field(default_factory=Duration, description="from opening (or reopening) to resolved")
     reply: Duration = Field(default_factory=Duration, description="each agent reply, from the oldest waiting message")

@@ -147,6 +147,7 @@ def test_a_japanese_owner_reads_the_reports_in_japanese(new_page, page_errors):
     page.screenshot(path="/tmp/reports-lifecycle-ja.png", full_page=True)
     page.goto("/reports/service")
     expect(page.locator(".kpi[data-metric=conversations] .kpi-name")).to_have_text("会話")
+    expect(page.locator(".kpi[data-metric=bot_containment] .kpi-name")).to_have_text("ボット完結率")
     expect(page.get_by_role("link", name=re.compile("CSV"))).not_to_have_count(0)
     page.screenshot(path="/tmp/reports-service-ja.png", full_page=True)
 

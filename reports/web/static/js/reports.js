@@ -16,7 +16,8 @@ const status = $("#report-status");
  * returns are shown too, after these. */
 const HEADLINES = {
   service: { first: ["conversations", "first_response", "resolution", "sla_breaches", "incoming_messages",
-    "outgoing_messages", "resolved", "reopened", "reply"], chart: "conversations" },
+    "outgoing_messages", "resolved", "reopened", "reply", "bot_containment", "bot_contained", "bot_handoffs"],
+    chart: "conversations" },
   agents: { first: ["replies", "resolved", "first_response", "csat_score"], chart: "replies" },
   csat: { first: ["score", "responses", "response_rate", "sent"], chart: "responses" },
   sales: { first: ["orders", "revenue", "refunds"], chart: "orders" },
@@ -101,7 +102,7 @@ function change(key, now, before, display = (value) => format(key, value)) {
   const shown = diff === null ? arrow : diff === 0 ? arrow : `${arrow} ${
     isRatio(key) ? `${(Math.abs(diff) * 100).toFixed(1)} pt` : `${(Math.abs(diff) * 100).toFixed(0)}%`}`;
   // for times and breaches, down is good
-  const lowerBetter = isDuration(now) || /breach|failed|refund|reopened/.test(key);
+  const lowerBetter = isDuration(now) || /breach|failed|refund|reopened|handoff/.test(key);
   const good = a === b ? "" : (a < b) === lowerBetter ? "good" : "bad";
   return h("span", { class: `kpi-change ${good}`,
     text: t("rpt_vs_previous", { change: shown, previous: display(before) }) });

@@ -18,7 +18,7 @@ function s(tag, attrs = {}, text = null) {
 
 /** Is this key's figure a ratio between 0 and 1 (a score, a share, a rate)? */
 export function isRatio(key) {
-  return /(score|share|rate|target)$/.test(key);
+  return /(score|share|rate|target|containment)$/.test(key);
 }
 
 export function isDuration(value) {
