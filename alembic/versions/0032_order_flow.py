@@ -1,7 +1,7 @@
 """Orders: the journey credited at checkout (flow_id), so sales can be read by flow
 
 Revision ID: 0032_order_flow
-Revises: 0030
+Revises: 0031_report_fast
 Create Date: 2026-12-06 20:50:00.000000
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0032_order_flow'
-down_revision: str | None = '0030'
+down_revision: str | None = '0031_report_fast'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

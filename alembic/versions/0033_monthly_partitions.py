@@ -8,7 +8,7 @@ transaction. A partitioned table's unique constraints must include the month, so
 transaction as the row. SQLite keeps its plain tables.
 
 Revision ID: 0033_monthly_partitions
-Revises: 0031_report_fast
+Revises: 0032_order_flow
 Create Date: 2026-12-06 20:45:00.000000
 """
 from collections.abc import Sequence
@@ -21,7 +21,7 @@ from hub.runtime.db import utcnow
 from hub.runtime.settings import get_settings
 
 revision: str = '0033_monthly_partitions'
-down_revision: str | None = '0031_report_fast'
+down_revision: str | None = '0032_order_flow'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
