@@ -38,7 +38,7 @@ def test_hub_run_starts_everything_and_stops_everything_on_ctrl_c(tmp_path):
             except httpx.HTTPError:
                 return False
 
-        wait_for(healthy, timeout=60, interval=0.3)
+        wait_for(healthy, timeout=180, interval=0.3)  # a bound, not a goal: the demo makes five months of history first
         token = httpx.post(f"{base}/api/v1/auth/token", data={"username": DEMO_LOGIN[0], "password": DEMO_LOGIN[1]})
         assert token.status_code == 200
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
