@@ -39,7 +39,8 @@ Writer = Callable[[list[Row]], Awaitable[list[int | None]]]
 INSERT_MANY = (
     "WITH batch AS (SELECT DISTINCT ON (provider, channel_id, event_id) * FROM unnest("
     "%s::varchar[], %s::int[], %s::varchar[], %s::varchar[], %s::bytea[], %s::timestamptz[]) "
-    "AS delivery (provider, channel_id, endpoint, event_id, body, received_at) ORDER BY provider, channel_id, event_id), "
+    "AS delivery (provider, channel_id, endpoint, event_id, body, received_at) "
+    "ORDER BY provider, channel_id, event_id), "
     "fresh AS (INSERT INTO webhook_event_key (provider, channel_id, event_id, id, received_at) "
     "SELECT provider, channel_id, event_id, nextval('webhook_event_id_seq'), received_at FROM batch "
     "ON CONFLICT DO NOTHING RETURNING id, provider, channel_id, event_id, received_at) "
