@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from hub.runtime import broker, events
+from hub.runtime import broker, events, queues
 from hub.runtime.once import enqueue_once
 
 
@@ -28,6 +28,7 @@ class Listener:
 class Periodic:
     """A job queued once per period, by whichever worker's sweeper gets there first.
 
+    `queue`: the class it runs in; only workers serving that queue offer it (or, inline, run it).
     `at` is where in each period it starts: a nightly job at 17:00 UTC is `every=1 day, at=17 hours`.
     `inline`: instead, every worker calls it itself, from a thread of its own, every period: for a short job
     that is safe in N copies and whose lateness matters more than a queue's order (the journeys' due steps,
@@ -36,7 +37,7 @@ class Periodic:
 
     job: Callable[[], object]
     every: timedelta
-    queue: str = "inbound"
+    queue: str = queues.MAINTENANCE
     at: timedelta = timedelta(0)
     timeout: int = 120
     inline: bool = False
@@ -99,6 +100,9 @@ class Module:
     - `listeners`: subscribed to core events, in the API and the worker alike;
     - `hooks`: called once at start-up to plug into another package's extension point;
     - `periodic`: jobs the worker's sweeper queues;
+    - `give_back`: per job function, what releases its leases when a stopping worker gives the job back
+      unfinished (called with the job's arguments; the job is then not queued again: the database holds the
+      work and a sweeper hands it on). A job without an entry goes back to the front of its queue;
     - `inbox`: per provider name, who processes its raw events;
     - `uploads`: paths that take bodies larger than the default limit, with their limit in bytes;
     - `demo`: adds its demo data unless it is there (after the modules before it), and says what it did.
@@ -112,6 +116,7 @@ class Module:
     listeners: tuple[Listener, ...] = ()
     hooks: tuple[Callable[[], None], ...] = ()
     periodic: tuple[Periodic, ...] = ()
+    give_back: Mapping[Callable[..., Any], Callable[..., object]] = field(default_factory=dict)
     inbox: Mapping[str, Inbox] = field(default_factory=dict)
     uploads: Mapping[str, int] = field(default_factory=dict)
     demo: Callable[[], str | None] | None = None

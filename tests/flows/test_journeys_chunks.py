@@ -53,7 +53,7 @@ def _start(shop: Shop, flow_id: int, people: list[int]) -> None:
         for contact_id in people:
             service.start_run(session=session, flow=flow, contact_id=contact_id, now=shop.clock())
     jobs.sweep()
-    run_jobs("bulk")  # every run reaches its wait
+    run_jobs("flows")  # every run reaches its wait
 
 
 def _handed(shop: Shop) -> list[tuple[int, int]]:
