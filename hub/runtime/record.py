@@ -54,7 +54,7 @@ class Periodic:
         """Queue the job unless it was queued in this period already; True when this call queued it."""
         hold = max(int(self.every.total_seconds()) * 2, 1)
         return enqueue_once(self.queue, self.job, key=self.key(now), hold_seconds=hold, job_timeout=self.timeout,
-                            retry=None)
+                            retry=None, meta={"period": self.period(now)})
 
 
 @dataclass(frozen=True)
