@@ -88,6 +88,13 @@ class HubWorker(SimpleWorker):
             self._grace.daemon = True
             self._grace.start()
 
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        try:
+            return bool(super().work(*args, **kwargs))
+        finally:  # stopped before the grace ended: no late signal for whoever runs on in this process
+            if self._grace is not None:
+                self._grace.cancel()
+
     def request_force_stop(self, signum: int, frame: FrameType | None) -> None:
         """The grace period is over (or a second signal came): give the running job back, then stop as usual.
         Idle, there is nothing to give back: the dequeue below sees the stop within a second."""
