@@ -46,8 +46,8 @@ def test_two_workers_one_killed_timers_keep_firing_once_each(pg_backend, tmp_pat
     workers: list[subprocess.Popen[bytes]] = [
         start_process(["worker", "--queues", queues.WEBHOOKS_OUT], dict(os.environ), log) for log in logs]
     try:
-        wait_for(lambda: len(Worker.all(connection=broker.connection())) == 2, timeout=120)
-        wait_for(lambda: len(_periods()) >= 3, timeout=120)  # both running: three periods, one run each
+        wait_for(lambda: len(Worker.all(connection=broker.connection())) == 2, timeout=400)  # a loaded machine
+        wait_for(lambda: len(_periods()) >= 3, timeout=180)  # both running: three periods, one run each
 
         doomed, survivor = workers
         doomed.send_signal(signal.SIGKILL)  # no goodbye: its locks, its registration, its threads just stop

@@ -57,7 +57,7 @@ def test_an_idle_worker_stops_within_five_seconds(pg_backend, tmp_path, stop_sig
     # a pool with no timers of its own (the maintenance pool's would start a nightly job on a fresh Redis)
     worker = start_process(["worker", "--queues", "inbound", "outbound"], dict(os.environ), log)
     try:
-        wait_for(_registered_and_listening, timeout=60)
+        wait_for(_registered_and_listening, timeout=300)  # start-up on a loaded machine
         time.sleep(1.5)  # long enough for the command listener to be asleep, waiting for a message
         os.kill(worker.pid, stop_signal)
         took = _seconds_to_exit(worker)
@@ -76,7 +76,7 @@ def test_a_busy_worker_finishes_its_job_then_stops_at_once(pg_backend, tmp_path)
     behind = broker.queue("bulk").enqueue(worker_jobs.nap, str(tmp_path / "nowhere"), 0.0, job_timeout=30)
     worker = start_process(["worker", "--queues", "bulk"], dict(os.environ), log)
     try:
-        wait_for(lambda: (tmp_path / "started").exists(), timeout=60)
+        wait_for(lambda: (tmp_path / "started").exists(), timeout=300)
         os.kill(worker.pid, signal.SIGTERM)
         took = _seconds_to_exit(worker)
         exited_at = time.time()
@@ -98,7 +98,7 @@ def test_a_burst_worker_stops_within_five_seconds_of_the_queues_being_empty(pg_b
         broker.queue("bulk").enqueue(worker_jobs.nap, str(tmp_path), 0.0, job_timeout=30)
         worker = start_process(["worker", "--burst"], dict(os.environ), log)
         try:
-            wait_for(lambda: (tmp_path / "finished").exists() or worker.poll() is not None, timeout=60, interval=0.02)
+            wait_for(lambda: (tmp_path / "finished").exists() or worker.poll() is not None, timeout=300, interval=0.02)
             took = _seconds_to_exit(worker)
         finally:
             if worker.poll() is None:
@@ -163,7 +163,7 @@ def test_a_job_still_running_at_the_end_of_the_grace_period_is_given_back_and_ru
     env = {**os.environ, "HUB_WORKER_GRACE_SECONDS": "2"}
     worker = start_process(["worker", "--queues", "bulk"], env, log)
     try:
-        wait_for(lambda: (tmp_path / "started").exists(), timeout=60)
+        wait_for(lambda: (tmp_path / "started").exists(), timeout=300)
         os.kill(worker.pid, signal.SIGTERM)
         took = _seconds_to_exit(worker)
     finally:
