@@ -178,6 +178,7 @@ def test_a_job_still_running_at_the_end_of_the_grace_period_is_given_back_and_ru
     assert broker.queue("bulk").started_job_registry.get_job_ids() == []
 
     (tmp_path / "started").unlink()
+    assert job.args == (str(tmp_path), 600.0)  # (read first: RQ then rebuilds the job's data from its parts)
     job.args = (str(tmp_path), 0.0)  # the next worker runs the very job given back (shortened, for the test)
     job.save()
     HubWorker([broker.queue("bulk")], connection=broker.connection()).work(burst=True)
