@@ -24,5 +24,6 @@ COPY alembic ./alembic
 USER hub
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
-# `hub worker` stops within 5 s of SIGTERM when idle, or right after its current job: a 30 s grace period is enough.
+# `hub worker` stops within 5 s of SIGTERM when idle, right after its current job, or gives that job back after
+# HUB_WORKER_GRACE_SECONDS (25): a 30 s grace period is enough.
 CMD ["hub", "serve", "--host", "0.0.0.0", "--port", "8000"]

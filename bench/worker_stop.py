@@ -1,9 +1,12 @@
 """How long a real `hub worker` takes to stop, on PostgreSQL + Redis, with whichever redis-py and RQ are installed.
 
-Three cases, each BENCH_RUNS times (default 5):
-- idle: SIGTERM once the worker has registered and its command listener sleeps;
+Four cases, each BENCH_RUNS times (default 5):
+- idle: SIGTERM once the worker (the inbound and outbound pool: no timers of its own) has registered and its
+  command listener sleeps;
 - busy: SIGTERM while a 3-second job runs; the figure is from the job's end to the worker's exit;
-- burst: `hub worker --burst` with one short job; the figure is from the job's end to the exit.
+- burst: `hub worker --burst` with one short job; the figure is from the job's end to the exit;
+- given back: SIGTERM while a 10-minute job runs, with HUB_WORKER_GRACE_SECONDS=GRACE (3); the figure is from
+  the SIGTERM to the exit, and the job must be back on its queue (a job lost or failed is counted).
 
 Run it under `make test-latest`'s venv too (`.venv-latest/bin/python bench/worker_stop.py`) to compare versions.
 """
@@ -30,10 +33,12 @@ from bench.common import REDIS, free_port, fresh_schema, hub_env, hub_process  #
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 NAP = 3.0
+GRACE = 3.0
 
 
 def nap(folder: str, seconds: float) -> None:
-    """The busy worker's job: note its end, so the stop is measured from there."""
+    """The busy worker's job: note its start, and its end, so the stop is measured from there."""
+    (Path(folder) / "started").write_text(str(time.time()))
     time.sleep(seconds)
     (Path(folder) / "finished").write_text(str(time.time()))
 
@@ -61,7 +66,7 @@ def _listening(connection: redis.Redis) -> bool:
 
 
 def idle(env: dict[str, str], folder: Path, connection: redis.Redis) -> float:
-    worker = hub_process(["worker"], env, folder / "idle.log")
+    worker = hub_process(["worker", "--queues", "inbound", "outbound"], env, folder / "idle.log")
     _wait(lambda: _listening(connection))
     time.sleep(1.5)
     sent = time.time()
@@ -87,6 +92,20 @@ def burst(env: dict[str, str], folder: Path, connection: redis.Redis) -> float:
     return _after_job(folder, exited)
 
 
+def given_back(env: dict[str, str], folder: Path, connection: redis.Redis) -> float:
+    """Seconds from SIGTERM to the exit; NaN when the long job was not back on its queue afterwards."""
+    (folder / "started").unlink(missing_ok=True)
+    job = Queue("bulk", connection=connection).enqueue("bench.worker_stop.nap", str(folder), 600.0, job_timeout=900)
+    worker = hub_process(["worker", "--queues", "bulk"], {**env, "HUB_WORKER_GRACE_SECONDS": str(GRACE)},
+                         folder / "given_back.log")
+    _wait(lambda: (folder / "started").exists(), timeout=300)
+    sent = time.time()
+    worker.send_signal(signal.SIGTERM)
+    took = _exit_time(worker) - sent
+    back = Queue("bulk", connection=connection).job_ids == [job.id]
+    return took if back else float("nan")
+
+
 def _after_job(folder: Path, exited: float) -> float:
     """Seconds from the job's end to the worker's exit; NaN when the worker exited without running it."""
     finished = folder / "finished"
@@ -103,7 +122,8 @@ def main() -> None:
         print(f"python {sys.version.split()[0]}, redis-py {redis.__version__}, RQ {rq.__version__}, "
               f"{os.cpu_count()} cores, {RUNS} runs each")
         for name, case in (("idle SIGTERM", idle), ("busy SIGTERM (after the job)", busy),
-                           ("--burst (after the last job)", burst)):
+                           ("--burst (after the last job)", burst),
+                           (f"given back (grace {GRACE:.0f} s)", given_back)):
             figures = []
             for _ in range(RUNS):
                 figures.append(case(env, folder, connection))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from catalog import behaviour
-from hub.runtime import Periodic, broker, events
+from hub.runtime import Periodic, broker, events, queues
 from hub.runtime.db import session_scope
 
 QUEUE = "inbound"
@@ -32,6 +32,6 @@ def enqueue_recompute(event: events.Event) -> None:
     broker.enqueue(QUEUE, recompute_contact, event.data["contact_id"])
 
 
-NIGHTLY = Periodic(recompute_everyone, every=timedelta(days=1), at=timedelta(hours=NIGHTLY_HOUR_UTC), queue="bulk",
-                   timeout=3600)
+NIGHTLY = Periodic(recompute_everyone, every=timedelta(days=1), at=timedelta(hours=NIGHTLY_HOUR_UTC),
+                   queue=queues.REPORTS, timeout=3600)
 """Everyone's behaviour tags once a day, whichever worker's sweeper gets there first."""

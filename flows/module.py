@@ -18,7 +18,7 @@ from flows.campaigns.models import Campaign, Recipient, TrackedLink
 from flows.campaigns.views import router as campaigns
 from flows.journeys import attribution as journey_attribution
 from flows.journeys import jobs as journey_jobs
-from flows.journeys import triggers
+from flows.journeys import runner, triggers
 from flows.journeys.models import Flow, FlowEvent, FlowRun, FlowVersion, Task
 from flows.journeys.views import router as journeys
 from flows.segments.models import Segment
@@ -26,7 +26,7 @@ from flows.segments.views import router as segments
 from flows.web import FOLDER as WEB_FOLDER
 from flows.web import strings
 from flows.web.pages import router as page
-from hub.runtime import Listener, Module, Periodic, Web, events
+from hub.runtime import Listener, Module, Periodic, Web, events, queues
 
 MODULE = Module(
     name="flows",
@@ -57,8 +57,10 @@ MODULE = Module(
                Listener(events.CONVERSATION_OPENED, agent_bots.on_conversation_opened),
                Listener(events.CONVERSATION_UPDATED, agent_bots.on_conversation_updated)),
     hooks=(listeners.attribute_orders, journey_attribution.attribute_orders, announce.keep_off_live),
-    periodic=(Periodic(jobs.tick, every=timedelta(seconds=10), queue="bulk", timeout=60),  # due batches start
-              Periodic(journey_jobs.sweep, every=timedelta(seconds=1), inline=True),  # due steps, from each worker
-              Periodic(journey_jobs.minutely, every=timedelta(minutes=1), queue="bulk", timeout=300)),
+    periodic=(Periodic(jobs.tick, every=timedelta(seconds=10), queue=queues.CAMPAIGNS, timeout=60),  # due batches start
+              Periodic(journey_jobs.sweep, every=timedelta(seconds=1), queue=queues.FLOWS,
+                       inline=True),  # due steps, from each worker serving flows
+              Periodic(journey_jobs.minutely, every=timedelta(minutes=1), queue=queues.FLOWS, timeout=300)),
+    give_back={runner.advance_batch: journey_jobs.give_back, runner.advance: journey_jobs.give_back_run},
     demo=demo.announce,  # the follow-up and abandoned-cart flows, the winter coupon broadcast, the shop assistant
 )

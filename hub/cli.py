@@ -26,10 +26,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from hub import composition
-    from hub.runtime import logs
+    from hub.runtime import logs, queues
 
     logs.configure(get_settings().log_level)
-    composition.run_worker(tuple(args.queues), burst=args.burst)
+    names = " ".join(args.queues) if args.queues else get_settings().worker_queues
+    try:
+        chosen = queues.parse(names)
+    except ValueError as error:
+        print(f"hub worker: {error}", file=sys.stderr)
+        return 2
+    composition.run_worker(chosen, burst=args.burst)
     return 0
 
 
@@ -193,7 +199,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="API processes")
     worker = add("worker", cmd_worker, "run a job worker with the scheduler")
-    worker.add_argument("--queues", nargs="+", default=["inbound", "outbound", "bulk"])
+    worker.add_argument("--queues", nargs="+", metavar="QUEUE",
+                        help="queue classes to serve (default: HUB_WORKER_QUEUES, all of them): inbound outbound "
+                             "campaigns flows webhooks-out reports maintenance bulk")
     worker.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     add("migrate", cmd_migrate, "upgrade the database to the latest schema (alembic upgrade head)")
     add("rotate-secrets", cmd_rotate_secrets,

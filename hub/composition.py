@@ -5,6 +5,7 @@ Only this module imports `flows`, `catalog` and `reports` from `hub` (an import-
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from hub.jobs import tasks, worker
 from hub.module import MODULE as CORE
 from hub.privacy.module import MODULE as PRIVACY
 from hub.runtime import Inbox, Module, Periodic, broker, connect, events, inbox, partitions
+from hub.runtime.settings import get_settings
 from hub.tagging.module import MODULE as TAGGING
 from hub.webchat.module import MODULE as WEBCHAT
 from hub.webhooks_out.module import MODULE as WEBHOOKS_OUT
@@ -85,15 +87,21 @@ def create_app() -> FastAPI:
     return app.build(MODULES)
 
 
+def give_backs() -> dict[Callable[..., Any], Callable[..., object]]:
+    """Per job function, what releases its leases when a stopping worker gives it back."""
+    return {job: release for module in MODULES for job, release in module.give_back.items()}
+
+
 def run_worker(queues: tuple[str, ...] = broker.QUEUES, burst: bool = False) -> None:
-    """`hub worker`: the RQ worker, whose sweeper offers every package's periodic jobs."""
+    """`hub worker`: the RQ worker, whose sweeper offers every package's periodic jobs of these queues."""
     wire()
 
     def catch_up() -> None:  # whatever a previous worker left, at once
         inbox.sweep(inboxes(), immediately=True)
         tasks.sweep()
 
-    worker.run(queues, burst=burst, periodic=periodic(), catch_up=catch_up)
+    worker.run(queues, burst=burst, periodic=periodic(), catch_up=catch_up, give_backs=give_backs(),
+               grace_seconds=get_settings().worker_grace_seconds)
 
 
 def load_demo() -> list[str]:

@@ -6,7 +6,7 @@ A listener that fails loses nothing that `hub reports backfill` cannot rebuild f
 
 from __future__ import annotations
 
-from hub.runtime import broker
+from hub.runtime import broker, queues
 from hub.runtime.db import session_scope
 from hub.runtime.events import Event
 from reports import record
@@ -69,4 +69,5 @@ def on_imported(batch: list[Event]) -> None:
     import should not wait for them)."""
     if not get_report_settings().record_live:
         return
-    broker.enqueue("bulk", record_orders, [int(i) for event in batch for i in event.data.get("order_ids") or []])
+    order_ids = [int(i) for event in batch for i in event.data.get("order_ids") or []]
+    broker.enqueue(queues.REPORTS, record_orders, order_ids)

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from catalog.loyalty import earning, ledger
 from catalog.loyalty.models import EarnRule, EntryKind, LoyaltyEntry
 from catalog.models import Order, OrderStatus
-from hub.runtime import Periodic, broker, events
+from hub.runtime import Periodic, broker, events, queues
 from hub.runtime.db import session_scope, utcnow
 
 QUEUE = "inbound"
@@ -74,5 +74,5 @@ def on_order_refunded(event: events.Event) -> None:
     broker.enqueue(QUEUE, reverse, int(event.data["order_id"]), None if refunded is None else int(refunded))
 
 
-SWEEP = Periodic(sweep, every=timedelta(hours=1), at=timedelta(minutes=7), queue="bulk", timeout=1800)
+SWEEP = Periodic(sweep, every=timedelta(hours=1), at=timedelta(minutes=7), queue=queues.MAINTENANCE, timeout=1800)
 """Expiry and catch-up once an hour, whichever worker's sweeper gets there first."""

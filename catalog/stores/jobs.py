@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from catalog import behaviour
 from catalog.stores import coupons, pos_import
-from hub.runtime import Periodic, broker, events
+from hub.runtime import Periodic, broker, events, queues
 from hub.runtime.db import session_scope
 
 
@@ -18,7 +18,7 @@ def recompute_contacts(contact_ids: list[int]) -> str:
 
 
 def on_imported(event: events.Event) -> None:
-    broker.enqueue("bulk", recompute_contacts, list(event.data.get("contact_ids") or []))
+    broker.enqueue(queues.REPORTS, recompute_contacts, list(event.data.get("contact_ids") or []))
 
 
 def expire_coupons() -> str:
@@ -27,6 +27,6 @@ def expire_coupons() -> str:
         return f"{coupons.expire_due(session=session)} expired"
 
 
-EXPIRY = Periodic(expire_coupons, every=timedelta(hours=1), queue="bulk", timeout=300)
-IMPORTS = Periodic(pos_import.sweep, every=timedelta(minutes=5), queue="bulk", timeout=60)
+EXPIRY = Periodic(expire_coupons, every=timedelta(hours=1), queue=queues.MAINTENANCE, timeout=300)
+IMPORTS = Periodic(pos_import.sweep, every=timedelta(minutes=5), queue=queues.MAINTENANCE, timeout=60)
 """POS imports whose job was lost are queued again."""

@@ -21,11 +21,11 @@ from sqlmodel import Session, col, select
 from catalog.orders import ExternalLine
 from catalog.stores import pos
 from catalog.stores.models import ImportStatus, PosImport
-from hub.runtime import broker
+from hub.runtime import broker, queues
 from hub.runtime.db import session_scope, utcnow
 from hub.runtime.once import enqueue_once
 
-QUEUE = "bulk"
+QUEUE = queues.MAINTENANCE
 HOLD = 3600
 """An import's job runs at most an hour; it is not queued again within that hour."""
 STALE = timedelta(minutes=5)

@@ -29,7 +29,7 @@ from channels.netguard import check_url, guarded_session
 from flows.bots import handoff, service, texts
 from flows.bots.models import Bot
 from hub.conversations.models import AutomationMode, Conversation, Message
-from hub.runtime import broker
+from hub.runtime import broker, queues
 from hub.runtime.db import as_utc, session_scope, utcnow
 from hub.runtime.settings import get_settings
 
@@ -39,7 +39,7 @@ QUEUE = "inbound"
 TIMEOUT = 5.0
 NOTICE_TIMEOUT = 2.0
 MIN_WAIT = 0.5
-NOTICES = "bulk"
+NOTICES = queues.WEBHOOKS_OUT
 """Opened / resolved notices: another queue, so a slow bot never delays the answer to a customer."""
 USER_AGENT = "Hub-AgentBot/1"
 

@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from flows.campaigns import sender, service
 from flows.campaigns.models import Campaign, CampaignStatus, Recipient, RecipientState
-from hub.runtime import broker, enqueue_once, release
+from hub.runtime import broker, enqueue_once, queues, release
 from hub.runtime.db import session_scope, utcnow
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def _flag(campaign_id: int) -> str:
 def kick(campaign_id: int) -> bool:
     """Queue a send batch for the campaign unless one is queued already. True when this call queued it.
     (Redis down: the database keeps the work, the next tick finds it.)"""
-    return enqueue_once("bulk", run_batch, campaign_id, key=_flag(campaign_id), hold_seconds=FLAG_SECONDS,
+    return enqueue_once(queues.CAMPAIGNS, run_batch, campaign_id, key=_flag(campaign_id), hold_seconds=FLAG_SECONDS,
                         job_timeout=BATCH_TIMEOUT)
 
 

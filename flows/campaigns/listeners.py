@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from catalog import orders
 from flows.campaigns import tracking
-from hub.runtime import broker, events
+from hub.runtime import broker, events, queues
 from hub.runtime.db import session_scope
 
-QUEUE = "inbound"
+QUEUE = queues.CAMPAIGNS
 
 
 def track_status(message_id: int, status: str, error_reason: str | None = None) -> int:

@@ -54,6 +54,25 @@ def due_runs(session: Session, now: datetime, limit: int = BATCH) -> list[tuple[
     return rows
 
 
+def give_back(handles: list[tuple[int, int]]) -> int:
+    """A stopping worker gives back a chunk it did not finish: its runs' leases end now, so the next sweep (in
+    any worker, within a second) hands them on instead of waiting out LEASE. A run whose step was applied
+    meanwhile has a new visit and keeps its state."""
+    rows = [{"run": int(run_id), "seen": int(visit)} for run_id, visit in handles]
+    if not rows:
+        return 0
+    with session_scope() as session:
+        for row in rows:
+            session.execute(update(FlowRun).where(col(FlowRun.id) == row["run"], col(FlowRun.visit) == row["seen"])
+                            .values(lease_until=None), execution_options={"synchronize_session": False})
+    return len(rows)
+
+
+def give_back_run(run_id: int, visit: int) -> int:
+    """`give_back` for a single run's job (`runner.advance`)."""
+    return give_back([(run_id, visit)])
+
+
 def sweep(now: datetime | None = None, batches: int = 20) -> int:
     """Periodic (each second, in every worker): hand due steps to RQ, oldest first, up to `batches` x BATCH
     and while the queue has room (QUEUED_CHUNKS)."""

@@ -37,12 +37,12 @@ from sqlmodel import Session, col, select
 from flows.journeys import announce, clock
 from flows.journeys.graph import Graph, Node
 from flows.journeys.models import LIVE, FlowEvent, FlowRun, FlowVersion, RunStatus
-from hub.runtime import broker
+from hub.runtime import broker, queues
 from hub.runtime.db import as_utc, session_scope
 
 log = logging.getLogger(__name__)
 
-QUEUE = "bulk"
+QUEUE = queues.FLOWS
 MAX_STEPS = 50
 LATE_SENSITIVE = frozenset({"send_message", "http"})
 """Steps skipped when too far overdue (after downtime): a stale message is worse than none."""

@@ -30,11 +30,11 @@ from flows.journeys import clock, interest, runner, service
 from flows.journeys.models import LIVE, FlowRun
 from hub.conversations import service as conversations
 from hub.conversations.models import Message
-from hub.runtime import broker, events
+from hub.runtime import broker, events, queues
 from hub.runtime.db import session_scope
 from hub.tags.models import ConversationTag, Tag
 
-QUEUE = "bulk"
+QUEUE = queues.FLOWS
 
 
 def matches(trigger: str, config: dict[str, Any], facts: dict[str, Any]) -> bool:

@@ -1,5 +1,10 @@
-"""`hub worker`: an RQ worker with the scheduler, plus the sweeper that offers the periodic jobs it is given
-(`hub.composition.run_worker` gives it every package's)."""
+"""`hub worker`: an RQ worker for some queue classes (hub.runtime.queues), plus the threads that make timers
+safe in N copies: the sweeper that offers the periodic jobs of the queues it serves (`hub.composition.run_worker`
+gives it every package's), the inline periodic jobs, and the mover of jobs queued for later (`scheduled`).
+
+A stop (SIGTERM, Ctrl-C) lets the current job finish for HUB_WORKER_GRACE_SECONDS; then, or at a second
+signal, the job is interrupted and given back: its module's `give_back` releases its leases, or else it goes
+back to the front of its queue. Either way the worker exits before Kubernetes' SIGKILL."""
 
 from __future__ import annotations
 
@@ -10,22 +15,32 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from types import FrameType
+from collections.abc import Callable, Mapping, Sequence
+from types import FrameType, TracebackType
 from typing import Any
 
 from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
+from rq.executions import Execution
 from rq.job import Job
 
+from hub.jobs import scheduled
 from hub.runtime import Periodic, broker
 from hub.runtime.db import utcnow
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 10
+SWEEP_SECONDS = 1
+"""How often the sweeper offers each periodic job: a job due each 5 s starts within a second of its period."""
 COMMAND_POLL_SECONDS = 1.0
 DEQUEUE_POLL_SECONDS = 1
+
+
+GiveBacks = Mapping[Callable[..., Any], Callable[..., object]]
+
+
+class GiveBack(BaseException):  # noqa: N818 - not an error: a BaseException, so a job's `except Exception` lets it by
+    """Raised in a job that a stopping worker gives back: its transaction rolls back as it unwinds."""
 
 
 class HubWorker(SimpleWorker):
@@ -33,6 +48,12 @@ class HubWorker(SimpleWorker):
 
     Jobs open their own sessions and keep no state between runs, so no fork is needed to isolate them.
     """
+
+    grace_seconds: float = 25.0
+    give_backs: GiveBacks = {}
+    _running = False
+    _giving_back = False
+    _grace: threading.Timer | None = None
 
     def subscribe(self) -> None:
         """Listen for RQ's worker commands, waking every second instead of RQ's sixty.
@@ -62,6 +83,58 @@ class HubWorker(SimpleWorker):
             super().request_stop(signum, frame)  # type: ignore[no-untyped-call, unused-ignore]
         except StopRequested:
             self._stop_requested = True
+        if self._grace is None:  # then a second SIGTERM of our own, handled by request_force_stop below
+            self._grace = threading.Timer(self.grace_seconds, os.kill, (os.getpid(), signal.SIGTERM))
+            self._grace.daemon = True
+            self._grace.start()
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        try:
+            return bool(super().work(*args, **kwargs))
+        finally:  # stopped before the grace ended: no late signal for whoever runs on in this process
+            if self._grace is not None:
+                self._grace.cancel()
+
+    def request_force_stop(self, signum: int, frame: FrameType | None) -> None:
+        """The grace period is over (or a second signal came): give the running job back, then stop as usual.
+        Idle, there is nothing to give back: the dequeue below sees the stop within a second."""
+        self._stop_requested = True
+        if self._running and not self._giving_back:
+            self._giving_back = True
+            log.warning("stopping: giving back the current job (after %s s of grace)", self.grace_seconds)
+            raise GiveBack()
+
+    def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
+        self._running = True
+        try:
+            return bool(super().perform_job(job, queue, execution))
+        finally:
+            self._running = False
+
+    def _finalize_failure(self, job: Job, queue: Queue, execution: Execution,
+                          exc_info: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
+                          ) -> None:
+        if isinstance(exc_info[1], GiveBack):
+            self._give_back(job, queue, execution)
+        else:
+            super()._finalize_failure(job, queue, execution, exc_info)
+
+    def _give_back(self, job: Job, queue: Queue, execution: Execution) -> None:
+        """Release the job's leases (its module's `give_back`) and drop it, or queue it again at the front."""
+        release = self.give_backs.get(job.func)
+        if release is not None:
+            try:
+                release(*job.args, **job.kwargs)
+            except Exception as error:  # its leases then end on their own
+                log.warning("could not give back the leases of %s: %s", job.func_name, error)
+        with self.connection.pipeline() as pipeline:
+            self.cleanup_execution(job, pipeline=pipeline, execution=execution)
+            if release is None:
+                queue._enqueue_job(job, pipeline=pipeline, at_front=True)
+            else:
+                job.delete(pipeline=pipeline, remove_from_queue=False)
+            pipeline.execute()
+        log.warning("gave back %s (%s)", job.func_name, "leases released" if release else "queued again")
 
     def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None
                                      ) -> tuple[Job, Queue] | None:
@@ -114,21 +187,29 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def run(queues: tuple[str, ...], *, burst: bool, periodic: Sequence[Periodic], catch_up: Callable[[], object]) -> None:
-    """Work the queues; unless `burst`, first `catch_up`, then offer the `periodic` jobs from a sweeper thread."""
+def run(queues: tuple[str, ...], *, burst: bool, periodic: Sequence[Periodic], catch_up: Callable[[], object],
+        give_backs: GiveBacks | None = None, grace_seconds: float = 25.0) -> None:
+    """Work the queues; unless `burst`, first `catch_up`, then offer the `periodic` jobs of these queues from a
+    sweeper thread and move their due delayed jobs each second (see `scheduled`)."""
     os.register_at_fork(after_in_child=_die_with_parent)
     stop = threading.Event()
+    served = [job for job in periodic if job.queue in queues]
     if not burst:
-        queued = [job for job in periodic if not job.inline]
+        queued = [job for job in served if not job.inline]
         threading.Thread(target=_sweeper, args=(stop, queued), daemon=True, name="sweeper").start()
-        for job in periodic:
+        for job in served:
             if job.inline:
                 threading.Thread(target=_pump, args=(stop, job), daemon=True, name=job.job.__qualname__).start()
+        threading.Thread(target=scheduled.pump, args=(stop, queues), daemon=True, name="scheduled").start()
         catch_up()
+    else:
+        for name in queues:  # what is due now runs in this burst too
+            scheduled.move_due(name, "burst")
     worker = HubWorker([broker.queue(name) for name in queues], connection=broker.connection())
+    worker.give_backs, worker.grace_seconds = give_backs or {}, grace_seconds
     gc.freeze()  # see hub.api.app's lifespan: batches make many short-lived objects, start-up ones live forever
     gc.set_threshold(20_000, 50, 100)
     try:
-        worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")
+        worker.work(with_scheduler=False, burst=burst, logging_level="WARNING")
     finally:
         stop.set()

@@ -14,12 +14,12 @@ from redis.asyncio.sentinel import Sentinel as AsyncSentinel
 from redis.sentinel import Sentinel
 from rq import Queue, Retry
 
-from hub.runtime import embedded, events
+from hub.runtime import embedded, events, queues
 from hub.runtime.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("inbound", "outbound", "bulk")
+QUEUES = queues.ALL
 _owned: list[subprocess.Popen[bytes]] = []
 
 

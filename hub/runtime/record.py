@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from hub.runtime import broker, events
+from hub.runtime import broker, events, queues
 from hub.runtime.once import enqueue_once
 from hub.runtime.partitions import MonthlyTable
 
@@ -29,6 +29,7 @@ class Listener:
 class Periodic:
     """A job queued once per period, by whichever worker's sweeper gets there first.
 
+    `queue`: the class it runs in; only workers serving that queue offer it (or, inline, run it).
     `at` is where in each period it starts: a nightly job at 17:00 UTC is `every=1 day, at=17 hours`.
     `inline`: instead, every worker calls it itself, from a thread of its own, every period: for a short job
     that is safe in N copies and whose lateness matters more than a queue's order (the journeys' due steps,
@@ -37,7 +38,7 @@ class Periodic:
 
     job: Callable[[], object]
     every: timedelta
-    queue: str = "inbound"
+    queue: str = queues.MAINTENANCE
     at: timedelta = timedelta(0)
     timeout: int = 120
     inline: bool = False
@@ -54,7 +55,7 @@ class Periodic:
         """Queue the job unless it was queued in this period already; True when this call queued it."""
         hold = max(int(self.every.total_seconds()) * 2, 1)
         return enqueue_once(self.queue, self.job, key=self.key(now), hold_seconds=hold, job_timeout=self.timeout,
-                            retry=None)
+                            retry=None, meta={"period": self.period(now)})
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,9 @@ class Module:
     - `hooks`: called once at start-up to plug into another package's extension point;
     - `periodic`: jobs the worker's sweeper queues;
     - `partitioned`: its tables partitioned by month on PostgreSQL (`hub.runtime.partitions`);
+    - `give_back`: per job function, what releases its leases when a stopping worker gives the job back
+      unfinished (called with the job's arguments; the job is then not queued again: the database holds the
+      work and a sweeper hands it on). A job without an entry goes back to the front of its queue;
     - `inbox`: per provider name, who processes its raw events;
     - `uploads`: paths that take bodies larger than the default limit, with their limit in bytes;
     - `demo`: adds its demo data unless it is there (after the modules before it), and says what it did.
@@ -115,6 +119,7 @@ class Module:
     hooks: tuple[Callable[[], None], ...] = ()
     periodic: tuple[Periodic, ...] = ()
     partitioned: tuple[MonthlyTable, ...] = ()
+    give_back: Mapping[Callable[..., Any], Callable[..., object]] = field(default_factory=dict)
     inbox: Mapping[str, Inbox] = field(default_factory=dict)
     uploads: Mapping[str, int] = field(default_factory=dict)
     demo: Callable[[], str | None] | None = None

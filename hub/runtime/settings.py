@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.runtime import queues
+
 VAR_DIR = Path("var")
 SECRET_FILE = "secret_key"
 MIN_SECRET_LENGTH = 32
@@ -65,6 +67,11 @@ class Settings(BaseSettings):
     metrics_token: str | None = Field(None, validation_alias="HUB_METRICS_TOKEN", min_length=16)
     public_metrics: bool = Field(False, validation_alias="HUB_PUBLIC_METRICS")
     public_docs: bool = Field(False, validation_alias="HUB_PUBLIC_DOCS")
+    worker_queues: str = Field("all", validation_alias="HUB_WORKER_QUEUES")
+    """The queues `hub worker` serves when not given `--queues`: comma-separated classes (see hub.runtime.queues)."""
+    worker_grace_seconds: float = Field(25.0, validation_alias="HUB_WORKER_GRACE_SECONDS", gt=0, le=3600)
+    """After SIGTERM a worker finishes its job for this long, then gives it back and exits: keep it below the
+    pod's terminationGracePeriodSeconds (Kubernetes' default is 30)."""
 
     @field_validator("database_url")
     @classmethod
@@ -87,6 +94,12 @@ class Settings(BaseSettings):
             host, _, port = item.rpartition(":")
             if not host or not port.isdigit():
                 raise ValueError(f"{item!r} is not host:port")
+        return value
+
+    @field_validator("worker_queues")
+    @classmethod
+    def _known_queues(cls, value: str) -> str:
+        queues.parse(value)
         return value
 
     @field_validator("redis_url")

@@ -6,14 +6,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from hub.runtime import Periodic, broker, events
+from hub.runtime import Periodic, broker, events, queues
 from hub.runtime.db import session_scope
 from hub.tagging import service, suggest, train
 
 log = logging.getLogger(__name__)
 
 QUEUE = "inbound"
-RETRAIN_QUEUE = "bulk"
+RETRAIN_QUEUE = queues.MAINTENANCE
 RETRAIN_HOUR_UTC = 18
 """The nightly retrain starts with the first sweep after 18:00 UTC: 02:00 in Hong Kong, 03:00 in Tokyo."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hub.runtime import Listener, Module, Periodic, Web, events
+from hub.runtime import Listener, Module, Periodic, Web, events, queues
 from hub.webhooks_out import outbox, service
 from hub.webhooks_out.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from hub.webhooks_out.views import router
@@ -24,5 +24,5 @@ MODULE = Module(
     routers=(router,),
     listeners=(Listener(outbox.QUEUED, service.queue_new),),
     hooks=(_hook,),
-    periodic=(Periodic(service.sweep, every=timedelta(seconds=5), queue="outbound"),),
+    periodic=(Periodic(service.sweep, every=timedelta(seconds=5), queue=queues.WEBHOOKS_OUT),),
 )

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from channels.netguard import BlockedDestination, check_destination_sync
 from hub.audit import service as audit
-from hub.runtime import broker, enqueue_once, events
+from hub.runtime import broker, enqueue_once, events, queues
 from hub.runtime.db import get_engine, utcnow
 from hub.runtime.settings import get_settings
 from hub.webhooks_out import secret
@@ -109,8 +109,9 @@ def due_ids(*, session: Session, now: datetime, limit: int = SWEEP_BATCH) -> lis
 
 def queue(delivery_id: int, attempts: int = 0) -> bool:
     """Queue the delivery's job once per retry slot (many sweepers, one job)."""
-    return enqueue_once("outbound", deliver, delivery_id, key=broker.key("webhook_delivery", delivery_id, attempts),
-                        hold_seconds=300, job_timeout=60, retry=None)
+    return enqueue_once(queues.WEBHOOKS_OUT, deliver, delivery_id,
+                        key=broker.key("webhook_delivery", delivery_id, attempts), hold_seconds=300,
+                        job_timeout=60, retry=None)
 
 
 def sweep(now: datetime | None = None) -> int:

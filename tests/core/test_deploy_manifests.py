@@ -12,7 +12,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from hub import cli, composition
+from hub import composition
+from hub.runtime import queues
 
 FOLDER = Path(__file__).resolve().parents[2] / "deploy" / "kubernetes"
 KUBERNETES = "1.30"
@@ -43,15 +44,31 @@ def _containers(deployment: dict[str, Any]) -> list[dict[str, Any]]:
     return deployment["spec"]["template"]["spec"]["containers"]
 
 
+def _workers() -> dict[str, dict[str, Any]]:
+    return {name: deployment for name, deployment in _of_kind("Deployment").items()
+            if _containers(deployment)[0]["command"][:2] == ["hub", "worker"]}
+
+
 def test_every_queue_hub_uses_has_a_worker_pool() -> None:
-    default_queues = cli.parser().parse_args(["worker"]).queues
-    used = set(default_queues) | {job.queue for job in composition.periodic()}
-    served = set()
-    for deployment in _of_kind("Deployment").values():
+    """Each queue class, the legacy `bulk` queue (jobs queued before an upgrade) and every timer's queue."""
+    used = set(queues.ALL) | {job.queue for job in composition.periodic()}
+    served: list[str] = []
+    for deployment in _workers().values():
         command = _containers(deployment)[0]["command"]
-        if command[:2] == ["hub", "worker"]:
-            served |= set(command[command.index("--queues") + 1:])
-    assert used <= served, f"no worker takes {sorted(used - served)}"
+        served += command[command.index("--queues") + 1:]
+    assert used <= set(served), f"no worker takes {sorted(used - set(served))}"
+    assert len(served) == len(set(served)), "a queue served by two pools is scaled by neither"
+    assert {"hub-worker-inbound", "hub-worker-outbound"} <= set(_workers())
+
+
+def test_every_worker_gives_its_job_back_before_kubernetes_kills_it() -> None:
+    """SIGKILL comes terminationGracePeriodSeconds after SIGTERM: the worker's grace (HUB_WORKER_GRACE_SECONDS,
+    from the ConfigMap unless the container sets its own) must end at least 5 s before, for its goodbye."""
+    default = float(_of_kind("ConfigMap")["hub-config"]["data"]["HUB_WORKER_GRACE_SECONDS"])
+    for name, deployment in _workers().items():
+        own = {item["name"]: item["value"] for item in _containers(deployment)[0].get("env", [])}
+        grace = float(own.get("HUB_WORKER_GRACE_SECONDS", default))
+        assert grace + 5 <= deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"], name
 
 
 def test_the_api_is_probed_and_every_deployment_scales_and_survives_a_drain() -> None:

@@ -54,9 +54,10 @@ def _log(path: Path) -> str:
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_an_idle_worker_stops_within_five_seconds(pg_backend, tmp_path, stop_signal):
     log = tmp_path / "worker.log"
-    worker = start_process(["worker"], dict(os.environ), log)
+    # a pool with no timers of its own (the maintenance pool's would start a nightly job on a fresh Redis)
+    worker = start_process(["worker", "--queues", "inbound", "outbound"], dict(os.environ), log)
     try:
-        wait_for(_registered_and_listening, timeout=60)
+        wait_for(_registered_and_listening, timeout=300)  # start-up on a loaded machine
         time.sleep(1.5)  # long enough for the command listener to be asleep, waiting for a message
         os.kill(worker.pid, stop_signal)
         took = _seconds_to_exit(worker)
@@ -75,7 +76,7 @@ def test_a_busy_worker_finishes_its_job_then_stops_at_once(pg_backend, tmp_path)
     behind = broker.queue("bulk").enqueue(worker_jobs.nap, str(tmp_path / "nowhere"), 0.0, job_timeout=30)
     worker = start_process(["worker", "--queues", "bulk"], dict(os.environ), log)
     try:
-        wait_for(lambda: (tmp_path / "started").exists(), timeout=60)
+        wait_for(lambda: (tmp_path / "started").exists(), timeout=300)
         os.kill(worker.pid, signal.SIGTERM)
         took = _seconds_to_exit(worker)
         exited_at = time.time()
@@ -97,7 +98,7 @@ def test_a_burst_worker_stops_within_five_seconds_of_the_queues_being_empty(pg_b
         broker.queue("bulk").enqueue(worker_jobs.nap, str(tmp_path), 0.0, job_timeout=30)
         worker = start_process(["worker", "--burst"], dict(os.environ), log)
         try:
-            wait_for(lambda: (tmp_path / "finished").exists() or worker.poll() is not None, timeout=60, interval=0.02)
+            wait_for(lambda: (tmp_path / "finished").exists() or worker.poll() is not None, timeout=300, interval=0.02)
             took = _seconds_to_exit(worker)
         finally:
             if worker.poll() is None:
@@ -151,3 +152,62 @@ def test_a_stop_that_lands_just_after_a_dequeue_runs_the_job_taken(pg_backend, t
     assert Job.fetch(job.id, connection=broker.connection()).get_status() == JobStatus.FINISHED
     assert (tmp_path / "finished").exists()
     assert queue.intermediate_queue.get_job_ids() == []
+
+
+@pytest.mark.slow
+def test_a_job_still_running_at_the_end_of_the_grace_period_is_given_back_and_runs_elsewhere(pg_backend, tmp_path):
+    """Kubernetes kills a pod 30 s after SIGTERM: the worker lets its job run for HUB_WORKER_GRACE_SECONDS, then
+    puts it back at the front of its queue and exits, so the next worker runs it instead of it being lost."""
+    log = tmp_path / "worker.log"
+    long = broker.queue("bulk").enqueue(worker_jobs.nap, str(tmp_path), 600.0, job_timeout=900)
+    env = {**os.environ, "HUB_WORKER_GRACE_SECONDS": "2"}
+    worker = start_process(["worker", "--queues", "bulk"], env, log)
+    try:
+        wait_for(lambda: (tmp_path / "started").exists(), timeout=300)
+        os.kill(worker.pid, signal.SIGTERM)
+        took = _seconds_to_exit(worker)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert took < 2 + IDLE_STOP, f"the worker took {took:.1f} s to stop with a 2 s grace\n{_log(log)}"
+    assert worker.returncode == 0, _log(log)
+    assert not (tmp_path / "finished").exists()
+    job = Job.fetch(long.id, connection=broker.connection())
+    assert job.get_status() == JobStatus.QUEUED, _log(log)  # not failed, not lost
+    assert broker.queue("bulk").job_ids == [long.id]
+    assert broker.queue("bulk").started_job_registry.get_job_ids() == []
+
+    (tmp_path / "started").unlink()
+    assert job.args == (str(tmp_path), 600.0)  # (read first: RQ then rebuilds the job's data from its parts)
+    job.args = (str(tmp_path), 0.0)  # the next worker runs the very job given back (shortened, for the test)
+    job.save()
+    HubWorker([broker.queue("bulk")], connection=broker.connection()).work(burst=True)
+    assert Job.fetch(long.id, connection=broker.connection()).get_status() == JobStatus.FINISHED
+    assert (tmp_path / "finished").exists()
+
+
+def test_a_job_given_back_releases_its_leases_through_its_module(pg_backend, tmp_path):
+    """A job whose module says how to release its leases (journeys' chunks) is not queued again: its leases end
+    at once, for the sweeper to hand the work on, and the job is gone."""
+    queue = broker.queue("bulk")
+    job = queue.enqueue(worker_jobs.nap, str(tmp_path), 600.0, job_timeout=900)
+    worker = HubWorker([queue], connection=broker.connection())
+    worker.grace_seconds = 0.5
+    worker.give_backs = {worker_jobs.nap: worker_jobs.release_nap}
+
+    def stop_when_started() -> None:
+        wait_for(lambda: (tmp_path / "started").exists(), timeout=30, interval=0.02)
+        os.kill(os.getpid(), signal.SIGTERM)  # to this process: the worker's handler runs in the main thread
+
+    threading.Thread(target=stop_when_started, daemon=True).start()
+    try:
+        worker.work(burst=True, with_scheduler=False)
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    assert (tmp_path / "released").read_text() == "600.0"
+    assert not (tmp_path / "finished").exists()
+    assert queue.job_ids == []
+    assert Job.fetch_many([job.id], connection=broker.connection()) == [None]
+    assert queue.started_job_registry.get_job_ids() == []
+    assert queue.failed_job_registry.get_job_ids() == []

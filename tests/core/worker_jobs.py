@@ -12,3 +12,8 @@ def nap(folder: str, seconds: float) -> str:
     time.sleep(seconds)
     (Path(folder) / "finished").write_text(str(time.time()))
     return "rested"
+
+
+def release_nap(folder: str, seconds: float) -> None:
+    """What gives back a nap's "leases": note it, for the test to see."""
+    (Path(folder) / "released").write_text(str(seconds))

@@ -212,7 +212,7 @@ def test_receipts_committed_together_count_as_one_by_one(backend: object) -> Non
                     provider_message_id=f"tg-{rid}", status=what, at=datetime.now(UTC),  # type: ignore[arg-type]
                     error_code="E1" if what == "failed" else None,
                     error_reason="blocked" if what == "failed" else None))])
-    assert broker.queue("inbound").count <= 2  # one job per commit, not one per receipt
+    assert broker.queue("campaigns").count <= 2  # one job per commit, not one per receipt
     run_jobs()
     run_jobs()  # idempotent
     with session_scope() as session:

@@ -53,7 +53,7 @@ def _start(shop: Shop, flow_id: int, people: list[int]) -> None:
         for contact_id in people:
             service.start_run(session=session, flow=flow, contact_id=contact_id, now=shop.clock())
     jobs.sweep()
-    run_jobs("bulk")  # every run reaches its wait
+    run_jobs("flows")  # every run reaches its wait
 
 
 def _handed(shop: Shop) -> list[tuple[int, int]]:
@@ -151,3 +151,25 @@ def test_an_http_step_is_called_once_even_when_its_chunk_rolls_back(
     assert len(_Receiver.calls) == 3 and len(set(_Receiver.calls)) == 3  # one call per run, each its own key
     assert {r.status for r in _runs(calling).values()} == {"completed"}
     assert {r.context.get("errors") for r in _runs(tagging).values()} == {1}
+
+
+def test_a_chunk_given_back_by_a_stopping_worker_is_handed_again_at_once_and_moves_each_run_once(shop: Shop) -> None:
+    """A worker stopping mid-chunk gives it back (flows.module's `give_back`): the runs' leases end now, so the
+    next sweep hands them on without waiting out the lease, and each run still takes its step once."""
+    flow_id = _flow("Tags", {"type": "tag", "config": {"add": ["常連"]}})
+    people = _contacts(shop, 12)
+    _start(shop, flow_id, people)
+    handles = _handed(shop)
+    assert len(handles) == 12
+    with session_scope() as session:  # leased: a second sweeper now takes none of them
+        assert jobs.due_runs(session, shop.clock()) == []
+
+    assert jobs.give_back(handles[:5]) == 5
+    with session_scope() as session:
+        again = jobs.due_runs(session, shop.clock())
+    assert sorted(again) == sorted(handles[:5])
+
+    assert runner.advance_batch(again) == {"completed": 5}
+    assert jobs.give_back(handles[:5]) == 5  # too late: those runs moved on, their new state is kept
+    assert runner.advance_batch(handles) == {"completed": 7, "stale": 5}
+    assert {r.status for r in _runs(flow_id).values()} == {"completed"}

@@ -182,7 +182,7 @@ def test_editing_a_flow_while_200_runs_wait_keeps_them_on_their_version(shop: Sh
     for _ in range(2):  # the newcomer's wait starts an hour later
         shop.clock.move(minutes=61)
         jobs.sweep()
-        run_jobs("bulk")  # the steps; sending is the delivery engine's business
+        run_jobs("flows")  # the steps; sending is the delivery engine's business
     with session_scope() as session:
         texts = [m.text for m in session.exec(select(Message).where(Message.sender == "flow")).all()]
         versions = {r.version for r in session.exec(select(FlowRun).where(FlowRun.contact_id != newcomer)).all()}

@@ -70,7 +70,7 @@ def test_the_nightly_retrain_is_enqueued_once_a_day(backend):
     assert jobs.NIGHTLY_RETRAIN.offer(evening.replace(hour=23)) is False  # another worker's sweeper, same night
     assert jobs.NIGHTLY_RETRAIN.offer(datetime(2026, 11, 24, 17, 0, tzinfo=UTC)) is False  # still the same period
     assert jobs.NIGHTLY_RETRAIN.offer(datetime(2026, 11, 24, 18, 0, tzinfo=UTC)) is True
-    queued = [job for job in broker.queue("bulk").get_jobs() if job.func_name == "hub.tagging.jobs.retrain"]
+    queued = [job for job in broker.queue("maintenance").get_jobs() if job.func_name == "hub.tagging.jobs.retrain"]
     assert len(queued) == 2
     version = queued[0].perform()
     assert train.current() is not None and train.current().version == version
