@@ -539,8 +539,8 @@ async def stream(ids: dict[str, int], rate: float, seconds: float, rng: random.R
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64),
                                      timeout=aiohttp.ClientTimeout(total=15)) as session:
         async def send(hook: Hook) -> None:
-            async with limit:
-                for attempt in range(10):
+            for attempt in range(10):
+                async with limit:  # a connection, not held through the back-off below
                     started = time.perf_counter()
                     try:
                         async with session.post(base + hook.path, data=hook.body, headers=hook.headers) as answer:
@@ -548,14 +548,14 @@ async def stream(ids: dict[str, int], rate: float, seconds: float, rng: random.R
                             status = answer.status
                     except (aiohttp.ClientError, TimeoutError):
                         status = 0
-                    out.statuses[status] += 1
-                    if 200 <= status < 300:
-                        out.latencies.append(time.perf_counter() - started)
-                        out.acknowledged.add(hook.key)
-                        return
-                    out.refused[status] += 1
-                    await asyncio.sleep(min(8.0, 0.5 * 2 ** attempt))
-                out.dropped += 1
+                out.statuses[status] += 1
+                if 200 <= status < 300:
+                    out.latencies.append(time.perf_counter() - started)
+                    out.acknowledged.add(hook.key)
+                    return
+                out.refused[status] += 1
+                await asyncio.sleep(min(8.0, 0.5 * 2 ** attempt))
+            out.dropped += 1
 
         started = time.monotonic()
         n = 0
