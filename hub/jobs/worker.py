@@ -15,10 +15,12 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from types import FrameType, TracebackType
 from typing import Any
 
+import redis
 from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
 from rq.executions import Execution
@@ -34,6 +36,7 @@ SWEEP_SECONDS = 1
 """How often the sweeper offers each periodic job: a job due each 5 s starts within a second of its period."""
 COMMAND_POLL_SECONDS = 1.0
 DEQUEUE_POLL_SECONDS = 1
+RESUME_SECONDS = 2.0
 
 
 GiveBacks = Mapping[Callable[..., Any], Callable[..., object]]
@@ -205,11 +208,40 @@ def run(queues: tuple[str, ...], *, burst: bool, periodic: Sequence[Periodic], c
     else:
         for name in queues:  # what is due now runs in this burst too
             scheduled.move_due(name, "burst")
-    worker = HubWorker([broker.queue(name) for name in queues], connection=broker.connection())
-    worker.give_backs, worker.grace_seconds = give_backs or {}, grace_seconds
     gc.freeze()  # see hub.api.app's lifespan: batches make many short-lived objects, start-up ones live forever
     gc.set_threshold(20_000, 50, 100)
     try:
-        worker.work(with_scheduler=False, burst=burst, logging_level="WARNING")
+        made: list[HubWorker] = []  # a stop asked of any of them (its signal handlers may still be in place)
+        while True:
+            try:
+                worker = HubWorker([broker.queue(name) for name in queues], connection=broker.connection())
+                worker.give_backs, worker.grace_seconds = give_backs or {}, grace_seconds
+                made[:] = [*made[-2:], worker]
+                worker.work(with_scheduler=False, burst=burst, logging_level="WARNING")
+            except (redis.RedisError, OSError) as error:  # its start-up or teardown, on a Redis still away
+                if burst or not made:  # a first start without Redis fails, as before
+                    raise
+                log.warning("the worker could not start or stop cleanly: %s", error)
+            if burst or _stop_asked(made) or not _wait_to_resume(made):
+                return
     finally:
         stop.set()
+
+
+def _stop_asked(made: Sequence[HubWorker]) -> bool:
+    return any(worker._stop_requested or worker._shutdown_requested_date is not None for worker in made)
+
+
+def _wait_to_resume(made: Sequence[HubWorker]) -> bool:
+    """After RQ's loop quit on a Redis error (a failover, a restart: a job's heartbeat or the maintenance hit
+    the gap), wait RESUME_SECONDS and work again, in this process: True. False when a stop was asked meanwhile.
+
+    RQ ends `work()` on any error outside its dequeue ("found an unhandled exception, quitting"); the process
+    then exited with status 0, so a Redis failover took workers away for good wherever nothing restarts them."""
+    log.warning("the worker's loop stopped on an error (Redis away?); working again in %s s", RESUME_SECONDS)
+    deadline = time.monotonic() + RESUME_SECONDS
+    while time.monotonic() < deadline:
+        if _stop_asked(made):
+            return False
+        time.sleep(0.1)
+    return True
