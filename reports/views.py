@@ -42,7 +42,8 @@ def report_range(
                                       examples=["2026-11-30"])] = None,
     tz: Annotated[str | None, Query(description="IANA time zone the days are counted in (default: the shop's, "
                                                 "HUB_SHOP_TIMEZONE)", examples=["Asia/Tokyo"])] = None,
-    group_by: Annotated[GroupBy, Query(description="series by day/week/month, or rows by agent/team/channel/tag")
+    group_by: Annotated[GroupBy, Query(description="series by day/week/month, or rows by agent/team/channel/tag "
+                                                     "(sales: also campaign/flow/store)")
                         ] = GroupBy.day,
     channel_id: int | None = None,
     team_id: int | None = None,
@@ -132,10 +133,12 @@ def lifecycle_segment(cell: Cell, session: DbSession, user: MarketerUser, body: 
 
 
 @router.get("/sales", response_model=SalesReport,
-            summary="Sales: orders, revenue and refunds per currency, over time and by channel/agent/campaign/flow")
+            summary="Sales: orders, revenue and refunds per currency, over time and by "
+                    "channel/agent/campaign/flow/store")
 def sales_report(session: ReadSession, user: CurrentUser, q: ReportRange) -> SalesReport:
     """Orders paid and refunded in the range, per currency (never summed across currencies), with the previous
-    period; `group_by=agent|team|channel|campaign|flow` for rows. Admins and marketers see every sale; agents
+    period; `group_by=agent|team|channel|campaign|flow|store` for rows (by store: each store's till sales,
+    labelled with its name, and key "" for the orders made online). Admins and marketers see every sale; agents
     theirs and their teams'."""
     return sales.report(session, Range(**{**q.__dict__, "scope": access.sales_scope(session, user)}))
 
