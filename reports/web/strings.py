@@ -22,7 +22,7 @@ STRINGS = {
     "rpt_by_day": N_("day"), "rpt_by_week": N_("week"), "rpt_by_month": N_("month"), "rpt_by_agent": N_("agent"),
     "rpt_by_team": N_("team"), "rpt_by_channel": N_("channel"), "rpt_by_tag": N_("tag"),
     "rpt_by_campaign": N_("campaign"), "rpt_by_flow": N_("journey"),
-    "rpt_by_store": N_("store"), "rpt_by_cell": N_("cell"),
+    "rpt_by_store": N_("store"), "rpt_online": N_("Online orders"), "rpt_by_cell": N_("cell"),
     "rpt_key": N_("Period"), "rpt_name": N_("Name"),
     "rpt_median": N_("median {value}"), "rpt_p90": N_("90% within {value}"),
     "rpt_business": N_("in business hours: median {value}"),

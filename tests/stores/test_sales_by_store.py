@@ -4,19 +4,27 @@ and the migration gives the store to POS orders recorded before it, from their p
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from catalog import orders
 from catalog.models import Order
 from catalog.stores import pos_import
+from hub.agents.models import User
+from hub.composition import create_app
 from hub.runtime.db import session_scope
 from reports.backfill import backfill
-from tests.factories import token_for
+from tests.factories import PASSWORD, make_user, token_for
 from tests.stores.factories import make_contact, make_store
 from tests.stores.test_pos import client, till_key  # noqa: F401 (fixtures)
 
 DAY = "2026-12-06"
+ORIGIN = "https://hub.example.test"  # HUB_PUBLIC_URL in the tests
 DECIMALS = {"HKD": 2, "JPY": 0}
 
 
@@ -108,3 +116,21 @@ def test_the_migration_gives_pos_orders_recorded_before_it_their_store(tmp_path)
         command.downgrade(config, "0033_monthly_partitions")
         conn.commit()
     engine.dispose()
+
+
+@pytest.mark.parametrize(("locale", "store", "online"), [
+    ("en", "Store", "Online orders"), ("ja", "店舗", "オンライン注文"), ("zh_Hant", "門市", "網上訂單")])
+def test_the_sales_page_offers_grouping_by_store_in_the_users_language(backend, locale, store, online):
+    make_user("boss@shop.test", role="admin")
+    with session_scope() as session:
+        row = session.exec(select(User).where(User.email == "boss@shop.test")).one()
+        row.locale = locale
+        session.add(row)
+    with TestClient(create_app(), base_url=ORIGIN, follow_redirects=False) as browser:
+        answer = browser.post("/login", data={"email": "boss@shop.test", "password": PASSWORD},
+                              headers={"Origin": ORIGIN})
+        assert answer.status_code == 303, answer.text
+        page = browser.get("/reports/sales").text
+    assert f'<option value="store">{store}</option>' in page
+    strings = json.loads(page.split('id="hub-strings"', 1)[1].split(">", 1)[1].split("</script>", 1)[0])
+    assert strings["rpt_online"] == online  # the row of the orders made online, by store
