@@ -4,6 +4,8 @@ and the migration gives the store to POS orders recorded before it, from their p
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -134,3 +136,24 @@ def test_the_sales_page_offers_grouping_by_store_in_the_users_language(backend, 
     assert f'<option value="store">{store}</option>' in page
     strings = json.loads(page.split('id="hub-strings"', 1)[1].split(">", 1)[1].split("</script>", 1)[0])
     assert strings["rpt_online"] == online  # the row of the orders made online, by store
+
+
+def test_the_sales_csv_names_each_orders_store_and_leaves_it_empty_online(client, till_key):  # noqa: F811
+    causeway = make_store("Causeway Bay")
+    answer = client.post("/api/v1/pos/purchases", headers=till_key, json={
+        "pos_id": "C-1", "store_id": causeway, "purchased_at": f"{DAY}T10:30:00+08:00", "currency": "HKD",
+        "total": "398.00", "phone": "+85291110001"})
+    assert answer.status_code == 200, answer.text
+    with session_scope() as session:
+        online, _ = orders.record_paid_elsewhere(
+            session=session, contact_id=make_contact(), currency="JPY", total_minor=4500, lines=[],
+            provider="shopify", payment_ref="shopify:1001", paid_at=datetime(2026, 12, 6, 8, 0, tzinfo=UTC))
+        online_id = online.id
+    backfill(say=lambda _: None)
+    sheet = client.get("/api/v1/reports/sales", headers=token_for(client, "boss@shop.test"), params={
+        "from": DAY, "to": DAY, "tz": "Asia/Hong_Kong", "format": "csv"})
+    assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(sheet.text.removeprefix("\ufeff"))))
+    got = {row["order_id"]: (row["event"], row["currency"], row["amount"], row["store"]) for row in rows}
+    assert got == {str(answer.json()["order_id"]): ("paid", "HKD", "398.00", "Causeway Bay"),
+                   str(online_id): ("paid", "JPY", "4500", "")}
