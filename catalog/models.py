@@ -133,6 +133,9 @@ class Order(SQLModel, table=True):
     channel_id: int | None = Field(default=None, foreign_key="channel.id", ondelete="SET NULL")
     agent_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     campaign_id: int | None = None
+    store_id: int | None = None
+    """The store of a till (POS) sale; None for an order made online (no foreign key: a closed store keeps its
+    sales)."""
     flow_id: int | None = None
     """The journey whose message the customer had in the attribution window at checkout (no foreign key:
     flows sits above catalog, and a deleted journey keeps its sales)."""

@@ -310,7 +310,7 @@ class ExternalLine:
 
 def record_paid_elsewhere(*, session: Session, contact_id: int, currency: str, total_minor: int,
                           lines: list[ExternalLine], provider: str, payment_ref: str,
-                          paid_at: datetime | None = None) -> tuple[Order, bool]:
+                          paid_at: datetime | None = None, store_id: int | None = None) -> tuple[Order, bool]:
     """An order paid in another shop system (Shopify): recorded as paid, no stock moved (that system keeps
     its own). Unique on `payment_ref`; (the order, whether this call made it)."""
     known = find_by_payment_ref(session=session, payment_ref=payment_ref)
@@ -319,7 +319,7 @@ def record_paid_elsewhere(*, session: Session, contact_id: int, currency: str, t
     now = paid_at or utcnow()
     order = Order(number=_number(), contact_id=contact_id, currency=currency, total_minor=total_minor,
                   status=OrderStatus.paid.value, payment_provider=provider, payment_ref=payment_ref,
-                  created_at=now, paid_at=now)
+                  created_at=now, paid_at=now, store_id=store_id)
     session.add(order)
     session.flush()
     assert order.id is not None

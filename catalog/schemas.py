@@ -102,6 +102,7 @@ class OrderOut(BaseModel):
     agent_id: int | None
     campaign_id: int | None
     flow_id: int | None = None
+    store_id: int | None = Field(None, description="the store of a till (POS) sale; null for online orders")
     status: str
     currency: str
     total_minor: int
@@ -155,7 +156,7 @@ def order_out(session: Session, order: Order, locale: str) -> OrderOut:
     return OrderOut(
         id=order.id, number=order.number, contact_id=order.contact_id, conversation_id=order.conversation_id,
         channel_id=order.channel_id, agent_id=order.agent_id, campaign_id=order.campaign_id, flow_id=order.flow_id,
-        status=order.status,
+        store_id=order.store_id, status=order.status,
         currency=order.currency, total_minor=order.total_minor,
         total_display=money.display(order.total_minor, order.currency, locale),
         payment_provider=order.payment_provider, payment_ref=order.payment_ref, created_at=order.created_at,

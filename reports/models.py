@@ -42,6 +42,8 @@ class ReportEvent(SQLModel, table=True):
     agent_id: int | None = None
     campaign_id: int | None = None
     flow_id: int | None = None
+    store_id: int | None = None
+    """The store of a till sale (order facts); None for online orders."""
     order_id: int | None = None
     message_id: int | None = None
     currency: str | None = Field(default=None, max_length=3)

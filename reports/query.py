@@ -33,11 +33,13 @@ class GroupBy(StrEnum):
     tag = "tag"
     campaign = "campaign"
     flow = "flow"
+    store = "store"
 
 
 TIME_GROUPS = (GroupBy.day, GroupBy.week, GroupBy.month)
 DIMENSION = {GroupBy.agent: "agent_id", GroupBy.team: "team_id", GroupBy.channel: "channel_id",
-             GroupBy.campaign: "campaign_id", GroupBy.flow: "flow_id"}
+             GroupBy.campaign: "campaign_id", GroupBy.flow: "flow_id",
+             GroupBy.store: "store_id"}
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class Range:
     @property
     def from_rollups(self) -> bool:
         return (self.tz == get_report_settings().timezone and self.tag is None
-                and self.group_by not in (GroupBy.tag, GroupBy.flow))  # the rollups have no tag or flow
+                and self.group_by not in (GroupBy.tag, GroupBy.flow, GroupBy.store))  # nor tag, flow, store
 
 
 def bucket(day: date, group: GroupBy) -> str:

@@ -34,7 +34,7 @@ from reports.settings import ReportSettings, get_report_settings
 Fact = dict[str, Any]
 CHUNK = 400
 COLUMNS = ("kind", "source_key", "at", "day", "conversation_id", "contact_id", "channel_id", "team_id", "agent_id",
-           "campaign_id", "flow_id", "order_id", "message_id", "currency", "amount_minor", "seconds",
+           "campaign_id", "flow_id", "store_id", "order_id", "message_id", "currency", "amount_minor", "seconds",
            "business_seconds", "value")
 
 
@@ -272,7 +272,7 @@ def order_facts(session: Session, ids: Sequence[int]) -> list[Fact]:
     for order, team_id in rows:
         base = {"order_id": order.id, "contact_id": order.contact_id, "conversation_id": order.conversation_id,
                 "channel_id": order.channel_id, "agent_id": order.agent_id, "campaign_id": order.campaign_id,
-                "flow_id": order.flow_id, "team_id": team_id, "currency": order.currency,
+                "flow_id": order.flow_id, "store_id": order.store_id, "team_id": team_id, "currency": order.currency,
                 "amount_minor": order.total_minor}
         facts.append({**base, "kind": kinds.ORDER_PAID, "source_key": f"order:{order.id}:paid", "at": order.paid_at})
         if order.status == "refunded":

@@ -1,5 +1,5 @@
 """Sales per currency: orders paid and refunded, by time and by who or what is credited (catalog's
-attribution: channel, agent, campaign; flows when they credit orders)."""
+attribution: channel, agent, campaign; flows when they credit orders; the store of a till sale)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from catalog.stores.models import Store
 from flows.campaigns.models import Campaign
 from flows.journeys.models import Flow
 from reports import kinds
@@ -50,6 +51,10 @@ def _names(session: Session, q: Range, keys: list[Any]) -> dict[Any, str]:
         ids = [k for k in keys if isinstance(k, int)]
         return {int(i): str(n) for i, n in session.execute(select(col(Flow.id), col(Flow.name))
                                                              .where(col(Flow.id).in_(ids)))} if ids else {}
+    if q.group_by == GroupBy.store:  # the row of no store (key "") is the orders made online
+        ids = [k for k in keys if isinstance(k, int)]
+        return {int(i): str(n) for i, n in session.execute(select(col(Store.id), col(Store.name))
+                                                             .where(col(Store.id).in_(ids)))} if ids else {}
     return labels(session, q.group_by, keys)
 
 

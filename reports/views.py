@@ -18,7 +18,7 @@ from hub.api.deps import CurrentUser, DbSession, MarketerUser, ReadSession
 from hub.assignment.hours import InvalidHours, zone
 from reports import access, campaigns, csat, helpdesk, lifecycle, sales
 from reports.csat import CsatReport
-from reports.csv_export import service_csv
+from reports.csv_export import sales_csv, service_csv
 from reports.query import GroupBy, Range
 from reports.schemas import AgentsReport, ServiceReport
 from reports.schemas_lifecycle import Cell, LifecycleReport, SegmentIn, SegmentOut
@@ -42,7 +42,8 @@ def report_range(
                                       examples=["2026-11-30"])] = None,
     tz: Annotated[str | None, Query(description="IANA time zone the days are counted in (default: the shop's, "
                                                 "HUB_SHOP_TIMEZONE)", examples=["Asia/Tokyo"])] = None,
-    group_by: Annotated[GroupBy, Query(description="series by day/week/month, or rows by agent/team/channel/tag")
+    group_by: Annotated[GroupBy, Query(description="series by day/week/month, or rows by agent/team/channel/tag "
+                                                     "(sales: also campaign/flow/store)")
                         ] = GroupBy.day,
     channel_id: int | None = None,
     team_id: int | None = None,
@@ -72,6 +73,11 @@ def report_range(
 ReportRange = Annotated[Range, Depends(report_range)]
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"example": "conversation_id,opened_at,contact,...\r\n"}},
+          "description": "JSON, or with format=csv a spreadsheet"}}
+
+
+SALES_CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"example": "order_id,event,at,currency,amount,...,store\r\n"}},
           "description": "JSON, or with format=csv a spreadsheet"}}
 
 
@@ -131,13 +137,20 @@ def lifecycle_segment(cell: Cell, session: DbSession, user: MarketerUser, body: 
     return SegmentOut(id=segment.id or 0, name=segment.name, definition=definition, members=members)
 
 
-@router.get("/sales", response_model=SalesReport,
-            summary="Sales: orders, revenue and refunds per currency, over time and by channel/agent/campaign/flow")
-def sales_report(session: ReadSession, user: CurrentUser, q: ReportRange) -> SalesReport:
+@router.get("/sales", response_model=SalesReport, responses=SALES_CSV_RESPONSE,
+            summary="Sales: orders, revenue and refunds per currency, over time and by "
+                    "channel/agent/campaign/flow/store")
+def sales_report(session: ReadSession, user: CurrentUser, q: ReportRange,
+                 format: Format = Format.json) -> SalesReport | StreamingResponse:
     """Orders paid and refunded in the range, per currency (never summed across currencies), with the previous
-    period; `group_by=agent|team|channel|campaign|flow` for rows. Admins and marketers see every sale; agents
-    theirs and their teams'."""
-    return sales.report(session, Range(**{**q.__dict__, "scope": access.sales_scope(session, user)}))
+    period; `group_by=agent|team|channel|campaign|flow|store` for rows (by store: each store's till sales,
+    labelled with its name, and key "" for the orders made online). `format=csv`: one row per order paid or
+    refunded in the range (order_id, event, at, currency, amount, channel, agent, campaign_id, flow_id, store;
+    store empty for online orders). Admins and marketers see every sale; agents theirs and their teams'."""
+    scoped = Range(**{**q.__dict__, "scope": access.sales_scope(session, user)})
+    if format == Format.csv:
+        return _csv(sales_csv(session, scoped), f"sales-{q.start}-{q.end}.csv")
+    return sales.report(session, scoped)
 
 
 @router.get("/campaigns", response_model=CampaignsReport,

@@ -146,7 +146,8 @@ def record(*, session: Session, sale: Sale) -> tuple[Order, bool]:
         with session.begin_nested():
             return orders.record_paid_elsewhere(
                 session=session, contact_id=contact_id, currency=sale.currency, total_minor=sale.total_minor,
-                lines=list(sale.lines), provider=PROVIDER, payment_ref=sale.ref, paid_at=sale.purchased_at)
+                lines=list(sale.lines), provider=PROVIDER, payment_ref=sale.ref, paid_at=sale.purchased_at,
+                store_id=sale.store_id)
     except IntegrityError:  # the till sent it twice at once: the other request recorded it
         found = orders.find_by_payment_ref(session=session, payment_ref=sale.ref)
         if found is None:
@@ -187,7 +188,8 @@ def record_many(*, session: Session, sales: Sequence[Sale]) -> Outcome:
         session=session, people=[(one.identities, one.customer_name) for one in phoned]), strict=True))
     rows = [{"number": orders.new_number(), "contact_id": resolved.get(one.ref) or members[one.member_number or ""],
              "currency": one.currency, "total_minor": one.total_minor, "status": OrderStatus.paid.value,
-             "payment_provider": PROVIDER, "payment_ref": one.ref, "created_at": one.purchased_at,
+             "payment_provider": PROVIDER, "payment_ref": one.ref, "store_id": one.store_id,
+             "created_at": one.purchased_at,
              "paid_at": one.purchased_at} for _, one in fresh]
     table = Order.__table__  # type: ignore[attr-defined]
     made = {str(ref): (int(order_id), int(contact_id)) for order_id, ref, contact_id in session.execute(

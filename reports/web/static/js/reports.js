@@ -209,7 +209,8 @@ function drawSales(data, compact = false) {
         { key: "revenue", title, unit, tableId: `sales-${code}` }),
       compact ? h("details", {}, h("summary", { text: title }), table) : table);
     }
-    const rows = compact ? [] : mine(data.rows).map((point) => ({ label: point.label || point.key || "–", ...amounts(point) }));
+    const none = groupBy === "store" ? t("rpt_online") : "–"; // by store, the orders of no store were made online
+    const rows = compact ? [] : mine(data.rows).map((point) => ({ label: point.label || point.key || none, ...amounts(point) }));
     if (rows.length) {
       const rowsTitle = `${t("rpt_table_of", { metric: metricName("revenue"), unit: unitName(groupBy) })} · ${code}`;
       section_.append(barChart(rows.map((row) => ({ label: row.label, value: row.revenue })),
