@@ -127,10 +127,15 @@ function filters() {
   };
 }
 
+let listLoads = 0;  // each load's number: only the newest one's answer is drawn
+
 async function loadList({ more = false } = {}) {
   const limit = more ? 50 : Math.max(50, state.rows.length);
   const applied = filters();
+  const mine = ++listLoads;
   const page = await api(`/api/v1/inbox/conversations${query({ ...applied, limit, cursor: more ? state.cursor : null })}`);
+  if (mine !== listLoads) return;  // a later load was asked meanwhile (a change, a live event): an older answer
+  // arriving after it would draw the list as it was before that change
   searchScope(applied);
   state.rows = more ? [...state.rows, ...page.items] : page.items;
   state.cursor = page.next_cursor;
