@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -83,32 +83,40 @@ def _local(moment: datetime, here: Any) -> str:
     return moment.astimezone(here).isoformat(timespec="seconds")
 
 
-def service_csv(session: Session, q: Range) -> Iterator[str]:
-    """The conversations opened in the range (filters and the asker's scope applied), a chunk at a time."""
+def _streamed(session: Session, columns: tuple[str, ...], query: Any,
+              rows_of: Callable[[list[Any]], Iterable[Iterable[object]]]) -> Iterator[str]:
+    """The header (with a BOM, for spreadsheets), then the rows of each CHUNK of `query`'s facts in id order."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     yield "\ufeff" + buffer.getvalue()
+    last = 0
+    while True:
+        facts = session.execute(query.where(col(ReportEvent.id) > last).limit(CHUNK)).all()
+        if not facts:
+            return
+        last = int(facts[-1].id)
+        buffer.seek(0)
+        buffer.truncate()
+        for values in rows_of(list(facts)):
+            writer.writerow([_cell(value) for value in values])
+        yield buffer.getvalue()
+
+
+def service_csv(session: Session, q: Range) -> Iterator[str]:
+    """The conversations opened in the range (filters and the asker's scope applied), a chunk at a time."""
     start, end = q.bounds
     e = ReportEvent
     query = (select(col(e.id), col(e.conversation_id), col(e.at), col(e.contact_id), col(e.channel_id),
                     col(e.team_id), col(e.agent_id))
              .where(col(e.kind) == kinds.CONVERSATION_OPENED, col(e.at) >= start, col(e.at) < end, *filters(q, e))
              .order_by(col(e.id)))
-    last = 0
-    while True:
-        opened = session.execute(query.where(col(e.id) > last).limit(CHUNK)).all()
-        if not opened:
-            return
-        last = int(opened[-1].id)
-        rows = _rows(session, q, list(opened))
-        if q.tag is not None:
-            rows = [r for r in rows if q.tag in str(r[-1]).split(", ")]
-        buffer.seek(0)
-        buffer.truncate()
-        for values in rows:
-            writer.writerow([_cell(value) for value in values])
-        yield buffer.getvalue()
+
+    def rows_of(opened: list[Any]) -> list[list[object]]:
+        rows = _rows(session, q, opened)
+        return rows if q.tag is None else [r for r in rows if q.tag in str(r[-1]).split(", ")]
+
+    return _streamed(session, COLUMNS, query, rows_of)
 
 
 SALES_COLUMNS = ("order_id", "event", "at", "currency", "amount", "channel", "agent", "campaign_id", "flow_id",
@@ -119,10 +127,6 @@ def sales_csv(session: Session, q: Range) -> Iterator[str]:
     """Each order paid or refunded in the range (filters and the asker's scope applied), a chunk at a time: its
     amount in the currency's units and what it is credited to; `store` is the till's store, empty when the
     order was made online."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(SALES_COLUMNS)
-    yield "\ufeff" + buffer.getvalue()
     start, end = q.bounds
     e = ReportEvent
     query = (select(col(e.id), col(e.order_id), col(e.kind), col(e.at), col(e.currency), col(e.amount_minor),
@@ -131,21 +135,15 @@ def sales_csv(session: Session, q: Range) -> Iterator[str]:
                     *filters(q, e))
              .order_by(col(e.id)))
     here = zone(q.tz)
-    last = 0
-    while True:
-        facts = session.execute(query.where(col(e.id) > last).limit(CHUNK)).all()
-        if not facts:
-            return
-        last = int(facts[-1].id)
+
+    def rows_of(facts: list[Any]) -> Iterator[tuple[object, ...]]:
         channels = _names(session, Channel, {f.channel_id for f in facts if f.channel_id})
         agents = _names(session, User, {f.agent_id for f in facts if f.agent_id})
         stores = _names(session, Store, {f.store_id for f in facts if f.store_id})
-        buffer.seek(0)
-        buffer.truncate()
         for f in facts:
-            writer.writerow([_cell(value) for value in (
-                f.order_id, "refunded" if f.kind == kinds.ORDER_REFUNDED else "paid", _local(f.at, here), f.currency,
-                money.plain(int(f.amount_minor or 0), f.currency) if f.currency else None,
-                channels.get(f.channel_id), agents.get(f.agent_id), f.campaign_id, f.flow_id,
-                stores.get(f.store_id))])
-        yield buffer.getvalue()
+            yield (f.order_id, "refunded" if f.kind == kinds.ORDER_REFUNDED else "paid", _local(f.at, here),
+                   f.currency, money.plain(int(f.amount_minor or 0), f.currency) if f.currency else None,
+                   channels.get(f.channel_id), agents.get(f.agent_id), f.campaign_id, f.flow_id,
+                   stores.get(f.store_id))
+
+    return _streamed(session, SALES_COLUMNS, query, rows_of)
