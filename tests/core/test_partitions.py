@@ -67,14 +67,9 @@ def own_months(pg_backend: Any) -> Any:
             conn.execute(text(f'DROP TABLE "{name}"'))
 
 
-@pytest.fixture
-def old_installation(pg_backend: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """A schema of its own at 0030 with webhooks and facts in two months; the app then points at it."""
-    name = f"t_mig_{uuid.uuid4().hex[:8]}"
-    admin = db.make_engine(PG_BASE)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {name}"))
-    url = pg_url(name)
+def at_0030_with_rows(url: str) -> tuple[Any, Any]:
+    """A database at 0030 (before the partitions) holding webhooks and facts in two months; its engine and
+    Alembic config."""
     engine = db.make_engine(url)
     config = schema.alembic_config(url)
     with engine.connect() as conn:
@@ -83,6 +78,18 @@ def old_installation(pg_backend: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         conn.execute(text(WEBHOOK_ROWS), {"oct": OCTOBER, "nov": NOVEMBER})
         conn.execute(text(FACT_ROWS), {"oct": OCTOBER, "nov": NOVEMBER})
         conn.commit()
+    return engine, config
+
+
+@pytest.fixture
+def old_installation(pg_backend: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A schema of its own at 0030 with webhooks and facts in two months; the app then points at it."""
+    name = f"t_mig_{uuid.uuid4().hex[:8]}"
+    admin = db.make_engine(PG_BASE)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {name}"))
+    url = pg_url(name)
+    engine, config = at_0030_with_rows(url)
     monkeypatch.setenv("HUB_DATABASE_URL", url)
     get_settings.cache_clear()
     db.reset_engines()
@@ -269,15 +276,9 @@ def test_report_facts_past_the_retention_go_with_their_month_and_are_not_recorde
 
 
 def test_sqlite_keeps_its_plain_tables_and_their_unique_keys_through_the_migration(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = db.make_engine(url)
-    config = schema.alembic_config(url)
+    engine, config = at_0030_with_rows(f"sqlite:///{tmp_path / 'old.db'}")
     with engine.connect() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "0030")
-        conn.execute(text(WEBHOOK_ROWS), {"oct": OCTOBER, "nov": NOVEMBER})
-        conn.execute(text(FACT_ROWS), {"oct": OCTOBER, "nov": NOVEMBER})
-        conn.commit()
         command.upgrade(config, "head")
         conn.commit()
         assert conn.execute(text("SELECT count(*) FROM webhook_event")).scalar_one() == 3
