@@ -101,13 +101,17 @@ class GroupCommit:
         future.add_done_callback(_retrieved)
         self._queue.append((row, future))
         if len(self._writers) < self._max_inflight:
-            task = asyncio.get_running_loop().create_task(self._drain())
-            self._writers.add(task)
-            task.add_done_callback(self._writers.discard)
+            self._writers.add(asyncio.get_running_loop().create_task(self._drain()))
         # shielded: a caller that times out leaves its batch alone (the provider's retry is then a duplicate)
         return await asyncio.wait_for(asyncio.shield(future), self._timeout)
 
     async def _drain(self) -> None:
+        try:
+            await self._drain_queue()
+        finally:  # in the same step as the queue was found empty: a delivery queued after it starts a writer
+            self._writers.discard(asyncio.current_task())  # type: ignore[arg-type, unused-ignore]
+
+    async def _drain_queue(self) -> None:
         while self._queue:
             batch = self._queue[:self._max_batch]
             del self._queue[:self._max_batch]

@@ -10,6 +10,7 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,7 +21,7 @@ from hub.composition import create_app
 from hub.runtime.db import get_engine, session_scope
 from hub.runtime.settings import get_settings
 from hub.webhooks.models import WebhookEvent
-from hub.webhooks.store import PostgresEventStore, RawEventStore, SqlEventStore, store_for
+from hub.webhooks.store import GroupCommit, PostgresEventStore, RawEventStore, SqlEventStore, store_for
 from tests.factories import make_channel, telegram_headers, telegram_update
 
 
@@ -148,3 +149,27 @@ def test_a_webhook_whose_batch_fails_gets_503_and_nothing_stored_and_its_retry_i
 def test_the_store_follows_the_database(backend):
     store = store_for(get_settings().database_url, get_engine())
     assert isinstance(store, PostgresEventStore if backend.is_postgres else SqlEventStore)
+
+
+def test_a_delivery_that_arrives_as_the_last_batch_ends_is_written_not_left_waiting():
+    """A writer that has found the queue empty no longer counts as one: a delivery queued in that same turn of the
+    event loop starts its own (before, with one writer allowed, it waited until the next delivery or its
+    timeout: a 503 on a quiet shop)."""
+    async def scenario() -> list[int | None]:
+        arrived = asyncio.Event()
+
+        async def write(rows: list) -> list[int | None]:
+            arrived.set()  # the second delivery is ready to run in the same turn as this batch ends
+            return [len(row[3]) for row in rows]
+
+        batches = GroupCommit(write, timeout=2.0, max_inflight=1)
+
+        async def second() -> int | None:
+            await arrived.wait()
+            return await batches.add(("telegram", 1, "updates", "second", b"{}", datetime.now(UTC)))
+
+        later = asyncio.create_task(second())
+        first = await batches.add(("telegram", 1, "updates", "one", b"{}", datetime.now(UTC)))
+        return [first, await later]
+
+    assert asyncio.run(scenario()) == [3, 6]
