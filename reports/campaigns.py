@@ -7,15 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
 from catalog.stores import coupons
 from flows.campaigns import stats
 from flows.campaigns.models import Campaign
 from reports import kinds
-from reports.models import CampaignTotal, DailyRollup
-from reports.query import Range, day_bucket, tally
+from reports.models import CampaignTotal
+from reports.query import Range, tally
 from reports.schemas import DateRange
 from reports.schemas_sales import CampaignRow, CampaignsReport, CampaignTotals, FunnelStep, Money
 
@@ -106,16 +106,8 @@ def report(session: Session, q: Range, campaign_ids: Sequence[int]) -> Campaigns
 
 
 def _sent(session: Session, q: Range, wanted: list[int] | None) -> list[tuple[str, str, int]]:
-    """(kind, day / week / month, count) of the campaigns' messages (all campaigns', or those `wanted`)."""
-    if not q.from_rollups:
-        return [(kind, key, count) for (kind, key, campaign_id), (count, _) in
-                tally(session, q, MESSAGES, ["time", "campaign_id"]).items()
-                if campaign_id is not None and (wanted is None or campaign_id in wanted)]
-    r = DailyRollup
-    day = day_bucket(session.get_bind().dialect.name, col(r.day), q.time_group)
-    sent = (select(col(r.kind), day, func.sum(col(r.count)))
-            .where(col(r.kind).in_(MESSAGES), col(r.day) >= q.start, col(r.day) <= q.end, col(r.campaign_id) != 0)
-            .group_by(col(r.kind), day))
-    if wanted is not None:
-        sent = sent.where(col(r.campaign_id).in_(wanted))
-    return [(str(kind), str(key), int(count or 0)) for kind, key, count in session.execute(sent)]
+    """(kind, day / week / month, count) of the campaigns' messages (all campaigns', or those `wanted`), with
+    the range's filters (from the rollups where they serve)."""
+    return [(kind, key, count) for (kind, key, campaign_id), (count, _) in
+            tally(session, q, MESSAGES, ["time", "campaign_id"]).items()
+            if campaign_id and (wanted is None or campaign_id in wanted)]
