@@ -130,13 +130,17 @@ def sales_csv(session: Session, q: Range) -> Iterator[str]:
     start, end = q.bounds
     e = ReportEvent
     query = (select(col(e.id), col(e.order_id), col(e.kind), col(e.at), col(e.currency), col(e.amount_minor),
-                    col(e.channel_id), col(e.agent_id), col(e.campaign_id), col(e.flow_id), col(e.store_id))
+                    col(e.channel_id), col(e.agent_id), col(e.campaign_id), col(e.flow_id), col(e.store_id),
+                    col(e.conversation_id))
              .where(col(e.kind).in_((kinds.ORDER_PAID, kinds.ORDER_REFUNDED)), col(e.at) >= start, col(e.at) < end,
                     *filters(q, e))
              .order_by(col(e.id)))
     here = zone(q.tz)
 
     def rows_of(facts: list[Any]) -> Iterator[tuple[object, ...]]:
+        if q.tag is not None:  # as the sales report: orders from conversations with the tag
+            tags = tags_of(session, (f.conversation_id for f in facts if f.conversation_id))
+            facts = [f for f in facts if q.tag in tags.get(f.conversation_id or 0, [])]
         channels = _names(session, Channel, {f.channel_id for f in facts if f.channel_id})
         agents = _names(session, User, {f.agent_id for f in facts if f.agent_id})
         stores = _names(session, Store, {f.store_id for f in facts if f.store_id})

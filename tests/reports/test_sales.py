@@ -133,3 +133,27 @@ def test_campaigns_side_by_side(world: tuple[TestClient, History]) -> None:
     assert [row["label"] for row in only["rows"]] == ["秋の新作"]
     agent = token_for(client, "mei@reports.test")
     assert client.get("/api/v1/reports/campaigns", headers=agent).status_code == 403
+
+
+def test_the_sales_csv_keeps_to_the_tag_filter_as_the_report_does(world: tuple[TestClient, History]) -> None:
+    import csv
+    import io
+
+    from sqlmodel import select
+
+    from catalog.models import Order
+
+    client, history = world
+    vip = {t.id for t in history.threads if "VIP" in t.tags}
+    with session_scope() as session:
+        in_vip = {int(o.id or 0) for o in session.exec(select(Order)) if o.conversation_id in vip}
+    tagged = [s for s in history.sales if s.id in in_vip]
+    marketer = token_for(client, "market@reports.test")
+    params = {"from": str(FIRST), "to": str(LAST), "tag": "VIP"}
+    sheet = client.get("/api/v1/reports/sales", params={**params, "format": "csv"}, headers=marketer)
+    rows = list(csv.DictReader(io.StringIO(sheet.text.removeprefix("\ufeff"))))
+    paid = sorted(int(r["order_id"]) for r in rows if r["event"] == "paid")
+    assert paid == sorted(s.id for s in tagged if in_range(s.paid, FIRST, LAST, HK))
+    assert 0 < len(paid) < len([s for s in history.sales if in_range(s.paid, FIRST, LAST, HK)])
+    body = client.get("/api/v1/reports/sales", params=params, headers=marketer).json()
+    assert sum(m["orders"] for m in body["totals"]["currencies"]) == len(paid)
