@@ -76,17 +76,6 @@ def _sum(found: dict[tuple[str | None, ...], int], index: int) -> dict[str, int]
     return counts
 
 
-def counts(session: Session, at: datetime, settings: BehaviourSettings, *, live: bool) -> dict[str, int]:
-    """Customers per cell at `at`, in one grouped query."""
-    return _sum(cells_at(session, [(at, live)], settings), 0)
-
-
-def moves(session: Session, then: datetime, now: datetime, settings: BehaviourSettings, *, live: bool
-          ) -> dict[tuple[str | None, str | None], int]:
-    """Customers per (cell at `then`, cell at `now`); None: no purchase yet (or none left)."""
-    return _pairs(cells_at(session, [(then, False), (now, live)], settings), 0, 1)
-
-
 def _pairs(found: dict[tuple[str | None, ...], int], before: int, after: int
            ) -> dict[tuple[str | None, str | None], int]:
     pairs: dict[tuple[str | None, str | None], int] = {}

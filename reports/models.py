@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Index, UniqueConstraint, column, table
 from sqlmodel import Field, SQLModel
 
 from hub.runtime.partitions import MonthlyTable
+from reports import histogram
 
 COVERED = ("day", "seconds", "business_seconds", "value", "channel_id", "team_id", "agent_id", "conversation_id",
            "currency", "amount_minor")
@@ -111,10 +112,10 @@ class DurationHistogram(SQLModel, table=True):
     dim_id: int = 0
     count: int = 0
     flagged: int = 0
-    bands: str = "AAAAAAAAAAAAAAAAAAAAAAAAAAA="
+    bands: str = histogram.BANDS_TEXT
     """The five counts, encoded as `reports.histogram.dumps` does, as are `wall` and `business`."""
-    wall: str = "AAAAAA=="
-    business: str = "AAAAAA=="
+    wall: str = histogram.EMPTY_TEXT
+    business: str = histogram.EMPTY_TEXT
 
 
 class CampaignTotal(SQLModel, table=True):

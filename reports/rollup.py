@@ -7,13 +7,14 @@ sum to its row. `rebuild` recomputes every row from the facts (the backfill, or 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
 from typing import Any, cast
 
 from sqlalchemy import delete, func, literal_column, select
 from sqlmodel import Session, col
 
 from hub.runtime.upsert import upsert
-from reports import histogram, kinds
+from reports import histogram, kinds, retention
 from reports.models import CampaignTotal, DailyRollup, DurationHistogram, ReportEvent
 
 KEY = ("day", "kind", "channel_id", "team_id", "agent_id", "campaign_id", "currency")
@@ -146,14 +147,16 @@ def add_campaign_totals(session: Session, facts: Iterable[Mapping[str, Any]]) ->
     return len(rows)
 
 
-def rebuild_histograms(session: Session) -> int:
-    """Recompute every histogram row from the duration facts (streamed, summed in memory); how many rows."""
-    session.execute(delete(DurationHistogram))
-    e = ReportEvent
+def rebuild_histograms(session: Session, first_day: date | None = None) -> int:
+    """Recompute the histogram rows from `first_day` on (all: None) from the duration facts (streamed, summed in
+    memory); how many rows."""
+    e, h = ReportEvent, DurationHistogram
+    session.execute(delete(h).where(*_from(col(h.day), first_day)))
     facts = session.execute(
         select(col(e.kind), col(e.day), col(e.seconds), col(e.business_seconds), col(e.value), col(e.agent_id),
                col(e.team_id), col(e.channel_id))
-        .where(col(e.kind).in_(kinds.DURATIONS)).execution_options(yield_per=20000)).mappings()
+        .where(col(e.kind).in_(kinds.DURATIONS), *_from(col(e.day), first_day))
+        .execution_options(yield_per=20000)).mappings()
     tallies = _histogram_tallies(cast(Iterable[Mapping[str, Any]], facts))
     table = DurationHistogram.__table__  # type: ignore[attr-defined]
     rows = [{"kind": kind, "cut": cut, "day": day, "dim_id": dim, "count": t.count, "flagged": t.flagged,
@@ -165,12 +168,17 @@ def rebuild_histograms(session: Session) -> int:
     return len(rows)
 
 
-def rebuild_campaign_totals(session: Session) -> int:
-    session.execute(delete(CampaignTotal))
-    e = ReportEvent
+def rebuild_campaign_totals(session: Session, first_day: date | None = None) -> int:
+    """Recompute the all-time totals of the campaigns whose facts are all kept: with a `first_day`, a campaign
+    with daily rollups before it had facts retention dropped, and its totals stay as they are."""
+    e, t, r = ReportEvent, CampaignTotal, DailyRollup
+    older = select(col(r.campaign_id)).where(*_before(col(r.day), first_day), col(r.campaign_id) != 0).distinct()
+    whole = [] if first_day is None else [col(e.campaign_id).not_in(older)]
+    session.execute(delete(t).where(*([] if first_day is None else [col(t.campaign_id).not_in(older)])))
     grouped = (select(col(e.campaign_id), col(e.kind), func.coalesce(col(e.currency), literal_column("''")),
                       func.count(), func.coalesce(func.sum(col(e.amount_minor)), literal_column("0")))
-               .where(col(e.campaign_id).is_not(None), col(e.kind).in_((kinds.ORDER_PAID, kinds.ORDER_REFUNDED)))
+               .where(col(e.campaign_id).is_not(None), col(e.kind).in_((kinds.ORDER_PAID, kinds.ORDER_REFUNDED)),
+                      *whole)
                .group_by(col(e.campaign_id), col(e.kind), func.coalesce(col(e.currency), literal_column("''"))))
     table = CampaignTotal.__table__  # type: ignore[attr-defined]
     session.execute(table.insert().from_select(["campaign_id", "kind", "currency", "count", "amount_minor"],
@@ -179,13 +187,25 @@ def rebuild_campaign_totals(session: Session) -> int:
 
 
 def rebuild(session: Session) -> int:
-    """Recompute every rollup row from the facts, in one grouped INSERT ... SELECT, then the histograms and the
-    campaign totals; how many rows (of all three)."""
-    return _rebuild_daily(session) + rebuild_histograms(session) + rebuild_campaign_totals(session)
+    """Recompute the rollup rows from the facts, in one grouped INSERT ... SELECT, then the histograms and the
+    campaign totals; how many rows (of all three). Only the days whose facts are all kept: the rows of the
+    months retention dropped (HUB_REPORT_EVENTS_RETENTION_MONTHS) are the only record of them left."""
+    since = retention.cutoff()
+    first_day = since.date() + timedelta(days=1) if since else None  # the cutoff's own day may straddle it
+    return (_rebuild_daily(session, first_day) + rebuild_histograms(session, first_day)
+            + rebuild_campaign_totals(session, first_day))
 
 
-def _rebuild_daily(session: Session) -> int:
-    session.execute(delete(DailyRollup))
+def _from(day: Any, first_day: date | None) -> list[Any]:
+    return [] if first_day is None else [day >= first_day]
+
+
+def _before(day: Any, first_day: date | None) -> list[Any]:
+    return [] if first_day is None else [day < first_day]
+
+
+def _rebuild_daily(session: Session, first_day: date | None) -> int:
+    session.execute(delete(DailyRollup).where(*_from(col(DailyRollup.day), first_day)))
     e = ReportEvent
     zero: Any = literal_column("0")
     empty: Any = literal_column("''")  # inline, so GROUP BY repeats the same expressions
@@ -195,6 +215,7 @@ def _rebuild_daily(session: Session) -> int:
     grouped = (select(*dims, func.count(), func.coalesce(func.sum(col(e.amount_minor)), zero),
                       func.coalesce(func.sum(col(e.seconds)), zero),
                       func.coalesce(func.sum(col(e.business_seconds)), zero))
+               .where(*_from(col(e.day), first_day))
                .group_by(*dims))
     table = DailyRollup.__table__  # type: ignore[attr-defined]
     session.execute(table.insert().from_select([*KEY, *SUMS], grouped))

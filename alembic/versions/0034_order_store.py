@@ -39,7 +39,8 @@ def upgrade() -> None:
     if found:  # one statement: the order facts are found by kind (ix_report_event_kind_at), orders by id
         conn.execute(sa.text(
             "UPDATE report_event SET store_id = (SELECT o.store_id FROM orders o WHERE o.id = report_event.order_id) "
-            "WHERE kind IN ('order.paid', 'order.refunded') AND order_id IS NOT NULL"))
+            "WHERE kind IN ('order.paid', 'order.refunded') "
+            "AND order_id IN (SELECT id FROM orders WHERE store_id IS NOT NULL)"))  # the till's, not every order's
 
 
 def downgrade() -> None:

@@ -8,12 +8,10 @@ back to the front of its queue. Either way the worker exits before Kubernetes' S
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -177,24 +175,10 @@ def _pump(stop: threading.Event, job: Periodic) -> None:
             log.warning("%s failed: %s", job.job.__qualname__, error)
 
 
-def _die_with_parent() -> None:
-    """In RQ's forked scheduler: die when the worker dies.
-
-    The child inherits the worker's database sockets. A SIGKILLed worker would otherwise leave an
-    orphan that keeps a half-done transaction open, and its locks held, for ever."""
-    parent = os.getppid()
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the worker died before prctl took effect
-        os._exit(1)
-
-
 def run(queues: tuple[str, ...], *, burst: bool, periodic: Sequence[Periodic], catch_up: Callable[[], object],
         give_backs: GiveBacks | None = None, grace_seconds: float = 25.0) -> None:
     """Work the queues; unless `burst`, first `catch_up`, then offer the `periodic` jobs of these queues from a
     sweeper thread and move their due delayed jobs each second (see `scheduled`)."""
-    os.register_at_fork(after_in_child=_die_with_parent)
     stop = threading.Event()
     served = [job for job in periodic if job.queue in queues]
     if not burst:

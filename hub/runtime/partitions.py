@@ -61,7 +61,7 @@ def _lock(conn: Connection, table: MonthlyTable) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"hub.partitions.{table.name}"})
     # creating or dropping a partition locks the parent: rather give up until tomorrow than queue every insert
     # behind a long report query
-    conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+    conn.execute(text("SET LOCAL lock_timeout = '1s'"))  # under HUB_DB_TIMEOUT: webhooks queue behind a waiting lock
 
 
 def months(conn: Connection, table: MonthlyTable) -> list[datetime]:

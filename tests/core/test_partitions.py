@@ -26,10 +26,10 @@ from hub.runtime.db import session_scope, utcnow
 from hub.runtime.settings import get_settings
 from hub.webhooks import partitions as webhook_partitions
 from hub.webhooks.store import PostgresEventStore
-from reports import kinds, record
+from reports import kinds, record, rollup
 from reports import retention as report_retention
 from reports.models import PARTITIONS as FACTS
-from reports.models import ReportEvent
+from reports.models import CampaignTotal, DailyRollup, ReportEvent
 from tests.conftest import PG_BASE, pg_url, wait_for
 from tests.factories import make_channel, telegram_headers, telegram_update
 
@@ -273,6 +273,28 @@ def test_report_facts_past_the_retention_go_with_their_month_and_are_not_recorde
         assert list(session.execute(text("SELECT source_key FROM report_event")).scalars()) == ["message:2:received"]
         assert list(session.execute(text("SELECT source_key FROM report_event_key")).scalars()) \
             == ["message:2:received"]
+
+
+def test_a_rebuild_after_retention_keeps_the_rollups_of_the_months_it_dropped(pg_backend, own_months, monkeypatch):
+    """The rollups are then the only record of a dropped month: `hub reports backfill` rebuilds the days whose
+    facts are all kept, and leaves the older days and the totals of campaigns that had facts in them."""
+    monkeypatch.setenv("HUB_REPORT_EVENTS_RETENTION_MONTHS", "2")
+    get_settings.cache_clear()
+    now = utcnow()
+    gone, kept = (partitions.add_months(partitions.month_of(now), -n) for n in (3, 1))
+    with session_scope() as session:
+        session.add(DailyRollup(day=gone.date(), kind=kinds.ORDER_PAID, campaign_id=7, currency="HKD", count=4,
+                                amount_minor=40000))
+        session.add(CampaignTotal(campaign_id=7, kind=kinds.ORDER_PAID, currency="HKD", count=4, amount_minor=40000))
+        record.record_facts(session, [{"kind": kinds.MESSAGE_RECEIVED, "source_key": "message:3:received",
+                                       "at": kept + timedelta(hours=5)}])
+    report_retention.maintain(now)
+    with session_scope() as session:
+        rollup.rebuild(session)
+        rows = {(r.day, r.kind): r.count for r in session.exec(select(DailyRollup))}
+        assert rows[(gone.date(), kinds.ORDER_PAID)] == 4
+        assert sum(n for (day, kind), n in rows.items() if kind == kinds.MESSAGE_RECEIVED) == 1
+        assert [(t.campaign_id, t.count) for t in session.exec(select(CampaignTotal))] == [(7, 4)]
 
 
 def test_sqlite_keeps_its_plain_tables_and_their_unique_keys_through_the_migration(tmp_path):
