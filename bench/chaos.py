@@ -1,8 +1,12 @@
 """Chaos run (issue 19): Hub spread over several processes on loopback, with failures injected while it works.
 
 Set-up, all on 127.0.0.1 and in a temporary folder:
-- PostgreSQL: the shared server, a database `chaos` of this run's own (dropped and created), reached by every Hub
-  process through a PgBouncer of its own in transaction mode (port 16432, `HUB_DATABASE_POOLED=true`);
+- PostgreSQL: a server of this run's own (bench/postgres_server.py: `initdb` into the temporary folder, a free
+  loopback port, trust authentication, fsync on, 128 MB of shared buffers; as the `postgres` OS user when this
+  runs as root), its database `chaos` reached by every Hub process through a PgBouncer of its own in transaction
+  mode (port 16432, `HUB_DATABASE_POOLED=true`). Without PostgreSQL's binaries (`initdb`, `pg_ctl`: Debian's
+  /usr/lib/postgresql/N/bin, PATH, or BENCH_PG_BIN) the run says so and falls back to a database `chaos` on the
+  shared server (BENCH_CHAOS_POSTGRES), whose restart it can only simulate (below);
 - Redis: a master (16379) and a replica (16380) watched by three Sentinels (26379-26381, quorum 2); Hub finds the
   master through them (`HUB_REDIS_SENTINELS`, `HUB_REDIS_MASTER=chaos`);
 - two `hub serve` API processes behind HAProxy (18080, health checks on /healthz);
@@ -18,11 +22,12 @@ Telegram; 5% are repeats; a sender retries what was not acknowledged, as provide
 recipients sends (its throttle spreads it over 60% of the window), 2,000 journey runs wait on a step falling due
 across the window, and an outgoing webhook endpoint hears `message.received`. At seeded random moments: SIGKILL a
 worker, a sweeper and an API process (each started again two seconds later), kill the Redis master (Sentinel
-promotes the replica; the old master comes back as a replica), and "restart PostgreSQL": the shared server cannot
-be restarted without breaking other users of this machine, so every backend of the database `chaos` is ended with
-pg_terminate_backend and PgBouncer is SIGKILLed and started again (every client and server connection dropped,
-no database for about two seconds). What a real PostgreSQL restart adds (lost shared buffers, crash recovery) is
-not exercised.
+promotes the replica; the old master comes back as a replica), and restart PostgreSQL: `pg_ctl restart -m
+immediate`, a stop without a checkpoint as in a crash, so the server recovers from its WAL on start and its shared
+buffers are gone; PgBouncer stays up in front and connects again. The line printed says how long the server took
+no connections and how long through PgBouncer (which waits `server_login_retry`, 1 s, after a refused login). In
+the fallback on the shared server the restart is simulated: the database's backends are ended with
+pg_terminate_backend and PgBouncer is SIGKILLed and started again.
 
 Then, once Hub is idle again, the invariants (any violation: exit status 1):
 1. every acknowledged (2xx) webhook is a stored message (by provider message id), and no stored event failed;
@@ -60,7 +65,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 import httpx
@@ -70,6 +75,7 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import postgres_server  # noqa: E402
 from bench.common import ROOT, free_port, wait_http  # noqa: E402
 
 SCALE = float(os.environ.get("BENCH_CHAOS_SCALE", "1"))
@@ -83,9 +89,9 @@ RATE = max(10.0, 40 * SCALE)
 THROUGHPUT_N = max(1_000, int(10_000 * SCALE))
 SETTLE_SECONDS = float(os.environ.get("BENCH_CHAOS_SETTLE", "900"))  # a killed delivery's lease is 2 minutes
 
-PG_ADMIN = os.environ.get("BENCH_CHAOS_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+SHARED_POSTGRES = os.environ.get("BENCH_CHAOS_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+"""Used only without PostgreSQL's binaries (then the restart is simulated)."""
 DATABASE = os.environ.get("BENCH_CHAOS_DATABASE", "chaos")
-DIRECT = f"{PG_ADMIN}/{DATABASE}"
 REDIS_PORTS = (16379, 16380)
 SENTINEL_PORTS = (26379, 26380, 26381)
 PGBOUNCER_PORT, HAPROXY_PORT = 16432, 18080
@@ -98,6 +104,25 @@ META_SECRET, TWILIO_TOKEN, TELEGRAM_SECRET = "chaos-app-secret", "chaos-auth-tok
 ACCOUNT = "AC" + "1" * 32
 INBOUND_PNID, BROADCAST_PNID = "106540352242922", "106540352200001"
 SECRET_KEY = "chaos-secret-key-0123456789-0123456789"
+
+
+@dataclass
+class Postgres:
+    """Where the run's database lives: a server of its own (restarted for real) or the shared one (simulated)."""
+
+    admin: str = SHARED_POSTGRES  # the server's address, without a database
+    server: postgres_server.Server | None = None
+
+    @property
+    def direct(self) -> str:
+        return f"{self.admin}/{DATABASE}"
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.admin).port or 5432
+
+
+PG = Postgres()
 
 
 def say(text: str) -> None:
@@ -268,8 +293,22 @@ def redis_master_port() -> int:
     raise RuntimeError("no Sentinel answers")
 
 
+def start_postgres(work: Path) -> None:
+    """A PostgreSQL server of the run's own, which it may restart; the shared one only without the binaries."""
+    binaries = postgres_server.find_binaries()
+    if binaries is None:
+        say(f"  no PostgreSQL binaries (initdb, pg_ctl; BENCH_PG_BIN): the shared server {SHARED_POSTGRES} is used "
+            "and its restart only SIMULATED (backends terminated, PgBouncer restarted)")
+        return
+    PG.server = postgres_server.Server(binaries, work / "postgres", free_port())
+    PG.server.init()
+    PG.server.start()
+    PG.admin = PG.server.url
+    say(f"  PostgreSQL of this run's own: {binaries}, 127.0.0.1:{PG.server.port}, data in {PG.server.data}")
+
+
 def create_database() -> None:
-    with psycopg.connect(f"{PG_ADMIN}/postgres", autocommit=True) as conn:
+    with psycopg.connect(f"{PG.admin}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DATABASE}"')
 
@@ -280,7 +319,7 @@ def start_pgbouncer(cluster: Cluster) -> None:
     folder.chmod(0o777)  # it runs as postgres when this runs as root
     ini = folder / "pgbouncer.ini"
     ini.write_text(f"""[databases]
-{DATABASE} = host=127.0.0.1 port=5432 dbname={DATABASE} user=postgres
+{DATABASE} = host=127.0.0.1 port={PG.port} dbname={DATABASE} user=postgres
 [pgbouncer]
 listen_addr = 127.0.0.1
 listen_port = {PGBOUNCER_PORT}
@@ -367,7 +406,7 @@ def wait_workers(procs: list[Proc], timeout: float = 900) -> None:
 def configure_here() -> None:
     """This process's own Hub settings (setup and checks): PostgreSQL directly, Redis through the Sentinels."""
     os.environ.update({k: v for k, v in hub_env(Path(tempfile.gettempdir())).items() if k.startswith("HUB_")})
-    os.environ.update(HUB_DATABASE_URL="postgresql+psycopg://" + DIRECT.split("://", 1)[1], HUB_DATABASE_POOLED="")
+    os.environ.update(HUB_DATABASE_URL="postgresql+psycopg://" + PG.direct.split("://", 1)[1], HUB_DATABASE_POOLED="")
     os.environ.pop("HUB_DATABASE_POOLED")
     from hub.runtime import broker, db
     from hub.runtime.settings import get_settings
@@ -378,7 +417,7 @@ def configure_here() -> None:
 
 
 def sql(query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with psycopg.connect(DIRECT) as conn:
+    with psycopg.connect(PG.direct) as conn:
         return conn.execute(query, params).fetchall()
 
 
@@ -421,7 +460,7 @@ def setup(provider_url: str) -> dict[str, int]:
 
 
 def sql_exec(query: str, params: tuple[Any, ...] = ()) -> None:
-    with psycopg.connect(DIRECT) as conn:
+    with psycopg.connect(PG.direct) as conn:
         conn.execute(query, params)
 
 
@@ -431,7 +470,7 @@ def phone(i: int) -> str:
 
 def contacts(first: int, count: int) -> None:
     ids = range(first, first + count)
-    with psycopg.connect(DIRECT) as conn, conn.cursor() as cursor:
+    with psycopg.connect(PG.direct) as conn, conn.cursor() as cursor:
         with cursor.copy("COPY contact (id, name, custom_fields, timezone, created_at, updated_at) FROM STDIN") as copy:
             for i in ids:
                 copy.write_row((i, f"客人 {i}", "{}", "Asia/Hong_Kong", "2026-01-01 00:00:00+00",
@@ -444,7 +483,7 @@ def contacts(first: int, count: int) -> None:
 
 def campaign(channel_id: int, first: int, count: int, throttle: float) -> int:
     template = json.dumps({"name": "spring_sale", "language": "en", "params": ["{{ contact.first_name }}"]})
-    with psycopg.connect(DIRECT) as conn, conn.cursor() as cursor:
+    with psycopg.connect(PG.direct) as conn, conn.cursor() as cursor:
         cursor.execute(
             "INSERT INTO campaign (name, status, channel_mode, channel_ids, variants, template, defaults, local_time, "
             "quiet_start, quiet_end, throttle_per_second, attribution_hours, created_at, launched_at) VALUES "
@@ -617,16 +656,40 @@ def fail_redis(cluster: Cluster) -> str:
 
 
 def restart_postgres(cluster: Cluster) -> str:
+    """Restart the run's PostgreSQL as after a crash (WAL recovery on start), PgBouncer left running in front."""
+    if PG.server is None:
+        return simulate_postgres_restart(cluster)
+    began = time.monotonic()
+    down, recovered = PG.server.crash_restart()
+    deadline = time.monotonic() + 60
+    while True:  # PgBouncer waits server_login_retry (1 s) after a refused login before it tries again
+        try:
+            with psycopg.connect(f"postgresql://postgres@127.0.0.1:{PGBOUNCER_PORT}/{DATABASE}",
+                                 connect_timeout=2) as conn:
+                conn.execute("SELECT 1")
+            break
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+    through = time.monotonic() - began
+    recovery = "crash recovery from the WAL on start" if recovered else "NO crash recovery in its log"
+    return (f"PostgreSQL restarted (pg_ctl restart -m immediate, {recovery}): no connections for {down:.1f} s, "
+            f"{through:.1f} s through PgBouncer (left running)")
+
+
+def simulate_postgres_restart(cluster: Cluster) -> str:
+    """Without PostgreSQL's binaries the shared server stays up: end the database's backends, restart PgBouncer."""
     assert cluster.pgbouncer is not None
-    with psycopg.connect(f"{PG_ADMIN}/postgres", autocommit=True) as conn:
+    with psycopg.connect(f"{PG.admin}/postgres", autocommit=True) as conn:
         ended = conn.execute("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
                              "WHERE datname = %s AND pid <> pg_backend_pid()", (DATABASE,)).fetchone()
     cluster.pgbouncer.kill()
     time.sleep(2.0)
     cluster.pgbouncer.start()
     wait_port(PGBOUNCER_PORT)
-    return (f"'PostgreSQL restart': {ended[0] if ended else 0} backends of `{DATABASE}` terminated, PgBouncer "
-            "SIGKILLed and started again 2 s later")
+    return (f"simulated PostgreSQL restart: {ended[0] if ended else 0} backends of `{DATABASE}` terminated, "
+            "PgBouncer SIGKILLed and started again 2 s later")
 
 
 # --- the checks -------------------------------------------------------------------------------------------
@@ -766,6 +829,7 @@ def main() -> int:
         cluster.own(Proc("provider", [sys.executable, __file__, "provider", str(provider_port)],
                          work / "provider.log"))
         start_redis(cluster)
+        start_postgres(work)
         create_database()
         start_pgbouncer(cluster)
         configure_here()
@@ -844,7 +908,11 @@ def main() -> int:
         say(f"all invariants held (seed {SEED})")
         return 0
     finally:
-        cluster.stop_all()
+        try:
+            cluster.stop_all()
+        finally:
+            if PG.server:
+                PG.server.stop()
 
 
 if __name__ == "__main__":
