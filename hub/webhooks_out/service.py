@@ -108,10 +108,15 @@ def due_ids(*, session: Session, now: datetime, limit: int = SWEEP_BATCH) -> lis
 
 
 def queue(delivery_id: int, attempts: int = 0) -> bool:
-    """Queue the delivery's job once per retry slot (many sweepers, one job)."""
+    """Queue the delivery's job once per retry slot (many sweepers, one job).
+
+    The job keeps the broker's retries: one that met the database down (restarting) before it claimed the slot
+    runs again seconds later, where the sweepers would queue the slot again only after the hold (5 minutes). A
+    retry after the claim finds the slot leased ("not due") and ends; the sweeper takes the next slot.
+    """
     return enqueue_once(queues.WEBHOOKS_OUT, deliver, delivery_id,
                         key=broker.key("webhook_delivery", delivery_id, attempts), hold_seconds=300,
-                        job_timeout=60, retry=None)
+                        job_timeout=60)
 
 
 def sweep(now: datetime | None = None) -> int:
