@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 from standardwebhooks import Webhook
 
@@ -41,6 +41,8 @@ GIVE_UP_AFTER = timedelta(days=3)
 DISABLE_AFTER = timedelta(days=3)
 DISABLE_AFTER_FAILURES = 100
 LEASE = timedelta(minutes=2)
+RECORD_WAITS = (0.5, 1, 2, 4, 8, 15)
+"""Seconds between tries to record an attempt's outcome (30 s in all: within the job's 60 s and the lease)."""
 TIMEOUT_SECONDS = 15
 EXCERPT = 500
 USER_AGENT = "Hub-Webhooks/1"
@@ -97,10 +99,28 @@ def deliver(delivery_id: int, now: datetime | None = None) -> str:
         message_id, payload = delivery.message_id, delivery.payload
 
     outcome = post(url, signing_secret, message_id, payload)
+    return _record_patiently(delivery_id, number, outcome, now)
 
-    with Session(engine, expire_on_commit=False) as session:
+
+def _record_patiently(delivery_id: int, number: int, outcome: Outcome, now: datetime) -> str:
+    """Record the attempt, waiting out a database restart: an outcome lost here is a second POST once the lease ends
+    (the same event again, for the receiver to recognise by its id), so it is worth some seconds of the job's."""
+    for wait in RECORD_WAITS:
+        try:
+            return _record(delivery_id, number, outcome, now)
+        except OperationalError as error:
+            log.warning("could not record attempt %s of delivery %s (%s); trying again in %s s", number,
+                        delivery_id, str(error.orig or error).splitlines()[0], wait)
+            time.sleep(wait)
+    return _record(delivery_id, number, outcome, now)
+
+
+def _record(delivery_id: int, number: int, outcome: Outcome, now: datetime) -> str:
+    with Session(get_engine(), expire_on_commit=False) as session:
         attempt = session.exec(select(WebhookAttempt).where(col(WebhookAttempt.delivery_id) == delivery_id,
                                                             col(WebhookAttempt.number) == number)).one()
+        if attempt.status_code is not None or attempt.error is not None:
+            return "recorded"  # a try whose commit went through though its answer was lost
         attempt.status_code, attempt.latency_ms = outcome.status_code, outcome.latency_ms
         attempt.response_excerpt, attempt.error = outcome.excerpt, outcome.error
         session.add(attempt)

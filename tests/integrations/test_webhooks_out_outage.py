@@ -1,8 +1,12 @@
-"""Outgoing webhooks through a database outage: a delivery job that found PostgreSQL down (restarting) is run
-again when it is back, not left until the sweeper's hold on its slot ends minutes later (found by the chaos run,
-bench/chaos.py, restarting PostgreSQL for real)."""
+"""Outgoing webhooks through a database outage (both found by the chaos run, bench/chaos.py, restarting PostgreSQL
+for real): a delivery job that found the database down is run again when it is back, not left until the
+sweepers' hold on its slot ends minutes later; an answer that arrives while the database is down is recorded
+once it is back, not lost and the event posted a second time when the lease ends."""
 
 from __future__ import annotations
+
+import threading
+from datetime import timedelta
 
 from sqlmodel import select
 
@@ -11,9 +15,9 @@ from hub.ingest.service import receive
 from hub.jobs import scheduled
 from hub.jobs.worker import HubWorker
 from hub.runtime import broker, db, queues
-from hub.runtime.db import session_scope
+from hub.runtime.db import session_scope, utcnow
 from hub.runtime.settings import get_settings
-from hub.webhooks_out import service
+from hub.webhooks_out import delivery, service
 from hub.webhooks_out.events import EventType
 from hub.webhooks_out.models import WebhookDelivery
 from tests.conftest import wait_for
@@ -60,4 +64,28 @@ def test_a_delivery_whose_job_met_the_database_down_is_sent_once_it_is_back(pg_b
                 return session.get(WebhookDelivery, row.id).status == "delivered"
 
         wait_for(delivered)
+    assert len(shop.requests) == 1
+
+
+def test_an_answer_that_came_while_the_database_was_down_is_recorded_and_not_posted_again(pg_backend, monkeypatch):
+    composition.wire()
+
+    def database_restarts() -> None:  # the POST has arrived; its answer will find no database for a second
+        use_database(monkeypatch, NOBODY_LISTENS)
+        threading.Timer(1.0, use_database, (monkeypatch, pg_backend.database_url)).start()
+
+    with Receiver(on_request=database_restarts) as shop:
+        with session_scope() as session:
+            service.create(session=session, actor_id=None, url=shop.url, event_types=[EventType.message_received])
+        channel_id = make_channel("whatsapp_meta", "WA").id
+        with session_scope() as session:
+            receive(session=session, channel_id=channel_id, inbound=inbound("wamid.DOWN2", "+85291110000"))
+        with session_scope() as session:
+            (row,) = session.exec(select(WebhookDelivery)).all()
+
+        assert delivery.deliver(row.id) == "delivered"
+        later = utcnow() + delivery.LEASE + timedelta(minutes=1)  # past the lease a lost answer would leave
+        with session_scope() as session:
+            assert service.due_ids(session=session, now=later) == []
+            assert session.get(WebhookDelivery, row.id).status == "delivered"
     assert len(shop.requests) == 1
