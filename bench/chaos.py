@@ -481,14 +481,14 @@ def contacts(first: int, count: int) -> None:
                 copy.write_row((i, "whatsapp", phone(i), phone(i), False, "2026-01-01 00:00:00+00"))
 
 
-def campaign(channel_id: int, first: int, count: int, throttle: float) -> int:
+def campaign(channel_id: int, first: int, count: int, throttle: float, status: str = "running") -> int:
     template = json.dumps({"name": "spring_sale", "language": "en", "params": ["{{ contact.first_name }}"]})
     with psycopg.connect(PG.direct) as conn, conn.cursor() as cursor:
         cursor.execute(
             "INSERT INTO campaign (name, status, channel_mode, channel_ids, variants, template, defaults, local_time, "
             "quiet_start, quiet_end, throttle_per_second, attribution_hours, created_at, launched_at) VALUES "
-            "(%s, 'running', 'fixed', %s, '[]', %s, '{}', false, NULL, NULL, %s, 72, now(), now()) RETURNING id",
-            (f"chaos {first}", json.dumps([channel_id]), template, throttle))
+            "(%s, %s, 'fixed', %s, '[]', %s, '{}', false, NULL, NULL, %s, 72, now(), now()) RETURNING id",
+            (f"chaos {first}", status, json.dumps([channel_id]), template, throttle))
         campaign_id = int(cursor.fetchone()[0])  # type: ignore[index]
         with cursor.copy("COPY campaign_recipient (campaign_id, contact_id, channel_id, variant, state, due_at, "
                          "attempts) FROM STDIN") as copy:
@@ -791,11 +791,13 @@ def throughput(cluster: Cluster, channel_id: int) -> None:
     first = RECIPIENTS + RUNS + 1
     for k in (1, 2, 4):
         contacts(first, THROUGHPUT_N)
-        campaign_id = campaign(channel_id, first, THROUGHPUT_N, 100_000)
+        # paused until the clock starts: the workers' campaign sweep would otherwise send it while they start
+        campaign_id = campaign(channel_id, first, THROUGHPUT_N, 100_000, status="paused")
         procs = [hub(cluster, f"tp{k}-worker{i}", ["worker"]) for i in range(k)]
         wait_workers(procs)
         load = os.getloadavg()[0]
         started = time.perf_counter()
+        sql_exec(f"UPDATE campaign SET status = 'running' WHERE id = {campaign_id}")
         jobs.kick(campaign_id)
         while one(f"SELECT count(*) FROM campaign_recipient WHERE campaign_id = {campaign_id} "
                   "AND state IN ('pending', 'sending')"):
