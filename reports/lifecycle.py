@@ -1,7 +1,7 @@
 """The 3 x 3 lifecycle matrix (purchase count x time since the last purchase) and how customers moved.
 
-A cell here is the segment's cell: each is banded with `flows.segments.compile.lifecycle_cell_of`, the very
-predicate a `{"lifecycle": [cell]}` segment uses, with the thresholds it uses (`BehaviourSettings`). The orders
+A cell here is the segment's cell: `flows.segments.compile.lifecycle_cell_number_of` bands each contact with the
+bounds a `{"lifecycle": [cell]}` segment's predicate uses, and its thresholds (`BehaviourSettings`). The orders
 are read once per report: one pass groups them by contact with the purchase count and the last purchase at
 each moment the report needs (the end of the range, the start of the transitions, the start of the range),
 and one grouped query counts the combinations of cells. Today's matrix counts paid orders as the segment does;
@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 
 from catalog.behaviour import COUNT_BANDS, RECENCY_BANDS, BehaviourSettings
 from catalog.models import Order, OrderEvent, OrderStatus
-from flows.segments.compile import lifecycle_cell_of
+from flows.segments.compile import lifecycle_cell_number_of
 from hub.assignment.hours import zone
 from hub.runtime.db import utcnow
 from reports.schemas_lifecycle import Cell, CellFigures, LifecycleReport, Matrix, Transition
@@ -49,23 +49,25 @@ def cells_at(session: Session, moments: Sequence[tuple[datetime, bool]], setting
              ) -> dict[tuple[str | None, ...], int]:
     """Customers per combination of their cells at several moments ((moment, live) each: live, the orders paid
     now, else those paid by then and not refunded by then), reading the orders once: one pass groups them by
-    contact with the purchase count and the last purchase at every moment, then the combinations are counted."""
-    refunds = (select(col(OrderEvent.order_id).label("order_id"), func.min(col(OrderEvent.created_at)).label("at"))
-               .where(col(OrderEvent.kind) == "refunded").group_by(col(OrderEvent.order_id)).subquery())
+    contact with the purchase count and the last purchase at every moment, then the combinations are counted.
+    A refund's moment is looked up only for a refunded order (a join would visit every order)."""
+    refunded_at = case((col(Order.status) == OrderStatus.refunded.value,
+                        select(func.min(col(OrderEvent.created_at)))
+                        .where(col(OrderEvent.order_id) == col(Order.id), col(OrderEvent.kind) == "refunded")
+                        .scalar_subquery()), else_=None)
     columns: list[Any] = []
     for n, (at, live) in enumerate(moments):
-        kept = _kept(None if live else at, refunds.c.at)
-        columns.append(func.sum(case((kept, 1), else_=0)).label(f"count{n}"))
-        columns.append(func.max(case((kept, col(Order.paid_at)), else_=None)).label(f"last{n}"))
+        kept = _kept(None if live else at, refunded_at)
+        columns.append(func.count().filter(kept).label(f"count{n}"))
+        columns.append(func.max(col(Order.paid_at)).filter(kept).label(f"last{n}"))
     per_contact = (select(*columns).select_from(Order)
-                   .outerjoin(refunds, refunds.c.order_id == col(Order.id))
                    .where(col(Order.paid_at).is_not(None) | (col(Order.status) == OrderStatus.paid.value))
                    .group_by(col(Order.contact_id)).subquery())
-    cells = [case(*[(lifecycle_cell_of(session, name, at, per_contact.c[f"count{n}"], per_contact.c[f"last{n}"],
-                                       settings=settings), name) for name in CELLS], else_=None).label(f"cell{n}")
-             for n, (at, _) in enumerate(moments)]
+    cells = [lifecycle_cell_number_of(session, at, per_contact.c[f"count{n}"], per_contact.c[f"last{n}"],
+                                      settings=settings).label(f"cell{n}") for n, (at, _) in enumerate(moments)]
     rows = session.execute(select(*cells, func.count()).group_by(*cells)).all()
-    return {tuple(row[:-1]): int(row[-1]) for row in rows}
+    return {tuple(None if number is None else CELLS[int(number)] for number in row[:-1]): int(row[-1])
+            for row in rows}
 
 
 def _sum(found: dict[tuple[str | None, ...], int], index: int) -> dict[str, int]:

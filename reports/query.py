@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, tuple_
 from sqlmodel import Session, col
 
 from hub.assignment.hours import zone
@@ -191,23 +191,50 @@ def _rollup_column(session: Session, name: str, q: Range) -> Any:
 
 def _tally_rollups(session: Session, q: Range, kinds: Sequence[str], bys: Sequence[Sequence[str]]
                    ) -> list[dict[Key, list[int]]]:
-    """One grouped query per grouping; the database sums the days into weeks or months."""
+    """The database sums the days into the groups (weeks, months, dimensions): on PostgreSQL every grouping in
+    one scan (GROUPING SETS), elsewhere one grouped query per grouping."""
     r = DailyRollup
+    names = sorted({name for by in bys for name in by})
+    keys = {name: _rollup_column(session, name, q) for name in names}
+    where = [col(r.kind).in_(kinds), col(r.day) >= q.start, col(r.day) <= q.end, *filters(q, r)]
+    sums = [func.sum(col(r.count)), func.sum(col(r.amount_minor))]
+    if session.get_bind().dialect.name == "postgresql" and len(bys) > 1:
+        columns = [keys[name] for name in names]
+        query = (select(col(r.kind), *columns, *sums, func.grouping(col(r.kind), *columns)).where(*where)
+                 .group_by(func.grouping_sets(*[tuple_(col(r.kind), *[keys[name] for name in by]) for by in bys])))
+        return _split_sets(session.execute(query).all(), names, bys)
     found: list[dict[Key, list[int]]] = []
     for by in bys:
-        keys = [_rollup_column(session, name, q) for name in by]
-        rows = session.execute(
-            select(col(r.kind), *keys, func.sum(col(r.count)), func.sum(col(r.amount_minor)))
-            .where(col(r.kind).in_(kinds), col(r.day) >= q.start, col(r.day) <= q.end, *filters(q, r))
-            .group_by(col(r.kind), *keys)).all()
+        columns = [keys[name] for name in by]
+        rows = session.execute(select(col(r.kind), *columns, *sums).where(*where).group_by(col(r.kind), *columns))
         into: dict[Key, list[int]] = {}
         for kind, *values in rows:
-            count, amount = values[-2:]
-            key = (kind, *[value or None for value in values[:-2]])  # 0 and "" stand for "none" in rollups
-            entry = into.setdefault(key, [0, 0])
-            entry[0] += int(count or 0)
-            entry[1] += int(amount or 0)
+            _add_sums(into, (kind, *values[:-2]), values[-2], values[-1])
         found.append(into)
+    return found
+
+
+def _add_sums(into: dict[Key, list[int]], key: Key, count: Any, amount: Any) -> None:
+    key = (key[0], *[value or None for value in key[1:]])  # 0 and "" stand for "none" in rollups
+    entry = into.setdefault(key, [0, 0])
+    entry[0] += int(count or 0)
+    entry[1] += int(amount or 0)
+
+
+def _split_sets(rows: Sequence[Any], names: Sequence[str], bys: Sequence[Sequence[str]]
+                ) -> list[dict[Key, list[int]]]:
+    """Rows of a GROUPING SETS query over (kind, *names) back into one dict per grouping: GROUPING() has a bit
+    set for each column that is not in the row's set (the kind, first, is in every set)."""
+    masks: dict[int, list[int]] = {}
+    for index, by in enumerate(bys):
+        masks.setdefault(sum(1 << (len(names) - 1 - i) for i, name in enumerate(names) if name not in by),
+                         []).append(index)
+    found: list[dict[Key, list[int]]] = [{} for _ in bys]
+    for kind, *values in rows:
+        count, amount, mask = values[len(names):]
+        by_name = dict(zip(names, values[:len(names)], strict=True))
+        for index in masks.get(int(mask), []):
+            _add_sums(found[index], (kind, *[by_name[name] for name in bys[index]]), count, amount)
     return found
 
 

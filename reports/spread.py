@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Integer, case, cast, func, select, tuple_
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col
@@ -130,48 +131,65 @@ def _cut(q: Range, by: Sequence[str]) -> str | None:
     return dims.pop() if dims else "all"
 
 
+Rows = list[tuple[Any, ...]]
+"""A cut's histogram rows as stored: (day, dim_id, count, flagged, bands, wall, business), the last three encoded."""
+
+
 def _histogram_rows(session: Session, q: Range, kinds: Sequence[str], cuts: Sequence[str]
-                    ) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
-    """The range's histogram rows of these kinds and cuts, decoded, from one query; keyed by (kind, cut)."""
+                    ) -> dict[tuple[str, str], Rows]:
+    """The range's histogram rows of these kinds and cuts, from one query; keyed by (kind, cut)."""
     h = DurationHistogram
     query = select(col(h.kind), col(h.cut), col(h.day), col(h.dim_id), col(h.count), col(h.flagged), col(h.bands),
                    col(h.wall), col(h.business)).where(col(h.kind).in_(list(kinds)), col(h.cut).in_(list(cuts)),
-                                                       col(h.day) >= q.start, col(h.day) <= q.end)
+                                                       col(h.day) >= q.start, col(h.day) <= q.end, col(h.count) > 0)
     for cut in cuts:
         if cut != "all" and getattr(q, cut) is not None:
             query = query.where(col(h.dim_id) == getattr(q, cut))
-    found: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
-    for kind, cut, day, dim_id, count, flagged, bands, wall, business in session.execute(query):
-        if count:
-            found.setdefault((kind, cut), []).append((day, dim_id, count, flagged, histogram.loads(bands),
-                                                      histogram.loads(wall), histogram.loads(business)))
+    found: dict[tuple[str, str], Rows] = {}
+    for kind, cut, *row in session.execute(query):
+        found.setdefault((kind, cut), []).append(tuple(row))
     return found
 
 
-def _from_histograms(q: Range, rows: list[tuple[Any, ...]], bys: Sequence[Sequence[str]]) -> list[dict[Key, Spread]]:
-    """Each grouping's spreads from a cut's rows in the range."""
+def _group_keys(q: Range, rows: Rows, by: Sequence[str]) -> tuple[list[Key], np.ndarray]:
+    """Each row's group under `by`: the groups' keys, and each row's index into them."""
+    buckets: dict[Any, str] = {}
+    index: dict[Key, int] = {}
+    groups = np.empty(len(rows), dtype=np.int64)
+    for n, (day, dim_id, *_) in enumerate(rows):
+        key = tuple((buckets.get(day) or buckets.setdefault(day, bucket(day, q.time_group)))
+                    if name == "time" or (name == "group" and q.group_by in TIME_GROUPS) else (dim_id or None)
+                    for name in by)
+        groups[n] = index.setdefault(key, len(index))
+    return list(index), groups
+
+
+def _from_histograms(q: Range, rows: Rows, bys: Sequence[Sequence[str]]) -> list[dict[Key, Spread]]:
+    """Each grouping's spreads from a cut's rows in the range: the rows are decoded once, and each grouping sums
+    them into its groups in a few array operations."""
+    if not rows:
+        return [{} for _ in bys]
+    counts = np.fromiter((row[2] for row in rows), dtype=np.int64, count=len(rows))
+    flagged = np.fromiter((row[3] for row in rows), dtype=np.int64, count=len(rows))
+    bands = histogram.fixed([row[4] for row in rows], len(BUCKETS))
+    wall = histogram.packed([row[5] for row in rows])
+    business = histogram.packed([row[6] for row in rows])
     found: list[dict[Key, Spread]] = []
     for by in bys:
-        groups: dict[Key, list[Any]] = {}
-        for day, dim_id, count, flagged, bands, wall, business in rows:
-            key = tuple(bucket(day, q.time_group) if name == "time" or (name == "group" and q.group_by in TIME_GROUPS)
-                        else (dim_id or None) for name in by)
-            group = groups.get(key)
-            if group is None:
-                group = groups[key] = [0, 0, [], [], []]
-            group[0] += count
-            group[1] += flagged
-            group[2].append(bands)
-            group[3].append(wall)
-            group[4].append(business)
+        keys, groups = _group_keys(q, rows, by)
+        size = len(keys)
+        count_of = np.bincount(groups, weights=counts, minlength=size)
+        flagged_of = np.bincount(groups, weights=flagged, minlength=size)
+        bands_of = np.zeros((size, len(BUCKETS)), dtype=np.int64)
+        np.add.at(bands_of, groups, bands)
+        walls, businesses = histogram.sums(wall, groups, size), histogram.sums(business, groups, size)
         spreads: dict[Key, Spread] = {}
-        for key, (count, flagged, bandss, walls, businesses) in groups.items():
-            bands = list(map(sum, zip(*bandss, strict=True)))
-            median, p90 = histogram.percentiles(histogram.merged(walls), (0.5, 0.9))
-            business_median, business_p90 = histogram.percentiles(histogram.merged(businesses), (0.5, 0.9))
-            spreads[key] = Spread(count=count, median=median, p90=p90, business_median=business_median,
-                                  business_p90=business_p90, flagged=flagged,
-                                  buckets={name: n for (name, _, _), n in zip(BUCKETS, bands, strict=True)})
+        for n, key in enumerate(keys):
+            median, p90 = histogram.dense_percentiles(walls[n], (0.5, 0.9))
+            business_median, business_p90 = histogram.dense_percentiles(businesses[n], (0.5, 0.9))
+            spreads[key] = Spread(count=int(count_of[n]), median=median, p90=p90, business_median=business_median,
+                                  business_p90=business_p90, flagged=int(flagged_of[n]),
+                                  buckets={name: int(v) for (name, _, _), v in zip(BUCKETS, bands_of[n], strict=True)})
         found.append(spreads)
     return found
 

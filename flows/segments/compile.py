@@ -56,7 +56,7 @@ from hub.conversations.models import Conversation
 from hub.runtime.db import as_utc
 from hub.tags.models import ContactTag, Tag
 
-__all__ = ["SegmentError", "compile", "field_text", "lifecycle_cell", "lifecycle_cell_of"]
+__all__ = ["SegmentError", "compile", "field_text", "lifecycle_cell", "lifecycle_cell_number_of", "lifecycle_cell_of"]
 
 Predicate = ColumnElement[bool]
 
@@ -84,6 +84,15 @@ def lifecycle_cell_of(session: Session, name: str, now: datetime, count: Any, la
     aggregates the orders its own way, for several moments in one pass, bands them exactly alike)."""
     return _Compiler(session.get_bind().dialect.name, as_utc(now), settings or BehaviourSettings()).cell_of(
         name, count, last)
+
+
+def lifecycle_cell_number_of(session: Session, now: datetime, count: Any, last: Any, *,
+                             settings: BehaviourSettings | None = None) -> Any:
+    """The cell `lifecycle_cell_of` puts a purchase count and last purchase in, as its index in
+    `catalog.behaviour.CELLS` (count band x 3 + recency band; NULL for none): one expression instead of nine
+    predicates, for a report that bands every contact at several moments."""
+    return _Compiler(session.get_bind().dialect.name, as_utc(now), settings or BehaviourSettings()).cell_number(
+        count, last)
 
 
 def field_text(dialect: str, name: str) -> ColumnElement[str]:
@@ -205,6 +214,13 @@ class _Compiler:
         by_recency = {"active": active, "sleeping": and_(not_(active), sleeping),
                       "lost": and_(not_(active), not_(sleeping))}[recency_band]
         return and_(by_count, by_recency)
+
+    def cell_number(self, count: Any, last: Any) -> Any:
+        """`cell_of` as arithmetic over the same bounds: the first band whose predicate there holds."""
+        s = self.settings
+        by_count = case((count >= s.loyal_from, 2), (count >= s.repeat_from, 1), else_=0)
+        by_recency = case((last > self.since(s.active_days), 0), (last > self.since(s.sleeping_days), 1), else_=2)
+        return case((last.is_(None), None), else_=by_count * 3 + by_recency)
 
 
 def _has(rows: Select[Any]) -> Predicate:
