@@ -210,6 +210,11 @@ def derive(url: str) -> dict[str, float]:
     with Session(engine) as session:
         rows = rollup.rebuild(session)
         session.commit()
+    from reports import months
+
+    with Session(engine) as session:
+        rows += months.fold(session)
+        session.commit()
     engine.dispose()
     with psycopg.connect(conninfo(url), autocommit=True) as conn:
         for table in ("report_event", "report_rollup", "report_duration_histogram", "report_campaign_total",

@@ -15,7 +15,7 @@ from catalog.models import Order
 from hub.conversations.models import Conversation, Message
 from hub.csat.models import CsatSurvey
 from hub.runtime.db import session_scope
-from reports import record, rollup
+from reports import months, record, rollup
 
 CHUNK = 2000
 
@@ -44,4 +44,6 @@ def backfill(say: Callable[[str], None] = print) -> dict[str, int]:
     }
     with session_scope() as session:
         done["rollup_rows"] = rollup.rebuild(session)
+    with session_scope() as session:
+        done["month_rows"] = months.fold(session)
     return done

@@ -158,3 +158,11 @@ def fixed(texts: Sequence[str | None], width: int) -> np.ndarray:
 def dense_percentiles(counts: np.ndarray, shares: Iterable[float]) -> list[float | None]:
     """`percentiles` of a dense histogram (column k is bucket k)."""
     return percentiles([0, *counts.tolist()], shares)
+
+
+def of_dense(counts: np.ndarray) -> Histogram:
+    """A histogram (`[first bucket, count...]`) from a dense one (column k is bucket k)."""
+    found = np.flatnonzero(counts)
+    if not len(found):
+        return list(EMPTY)
+    return [int(found[0]), *counts[found[0]:found[-1] + 1].tolist()]

@@ -99,7 +99,8 @@ class DurationHistogram(SQLModel, table=True):
     "channel_id" (`dim_id` the fact's, 0 for none). A report grouped or filtered by at most one of them reads
     its cut; others read the facts. `wall` and `business` are `[first bucket, count, count...]`; `bands`
     the exact first-response distribution (`reports.spread.BUCKETS`); `flagged` the facts with a value (first
-    responses that broke the deadline). Kept current by `reports.rollup.add` beside the daily rollups.
+    responses that broke the deadline). Kept current by `reports.rollup.add` beside the daily rollups. A cut
+    "m:" + cut holds a closed month's sum of those days (`day` its first day), folded by `reports.months`.
     """
 
     __tablename__ = "report_duration_histogram"

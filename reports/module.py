@@ -5,7 +5,7 @@ from __future__ import annotations
 from catalog.orders import ORDER_CHANGED
 from catalog.stores.pos import ORDER_IMPORTED
 from hub.runtime import Listener, Module, Web, events
-from reports import demo, kinds, listeners, retention
+from reports import demo, kinds, listeners, months, retention
 from reports.models import PARTITIONS, DailyRollup, ReportEvent
 from reports.views import router
 from reports.web import FOLDER as WEB_FOLDER
@@ -19,7 +19,7 @@ MODULE = Module(
     web=Web(folder=WEB_FOLDER, styles=("reports.css",), strings=strings.STRINGS),
     routers=(router,),
     demo=demo.record_history,
-    periodic=(retention.DAILY,),
+    periodic=(retention.DAILY, months.EVERY_FEW_HOURS),
     partitioned=(PARTITIONS,),
     listeners=(
         Listener(events.MESSAGE_RECEIVED, listeners.on_messages, batch=True),

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, case, cast, func, select, tuple_
+from sqlalchemy import Integer, and_, case, cast, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col
 
 from reports import histogram
+from reports import months as months_of
 from reports.models import DurationHistogram, ReportEvent
 from reports.query import (
     DIMENSION,
@@ -135,19 +137,51 @@ Rows = list[tuple[Any, ...]]
 """A cut's histogram rows as stored: (day, dim_id, count, flagged, bands, wall, business), the last three encoded."""
 
 
-def _histogram_rows(session: Session, q: Range, kinds: Sequence[str], cuts: Sequence[str]
-                    ) -> dict[tuple[str, str], Rows]:
-    """The range's histogram rows of these kinds and cuts, from one query; keyed by (kind, cut)."""
+def _histogram_rows(session: Session, q: Range, kinds: Sequence[str], cuts: Sequence[str],
+                    monthly: Sequence[str] = ()) -> dict[tuple[str, str], Rows]:
+    """The range's histogram rows of these kinds and cuts, keyed by (kind, cut). For the `monthly` cuts (those
+    no grouping splits by time), the closed months wholly inside the range come as one row per month and
+    dimension where that row still adds up to its days (`reports.months`), else as their days."""
     h = DurationHistogram
-    query = select(col(h.kind), col(h.cut), col(h.day), col(h.dim_id), col(h.count), col(h.flagged), col(h.bands),
-                   col(h.wall), col(h.business)).where(col(h.kind).in_(list(kinds)), col(h.cut).in_(list(cuts)),
-                                                       col(h.day) >= q.start, col(h.day) <= q.end, col(h.count) > 0)
-    for cut in cuts:
-        if cut != "all" and getattr(q, cut) is not None:
-            query = query.where(col(h.dim_id) == getattr(q, cut))
+    months = months_of.whole_months(q.start, q.end, months_of.today()) if monthly else []
+    span = (months[0], months_of.next_month(months[-1]) - timedelta(days=1)) if months else None
+    folded = [cut for cut in cuts if cut in monthly] if span else []
+
+    def rows_of(*where: Any) -> Any:
+        query = select(col(h.kind), col(h.cut), col(h.day), col(h.dim_id), col(h.count), col(h.flagged),
+                       col(h.bands), col(h.wall), col(h.business)).where(col(h.kind).in_(list(kinds)),
+                                                                         col(h.count) > 0, *where)
+        for cut in cuts:
+            if cut != "all" and getattr(q, cut) is not None:
+                query = query.where(col(h.dim_id) == getattr(q, cut))
+        return session.execute(query)
+
+    whole = [cut for cut in cuts if cut not in folded]
+    in_range = [col(h.day) >= q.start, col(h.day) <= q.end]
+    parts = [and_(col(h.cut).in_(whole), *in_range)] if whole else []
+    if span:
+        parts.append(and_(col(h.cut).in_(folded), *in_range, or_(col(h.day) < span[0], col(h.day) > span[1])))
     found: dict[tuple[str, str], Rows] = {}
-    for kind, cut, *row in session.execute(query):
+    for kind, cut, *row in rows_of(or_(*parts)):
         found.setdefault((kind, cut), []).append(tuple(row))
+    if not span:
+        return found
+    days = months_of.day_sums(session, kinds, folded, *span)
+    if q.agent_id is not None or q.team_id is not None or q.channel_id is not None:
+        days = {key: n for key, n in days.items() if all(
+            getattr(q, cut) is None or key[3] == getattr(q, cut) for cut in (key[1],) if cut != "all")}
+    good: set[tuple[str, str, str, int]] = set()
+    for kind, cut, day, *row in rows_of(col(h.cut).in_([months_of.month_cut(c) for c in folded]),
+                                        col(h.day).in_(months)):
+        key = (kind, cut.removeprefix(months_of.PREFIX), day.strftime("%Y-%m"), int(row[0]))
+        if days.get(key) == row[1]:
+            good.add(key)
+            found.setdefault(key[:2], []).append((day, *row))
+    late = {key[:3] for key in days.keys() - good}  # (kind, cut, month) with a day not folded: read its days
+    if late:
+        for kind, cut, day, *row in rows_of(col(h.cut).in_(folded), col(h.day) >= span[0], col(h.day) <= span[1]):
+            if (kind, cut, day.strftime("%Y-%m")) in late and (kind, cut, day.strftime("%Y-%m"), row[0]) not in good:
+                found.setdefault((kind, cut), []).append((day, *row))
     return found
 
 
@@ -200,7 +234,10 @@ def spreads_kinds(session: Session, q: Range, kinds: Sequence[str], bys: Sequenc
     cuts = [_cut(q, by) for by in bys]
     if not all(cut is not None for cut in cuts):
         return {kind: spreads_each(session, q, kind, bys) for kind in kinds}
-    rows = _histogram_rows(session, q, kinds, [str(cut) for cut in dict.fromkeys(cuts)])
+    timed = {cut for cut, by in zip(cuts, bys, strict=True)
+             if "time" in by or ("group" in by and q.group_by in TIME_GROUPS)}
+    rows = _histogram_rows(session, q, kinds, [str(cut) for cut in dict.fromkeys(cuts)],
+                           monthly=[str(cut) for cut in dict.fromkeys(cuts) if cut not in timed])
     found: dict[str, list[dict[Key, Spread]]] = {}
     for kind in kinds:
         found[kind] = [{} for _ in bys]
