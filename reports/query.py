@@ -221,14 +221,21 @@ def _add_sums(into: dict[Key, list[int]], key: Key, count: Any, amount: Any) -> 
     entry[1] += int(amount or 0)
 
 
+def set_masks(names: Sequence[str], bys: Sequence[Sequence[str]], after: int = 0) -> dict[int, list[int]]:
+    """GROUPING(*names, *`after` more columns in every set) of each grouping's rows: which groupings a row with
+    that value belongs to."""
+    masks: dict[int, list[int]] = {}
+    for index, by in enumerate(bys):
+        masks.setdefault(sum(1 << (len(names) - 1 - i + after) for i, name in enumerate(names) if name not in by),
+                         []).append(index)
+    return masks
+
+
 def _split_sets(rows: Sequence[Any], names: Sequence[str], bys: Sequence[Sequence[str]]
                 ) -> list[dict[Key, list[int]]]:
     """Rows of a GROUPING SETS query over (kind, *names) back into one dict per grouping: GROUPING() has a bit
     set for each column that is not in the row's set (the kind, first, is in every set)."""
-    masks: dict[int, list[int]] = {}
-    for index, by in enumerate(bys):
-        masks.setdefault(sum(1 << (len(names) - 1 - i) for i, name in enumerate(names) if name not in by),
-                         []).append(index)
+    masks = set_masks(names, bys)
     found: list[dict[Key, list[int]]] = [{} for _ in bys]
     for kind, *values in rows:
         count, amount, mask = values[len(names):]
@@ -352,17 +359,30 @@ def ratings_each(session: Session, q: Range, kind: str, bys: Sequence[Sequence[s
     e = ReportEvent
     start, end = q.bounds
     dialect = session.get_bind().dialect.name
-    results = []
-    for by in bys:
-        keys = [day_bucket(dialect, col(e.day), q.time_group) if name == "time" or (
-            name == "group" and q.group_by in TIME_GROUPS) else getattr(e, DIMENSION[q.group_by] if name == "group"
-                                                                         else name) for name in by]
-        rows = session.execute(select(*keys, col(e.value), func.count())
-                               .where(col(e.kind) == kind, col(e.at) >= start, col(e.at) < end, *filters(q, e))
-                               .group_by(*keys, col(e.value))).all()
-        into = {}
-        for *values, rating, count in rows:
-            counts = into.setdefault(tuple(value or None for value in values), {})
-            counts[int(rating or 0)] = counts.get(int(rating or 0), 0) + int(count)
-        results.append(into)
+    names = sorted({name for by in bys for name in by})
+    keys = {name: day_bucket(dialect, col(e.day), q.time_group) if name == "time" or (
+        name == "group" and q.group_by in TIME_GROUPS) else getattr(e, DIMENSION[q.group_by] if name == "group"
+                                                                     else name) for name in names}
+    where = [col(e.kind) == kind, col(e.at) >= start, col(e.at) < end, *filters(q, e)]
+    results: list[dict[Key, dict[int, int]]] = [{} for _ in bys]
+
+    def add(into: dict[Key, dict[int, int]], values: Sequence[Any], rating: Any, count: Any) -> None:
+        counts = into.setdefault(tuple(value or None for value in values), {})
+        counts[int(rating or 0)] = counts.get(int(rating or 0), 0) + int(count)
+
+    if dialect == "postgresql" and len(bys) > 1:  # every grouping in one scan
+        columns = [keys[name] for name in names]
+        masks = set_masks(names, bys, after=1)
+        for *values, rating, count, mask in session.execute(
+                select(*columns, col(e.value), func.count(), func.grouping(*columns, col(e.value))).where(*where)
+                .group_by(func.grouping_sets(*[tuple_(*[keys[name] for name in by], col(e.value)) for by in bys]))):
+            by_name = dict(zip(names, values, strict=True))
+            for index in masks.get(int(mask), []):
+                add(results[index], [by_name[name] for name in bys[index]], rating, count)
+        return results
+    for by, into in zip(bys, results, strict=True):
+        columns = [keys[name] for name in by]
+        for *values, rating, count in session.execute(select(*columns, col(e.value), func.count()).where(*where)
+                                                      .group_by(*columns, col(e.value))):
+            add(into, values, rating, count)
     return results

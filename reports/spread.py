@@ -36,6 +36,7 @@ from reports.query import (
     durations_each,
     filters,
     ranked,
+    set_masks,
 )
 from reports.settings import get_report_settings
 
@@ -92,10 +93,7 @@ def _summed(session: Session, q: Range, kind: str, bys: Sequence[Sequence[str]])
                     func.percentile_cont(shares).within_group(col(e.business_seconds)),
                     func.sum(cast(case((col(e.value) > 0, 1), else_=0), Integer)), *hours)
              .where(col(e.kind) == kind, col(e.at) >= start, col(e.at) < end, *filters(q, e)))
-    masks: dict[int, list[int]] = {}  # GROUPING() bit set: that key is not in the row's grouping
-    for index, by in enumerate(bys):
-        mask = sum(1 << (len(names) - 1 - i) for i, name in enumerate(names) if name not in by)
-        masks.setdefault(mask, []).append(index)
+    masks = set_masks(names, bys)
     if keys:
         query = query.add_columns(func.grouping(*keys)).group_by(
             func.grouping_sets(*[tuple_(*[keys[names.index(name)] for name in by]) for by in bys]))

@@ -91,6 +91,14 @@ def test_csat_score_and_response_rate_from_survey_events(world: tuple[TestClient
     rows = {row["key"]: row for row in body["rows"]}
     assert rows[str(mei)]["score"] == round(2 / 3, 4) and rows[str(mei)]["response_rate"] == 0.75
     assert rows[str(yuki)]["score"] == 1.0 and rows[str(yuki)]["ratings"]["5"] == 1
+    agents = client.get("/api/v1/reports/agents", params={"from": "2026-10-01", "to": "2026-10-31"},
+                        headers=admin).json()  # the same ratings per agent, per day and in all, from one read
+    by_agent = {row["key"]: row for row in agents["rows"]}
+    assert (by_agent[str(mei)]["csat_responses"], by_agent[str(mei)]["csat_score"]) == (3, round(2 / 3, 4))
+    assert (by_agent[str(yuki)]["csat_responses"], by_agent[str(yuki)]["csat_score"]) == (1, 1.0)
+    assert (agents["totals"]["csat_responses"], agents["totals"]["csat_score"]) == (4, 0.75)
+    assert {row["key"]: row["csat_responses"] for row in agents["series"] if row["csat_responses"]} == {
+        "2026-10-05": 4}
     market = token_for(client, "market@reports.test")
     assert client.get("/api/v1/reports/csat", headers=market).status_code == 403
 
