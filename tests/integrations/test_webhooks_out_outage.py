@@ -39,16 +39,22 @@ def use_database(monkeypatch, url: str) -> None:
     db.reset_engines()
 
 
+def one_delivery(url: str, provider_id: str) -> WebhookDelivery:
+    """An endpoint hearing `message.received`, and the delivery a customer's message makes for it."""
+    with session_scope() as session:
+        service.create(session=session, actor_id=None, url=url, event_types=[EventType.message_received])
+    channel_id = make_channel("whatsapp_meta", "WA").id
+    with session_scope() as session:
+        receive(session=session, channel_id=channel_id, inbound=inbound(provider_id, "+85291110000"))
+    with session_scope() as session:
+        (row,) = session.exec(select(WebhookDelivery)).all()
+        return row
+
+
 def test_a_delivery_whose_job_met_the_database_down_is_sent_once_it_is_back(pg_backend, monkeypatch):
     composition.wire()  # the outbox hook, as in the API and the workers
     with Receiver() as shop:
-        with session_scope() as session:
-            service.create(session=session, actor_id=None, url=shop.url, event_types=[EventType.message_received])
-        channel_id = make_channel("whatsapp_meta", "WA").id
-        with session_scope() as session:
-            receive(session=session, channel_id=channel_id, inbound=inbound("wamid.DOWN1", "+85291110000"))
-        with session_scope() as session:
-            (row,) = session.exec(select(WebhookDelivery)).all()
+        row = one_delivery(shop.url, "wamid.DOWN1")
         service.sweep()  # queued, as the outbox's listener or any sweeper does
 
         use_database(monkeypatch, NOBODY_LISTENS)  # PostgreSQL restarting: no connections
@@ -75,13 +81,7 @@ def test_an_answer_that_came_while_the_database_was_down_is_recorded_and_not_pos
         threading.Timer(1.0, use_database, (monkeypatch, pg_backend.database_url)).start()
 
     with Receiver(on_request=database_restarts) as shop:
-        with session_scope() as session:
-            service.create(session=session, actor_id=None, url=shop.url, event_types=[EventType.message_received])
-        channel_id = make_channel("whatsapp_meta", "WA").id
-        with session_scope() as session:
-            receive(session=session, channel_id=channel_id, inbound=inbound("wamid.DOWN2", "+85291110000"))
-        with session_scope() as session:
-            (row,) = session.exec(select(WebhookDelivery)).all()
+        row = one_delivery(shop.url, "wamid.DOWN2")
 
         assert delivery.deliver(row.id) == "delivered"
         later = utcnow() + delivery.LEASE + timedelta(minutes=1)  # past the lease a lost answer would leave
