@@ -53,7 +53,7 @@ def test_every_packages_periodic_jobs_are_offered_by_the_sweeper_once_per_period
     names = sorted(job.func_name for q in broker.QUEUES for job in broker.queue(q).get_jobs())
     assert names == sorted([
         "hub.composition.sweep_inbox", "hub.jobs.tasks.sweep", "hub.privacy.retention.sweep",
-        "hub.webhooks.partitions.create_ahead", "reports.retention.maintain",
+        "hub.webhooks.partitions.create_ahead", "reports.retention.maintain", "reports.months.fold_job",
         "hub.tagging.jobs.retrain", "hub.assignment.jobs.sweep", "catalog.jobs.recompute_everyone",
         "flows.campaigns.jobs.tick", "flows.journeys.jobs.minutely",
         "hub.csat.jobs.send_due_surveys", "hub.webhooks_out.service.sweep", "catalog.stores.jobs.expire_coupons",
