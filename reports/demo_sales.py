@@ -29,7 +29,7 @@ CURRENCY = {"zh-HK": "HKD", "zh-TW": "TWD", "ja": "JPY", "en": "HKD"}
 
 COUPONS = ("雙十一", "Winter")
 """Campaigns whose message carried a coupon: some customers who clicked redeem it at the demo store."""
-CAMPAIGNS = [  # name, days ago, locales, A/B
+CAMPAIGNS = [  # name, days ago in a history of `demo_history.DAYS` (a shorter one: in proportion), locales, A/B
     ("中秋節優惠 Mid-Autumn sale", 120, ("zh-HK", "zh-TW", "en"), False),
     ("秋の新作 Autumn arrivals", 95, ("ja",), False),
     ("雙十一 11.11 flash sale", 70, ("zh-HK", "zh-TW", "en", "ja"), True),
@@ -59,7 +59,7 @@ def _campaigns(session: Session, shop: Shop) -> dict[int, list[tuple[datetime, i
     rng, engaged = shop.rng, dict[int, list[tuple[datetime, int, int]]]()
     store = session.execute(select(col(Store.id)).order_by(col(Store.id)).limit(1)).scalar_one_or_none()
     for name, back, locales, ab in CAMPAIGNS:
-        launched = shop.now - timedelta(days=back, hours=rng.randint(0, 6))
+        launched = shop.now - shop.scaled(back) - timedelta(hours=rng.randint(0, 6))
         channels = sorted({shop.channels[kind].id or 0 for c, loc, kind in shop.contacts if loc in locales})
         campaign = Campaign(name=f"{name} {MARK}", status="done", channel_ids=channels, created_at=launched,
                             launched_at=launched, finished_at=launched + timedelta(minutes=20),
@@ -133,8 +133,8 @@ def _journeys(session: Session, shop: Shop) -> dict[int, list[tuple[datetime, in
     flows = list(session.execute(select(Flow).where(col(Flow.published_version).is_not(None))
                                  .order_by(col(Flow.id))).scalars())
     for flow in flows:
-        for contact, _, _ in rng.sample(shop.contacts, min(len(shop.contacts), 150)):
-            started = shop.now - timedelta(days=rng.randint(2, 140), minutes=rng.randint(0, 600))
+        for contact, _, _ in rng.sample(shop.contacts, len(shop.contacts) * 3 // 16):  # 150 of 800
+            started = shop.now - timedelta(days=rng.randint(2, shop.days - 10), minutes=rng.randint(0, 600))
             converted = rng.random() < 0.25
             run = FlowRun(flow_id=flow.id or 0, version=flow.published_version or 1, contact_id=contact.id or 0,
                           status="converted" if converted else "completed", started_at=started, updated_at=started,
