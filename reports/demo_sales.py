@@ -5,10 +5,11 @@ See `reports.demo_history`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session, col
 
 from catalog.behaviour import BehaviourSettings
@@ -169,6 +170,7 @@ def _orders(session: Session, shop: Shop, reached: dict[int, list[tuple[datetime
     rng, made, refunds = shop.rng, 0, 0
     first = session.execute(select(func.max(col(Order.id)))).scalar_one() or 0
     buyers = [entry for entry in shop.contacts if rng.random() < 0.8]
+    placed: list[Placed] = []
     for index, (contact, locale, _) in enumerate(buyers):
         currency = CURRENCY[locale]
         count, near, far = _plan(shop, index)
@@ -177,10 +179,11 @@ def _orders(session: Session, shop: Shop, reached: dict[int, list[tuple[datetime
                           for n in range(count)})
         extra = rng.random() < 0.06  # a refunded order on top: the customer stays in their cell
         for n, paid in enumerate(moments + ([moments[-1] - timedelta(days=3)] if extra else [])):
-            _order(session, shop, contact, locale, currency, paid, reached, flowed, refunded=n >= len(moments))
+            placed.append(_order(session, shop, contact, locale, currency, paid, reached, flowed,
+                                 refunded=n >= len(moments)))
             made += 1
             refunds += n >= len(moments)
-    session.flush()
+    _lines_and_events(session, placed)
     for order_id in session.execute(select(col(Order.id)).where(col(Order.id) > first, col(Order.status) == "paid")
                                     .order_by(col(Order.id))).scalars():
         earning.earn_for_order(session=session, order_id=order_id)  # paid orders earn points, as at checkout
@@ -204,9 +207,22 @@ def _credit(items: list[Any], paid: datetime) -> Any:
     return max(inside, key=lambda item: item[0]) if inside else None
 
 
+@dataclass
+class Placed:
+    """An order made up but not written yet, with what is written once it has its id."""
+
+    order: Order
+    locale: str
+    paid: datetime
+    title: str
+    refunded_after_days: int | None
+    recipient_id: int | None
+    """The campaign recipient it converts (the first order credited to a recipient does)."""
+
+
 def _order(session: Session, shop: Shop, contact: Contact, locale: str, currency: str, paid: datetime,
            reached: dict[int, list[tuple[datetime, int, int]]], flowed: dict[int, list[tuple[datetime, int]]],
-           *, refunded: bool) -> None:
+           *, refunded: bool) -> Placed:
     rng = shop.rng
     low, high, step = PRICES[currency]
     total = rng.randrange(low, high, step)
@@ -222,15 +238,27 @@ def _order(session: Session, shop: Shop, contact: Contact, locale: str, currency
                   payment_ref=f"demo-history-{contact.id}-{int(paid.timestamp())}", created_at=paid,
                   paid_at=paid)
     session.add(order)
+    return Placed(order=order, locale=locale, paid=paid, title=rng.choice(ITEMS[locale]),
+                  refunded_after_days=rng.randint(1, 3) if refunded else None,
+                  recipient_id=campaign[2] if campaign is not None else None)
+
+
+def _lines_and_events(session: Session, placed: list[Placed]) -> None:
+    """The orders in one flush (one INSERT for all), then their lines and events, and the recipients they
+    converted, in the order they were made up."""
     session.flush()
-    session.add(OrderLine(order_id=order.id or 0, sku=f"DEMO-{locale}", title=rng.choice(ITEMS[locale]), quantity=1,
-                          unit_minor=total, currency=currency))
-    session.add(OrderEvent(order_id=order.id or 0, kind="paid", detail={"provider": "sandbox"}, created_at=paid))
-    if refunded:
-        session.add(OrderEvent(order_id=order.id or 0, kind="refunded", detail={"reason": "changed mind"},
-                               created_at=paid + timedelta(days=rng.randint(1, 3))))
-    if campaign is not None:
-        session.execute(Recipient.__table__.update()  # type: ignore[attr-defined]
-                        .where(Recipient.__table__.c.id == campaign[2],  # type: ignore[attr-defined]
-                               Recipient.__table__.c.converted_at.is_(None))  # type: ignore[attr-defined]
-                        .values(converted_at=paid, order_id=order.id))
+    for item in placed:
+        order, paid = item.order, item.paid
+        session.add(OrderLine(order_id=order.id or 0, sku=f"DEMO-{item.locale}", title=item.title, quantity=1,
+                              unit_minor=order.total_minor, currency=order.currency))
+        session.add(OrderEvent(order_id=order.id or 0, kind="paid", detail={"provider": "sandbox"}, created_at=paid))
+        if item.refunded_after_days is not None:
+            session.add(OrderEvent(order_id=order.id or 0, kind="refunded", detail={"reason": "changed mind"},
+                                   created_at=paid + timedelta(days=item.refunded_after_days)))
+    session.flush()
+    converted = [{"recipient": item.recipient_id, "paid": item.paid, "order": item.order.id}
+                 for item in placed if item.recipient_id is not None]
+    if converted:
+        table = Recipient.__table__  # type: ignore[attr-defined]
+        session.execute(table.update().where(table.c.id == bindparam("recipient"), table.c.converted_at.is_(None))
+                        .values(converted_at=bindparam("paid"), order_id=bindparam("order")), converted)
