@@ -67,26 +67,42 @@ def _campaigns(session: Session, shop: Shop) -> dict[int, list[tuple[datetime, i
                             variants=[{"name": "A"}, {"name": "B"}] if ab else [{"name": "A"}])
         session.add(campaign)
         session.flush()
+        reached: list[Reached] = []
         for contact, locale, kind in shop.contacts:
             if locale not in locales or rng.random() < 0.3:
                 continue
-            engaged_at = _recipient(session, shop, campaign, contact, shop.channels[kind].id or 0, launched, ab)
-            if engaged_at is not None:
-                engaged.setdefault(contact.id or 0, []).append(engaged_at)
-                if name.startswith(COUPONS) and rng.random() < 0.5:
-                    _coupon(session, shop, campaign, contact, engaged_at[0], store)
-    session.flush()
+            reached.append(_recipient(session, shop, campaign, contact, shop.channels[kind].id or 0, launched, ab))
+            if reached[-1].engaged_at is not None and name.startswith(COUPONS) and rng.random() < 0.5:
+                _coupon(session, shop, campaign, contact, reached[-1].engaged_at, store)
+        session.flush()  # the campaign's messages and coupons, an INSERT each; then the recipients, with their ids
+        for item in reached:
+            item.recipient.message_id = item.message.id if item.message is not None else None
+        session.add_all([item.recipient for item in reached])
+        session.flush()
+        for item in reached:
+            if item.engaged_at is not None:
+                engaged.setdefault(item.recipient.contact_id, []).append(
+                    (item.engaged_at, campaign.id or 0, item.recipient.id or 0))
     return engaged
 
 
+@dataclass
+class Reached:
+    """A campaign's recipient made up but not written yet: its message goes first, for its id."""
+
+    recipient: Recipient
+    message: Message | None
+    engaged_at: datetime | None
+    """When they clicked or replied (the first of the two), if they did."""
+
+
 def _recipient(session: Session, shop: Shop, campaign: Campaign, contact: Contact, channel_id: int,
-               launched: datetime, ab: bool) -> tuple[datetime, int, int] | None:
+               launched: datetime, ab: bool) -> Reached:
     rng = shop.rng
     variant = rng.choice("AB") if ab else "A"
     if rng.random() < 0.04:
-        session.add(Recipient(campaign_id=campaign.id or 0, contact_id=contact.id or 0, channel_id=channel_id,
-                              variant=variant, state="skipped", reason="no consent"))
-        return None
+        return Reached(Recipient(campaign_id=campaign.id or 0, contact_id=contact.id or 0, channel_id=channel_id,
+                                 variant=variant, state="skipped", reason="no consent"), None, None)
     sent = launched + timedelta(seconds=rng.randint(0, 1200))
     conversation = _latest(shop, contact.id or 0, sent)
     failed = rng.random() < 0.03
@@ -95,7 +111,7 @@ def _recipient(session: Session, shop: Shop, campaign: Campaign, contact: Contac
     read = delivered + timedelta(minutes=rng.randint(1, 600)) if delivered and rng.random() < 0.75 else None
     clicked = read + timedelta(minutes=rng.randint(1, 30)) if read and rng.random() < 0.3 + lift else None
     replied = read + timedelta(minutes=rng.randint(1, 60)) if read and rng.random() < 0.15 else None
-    message_id = None
+    message = None
     if conversation is not None:
         message = Message(conversation_id=conversation.id or 0, channel_id=conversation.channel_id,
                           direction="outbound", sender="broadcast", text=campaign.name,
@@ -103,16 +119,11 @@ def _recipient(session: Session, shop: Shop, campaign: Campaign, contact: Contac
                           occurred_at=sent, created_at=sent, sent_at=sent, delivered_at=delivered, read_at=read,
                           failed_at=sent if failed else None)
         session.add(message)
-        session.flush()
-        message_id = message.id
     recipient = Recipient(campaign_id=campaign.id or 0, contact_id=contact.id or 0, channel_id=channel_id,
-                          variant=variant, state="failed" if failed else "sent", message_id=message_id, sent_at=sent,
+                          variant=variant, state="failed" if failed else "sent", sent_at=sent,
                           delivered_at=delivered, read_at=read, clicked_at=clicked, replied_at=replied,
                           failed_at=sent if failed else None)
-    session.add(recipient)
-    session.flush()
-    moment = min((m for m in (clicked, replied) if m is not None), default=None)
-    return (moment, campaign.id or 0, recipient.id or 0) if moment is not None else None
+    return Reached(recipient, message, min((m for m in (clicked, replied) if m is not None), default=None))
 
 
 def _coupon(session: Session, shop: Shop, campaign: Campaign, contact: Contact, clicked: datetime,
