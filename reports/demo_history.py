@@ -1,5 +1,8 @@
 """Five months of the demo shop's past, made up once so the report pages have something to show on `make run`.
 
+`HUB_DEMO_HISTORY_DAYS` (default 150) sets how far back it goes; customers, campaigns and journey runs shrink or
+grow with it, so a shorter history (the tests' few weeks) is the same shop, only younger.
+
 Seeded: the same history, relative to the day it is generated, every time. Written straight into the
 packages' tables as months of use would have left them (conversations, messages, resolutions, CSAT surveys,
 campaign recipients, journey runs, orders); the facts then come from those rows through the reports' own
@@ -31,6 +34,8 @@ from reports.settings import get_report_settings
 
 SEED = 17
 DAYS = 150
+"""The default length: the figures below (customers; the campaigns' and journeys' days) are for a history of it."""
+CUSTOMERS = 800
 MARK = demo_sales.MARK
 
 LOCALES = {  # locale: (names, currency, channel kinds, first messages, agent replies)
@@ -69,6 +74,7 @@ class Shop:
     team_of: dict[int, int]
     rng: random.Random
     now: datetime
+    days: int
     tz: str
     weekly: Any
     closed_days: frozenset[date]
@@ -76,6 +82,10 @@ class Shop:
     """(contact, locale, channel kind)."""
     threads: dict[int, list[Conversation]] = field(default_factory=dict)
     """Each contact's conversations, oldest first."""
+
+    def scaled(self, days: int) -> timedelta:
+        """`days` of a history of the default length, in proportion to this one's."""
+        return timedelta(days=days * self.days / DAYS)
 
 
 def generate(now: datetime | None = None) -> str | None:
@@ -105,13 +115,13 @@ def _shop(session: Session, now: datetime) -> Shop | None:
     closed = frozenset().union(*(holidays_in(settings.holiday_countries, year)
                                  for year in range(now.year - 1, now.year + 1)))
     return Shop(channels=channels, agents=agents, team_of=team_of, rng=random.Random(SEED), now=now,
-                tz=settings.timezone, weekly=settings.weekly_hours, closed_days=closed)
+                days=settings.demo_history_days, tz=settings.timezone, weekly=settings.weekly_hours, closed_days=closed)
 
 
 def _contacts(session: Session, shop: Shop) -> None:
     rng = shop.rng
     weights = {"zh-HK": 5, "zh-TW": 2, "ja": 3, "en": 2}
-    for n in range(800):
+    for n in range(CUSTOMERS * shop.days // DAYS):
         locale = rng.choices(list(weights), weights=list(weights.values()))[0]
         names, _, kinds, _, _ = LOCALES[locale]
         kind = next((k for k in rng.sample(kinds, len(kinds)) if k in shop.channels), None)
@@ -119,7 +129,7 @@ def _contacts(session: Session, shop: Shop) -> None:
             continue
         name = rng.choice(names)
         contact = Contact(name=f"{name} {n + 1:03d}" if locale == "en" else f"{name}{n + 1}", locale=locale,
-                          created_at=shop.now - timedelta(days=DAYS + rng.randint(0, 200)))
+                          created_at=shop.now - timedelta(days=shop.days + rng.randint(0, 200)))
         session.add(contact)
         shop.contacts.append((contact, locale, kind))
     session.flush()
@@ -155,7 +165,7 @@ def _conversations(session: Session, shop: Shop) -> list[Conversation]:
     """Day by day: new conversations, and customers writing again in their resolved one (one per channel)."""
     rng, made = shop.rng, dict[tuple[int | None, str], Conversation]()
     today = shop.now.astimezone(hours.zone(shop.tz)).date()
-    for back in range(DAYS, 0, -1):
+    for back in range(shop.days, 0, -1):
         day = today - timedelta(days=back)
         busy = 5 if day.weekday() >= 5 or day in shop.closed_days else 11
         for _ in range(rng.randint(busy - 2, busy + 3)):

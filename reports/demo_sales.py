@@ -5,10 +5,11 @@ See `reports.demo_history`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session, col
 
 from catalog.behaviour import BehaviourSettings
@@ -29,7 +30,7 @@ CURRENCY = {"zh-HK": "HKD", "zh-TW": "TWD", "ja": "JPY", "en": "HKD"}
 
 COUPONS = ("雙十一", "Winter")
 """Campaigns whose message carried a coupon: some customers who clicked redeem it at the demo store."""
-CAMPAIGNS = [  # name, days ago, locales, A/B
+CAMPAIGNS = [  # name, days ago in a history of `demo_history.DAYS` (a shorter one: in proportion), locales, A/B
     ("中秋節優惠 Mid-Autumn sale", 120, ("zh-HK", "zh-TW", "en"), False),
     ("秋の新作 Autumn arrivals", 95, ("ja",), False),
     ("雙十一 11.11 flash sale", 70, ("zh-HK", "zh-TW", "en", "ja"), True),
@@ -59,33 +60,49 @@ def _campaigns(session: Session, shop: Shop) -> dict[int, list[tuple[datetime, i
     rng, engaged = shop.rng, dict[int, list[tuple[datetime, int, int]]]()
     store = session.execute(select(col(Store.id)).order_by(col(Store.id)).limit(1)).scalar_one_or_none()
     for name, back, locales, ab in CAMPAIGNS:
-        launched = shop.now - timedelta(days=back, hours=rng.randint(0, 6))
+        launched = shop.now - shop.scaled(back) - timedelta(hours=rng.randint(0, 6))
         channels = sorted({shop.channels[kind].id or 0 for c, loc, kind in shop.contacts if loc in locales})
         campaign = Campaign(name=f"{name} {MARK}", status="done", channel_ids=channels, created_at=launched,
                             launched_at=launched, finished_at=launched + timedelta(minutes=20),
                             variants=[{"name": "A"}, {"name": "B"}] if ab else [{"name": "A"}])
         session.add(campaign)
         session.flush()
+        reached: list[Reached] = []
         for contact, locale, kind in shop.contacts:
             if locale not in locales or rng.random() < 0.3:
                 continue
-            engaged_at = _recipient(session, shop, campaign, contact, shop.channels[kind].id or 0, launched, ab)
-            if engaged_at is not None:
-                engaged.setdefault(contact.id or 0, []).append(engaged_at)
-                if name.startswith(COUPONS) and rng.random() < 0.5:
-                    _coupon(session, shop, campaign, contact, engaged_at[0], store)
-    session.flush()
+            reached.append(_recipient(session, shop, campaign, contact, shop.channels[kind].id or 0, launched, ab))
+            if reached[-1].engaged_at is not None and name.startswith(COUPONS) and rng.random() < 0.5:
+                _coupon(session, shop, campaign, contact, reached[-1].engaged_at, store)
+        session.flush()  # the campaign's messages and coupons, an INSERT each; then the recipients, with their ids
+        for item in reached:
+            item.recipient.message_id = item.message.id if item.message is not None else None
+        session.add_all([item.recipient for item in reached])
+        session.flush()
+        for item in reached:
+            if item.engaged_at is not None:
+                engaged.setdefault(item.recipient.contact_id, []).append(
+                    (item.engaged_at, campaign.id or 0, item.recipient.id or 0))
     return engaged
 
 
+@dataclass
+class Reached:
+    """A campaign's recipient made up but not written yet: its message goes first, for its id."""
+
+    recipient: Recipient
+    message: Message | None
+    engaged_at: datetime | None
+    """When they clicked or replied (the first of the two), if they did."""
+
+
 def _recipient(session: Session, shop: Shop, campaign: Campaign, contact: Contact, channel_id: int,
-               launched: datetime, ab: bool) -> tuple[datetime, int, int] | None:
+               launched: datetime, ab: bool) -> Reached:
     rng = shop.rng
     variant = rng.choice("AB") if ab else "A"
     if rng.random() < 0.04:
-        session.add(Recipient(campaign_id=campaign.id or 0, contact_id=contact.id or 0, channel_id=channel_id,
-                              variant=variant, state="skipped", reason="no consent"))
-        return None
+        return Reached(Recipient(campaign_id=campaign.id or 0, contact_id=contact.id or 0, channel_id=channel_id,
+                                 variant=variant, state="skipped", reason="no consent"), None, None)
     sent = launched + timedelta(seconds=rng.randint(0, 1200))
     conversation = _latest(shop, contact.id or 0, sent)
     failed = rng.random() < 0.03
@@ -94,7 +111,7 @@ def _recipient(session: Session, shop: Shop, campaign: Campaign, contact: Contac
     read = delivered + timedelta(minutes=rng.randint(1, 600)) if delivered and rng.random() < 0.75 else None
     clicked = read + timedelta(minutes=rng.randint(1, 30)) if read and rng.random() < 0.3 + lift else None
     replied = read + timedelta(minutes=rng.randint(1, 60)) if read and rng.random() < 0.15 else None
-    message_id = None
+    message = None
     if conversation is not None:
         message = Message(conversation_id=conversation.id or 0, channel_id=conversation.channel_id,
                           direction="outbound", sender="broadcast", text=campaign.name,
@@ -102,16 +119,11 @@ def _recipient(session: Session, shop: Shop, campaign: Campaign, contact: Contac
                           occurred_at=sent, created_at=sent, sent_at=sent, delivered_at=delivered, read_at=read,
                           failed_at=sent if failed else None)
         session.add(message)
-        session.flush()
-        message_id = message.id
     recipient = Recipient(campaign_id=campaign.id or 0, contact_id=contact.id or 0, channel_id=channel_id,
-                          variant=variant, state="failed" if failed else "sent", message_id=message_id, sent_at=sent,
+                          variant=variant, state="failed" if failed else "sent", sent_at=sent,
                           delivered_at=delivered, read_at=read, clicked_at=clicked, replied_at=replied,
                           failed_at=sent if failed else None)
-    session.add(recipient)
-    session.flush()
-    moment = min((m for m in (clicked, replied) if m is not None), default=None)
-    return (moment, campaign.id or 0, recipient.id or 0) if moment is not None else None
+    return Reached(recipient, message, min((m for m in (clicked, replied) if m is not None), default=None))
 
 
 def _coupon(session: Session, shop: Shop, campaign: Campaign, contact: Contact, clicked: datetime,
@@ -133,8 +145,8 @@ def _journeys(session: Session, shop: Shop) -> dict[int, list[tuple[datetime, in
     flows = list(session.execute(select(Flow).where(col(Flow.published_version).is_not(None))
                                  .order_by(col(Flow.id))).scalars())
     for flow in flows:
-        for contact, _, _ in rng.sample(shop.contacts, min(len(shop.contacts), 150)):
-            started = shop.now - timedelta(days=rng.randint(2, 140), minutes=rng.randint(0, 600))
+        for contact, _, _ in rng.sample(shop.contacts, len(shop.contacts) * 3 // 16):  # 150 of 800
+            started = shop.now - timedelta(days=rng.randint(2, shop.days - 10), minutes=rng.randint(0, 600))
             converted = rng.random() < 0.25
             run = FlowRun(flow_id=flow.id or 0, version=flow.published_version or 1, contact_id=contact.id or 0,
                           status="converted" if converted else "completed", started_at=started, updated_at=started,
@@ -169,6 +181,7 @@ def _orders(session: Session, shop: Shop, reached: dict[int, list[tuple[datetime
     rng, made, refunds = shop.rng, 0, 0
     first = session.execute(select(func.max(col(Order.id)))).scalar_one() or 0
     buyers = [entry for entry in shop.contacts if rng.random() < 0.8]
+    placed: list[Placed] = []
     for index, (contact, locale, _) in enumerate(buyers):
         currency = CURRENCY[locale]
         count, near, far = _plan(shop, index)
@@ -177,10 +190,11 @@ def _orders(session: Session, shop: Shop, reached: dict[int, list[tuple[datetime
                           for n in range(count)})
         extra = rng.random() < 0.06  # a refunded order on top: the customer stays in their cell
         for n, paid in enumerate(moments + ([moments[-1] - timedelta(days=3)] if extra else [])):
-            _order(session, shop, contact, locale, currency, paid, reached, flowed, refunded=n >= len(moments))
+            placed.append(_order(session, shop, contact, locale, currency, paid, reached, flowed,
+                                 refunded=n >= len(moments)))
             made += 1
             refunds += n >= len(moments)
-    session.flush()
+    _lines_and_events(session, placed)
     for order_id in session.execute(select(col(Order.id)).where(col(Order.id) > first, col(Order.status) == "paid")
                                     .order_by(col(Order.id))).scalars():
         earning.earn_for_order(session=session, order_id=order_id)  # paid orders earn points, as at checkout
@@ -204,9 +218,22 @@ def _credit(items: list[Any], paid: datetime) -> Any:
     return max(inside, key=lambda item: item[0]) if inside else None
 
 
+@dataclass
+class Placed:
+    """An order made up but not written yet, with what is written once it has its id."""
+
+    order: Order
+    locale: str
+    paid: datetime
+    title: str
+    refunded_after_days: int | None
+    recipient_id: int | None
+    """The campaign recipient it converts (the first order credited to a recipient does)."""
+
+
 def _order(session: Session, shop: Shop, contact: Contact, locale: str, currency: str, paid: datetime,
            reached: dict[int, list[tuple[datetime, int, int]]], flowed: dict[int, list[tuple[datetime, int]]],
-           *, refunded: bool) -> None:
+           *, refunded: bool) -> Placed:
     rng = shop.rng
     low, high, step = PRICES[currency]
     total = rng.randrange(low, high, step)
@@ -222,15 +249,27 @@ def _order(session: Session, shop: Shop, contact: Contact, locale: str, currency
                   payment_ref=f"demo-history-{contact.id}-{int(paid.timestamp())}", created_at=paid,
                   paid_at=paid)
     session.add(order)
+    return Placed(order=order, locale=locale, paid=paid, title=rng.choice(ITEMS[locale]),
+                  refunded_after_days=rng.randint(1, 3) if refunded else None,
+                  recipient_id=campaign[2] if campaign is not None else None)
+
+
+def _lines_and_events(session: Session, placed: list[Placed]) -> None:
+    """The orders in one flush (one INSERT for all), then their lines and events, and the recipients they
+    converted, in the order they were made up."""
     session.flush()
-    session.add(OrderLine(order_id=order.id or 0, sku=f"DEMO-{locale}", title=rng.choice(ITEMS[locale]), quantity=1,
-                          unit_minor=total, currency=currency))
-    session.add(OrderEvent(order_id=order.id or 0, kind="paid", detail={"provider": "sandbox"}, created_at=paid))
-    if refunded:
-        session.add(OrderEvent(order_id=order.id or 0, kind="refunded", detail={"reason": "changed mind"},
-                               created_at=paid + timedelta(days=rng.randint(1, 3))))
-    if campaign is not None:
-        session.execute(Recipient.__table__.update()  # type: ignore[attr-defined]
-                        .where(Recipient.__table__.c.id == campaign[2],  # type: ignore[attr-defined]
-                               Recipient.__table__.c.converted_at.is_(None))  # type: ignore[attr-defined]
-                        .values(converted_at=paid, order_id=order.id))
+    for item in placed:
+        order, paid = item.order, item.paid
+        session.add(OrderLine(order_id=order.id or 0, sku=f"DEMO-{item.locale}", title=item.title, quantity=1,
+                              unit_minor=order.total_minor, currency=order.currency))
+        session.add(OrderEvent(order_id=order.id or 0, kind="paid", detail={"provider": "sandbox"}, created_at=paid))
+        if item.refunded_after_days is not None:
+            session.add(OrderEvent(order_id=order.id or 0, kind="refunded", detail={"reason": "changed mind"},
+                                   created_at=paid + timedelta(days=item.refunded_after_days)))
+    session.flush()
+    converted = [{"recipient": item.recipient_id, "paid": item.paid, "order": item.order.id}
+                 for item in placed if item.recipient_id is not None]
+    if converted:
+        table = Recipient.__table__  # type: ignore[attr-defined]
+        session.execute(table.update().where(table.c.id == bindparam("recipient"), table.c.converted_at.is_(None))
+                        .values(converted_at=bindparam("paid"), order_id=bindparam("order")), converted)

@@ -17,7 +17,8 @@ DEFAULT_HOURS: dict[str, list[list[str]]] = {day: [["09:00", "18:00"]] for day i
 class ReportSettings(BaseSettings):
     """`HUB_SHOP_HOURS` is JSON in the teams' form (`{"mon": [["09:00", "18:00"]], ...}`); a team with its own
     hours (Settings → Teams) uses those. `HUB_SHOP_HOLIDAYS`: country codes of the public holiday calendars the
-    shop closes on (HK, TW, JP; comma-separated; empty for none)."""
+    shop closes on (HK, TW, JP; comma-separated; empty for none). `HUB_DEMO_HISTORY_DAYS`: how far back the demo
+    shop's made-up history goes (`reports.demo_history`)."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
@@ -26,6 +27,9 @@ class ReportSettings(BaseSettings):
                                          validation_alias="HUB_SHOP_HOURS")
     holidays: str = Field("HK", validation_alias="HUB_SHOP_HOLIDAYS")
     active_target: float = Field(0.30, validation_alias="HUB_LIFECYCLE_ACTIVE_TARGET", ge=0, le=1)
+    demo_history_days: int = Field(150, validation_alias="HUB_DEMO_HISTORY_DAYS", ge=28, le=366)
+    """The demo's history: its days, and its customers, campaigns and journey runs in proportion (150: about 800
+    customers). At least four weeks, so it always spans a month's end and weekends."""
     record_live: bool = Field(True, validation_alias="HUB_REPORTS_RECORD")
     """False: listeners record nothing (a bulk import, or measuring what recording costs); `hub reports
     backfill` catches up later."""

@@ -29,12 +29,14 @@ from hub.agents import service as agents
 from hub.channel_records import service as channel_service
 from hub.runtime import broker, db, events
 from hub.runtime.settings import get_settings
+from reports.settings import get_report_settings
 
 PG_BASE = os.environ.get("HUB_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_BASE = os.environ.get("HUB_TEST_REDIS", "redis://127.0.0.1:6379")
 # Two suites on one machine (a second checkout, a helper) each set their own pair of Redis databases.
 REDIS_TEST_DB = int(os.environ.get("HUB_TEST_REDIS_DB", "13"))
 SCHEMA = f"t_{uuid.uuid4().hex[:10]}"
+DEMO_HISTORY_DAYS = "35"
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -168,7 +170,11 @@ def _configure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: st
     monkeypatch.setenv("HUB_PUBLIC_URL", "https://hub.example.test")
     monkeypatch.setenv("HUB_SANDBOX", "true")  # sandbox channels and provider fakes, as `hub run` has them
     monkeypatch.setenv("HUB_ALLOW_PRIVATE_URLS", "true")  # the provider fakes listen on 127.0.0.1
+    # A test that loads the demo gets five weeks of history, not five months (a month's end and weekends are in
+    # it): the history's own test (tests/reports/test_demo_history.py) makes the full length.
+    monkeypatch.setenv("HUB_DEMO_HISTORY_DAYS", DEMO_HISTORY_DAYS)
     get_settings.cache_clear()
+    get_report_settings.cache_clear()
     db.reset_engines()
     broker.reset()
     channel_service.forget_cache()
@@ -243,6 +249,7 @@ def _use(chosen: Backend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
     broker.reset()
     events.clear()
     get_settings.cache_clear()
+    get_report_settings.cache_clear()
 
 
 def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

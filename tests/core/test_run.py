@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from hub.cli import DEMO_LOGIN
-from tests.conftest import wait_for
+from tests.conftest import DEMO_HISTORY_DAYS, wait_for
 
 
 def free_port() -> int:
@@ -26,7 +26,7 @@ def test_hub_run_starts_everything_and_stops_everything_on_ctrl_c(tmp_path):
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("HUB_")}
     env.update(HUB_VAR_DIR=str(tmp_path / "var"), HUB_DATABASE_URL=f"sqlite:///{tmp_path}/var/hub.runtime.db",
-               HUB_PUBLIC_URL=f"http://127.0.0.1:{port}")
+               HUB_PUBLIC_URL=f"http://127.0.0.1:{port}", HUB_DEMO_HISTORY_DAYS=DEMO_HISTORY_DAYS)
     log = (tmp_path / "run.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "hub.cli", "run", "--port", str(port)], env=env, stdout=log,
                                stderr=subprocess.STDOUT, cwd=tmp_path, start_new_session=True)
@@ -38,7 +38,7 @@ def test_hub_run_starts_everything_and_stops_everything_on_ctrl_c(tmp_path):
             except httpx.HTTPError:
                 return False
 
-        wait_for(healthy, timeout=180, interval=0.3)  # a bound, not a goal: the demo makes five months of history first
+        wait_for(healthy, timeout=180, interval=0.3)  # a bound, not a goal: the demo makes its history first
         token = httpx.post(f"{base}/api/v1/auth/token", data={"username": DEMO_LOGIN[0], "password": DEMO_LOGIN[1]})
         assert token.status_code == 200
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
