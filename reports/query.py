@@ -182,11 +182,12 @@ def day_bucket(dialect: str, day: Any, group: GroupBy) -> Any:
     return func.strftime("%Y-%m" if group == GroupBy.month else "%Y-%m-%d", day)
 
 
-def _rollup_column(session: Session, name: str, q: Range) -> Any:
-    r = DailyRollup
+def group_column(dialect: str, table: Any, name: str, q: Range) -> Any:
+    """The SQL of one name of a grouping (`by` as in `tally`) on the facts or the rollups: the range's time
+    bucket of the row's day, the range's dimension, or the column of that name."""
     if name == "time" or (name == "group" and q.group_by in TIME_GROUPS):
-        return day_bucket(session.get_bind().dialect.name, col(r.day), q.time_group)
-    return getattr(r, DIMENSION[q.group_by] if name == "group" else name)
+        return day_bucket(dialect, table.day, q.time_group)
+    return getattr(table, DIMENSION[q.group_by] if name == "group" else name)
 
 
 def _tally_rollups(session: Session, q: Range, kinds: Sequence[str], bys: Sequence[Sequence[str]]
@@ -195,7 +196,7 @@ def _tally_rollups(session: Session, q: Range, kinds: Sequence[str], bys: Sequen
     one scan (GROUPING SETS), elsewhere one grouped query per grouping."""
     r = DailyRollup
     names = sorted({name for by in bys for name in by})
-    keys = {name: _rollup_column(session, name, q) for name in names}
+    keys = {name: group_column(session.get_bind().dialect.name, r, name, q) for name in names}
     where = [col(r.kind).in_(kinds), col(r.day) >= q.start, col(r.day) <= q.end, *filters(q, r)]
     sums = [func.sum(col(r.count)), func.sum(col(r.amount_minor))]
     if session.get_bind().dialect.name == "postgresql" and len(bys) > 1:
@@ -360,9 +361,7 @@ def ratings_each(session: Session, q: Range, kind: str, bys: Sequence[Sequence[s
     start, end = q.bounds
     dialect = session.get_bind().dialect.name
     names = sorted({name for by in bys for name in by})
-    keys = {name: day_bucket(dialect, col(e.day), q.time_group) if name == "time" or (
-        name == "group" and q.group_by in TIME_GROUPS) else getattr(e, DIMENSION[q.group_by] if name == "group"
-                                                                     else name) for name in names}
+    keys = {name: group_column(dialect, e, name, q) for name in names}
     where = [col(e.kind) == kind, col(e.at) >= start, col(e.at) < end, *filters(q, e)]
     results: list[dict[Key, dict[int, int]]] = [{} for _ in bys]
 

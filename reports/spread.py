@@ -32,9 +32,9 @@ from reports.query import (
     Range,
     Sample,
     bucket,
-    day_bucket,
     durations_each,
     filters,
+    group_column,
     ranked,
     set_masks,
 )
@@ -72,19 +72,12 @@ def _in_database(session: Session, q: Range, bys: Sequence[Sequence[str]]) -> bo
             and q.tag is None and not (q.group_by == GroupBy.tag and any("group" in by for by in bys)))
 
 
-def _expression(name: str, q: Range) -> Any:
-    e = ReportEvent
-    if name == "time" or (name == "group" and q.group_by in TIME_GROUPS):
-        return day_bucket("postgresql", col(e.day), q.time_group)
-    return getattr(e, DIMENSION[q.group_by] if name == "group" else name)
-
-
 def _summed(session: Session, q: Range, kind: str, bys: Sequence[Sequence[str]]) -> list[dict[Key, Spread]]:
     """Every grouping in one scan (GROUPING SETS); GROUPING() says which set a row belongs to."""
     e = ReportEvent
     start, end = q.bounds
     names = sorted({name for by in bys for name in by})
-    keys = [_expression(name, q) for name in names]
+    keys = [group_column("postgresql", ReportEvent, name, q) for name in names]
     seconds = col(e.seconds)
     shares = postgresql.array([0.5, 0.9])
     hours = [func.sum(cast(case(((seconds >= low * 3600) & (seconds < (high or 10**9) * 3600), 1), else_=0),
@@ -165,9 +158,8 @@ def _histogram_rows(session: Session, q: Range, kinds: Sequence[str], cuts: Sequ
     if not span:
         return found
     days = months_of.day_sums(session, kinds, folded, *span)
-    if q.agent_id is not None or q.team_id is not None or q.channel_id is not None:
-        days = {key: n for key, n in days.items() if all(
-            getattr(q, cut) is None or key[3] == getattr(q, cut) for cut in (key[1],) if cut != "all")}
+    days = {key: n for key, n in days.items()  # the range's filter on a cut's dimension, as on its rows
+            if key[1] == "all" or getattr(q, key[1]) is None or key[3] == getattr(q, key[1])}
     good: set[tuple[str, str, str, int]] = set()
     for kind, cut, day, *row in rows_of(col(h.cut).in_([months_of.month_cut(c) for c in folded]),
                                         col(h.day).in_(months)):
