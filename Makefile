@@ -35,8 +35,12 @@ run: export HUB_FLOW_TIME_SCALE ?= 720
 run: install
 	$(BIN)/hub run
 
+# One process per core, at most four (each takes its own schema and pair of Redis databases: tests/conftest.py);
+# worksteal: an idle process takes queued tests from a busy one, so a few long tests do not end the run alone.
+PYTEST_WORKERS ?= -n auto --maxprocesses 4 --dist worksteal
+
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The newest releases that pyproject.toml allows, in a venv of their own, on the tests that guard against
 # upstream changes (a worker's stop, the browser tests' worker). The lock is not touched.

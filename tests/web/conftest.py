@@ -22,10 +22,10 @@ from hub.composition import create_app
 from hub.jobs import worker as hub_worker
 from hub.runtime import broker
 from hub.runtime.settings import get_settings
-from tests.conftest import REDIS_BASE, wait_for
+from tests.conftest import REDIS_BASE, XDIST_INDEX, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
-BROWSER_REDIS_DB = int(os.environ.get("HUB_TEST_BROWSER_REDIS_DB", "12"))
+BROWSER_REDIS_DB = int(os.environ.get("HUB_TEST_BROWSER_REDIS_DB", "12")) - 2 * XDIST_INDEX
 # Room for a slow, busy 2-core machine in every wait for a job's effect (a webhook drained, a message sent,
 # a tag applied). A wait on a condition ends as soon as it holds, so this costs nothing when all is well.
 JOB_WAIT = 60.0

@@ -151,9 +151,7 @@ def _fits(page) -> bool:  # type: ignore[no-untyped-def]
     return bool(page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"))
 
 
-def test_the_settings_screenshot_and_a_375px_phone(new_page, hub_server, page_errors, backend, tmp_path):
-    if backend.is_postgres:
-        pytest.skip("screenshots are taken once, on the sqlite run")
+def test_the_settings_screenshot_and_a_375px_phone(new_page, hub_server, page_errors, tmp_path):
     team, channel_id, _ = shop()
     hk = make_team("Hong Kong")
     make_channel("whatsapp_meta", "WhatsApp HK", team_ids=[hk])

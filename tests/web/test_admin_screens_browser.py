@@ -106,6 +106,7 @@ def test_an_admin_adds_a_user_with_a_role_and_team_and_a_teams_canned_reply(new_
     assert page_errors == []
 
 
+@pytest.mark.both_backends
 def test_an_admin_searches_edits_and_merges_contacts(new_page, hub_server, page_errors):
     make_user("boss@shop.test", role="admin")
     make_channel("telegram", "Bot")

@@ -93,6 +93,7 @@ def build_vip_segment(page, name: str) -> None:  # type: ignore[no-untyped-def]
     expect(page.locator("#segment-list li.segment-row")).to_have_count(1)
 
 
+@pytest.mark.both_backends
 def test_a_marketer_segments_previews_launches_and_watches_the_report(new_page, hub_server, page_errors):
     shop()
     page = new_page(width=1280, height=900)

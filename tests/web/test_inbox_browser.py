@@ -45,6 +45,7 @@ def one_team() -> tuple[int, int]:
     return team, channel.id
 
 
+@pytest.mark.both_backends
 def test_a_conversation_arrives_live_and_the_reply_ticks_to_delivered(new_page, hub_server, page_errors):
     _, channel_id = one_team()
     page = new_page()

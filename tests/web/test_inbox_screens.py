@@ -18,9 +18,7 @@ DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 """`HUB_SCREENSHOTS=1` writes the screenshots there; otherwise they go to the test's temporary directory."""
 
 
-def test_keyboard_canned_replies_and_the_whatsapp_window(new_page, hub_server, page_errors, backend):
-    if backend.is_postgres:
-        pytest.skip("the screens do not depend on the database; the sqlite run covers them")
+def test_keyboard_canned_replies_and_the_whatsapp_window(new_page, hub_server, page_errors):
     built = scene.build()
     page = new_page()
     sign_in(page, "sam@shop.test")
@@ -69,9 +67,7 @@ def _fits(page) -> bool:  # type: ignore[no-untyped-def]
     return bool(page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"))
 
 
-def test_screenshots_and_a_375px_phone(new_page, hub_server, page_errors, backend, tmp_path):
-    if backend.is_postgres:
-        pytest.skip("screenshots are taken once, on the sqlite run")
+def test_screenshots_and_a_375px_phone(new_page, hub_server, page_errors, tmp_path):
     built = scene.build()
     shots = DOCS_SHOTS if os.environ.get("HUB_SCREENSHOTS") else tmp_path
     shots.mkdir(parents=True, exist_ok=True)

@@ -61,6 +61,7 @@ def sign_in(page, email: str) -> None:  # type: ignore[no-untyped-def]
     expect(page).to_have_url(re.compile(r"/$"))
 
 
+@pytest.mark.both_backends
 def test_the_owner_reads_the_overview_and_saves_a_lifecycle_cell_as_a_segment(new_page, page_errors):
     history()
     make_user("owner@shop.test", role="admin")

@@ -194,9 +194,7 @@ def test_a_phone_shows_the_list_without_a_dead_reply_box(new_page, hub_server, p
     assert page_errors == []
 
 
-def test_the_japanese_inbox_screenshot(new_page, hub_server, page_errors, backend, tmp_path):
-    if backend.is_postgres:
-        pytest.skip("screenshots are taken once, on the sqlite run")
+def test_the_japanese_inbox_screenshot(new_page, hub_server, page_errors, tmp_path):
     built = scene.build()
     with session_scope() as session:
         sam = session.get(User, built.agent.id)

@@ -36,6 +36,7 @@ def at_the_desk(page, email: str) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_url("**/store")
 
 
+@pytest.mark.both_backends
 def test_two_tills_redeem_one_coupon_at_once_and_exactly_one_succeeds(new_page, hub_server, page_errors):
     ann, bo = clerk("ann@shop.test", "en"), clerk("bo@shop.test", "zh_Hant")
     make_store(staff_ids=[ann, bo])
