@@ -132,14 +132,15 @@ def test_the_payment_link_button_sends_the_customer_a_checkout_link(new_page, hu
         with session_scope() as session:
             row = session.exec(select(Message).where(Message.conversation_id == conversation_id,
                                                      Message.direction == "outbound")).first()
-            return row if row is not None and row.status == "sent" else None
+            return row if row is not None and row.status in ("sent", "delivered", "read") else None
 
     sent = wait_for(delivered, timeout=JOB_WAIT)
     links = [button.get("url") for button in sent.payload.get("buttons", [])]
     assert any(re.match(r"https?://\S+/checkout/", link or "") for link in links), links  # the checkout link
     assert "$89.00" in (sent.text or "") and "HK$" not in (sent.text or "")  # the US channel's currency
     expect(page.locator("#thread .msg-out")).to_contain_text("$89.00")
-    expect(page.locator("#thread .msg-out .tick")).to_have_attribute("aria-label", "送信済み")
+    # sent, or already delivered: the sandbox phone's receipt may come first on a busy machine
+    expect(page.locator("#thread .msg-out .tick")).to_have_attribute("aria-label", re.compile("^(送信済み|配信済み)$"))
 
     page.get_by_role("button", name="支払いリンク", exact=True).click()  # the cart was checked out: nothing left to pay
     expect(page.locator("#picker-cart")).to_have_text("未決済のカートはありません。支払う商品を選んでください。")
