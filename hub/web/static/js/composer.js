@@ -119,7 +119,9 @@ export class Composer {
       } else {
         await api(`/api/v1/conversations/${id}/messages`, { method: "POST", body: { text }, headers: { "Idempotency-Key": this.key } });
       }
-      this.text.value = "";
+      // only what was sent is cleared: the live event may have drawn the message before this answer came, and
+      // the agent may already be typing the next one
+      if (this.text.value === text) this.text.value = "";
       this.key = newKey();
       this.onSent(id);
     } catch (error) {
