@@ -37,9 +37,9 @@ run: install
 
 # One process per core and one more, at most four: a test spends much of its time waiting on a browser, a worker
 # process or a poll, and on 2 cores the suite took 17.7 min with 2 processes, 14.9 with 3, 13.7 with 4 (4 also
-# brought out the most timing races in the tests: those found are fixed). Each process takes its
-# own PostgreSQL schema and pair of Redis databases (tests/conftest.py). worksteal: an idle process takes queued
-# tests from a busy one, so a few long tests do not end the run alone. `make test PYTEST_WORKERS=`: one process.
+# brought out the most timing races in the tests: those found are fixed). Each process takes its own PostgreSQL
+# schema and pair of Redis databases (tests/conftest.py). worksteal: an idle process takes queued tests from a
+# busy one, so a few long tests do not end the run alone. `make test PYTEST_WORKERS=`: one process.
 TEST_PROCESSES ?= $(shell n=$$(( $$(nproc) + 1 )); [ $$n -gt 4 ] && n=4; echo $$n)
 PYTEST_WORKERS ?= -n $(TEST_PROCESSES) --dist worksteal
 

@@ -34,7 +34,7 @@ from reports.settings import get_report_settings
 PG_BASE = os.environ.get("HUB_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_BASE = os.environ.get("HUB_TEST_REDIS", "redis://127.0.0.1:6379")
 # Two suites on one machine (a second checkout, a helper) each set their own pair of Redis databases. Under
-# pytest-xdist (`make test` runs a process per core) process gwN takes the pair 2N below: 13 and 12, 11 and 10...
+# pytest-xdist (`make test` runs several processes) process gwN takes the pair 2N below: 13 and 12, 11 and 10...
 XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 REDIS_TEST_DB = int(os.environ.get("HUB_TEST_REDIS_DB", "13")) - 2 * XDIST_INDEX
 SCHEMA = f"t_{uuid.uuid4().hex[:10]}"
