@@ -18,19 +18,21 @@ def _ids(batch: list[Event], name: str) -> list[int]:
 
 
 def on_messages(batch: list[Event]) -> None:
-    """A message received, queued or changing status: its facts, and its conversation's (replies)."""
-    if not get_report_settings().record_live:
-        return
-    with session_scope() as session:
-        record.sync(session, message_ids=_ids(batch, "message_id"), conversation_ids=_ids(batch, "conversation_id"))
-
-
-def on_statuses(batch: list[Event]) -> None:
-    """Receipts: delivered, read or failed facts of the messages only (a receipt changes no reply time)."""
+    """A customer's message, or receipts: the messages' own facts (received; delivered, read or failed). Neither
+    changes a reply time, and a conversation a customer opens or reopens has its own CONVERSATION_OPENED event."""
     if not get_report_settings().record_live:
         return
     with session_scope() as session:
         record.sync(session, message_ids=_ids(batch, "message_id"))
+
+
+def on_replies(batch: list[Event]) -> None:
+    """A message queued by an agent, a bot or a sender: its facts, and its conversation's (first response, reply
+    times)."""
+    if not get_report_settings().record_live:
+        return
+    with session_scope() as session:
+        record.sync(session, message_ids=_ids(batch, "message_id"), conversation_ids=_ids(batch, "conversation_id"))
 
 
 def on_conversations(batch: list[Event]) -> None:
