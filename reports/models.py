@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint, column, table
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hub.runtime.partitions import MonthlyTable
@@ -60,7 +60,6 @@ class ReportEvent(SQLModel, table=True):
 PARTITIONS = MonthlyTable("report_event", "at", "report_event_key", "uq_report_event_source_key")
 """On PostgreSQL, report_event is partitioned by the month of `at` (alembic/versions/0033_monthly_partitions.py)
 and `source_key` is unique in report_event_key instead."""
-KEYS = table("report_event_key", column("source_key"), column("at"))
 
 
 class DailyRollup(SQLModel, table=True):

@@ -13,8 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import func, insert, select, text
 from sqlmodel import Session, col
 
 from catalog.models import Order, OrderEvent
@@ -28,7 +27,7 @@ from hub.runtime.db import as_utc
 from hub.runtime.upsert import upsert
 from reports import kinds, retention, rollup
 from reports.business_hours import seconds_between
-from reports.models import KEYS, ReportEvent
+from reports.models import ReportEvent
 from reports.settings import ReportSettings, get_report_settings
 
 Fact = dict[str, Any]
@@ -56,21 +55,27 @@ def record_facts(session: Session, facts: Sequence[Mapping[str, Any]]) -> int:
     return written
 
 
+NEW_KEYS = text("INSERT INTO report_event_key (source_key, at) SELECT * FROM unnest(CAST(:keys AS text[]), "
+                "CAST(:ats AS timestamptz[])) ON CONFLICT DO NOTHING RETURNING source_key")
+"""One statement and one compiled form for a chunk's keys, whatever its size (a VALUES list is compiled anew for
+each number of rows)."""
+
+
 def _insert_new(session: Session, chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Insert the facts whose `source_key` is new; those inserted. On PostgreSQL the keys go into
-    report_event_key first (report_event is partitioned and cannot be unique on them), in the same transaction."""
+    report_event_key first (report_event is partitioned and cannot be unique on them), in the same transaction;
+    the facts whose keys were new are then inserted as they are (nothing to read back)."""
     table = ReportEvent.__table__  # type: ignore[attr-defined]
-    returning = [table.c[name] for name in COLUMNS if name != "source_key"]
     if session.get_bind().dialect.name != "postgresql":
+        returning = [table.c[name] for name in COLUMNS if name != "source_key"]
         return [dict(row) for row in upsert(session, table, chunk, key=["source_key"], returning=returning).mappings()]
     first = list({row["source_key"]: row for row in reversed(chunk)}.values())[::-1]
-    new = set(session.execute(postgresql.insert(KEYS).values([{"source_key": row["source_key"], "at": row["at"]}
-                                                              for row in first])
-                              .on_conflict_do_nothing().returning(KEYS.c.source_key)).scalars())
+    new = set(session.execute(NEW_KEYS, {"keys": [row["source_key"] for row in first],
+                                         "ats": [row["at"] for row in first]}).scalars())
     rows = [row for row in first if row["source_key"] in new]
-    if not rows:
-        return []
-    return [dict(row) for row in session.execute(insert(table).returning(*returning), rows).mappings()]
+    if rows:
+        session.execute(insert(table), rows)
+    return [{name: value for name, value in row.items() if name != "source_key"} for row in rows]
 
 
 def _row(fact: Mapping[str, Any], zone: str) -> dict[str, Any]:
