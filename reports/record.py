@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
 from catalog.models import Order, OrderEvent
@@ -24,7 +24,7 @@ from hub.conversations.actions import NOTE_KIND
 from hub.conversations.models import ActivityKind, Conversation, ConversationActivity, Message
 from hub.csat.models import CsatSurvey
 from hub.runtime.db import as_utc
-from hub.runtime.upsert import upsert
+from hub.runtime.upsert import from_arrays, upsert
 from reports import kinds, retention, rollup
 from reports.business_hours import seconds_between
 from reports.models import ReportEvent
@@ -73,8 +73,7 @@ def _insert_new(session: Session, chunk: list[dict[str, Any]]) -> list[dict[str,
     new = set(session.execute(NEW_KEYS, {"keys": [row["source_key"] for row in first],
                                          "ats": [row["at"] for row in first]}).scalars())
     rows = [row for row in first if row["source_key"] in new]
-    if rows:
-        session.execute(insert(table), rows)
+    from_arrays(session, table, rows)
     return [{name: value for name, value in row.items() if name != "source_key"} for row in rows]
 
 

@@ -13,12 +13,14 @@ from typing import Any, cast
 from sqlalchemy import delete, func, literal_column, select
 from sqlmodel import Session, col
 
-from hub.runtime.upsert import upsert
+from hub.runtime.upsert import from_arrays, upsert
 from reports import histogram, kinds, retention
 from reports.models import CampaignTotal, DailyRollup, DurationHistogram, ReportEvent
 
 KEY = ("day", "kind", "channel_id", "team_id", "agent_id", "campaign_id", "currency")
 SUMS = ("count", "amount_minor", "seconds", "business_seconds")
+ADD_SUMS = (f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
+            + ", ".join(f"{name} = report_rollup.{name} + EXCLUDED.{name}" for name in SUMS))
 
 
 def _key(fact: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -44,6 +46,9 @@ def add(session: Session, facts: Iterable[Mapping[str, Any]]) -> int:
     table = DailyRollup.__table__  # type: ignore[attr-defined]
     rows = [dict(zip(KEY, key, strict=True)) | dict(zip(SUMS, values, strict=True))
             for key, values in sorted(sums.items(), key=lambda item: tuple(map(str, item[0])))]
+    if session.get_bind().dialect.name == "postgresql":  # one statement of arrays (the keys are distinct)
+        from_arrays(session, table, rows, tail=ADD_SUMS)
+        return len(rows)
     for start in range(0, len(rows), 500):
         upsert(session, table, rows[start:start + 500], key=list(KEY),
                update={name: table.c[name] + _excluded(session, table, name) for name in SUMS})

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, Table, TextClause, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Result
 from sqlalchemy.orm import Session
@@ -45,3 +46,38 @@ def upsert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *,
     if returning:
         statement = statement.returning(*returning)
     return session.execute(statement, list(rows))
+
+
+def from_arrays(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, tail: str = "") -> None:
+    """PostgreSQL: insert `rows` (mappings with the same keys) as one `INSERT … SELECT FROM unnest(…)` of one
+    array per column, then `tail` (an ON CONFLICT clause of the caller's own text, never data). The statement's
+    text depends only on the table, the columns and the tail, so it is prepared once; executemany would send a
+    statement per row. Values are converted to each column's Python type (an int among floats, say), since an
+    array holds one type."""
+    if not rows:
+        return
+    names = tuple(rows[0])
+    columns = [table.c[name] for name in names]
+    statement = _arrays_statement(table.name, names, tuple(_sql_type(c, session) for c in columns), tail)
+    session.execute(statement, {name: _column_values(column, [row[name] for row in rows])
+                                for name, column in zip(names, columns, strict=True)})
+
+
+def _sql_type(column: Any, session: Session) -> str:
+    return str(column.type.compile(dialect=session.get_bind().dialect))
+
+
+@lru_cache(maxsize=64)
+def _arrays_statement(table: str, names: tuple[str, ...], types: tuple[str, ...], tail: str) -> TextClause:
+    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in zip(names, types, strict=True))
+    return text(f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest({arrays}) {tail}")  # noqa: S608
+
+
+def _column_values(column: Any, values: list[Any]) -> list[Any]:
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return values
+    if kind in (int, float):
+        return [None if value is None else kind(value) for value in values]
+    return values
