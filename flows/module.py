@@ -43,7 +43,7 @@ MODULE = Module(
                Listener(ORDER_PAID, listeners.on_order_paid),
                Listener(COUPON_REDEEMED, listeners.on_coupon_redeemed),  # a store visit converts
                # journeys: triggers, replies and receipts for waiting runs, a human taking over, goals
-               Listener(events.MESSAGE_RECEIVED, triggers.on_message_received),
+               Listener(events.MESSAGE_RECEIVED, triggers.on_messages_received, batch=True),
                Listener(events.MESSAGE_STATUS, triggers.on_statuses, batch=True),
                Listener(events.MESSAGE_CREATED, triggers.on_message_created),
                Listener(events.CONVERSATION_OPENED, triggers.on_conversation_opened),

@@ -321,10 +321,30 @@ def _contact_has_runs(contact_id: Any) -> bool:
         return True
 
 
-def on_message_received(event: events.Event) -> None:
-    if event.data.get("message_id") is None:
+def _contacts_with_runs(contact_ids: set[int]) -> set[int] | None:
+    """Which of these contacts have a live run, in one query (None: the database could not say)."""
+    if not contact_ids:
+        return set()
+    try:
+        with session_scope() as session:
+            return set(session.execute(select(col(FlowRun.contact_id)).distinct().where(
+                col(FlowRun.contact_id).in_(sorted(contact_ids)), col(FlowRun.status).in_(LIVE))).scalars())
+    except Exception:
+        return None
+
+
+def on_messages_received(batch: list[events.Event]) -> None:
+    """A commit's customer messages: a job for each that a published flow or a contact's live run may want,
+    asking the database once for the whole batch (a run waiting for a reply is never answered from a cache)."""
+    received = [event for event in batch if event.data.get("message_id") is not None]
+    if not received:
         return
-    if _wanted("message_received") or _contact_has_runs(event.data.get("contact_id")):
+    if not _wanted("message_received"):
+        known = {int(event.data["contact_id"]) for event in received if event.data.get("contact_id") is not None}
+        with_runs = _contacts_with_runs(known)
+        received = [event for event in received if with_runs is None or event.data.get("contact_id") is None
+                    or int(event.data["contact_id"]) in with_runs]
+    for event in received:
         _queue(message_received, int(event.data["message_id"]))
 
 

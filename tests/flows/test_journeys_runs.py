@@ -88,7 +88,10 @@ def test_a_reply_that_is_not_a_button_and_silence_take_their_ports(shop: Shop) -
     for run_id, visit in handles:
         runner.advance(run_id, visit)
     run_jobs()
-    with session_scope() as session:
+    with session_scope() as session:  # one commit: a stranger's message, then the reply (a batch of two)
+        receive(session=session, channel_id=shop.channel_id, inbound=InboundMessage(
+            provider_message_id="m-0", identities=(IdentityRef("telegram", "1003"),), kind="text", text="在嗎？",
+            sent_at=datetime.now(UTC)))
         receive(session=session, channel_id=shop.channel_id, inbound=InboundMessage(
             provider_message_id="m-1", identities=(IdentityRef("telegram", "1001"),), kind="text", text="M please",
             sent_at=datetime.now(UTC)))
