@@ -103,7 +103,8 @@ def cmd_train_tagger(args: argparse.Namespace) -> int:
 
     try:
         with session_scope() as session:
-            tagger, report, path = train.train(session, include_demo=not args.no_demo)
+            examples = train.examples_for(session, include_demo=not args.no_demo)
+        tagger, report, path = train.train(examples)
     except train.TrainingError as error:
         print(f"hub: {error}", file=sys.stderr)
         return 2

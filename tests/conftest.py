@@ -223,10 +223,10 @@ def tagger_learned_once_per_example_set() -> Iterator[None]:
 
     real = train.train
 
-    def train_once(session, include_demo=True, path=None):  # type: ignore[no-untyped-def]
-        key = tuple(train.examples_for(session, include_demo))
+    def train_once(examples, path=None):  # type: ignore[no-untyped-def]
+        key = tuple(examples)
         if key not in _learned:
-            tagger, report, saved = real(session, include_demo, path)
+            tagger, report, saved = real(examples, path)
             _learned[key] = (tagger, report)
             return tagger, report, saved
         tagger, report = _learned[key]

@@ -47,7 +47,7 @@ def load(session: Session, train_model: bool = True) -> int:
         admin.set_shop_hours(session=session, actor=None, timezone=HOURS[0], weekly=HOURS[1])
     tagger = train.current()
     if tagger is None and train_model:
-        tagger, _, _ = train.train(session)
+        tagger, _, _ = train.train(train.examples_for(session))
     session.flush()
     added = 0
     for message_id in session.execute(select(col(Message.id)).where(col(Message.direction) == "inbound")

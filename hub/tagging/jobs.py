@@ -44,7 +44,8 @@ def retrain() -> str:
     """Learn again from the tags agents applied (and the demo set); the new model's version."""
     try:
         with session_scope() as session:
-            tagger, report, path = train.train(session)
+            examples = train.examples_for(session)
+        tagger, report, path = train.train(examples)
     except train.TrainingError as error:
         log.warning("tagger not retrained: %s", error)
         return f"skipped: {error}"

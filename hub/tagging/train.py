@@ -219,9 +219,11 @@ def examples_for(session: Session | None, include_demo: bool = True) -> list[Exa
     return (demo_examples() if include_demo else []) + (agent_examples(session) if session is not None else [])
 
 
-def train(session: Session | None, include_demo: bool = True, path: Path | None = None) -> tuple[Tagger, Report, Path]:
-    """Score a held-out split, then learn from everything and save; the tagger, its report and the file."""
-    examples = examples_for(session, include_demo)
+def train(examples: list[Example], path: Path | None = None) -> tuple[Tagger, Report, Path]:
+    """Score a held-out split, then learn from everything and save; the tagger, its report and the file.
+
+    It takes the examples rather than a session: learning takes seconds, and no transaction (on SQLite,
+    the database's one write lock) may be held open that long."""
     report = evaluate(examples)
     tagger = fit(examples)
     return tagger, report, save(tagger, path)

@@ -1,11 +1,14 @@
 """The learned tagger: the shipped demo set, held-out scores, `hub train-tagger`, the nightly retrain."""
 
+import sqlite3
 from collections import Counter
 from datetime import UTC, datetime
 
+from sqlalchemy import text as sql
+
 from hub.cli import main
 from hub.runtime import broker
-from hub.runtime.db import session_scope
+from hub.runtime.db import get_engine, session_scope
 from hub.runtime.settings import get_settings
 from hub.tagging import jobs, train
 from hub.tagging.service import tag_ids
@@ -74,6 +77,39 @@ def test_the_nightly_retrain_is_enqueued_once_a_day(backend):
     assert len(queued) == 2
     version = queued[0].perform()
     assert train.current() is not None and train.current().version == version
+
+
+def test_the_retrain_holds_no_transaction_open_while_it_learns(backend, monkeypatch):
+    """Learning takes seconds. On SQLite an open transaction is the database's one write lock: a customer's
+    page, a webhook and a sign-in would wait on the retrain (`hub run` retrains as its worker starts)."""
+    seen: list[bool] = []
+    real_save = train.save
+
+    def save_and_look(tagger, path=None):  # type: ignore[no-untyped-def]
+        seen.append(transaction_open(backend.database_url))
+        return real_save(tagger, path)
+
+    monkeypatch.setattr(train, "save", save_and_look)
+    assert jobs.retrain() == train.current().version  # type: ignore[union-attr]
+    assert seen == [False]
+
+
+def transaction_open(url: str) -> bool:
+    """Whether another connection holds a transaction: SQLite's write lock, or PostgreSQL's idle transaction."""
+    if url.startswith("sqlite"):
+        probe = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            probe.close()
+    with get_engine().connect() as connection:
+        return bool(connection.execute(sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND state LIKE 'idle in transaction%'")).scalar())
 
 
 def test_the_fast_path_gives_sklearns_probabilities(trained_model):
