@@ -79,6 +79,7 @@ def wire() -> None:
     for module in MODULES:
         connect(module)
     events.add_publisher(broker.publish)
+    events.wrap_listeners(broker.enqueues_together)
 
 
 def create_app() -> FastAPI:

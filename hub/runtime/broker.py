@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -131,10 +135,52 @@ def retry() -> Retry:
     return Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS)
 
 
+_OPTIONS = frozenset(inspect.signature(Queue.prepare_data).parameters) - {"func", "args", "kwargs"}
+"""What `enqueue` takes besides the job's arguments: RQ's options (retry, job_id, at_front, ...)."""
+_held: ContextVar[list[tuple[str, Any]] | None] = ContextVar("hub_held_enqueues", default=None)
+
+
 def enqueue(queue_name: str, func: Any, *args: Any, **kwargs: Any) -> None:
-    """Enqueue, logging instead of raising when Redis is down: the sweeper re-enqueues from the database."""
+    """Enqueue, logging instead of raising when Redis is down: the sweeper re-enqueues from the database.
+    Inside `enqueues_together`, the job waits for the block's end and goes with the others."""
     kwargs.setdefault("retry", retry())
+    held = _held.get()
+    if held is not None and kwargs.keys() <= _OPTIONS:
+        held.append((queue_name, Queue.prepare_data(func, args, **kwargs)))
+        return
     try:
         queue(queue_name).enqueue(func, *args, **kwargs)
     except (redis.RedisError, OSError) as error:
         log.warning("could not enqueue %s: %s", getattr(func, "__name__", func), error)
+
+
+@contextmanager
+def enqueues_together() -> Iterator[None]:
+    """Hold the block's `enqueue`s and send them in one pipeline at its end: a commit's listeners queue a few
+    jobs per event (tagging, assignment, media, bots, ...), and a round trip each cost more than the jobs'
+    own Redis work. A block inside another joins the outer one. Jobs enqueued before an error still go."""
+    if _held.get() is not None:
+        yield
+        return
+    held: list[tuple[str, Any]] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        _send(held)
+
+
+def _send(held: list[tuple[str, Any]]) -> None:
+    if not held:
+        return
+    by_queue: dict[str, list[Any]] = {}
+    for name, data in held:
+        by_queue.setdefault(name, []).append(data)
+    try:
+        with connection().pipeline(transaction=False) as pipe:
+            for name, datas in by_queue.items():
+                queue(name).enqueue_many(datas, pipeline=pipe)
+            pipe.execute()
+    except (redis.RedisError, OSError) as error:
+        log.warning("could not enqueue %d jobs: %s", len(held), error)

@@ -10,6 +10,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,7 @@ _batch_listeners: dict[str, list[BatchListener]] = defaultdict(list)
 _publishers: list[Publisher] = []
 _outboxes: list[Outbox] = []
 _off_live: set[str] = set()
+_around: list[Callable[[], AbstractContextManager[None]]] = []
 _PENDING = "hub_pending_events"
 
 
@@ -76,6 +78,12 @@ def add_outbox(outbox: Outbox) -> None:
         _outboxes.append(outbox)
 
 
+def wrap_listeners(around: Callable[[], AbstractContextManager[None]]) -> None:
+    """Call each commit's listeners inside `around()` (the broker sends the jobs they queue in one round trip)."""
+    if around not in _around:
+        _around.append(around)
+
+
 def keep_off_live(*names: str) -> None:
     """Events of these names reach listeners and outboxes but are not published (no screen shows them, and a
     broadcast's news per recipient would cost every live inbox an access check and a refresh each)."""
@@ -89,6 +97,7 @@ def clear() -> None:
     _publishers.clear()
     _outboxes.clear()
     _off_live.clear()
+    _around.clear()
 
 
 def emit(session: Session, name: str, **data: Any) -> None:
@@ -97,6 +106,22 @@ def emit(session: Session, name: str, **data: Any) -> None:
 
 
 def deliver(batch: list[Event]) -> None:
+    try:
+        with ExitStack() as stack:
+            for around in _around:
+                stack.enter_context(around())
+            _call_listeners(batch)
+    except Exception:  # the listeners' own failures are caught one by one: this is a wrapper's
+        log.exception("delivering %d events failed", len(batch))
+    shown = [event for event in batch if event.name not in _off_live]
+    for publish in _publishers if shown else ():
+        try:
+            publish(shown)
+        except Exception:
+            log.warning("could not publish %d events", len(shown), exc_info=True)
+
+
+def _call_listeners(batch: list[Event]) -> None:
     for event in batch:
         for listener in [*_listeners.get(event.name, ()), *_listeners.get("*", ())]:
             try:
@@ -110,12 +135,6 @@ def deliver(batch: list[Event]) -> None:
                 batch_listener(mine)
             except Exception:
                 log.exception("event listener failed", extra={"event_name": name})
-    shown = [event for event in batch if event.name not in _off_live]
-    for publish in _publishers if shown else ():
-        try:
-            publish(shown)
-        except Exception:
-            log.warning("could not publish %d events", len(shown), exc_info=True)
 
 
 @sa_event.listens_for(Session, "before_commit")

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
+from hub.composition import wire
 from hub.contacts.models import Contact
-from hub.runtime import events
+from hub.runtime import broker, events, queues
 from hub.runtime.db import session_scope
+from hub.runtime.settings import get_settings
+
+
+def noop(*args: object) -> None:
+    """A job's function (the queue stores its dotted name)."""
 
 
 def test_a_released_savepoint_does_not_deliver_and_the_outer_commit_does(backend):
@@ -31,3 +39,40 @@ def test_a_rolled_back_transaction_delivers_nothing(backend):
     except RuntimeError:
         pass
     assert got == []
+
+
+def queue_one_job_per_event(event: events.Event) -> None:
+    broker.enqueue(queues.INBOUND, noop, event.data["n"])
+
+
+def queue_one_job_per_commit(batch: list[events.Event]) -> None:
+    broker.enqueue(queues.REPORTS, noop, [event.data["n"] for event in batch])
+
+
+def test_every_job_a_commits_listeners_queue_is_in_its_queue_in_order_with_its_retries(backend):
+    wire()  # as the API and the worker are: the listeners' jobs go to Redis together, after the last listener
+    events.subscribe("test.thing", queue_one_job_per_event)
+    events.subscribe_batch("test.thing", queue_one_job_per_commit)
+    with session_scope() as session:
+        session.add(Contact(name="王小明"))
+        for n in range(3):
+            events.emit(session, "test.thing", n=n)
+    inbound = broker.queue(queues.INBOUND).get_jobs()
+    assert [job.args for job in inbound] == [(0,), (1,), (2,)]
+    assert {job.retries_left for job in inbound} == {len(broker.RETRY_INTERVALS)}
+    assert [job.args for job in broker.queue(queues.REPORTS).get_jobs()] == [([0, 1, 2],)]
+    assert inbound[0].perform() is None  # the stored job runs
+
+
+def test_a_commit_stands_when_redis_cannot_take_its_listeners_jobs(backend, monkeypatch, caplog):
+    wire()
+    events.subscribe("test.thing", queue_one_job_per_event)
+    monkeypatch.setenv("HUB_REDIS_URL", "redis://127.0.0.1:1/0")
+    get_settings.cache_clear()
+    broker.reset()
+    with caplog.at_level(logging.WARNING, logger="hub.runtime.broker"), session_scope() as session:
+        session.add(Contact(name="佐藤花子"))
+        events.emit(session, "test.thing", n=7)
+    with session_scope() as session:  # the sweepers re-enqueue from the database's rows
+        assert session.query(Contact).filter(Contact.name == "佐藤花子").count() == 1
+    assert "could not enqueue 1 jobs" in caplog.text
