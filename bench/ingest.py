@@ -1,8 +1,9 @@
 """Ingest benchmark: signed webhooks (Meta, Twilio, Telegram; 10% duplicates; receipts out of order)
 against `hub serve` + two `hub worker`s on PostgreSQL and Redis, compared with two bare endpoints.
 
-Prints acknowledged/s, p50/p99 acknowledgement latency, the processing rate of two workers,
-the exact counts (nothing lost, nothing doubled), and Hub/(a), Hub/(b).
+Prints acknowledged/s, p50/p99 acknowledgement latency, the processing rate of two workers (stored events
+processed, and every job the listeners queued done too), the exact counts (nothing lost, nothing doubled),
+and Hub/(a), Hub/(b).
 Run: `.venv/bin/python bench/ingest.py` (BENCH_N=20000 by default).
 """
 
@@ -154,6 +155,43 @@ def scalar(url: str, sql: str) -> int:
     return int(value)
 
 
+def queues_idle() -> bool:
+    """No job waiting, scheduled for a retry or running in any of Hub's queues."""
+    from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+
+    from hub.runtime import broker
+
+    for name in broker.QUEUES:
+        queue = broker.queue(name)
+        if queue.count or StartedJobRegistry(queue=queue).count or ScheduledJobRegistry(queue=queue).count:
+            return False
+    return True
+
+
+def job_counts() -> tuple[int, int, list[tuple[str, int, float]]]:
+    """Jobs finished (kept for RQ's result TTL, 500 s: longer than a run) and failed over Hub's queues, and the
+    finished ones per function: how many and their summed run time in seconds, longest first."""
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry, FinishedJobRegistry
+
+    from hub.runtime import broker
+
+    queues = [broker.queue(name) for name in broker.QUEUES]
+    per_function: dict[str, list[float]] = {}
+    finished = 0
+    for queue in queues:
+        ids = FinishedJobRegistry(queue=queue).get_job_ids()
+        finished += len(ids)
+        for first in range(0, len(ids), 1000):
+            for job in Job.fetch_many(ids[first:first + 1000], connection=broker.connection()):
+                if job is not None and job.started_at and job.ended_at:
+                    name = ".".join(job.func_name.split(".")[-2:])  # module.function
+                    per_function.setdefault(name, []).append((job.ended_at - job.started_at).total_seconds())
+    failed = sum(FailedJobRegistry(queue=queue).count for queue in queues)
+    table = sorted(((name, len(runs), sum(runs)) for name, runs in per_function.items()), key=lambda row: -row[2])
+    return finished, failed, table
+
+
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="hub-bench-"))
     url = fresh_schema("bench_ingest")
@@ -179,7 +217,11 @@ def main() -> None:
     while scalar(url, "SELECT count(*) FROM webhook_event WHERE processed_at IS NULL") > 0:
         time.sleep(0.2)
     processing = time.perf_counter() - started
+    while not queues_idle():  # the listeners' jobs (tagging, assignment, bots, reports, ...) still queued or running
+        time.sleep(0.2)
+    everything = time.perf_counter() - started
     stop(*workers)
+    finished, failed_jobs, per_function = job_counts()
 
     messages = scalar(url, "SELECT count(*) FROM message WHERE direction = 'inbound'")
     read = scalar(url, "SELECT count(*) FROM message WHERE direction = 'outbound' AND status = 'read'")
@@ -207,6 +249,10 @@ def main() -> None:
           f"{unique_events / processing:.0f} events/s (clock from the first worker ready; workers ready in "
           f"{first_ready:.1f} / {last_ready:.1f} s)")
     ok = messages == inbound and read == receipts and failed_events == 0
+    print(f"  every job done: {everything:.1f} s = {unique_events / everything:.0f} events/s ({finished} jobs "
+          f"finished, {failed_jobs} failed); the jobs' run time by function:")
+    for name, count, seconds in per_function[:12]:
+        print(f"    {name:40s} {count:7d} jobs {seconds:8.1f} s   {seconds / count * 1000:6.1f} ms each")
     print(f"  counts: inbound messages {messages} (expected {inbound}), receipts read {read} (expected {receipts}), "
           f"failed events {failed_events} -> {'EXACT' if ok else 'MISMATCH'}")
     print(f"  logs in {work}")
