@@ -45,9 +45,14 @@ def reply_key(message_id: int) -> str:
     return f"cart-reply-{message_id}"
 
 
-def enqueue_cart_reply(event: events.Event) -> None:
-    """Every customer message gets a (cheap) look: is it a cart command?"""
-    broker.enqueue(QUEUE, answer_cart_reply, event.data["message_id"])
+def enqueue_cart_replies(batch: list[events.Event]) -> None:
+    """Every customer message gets a (cheap) look: is it a cart command? One job per commit (batch listener)."""
+    broker.enqueue_each(QUEUE, answer_cart_replies, [int(event.data["message_id"]) for event in batch])
+
+
+def answer_cart_replies(message_ids: list[int]) -> str:
+    """The job: `answer_cart_reply` on each of a commit's customer messages, in order."""
+    return broker.each(QUEUE, answer_cart_reply, message_ids)
 
 
 def answer_cart_reply(message_id: int) -> str:

@@ -28,7 +28,7 @@ MODULE = Module(
             composer_actions=("_composer_actions.html",), help_keys=("_help_keys.html",), strings=strings.STRINGS),
     routers=(api, chat, stripe_webhook, shopify_orders.router),
     listeners=(Listener(ORDER_CHANGED, jobs.enqueue_recompute),  # behaviour tags follow orders
-               Listener(events.MESSAGE_RECEIVED, chat_replies.enqueue_cart_reply)),
+               Listener(events.MESSAGE_RECEIVED, chat_replies.enqueue_cart_replies, batch=True)),
     hooks=(privacy.register,),  # a contact's export and erasure cover their orders
     periodic=(jobs.NIGHTLY,),
     inbox={payment_jobs.PROVIDER: payment_jobs.INBOX, shopify_orders.PROVIDER: shopify_orders.INBOX},

@@ -38,7 +38,7 @@ MODULE = Module(
     routers=(segments, campaigns, links, journeys, bots),
     # campaign tracking follows receipts, replies, opt-outs and orders
     listeners=(Listener(events.MESSAGE_STATUS, listeners.on_statuses, batch=True),
-               Listener(events.MESSAGE_RECEIVED, listeners.on_received),
+               Listener(events.MESSAGE_RECEIVED, listeners.on_received, batch=True),
                Listener(events.CONTACT_UPDATED, listeners.on_contact_updated),
                Listener(ORDER_PAID, listeners.on_order_paid),
                Listener(COUPON_REDEEMED, listeners.on_coupon_redeemed),  # a store visit converts

@@ -63,9 +63,15 @@ def on_statuses(batch: list[events.Event]) -> None:
         broker.enqueue(QUEUE, track_statuses, receipts)
 
 
-def on_received(event: events.Event) -> None:
-    if event.data.get("message_id") is not None:
-        broker.enqueue(QUEUE, track_reply, int(event.data["message_id"]))
+def track_replies(message_ids: list[int]) -> str:
+    """Job: `track_reply` on each of a commit's customer messages."""
+    return broker.each(QUEUE, track_reply, message_ids)
+
+
+def on_received(batch: list[events.Event]) -> None:
+    """One job per commit of customer messages (batch listener on MESSAGE_RECEIVED)."""
+    ids = [int(event.data["message_id"]) for event in batch if event.data.get("message_id") is not None]
+    broker.enqueue_each(QUEUE, track_replies, ids)
 
 
 def on_contact_updated(event: events.Event) -> None:

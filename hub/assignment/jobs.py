@@ -87,8 +87,14 @@ def schedule_queue() -> None:
     enqueue_once(QUEUE, run_queue, key=queue_key(), hold_seconds=QUEUE_FLAG_SECONDS)
 
 
-def on_conversation_opened(event: events.Event) -> None:
-    broker.enqueue(QUEUE, assign, event.data["conversation_id"])
+def assign_each(conversation_ids: list[int]) -> str:
+    """Job: `assign` each of a commit's new conversations, in order."""
+    return broker.each(QUEUE, assign, conversation_ids)
+
+
+def on_conversations_opened(batch: list[events.Event]) -> None:
+    """A new conversation is offered to its agents: one job per commit (batch listener on CONVERSATION_OPENED)."""
+    broker.enqueue_each(QUEUE, assign_each, [int(event.data["conversation_id"]) for event in batch])
 
 
 def on_message_received(event: events.Event) -> None:

@@ -13,7 +13,7 @@ MODULE = Module(
     name="assignment",
     models=(AgentProfile, AssignmentPolicy, TeamPolicy, ConversationAssignment, AssignmentRecord),
     routers=(router,),
-    listeners=(Listener(events.CONVERSATION_OPENED, jobs.on_conversation_opened),
+    listeners=(Listener(events.CONVERSATION_OPENED, jobs.on_conversations_opened, batch=True),
                Listener(events.MESSAGE_RECEIVED, jobs.on_message_received),
                Listener(events.CONVERSATION_UPDATED, jobs.on_conversation_updated)),
     periodic=(Periodic(jobs.sweep, every=timedelta(seconds=10)),),  # offline agents, late conversations, the queue

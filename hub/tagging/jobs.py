@@ -35,9 +35,15 @@ def apply_rules(message_id: int) -> str:
     return f"{len(applied)} tags added"
 
 
-def enqueue_rules(event: events.Event) -> None:
-    """Every message a customer sends gets a tagging job (listener on MESSAGE_RECEIVED)."""
-    broker.enqueue(QUEUE, apply_rules, event.data["message_id"])
+def apply_rules_each(message_ids: list[int]) -> str:
+    """`apply_rules` on each of a commit's inbound messages, in one job."""
+    return broker.each(QUEUE, apply_rules, message_ids)
+
+
+def enqueue_rules(batch: list[events.Event]) -> None:
+    """Every message a customer sends gets its tag rules run: one job per commit (batch listener on
+    MESSAGE_RECEIVED)."""
+    broker.enqueue_each(QUEUE, apply_rules_each, [int(event.data["message_id"]) for event in batch])
 
 
 def retrain() -> str:

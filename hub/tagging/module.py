@@ -11,6 +11,6 @@ MODULE = Module(
     name="tagging",
     models=(TagRule, TagRuleVersion, BusinessHours, TagSuggestion),
     routers=(router,),
-    listeners=(Listener(events.MESSAGE_RECEIVED, jobs.enqueue_rules),),
+    listeners=(Listener(events.MESSAGE_RECEIVED, jobs.enqueue_rules, batch=True),),
     periodic=(jobs.NIGHTLY_RETRAIN,),
 )

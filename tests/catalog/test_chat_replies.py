@@ -145,11 +145,11 @@ def test_other_messages_and_agent_messages_are_left_alone(backend):
 
 def test_every_customer_message_enqueues_the_cart_reply_job(backend, monkeypatch):
     enqueued = []
-    monkeypatch.setattr(chat_replies.broker, "enqueue", lambda *args: enqueued.append(args))
+    monkeypatch.setattr(chat_replies.broker, "enqueue_each", lambda *args: enqueued.append(args))
     composition.wire()
     channel = make_channel("telegram", "Shop bot")
     message_id, _ = says(channel.id, "m1", identity=IdentityRef("telegram", "9"), text="hello")
-    assert ("inbound", chat_replies.answer_cart_reply, message_id) in enqueued
+    assert ("inbound", chat_replies.answer_cart_replies, [message_id]) in enqueued
     events.clear()
 
 

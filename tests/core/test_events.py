@@ -15,6 +15,16 @@ def noop(*args: object) -> None:
     """A job's function (the queue stores its dotted name)."""
 
 
+DONE: list[int] = []
+
+
+def refuse_seven(item: int) -> None:
+    """A batch's item: 7 fails (its database row is locked, say), the others are done."""
+    if item == 7:
+        raise RuntimeError("seven is refused")
+    DONE.append(item)
+
+
 def test_a_released_savepoint_does_not_deliver_and_the_outer_commit_does(backend):
     got: list[dict] = []
     events.subscribe("test.thing", lambda event: got.append(event.data))
@@ -76,3 +86,14 @@ def test_a_commit_stands_when_redis_cannot_take_its_listeners_jobs(backend, monk
     with session_scope() as session:  # the sweepers re-enqueue from the database's rows
         assert session.query(Contact).filter(Contact.name == "佐藤花子").count() == 1
     assert "could not enqueue 1 jobs" in caplog.text
+
+
+def test_a_batch_job_queues_an_item_that_fails_on_its_own_and_does_not_redo_the_others(backend, caplog):
+    DONE.clear()
+    broker.enqueue_each(queues.INBOUND, noop, list(range(broker.BATCH + 1)))
+    assert [len(job.args[0]) for job in broker.queue(queues.INBOUND).get_jobs()] == [broker.BATCH, 1]
+    with caplog.at_level(logging.ERROR, logger="hub.runtime.broker"):
+        assert broker.each(queues.INBOUND, refuse_seven, [5, 7, 9]) == "2 done, 1 queued again"
+    assert DONE == [5, 9] and "refuse_seven(7) failed" in caplog.text
+    alone = [job for job in broker.queue(queues.INBOUND).get_jobs() if job.func_name.endswith("refuse_seven")]
+    assert [job.args for job in alone] == [(7,)] and alone[0].retries_left == len(broker.RETRY_INTERVALS)

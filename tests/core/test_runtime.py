@@ -96,4 +96,5 @@ def test_wiring_twice_subscribes_each_listener_once(backend):
     composition.wire()  # the app and the worker in one process (the tests' browser worker does this)
     with session_scope() as session:
         events.emit(session, events.CONVERSATION_OPENED, conversation_id=42)
-    assert [job.args for job in broker.queue("inbound").get_jobs() if job.func_name.endswith(".assign")] == [(42,)]
+    assert [job.args for job in broker.queue("inbound").get_jobs() if job.func_name.endswith(".assign_each")] == [
+        ([42],)]

@@ -122,9 +122,10 @@ def test_every_customer_message_enqueues_the_tagging_job(backend):
     channel = make_channel("sms_twilio")
     rule("refund", keywords("refund"))
     message_id, conversation_id, _ = write(channel.id, "Refund please")
-    queued = [job for job in broker.queue("inbound").get_jobs() if job.func_name == "hub.tagging.jobs.apply_rules"]
-    assert [job.args for job in queued] == [(message_id,)]
-    queued[0].perform()
+    queued = [job for job in broker.queue("inbound").get_jobs()
+              if job.func_name == "hub.tagging.jobs.apply_rules_each"]
+    assert [job.args for job in queued] == [([message_id],)]
+    assert queued[0].perform() == "1 done"
     assert list(conversation_tags(conversation_id)) == ["refund"]
 
 
