@@ -259,4 +259,10 @@ def test_a_live_update_keeps_what_the_agent_is_typing_in_the_contact_preferences
     expect(prefs.locator("#contact-prefs-status")).to_have_text("Saved.")
     with session_scope() as session:
         assert [contact.timezone for contact in session.exec(select(Contact)).all()] == ["America/Chicago"]
+        receive(session=session, channel_id=sms, inbound=InboundMessage(  # another redraw, after the save
+            provider_message_id="sms-3", identities=(IdentityRef("phone", "+14155550199"),), kind="text",
+            text="And in red?", sent_at=utcnow()))
+    expect(page.locator("#thread .msg-in")).to_have_count(3)
+    expect(prefs.locator("#contact-timezone")).to_have_value("America/Chicago")  # now the saved value
+    expect(prefs.locator("#contact-prefs-status")).to_have_text("Saved.")  # the redraw keeps what the save said
     assert page_errors == []

@@ -61,9 +61,12 @@ function renderPreferences(contact) {
 
 export function renderContact(container, detail, onOpen) {
   const contact = detail.contact;
-  // A live update redraws the panel: what staff are typing into the preferences is kept, not wiped.
+  // A live update redraws the panel: what staff are typing into the preferences is kept, not wiped, and so is
+  // what the last save said ("Saved.", or why not: the save's own update comes back as a live one at once).
   const previous = container.querySelector("#contact-prefs");
-  const kept = previous && previous.dataset.editing && previous.dataset.contactId === String(contact.id) ? previous : null;
+  const same = previous && previous.dataset.contactId === String(contact.id);
+  const kept = same && previous.dataset.editing ? previous : null;
+  const said = same ? previous.querySelector("#contact-prefs-status").textContent : "";
   clear(container);
   const names = detail.channel_names || {};
   const name = contact.name || detail.conversation.contact_name || t("unnamed_contact");  // a visitor: their handle
@@ -72,7 +75,9 @@ export function renderContact(container, detail, onOpen) {
   if (contact.locale) facts.push(t("contact_language", { value: contact.locale }));
   if (contact.timezone) facts.push(t("contact_timezone", { value: contact.timezone }));
   if (facts.length) container.append(h("p", { class: "contact-facts", text: facts.join(" · ") }));
-  container.append(kept || renderPreferences(contact));
+  const preferences = kept || renderPreferences(contact);
+  if (!kept && said) preferences.querySelector("#contact-prefs-status").textContent = said;
+  container.append(preferences);
 
   container.append(section(t("phones_and_handles"), contact.identities.length
     ? h("ul", { class: "plain" }, contact.identities.map((identity) => h("li", {},
