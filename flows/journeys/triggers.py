@@ -311,14 +311,11 @@ def _wanted(*triggers: str, live_runs: bool = False) -> bool:
 
 
 def _contact_has_runs(contact_id: Any) -> bool:
+    """Whether the contact may have a live run (True when unknown or when the database could not say)."""
     if contact_id is None:
         return True
-    try:
-        with session_scope() as session:
-            return session.execute(select(col(FlowRun.id)).where(
-                col(FlowRun.contact_id) == int(contact_id), col(FlowRun.status).in_(LIVE)).limit(1)).first() is not None
-    except Exception:
-        return True
+    with_runs = _contacts_with_runs({int(contact_id)})
+    return with_runs is None or int(contact_id) in with_runs
 
 
 def _contacts_with_runs(contact_ids: set[int]) -> set[int] | None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, TextClause, text
+from sqlalchemy import ColumnElement, Float, Integer, Table, TextClause, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Result
 from sqlalchemy.orm import Session
@@ -74,10 +74,7 @@ def _arrays_statement(table: str, names: tuple[str, ...], types: tuple[str, ...]
 
 
 def _column_values(column: Any, values: list[Any]) -> list[Any]:
-    try:
-        kind = column.type.python_type
-    except NotImplementedError:
-        return values
-    if kind in (int, float):
-        return [None if value is None else kind(value) for value in values]
-    return values
+    """An integer or float column's values as Python ints or floats (a numpy number or a Decimal among them
+    would make psycopg type the array otherwise); other columns' as they are."""
+    kind = int if isinstance(column.type, Integer) else float if isinstance(column.type, Float) else None
+    return values if kind is None else [None if value is None else kind(value) for value in values]
