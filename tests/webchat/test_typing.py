@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from channels import IdentityRef, InboundMessage
+from hub.conversations.models import Conversation
 from hub.ingest.service import receive as ingest
 from hub.jobs.tasks import drain_inbound
 from hub.runtime.db import session_scope, utcnow
@@ -46,6 +47,8 @@ def test_only_agents_who_may_see_the_conversation_see_the_visitor_typing_once_pe
     make_user("web@shop.test", team_ids=[shop])
     make_user("other@shop.test", team_ids=[elsewhere])
     other_conversation = telegram_conversation(other.id or 0)
+    with session_scope() as session:
+        other_contact = session.get(Conversation, other_conversation).contact_id  # type: ignore[union-attr]
     with connect(client, channel.id or 0) as visitor:
         hello(visitor)
         visitor.send_json({"type": "typing"})  # before the first message there is no conversation to tell
@@ -69,7 +72,8 @@ def test_only_agents_who_may_see_the_conversation_see_the_visitor_typing_once_pe
             assert (after["event"], after["data"]["conversation_id"]) == ("conversation.updated",
                                                                           stored.conversation_id)
             seen = next_event(outsider)  # another team's agent never hears of it
-            while "conversation_id" not in seen["data"]:  # a late event of a contact (as test_live's next_reply)
+            while "conversation_id" not in seen["data"]:  # a late event of a contact (as test_live's next_reply):
+                assert seen["data"].get("contact_id") == other_contact, seen  # only the one the outsider may see
                 seen = next_event(outsider)
             assert (seen["event"], seen["data"]["conversation_id"]) == ("conversation.updated", other_conversation)
     assert len(messages()) == 2  # the two customers' messages: typing is never a message
