@@ -24,7 +24,7 @@ from hub.runtime import Periodic
 from hub.runtime.db import session_scope, utcnow
 from reports import histogram
 from reports.models import DurationHistogram
-from reports.query import GroupBy, day_bucket
+from reports.query import GroupBy, day_bucket, named
 from reports.settings import get_report_settings
 
 PREFIX = "m:"
@@ -70,7 +70,7 @@ def day_sums(session: Session, kinds: Sequence[str], cuts: Sequence[str], first:
         select(col(h.kind), col(h.cut), month, col(h.dim_id), func.sum(col(h.count)))
         .where(col(h.kind).in_(list(kinds)), col(h.cut).in_(list(cuts)), col(h.day) >= first, col(h.day) <= last)
         .group_by(col(h.kind), col(h.cut), month, col(h.dim_id)))
-    return {(kind, cut, str(m), int(dim)): int(n or 0) for kind, cut, m, dim, n in rows}
+    return {(kind, cut, str(named(m, GroupBy.month)), int(dim)): int(n or 0) for kind, cut, m, dim, n in rows}
 
 
 def _merged(rows: Sequence[Any]) -> dict[tuple[str, int], dict[str, Any]]:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Date, cast, func, or_, select, tuple_
 from sqlmodel import Session, col
 
 from hub.assignment.hours import zone
@@ -172,14 +172,21 @@ def _add(found: dict[Key, list[int]], kind: str, values: list[Any], count: int, 
 
 
 def day_bucket(dialect: str, day: Any, group: GroupBy) -> Any:
-    """SQL for `bucket`: a date column as its day, its week's Monday (YYYY-MM-DD) or its month (YYYY-MM)."""
+    """SQL for `bucket`: a date column as its day, its week's Monday (YYYY-MM-DD) or its month (YYYY-MM). On
+    PostgreSQL a date (the day, its week's Monday, its month's first day), which `named` turns into the key after
+    the fetch: grouping thousands of rows by a date costs half what grouping them by its text does."""
     if dialect == "postgresql":
-        if group == GroupBy.week:
-            return func.to_char(func.date_trunc("week", day), "YYYY-MM-DD")
-        return func.to_char(day, "YYYY-MM" if group == GroupBy.month else "YYYY-MM-DD")
+        if group == GroupBy.day:
+            return day
+        return cast(func.date_trunc(group.value, day), Date)
     if group == GroupBy.week:  # SQLite: %w is 0 on Sunday
         return func.date(day, func.printf("-%d days", (func.strftime("%w", day) + 6) % 7))
     return func.strftime("%Y-%m" if group == GroupBy.month else "%Y-%m-%d", day)
+
+
+def named(value: Any, group: GroupBy) -> Any:
+    """A grouping's value as its key: a date from `day_bucket` becomes `bucket`'s text; anything else is kept."""
+    return bucket(value, group) if isinstance(value, date) else value
 
 
 def group_column(dialect: str, table: Any, name: str, q: Range) -> Any:
@@ -203,14 +210,14 @@ def _tally_rollups(session: Session, q: Range, kinds: Sequence[str], bys: Sequen
         columns = [keys[name] for name in names]
         query = (select(col(r.kind), *columns, *sums, func.grouping(col(r.kind), *columns)).where(*where)
                  .group_by(func.grouping_sets(*[tuple_(col(r.kind), *[keys[name] for name in by]) for by in bys])))
-        return _split_sets(session.execute(query).all(), names, bys)
+        return _split_sets(session.execute(query).all(), names, bys, q.time_group)
     found: list[dict[Key, list[int]]] = []
     for by in bys:
         columns = [keys[name] for name in by]
         rows = session.execute(select(col(r.kind), *columns, *sums).where(*where).group_by(col(r.kind), *columns))
         into: dict[Key, list[int]] = {}
         for kind, *values in rows:
-            _add_sums(into, (kind, *values[:-2]), values[-2], values[-1])
+            _add_sums(into, (kind, *[named(value, q.time_group) for value in values[:-2]]), values[-2], values[-1])
         found.append(into)
     return found
 
@@ -232,7 +239,7 @@ def set_masks(names: Sequence[str], bys: Sequence[Sequence[str]], after: int = 0
     return masks
 
 
-def _split_sets(rows: Sequence[Any], names: Sequence[str], bys: Sequence[Sequence[str]]
+def _split_sets(rows: Sequence[Any], names: Sequence[str], bys: Sequence[Sequence[str]], group: GroupBy
                 ) -> list[dict[Key, list[int]]]:
     """Rows of a GROUPING SETS query over (kind, *names) back into one dict per grouping: GROUPING() has a bit
     set for each column that is not in the row's set (the kind, first, is in every set)."""
@@ -240,7 +247,7 @@ def _split_sets(rows: Sequence[Any], names: Sequence[str], bys: Sequence[Sequenc
     found: list[dict[Key, list[int]]] = [{} for _ in bys]
     for kind, *values in rows:
         count, amount, mask = values[len(names):]
-        by_name = dict(zip(names, values[:len(names)], strict=True))
+        by_name = dict(zip(names, [named(value, group) for value in values[:len(names)]], strict=True))
         for index in masks.get(int(mask), []):
             _add_sums(found[index], (kind, *[by_name[name] for name in bys[index]]), count, amount)
     return found
@@ -366,7 +373,7 @@ def ratings_each(session: Session, q: Range, kind: str, bys: Sequence[Sequence[s
     results: list[dict[Key, dict[int, int]]] = [{} for _ in bys]
 
     def add(into: dict[Key, dict[int, int]], values: Sequence[Any], rating: Any, count: Any) -> None:
-        counts = into.setdefault(tuple(value or None for value in values), {})
+        counts = into.setdefault(tuple(named(value, q.time_group) or None for value in values), {})
         counts[int(rating or 0)] = counts.get(int(rating or 0), 0) + int(count)
 
     if dialect == "postgresql" and len(bys) > 1:  # every grouping in one scan

@@ -14,7 +14,7 @@ from flows.campaigns.models import Campaign
 from flows.journeys.models import Flow
 from reports import kinds
 from reports.helpdesk import labels
-from reports.query import DIMENSION, TIME_GROUPS, GroupBy, Key, Range, tally
+from reports.query import DIMENSION, TIME_GROUPS, GroupBy, Key, Range, tally, tally_each
 from reports.schemas import DateRange
 from reports.schemas_sales import Money, SalesFigures, SalesPoint, SalesReport
 
@@ -37,8 +37,8 @@ def _money(counts: dict[Key, list[int]], by: Sequence[str]) -> dict[Key, Money]:
     return found
 
 
-def _figures(session: Session, q: Range) -> SalesFigures:
-    money = _money(tally(session, q, KINDS, ["currency"]), ["currency"])
+def _figures(counts: dict[Key, list[int]]) -> SalesFigures:
+    money = _money(counts, ["currency"])
     return SalesFigures(currencies=[money[key] for key in sorted(money, key=str)])
 
 
@@ -59,15 +59,17 @@ def _names(session: Session, q: Range, keys: list[Any]) -> dict[Any, str]:
 
 
 def report(session: Session, q: Range) -> SalesReport:
-    series = _money(tally(session, q, KINDS, ["time", "currency"]), ["time", "currency"])
-    rows: dict[Key, Money] = {}
-    if q.group_by not in TIME_GROUPS and q.group_by in DIMENSION:
-        rows = _money(tally(session, q, KINDS, ["group", "currency"]), ["group", "currency"])
+    by_group = q.group_by not in TIME_GROUPS and q.group_by in DIMENSION
+    totals, by_time, *by_dimension = tally_each(  # one read of the range for its three groupings
+        session, q, KINDS, [["currency"], ["time", "currency"], *([["group", "currency"]] if by_group else [])])
+    series = _money(by_time, ["time", "currency"])
+    rows: dict[Key, Money] = _money(by_dimension[0], ["group", "currency"]) if by_group else {}
     names = _names(session, q, [key[0] for key in rows])
     order = sorted(rows, key=lambda key: (str(key[0] if key[0] is not None else ""), str(key[1])))
     return SalesReport(
-        range=DateRange(from_=q.start, to=q.end, tz=q.tz), previous=_figures(session, q.previous()),
-        totals=_figures(session, q),
+        range=DateRange(from_=q.start, to=q.end, tz=q.tz),
+        previous=_figures(tally(session, q.previous(), KINDS, ["currency"])),
+        totals=_figures(totals),
         series=[SalesPoint(key=str(key[0]), **series[key].model_dump()) for key in sorted(series, key=str)],
         rows=[SalesPoint(key="" if key[0] is None else str(key[0]), label=names.get(key[0]),
                          **rows[key].model_dump()) for key in order])

@@ -35,6 +35,7 @@ from reports.query import (
     durations_each,
     filters,
     group_column,
+    named,
     ranked,
     set_masks,
 )
@@ -96,7 +97,7 @@ def _summed(session: Session, q: Range, kind: str, bys: Sequence[Sequence[str]])
         count, wall, business, flagged, *counts = row[len(keys):len(keys) + 4 + len(BUCKETS)]
         if not count:
             continue
-        values = dict(zip(names, row[:len(keys)], strict=True))
+        values = dict(zip(names, [named(value, q.time_group) for value in row[:len(keys)]], strict=True))
         for index in masks.get(mask, []):
             found[index][tuple(values[name] for name in bys[index])] = Spread(
                 count=int(count), median=wall[0], p90=wall[1], business_median=business[0],
