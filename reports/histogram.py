@@ -155,9 +155,26 @@ def fixed(texts: Sequence[str | None], width: int) -> np.ndarray:
     return np.frombuffer(b"".join(decoded), dtype="<u4").astype(np.int64).reshape(len(decoded), width)
 
 
-def dense_percentiles(counts: np.ndarray, shares: Iterable[float]) -> list[float | None]:
-    """`percentiles` of a dense histogram (column k is bucket k)."""
-    return percentiles([0, *counts.tolist()], shares)
+def row_percentiles(counts: np.ndarray, shares: Sequence[float]) -> list[list[float | None]]:
+    """`percentiles` of every row of dense histograms (a groups x buckets array, column k is bucket k) at once,
+    in a few array operations instead of a Python pass per group: per row, each share's value (None for an
+    empty row)."""
+    cumulative = np.cumsum(counts, axis=1)
+    total = cumulative[:, -1] if cumulative.shape[1] else np.zeros(len(counts), dtype=np.int64)
+
+    def at(rank: np.ndarray) -> np.ndarray:  # the value of each row's rank-th smallest: the first bucket past it
+        index = (cumulative <= rank[:, None]).sum(axis=1)
+        return np.where(index == 0, 0.0, RATIO ** (index - 0.5))
+
+    found = np.empty((len(counts), len(shares)))
+    for column, share in enumerate(shares):
+        position = share * (total - 1)
+        low = np.floor(position).astype(np.int64)
+        high = np.minimum(low + 1, total - 1)
+        a, b = at(low), at(high)
+        found[:, column] = a + (b - a) * (position - low)
+    return [[float(v) for v in row] if n else [None] * len(shares)
+            for row, n in zip(found.tolist(), total.tolist(), strict=True)]
 
 
 def of_dense(counts: np.ndarray) -> Histogram:

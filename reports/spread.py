@@ -207,11 +207,11 @@ def _from_histograms(q: Range, rows: Rows, bys: Sequence[Sequence[str]]) -> list
         flagged_of = np.bincount(groups, weights=flagged, minlength=size)
         bands_of = np.zeros((size, len(BUCKETS)), dtype=np.int64)
         np.add.at(bands_of, groups, bands)
-        walls, businesses = histogram.sums(wall, groups, size), histogram.sums(business, groups, size)
+        walls = histogram.row_percentiles(histogram.sums(wall, groups, size), (0.5, 0.9))
+        businesses = histogram.row_percentiles(histogram.sums(business, groups, size), (0.5, 0.9))
         spreads: dict[Key, Spread] = {}
         for n, key in enumerate(keys):
-            median, p90 = histogram.dense_percentiles(walls[n], (0.5, 0.9))
-            business_median, business_p90 = histogram.dense_percentiles(businesses[n], (0.5, 0.9))
+            (median, p90), (business_median, business_p90) = walls[n], businesses[n]
             spreads[key] = Spread(count=int(count_of[n]), median=median, p90=p90, business_median=business_median,
                                   business_p90=business_p90, flagged=int(flagged_of[n]),
                                   buckets={name: int(v) for (name, _, _), v in zip(BUCKETS, bands_of[n], strict=True)})

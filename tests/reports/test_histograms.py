@@ -8,6 +8,8 @@ import statistics
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
+import pytest
 from sqlmodel import select
 
 from reports import histogram, kinds, record, rollup
@@ -62,3 +64,17 @@ def test_histograms_kept_live_equal_the_rebuilt_ones(backend: Any) -> None:
                                                                                     method="inclusive")[8]
     assert abs((median or 0) - exact_median) <= histogram.ERROR * exact_median + 1
     assert abs((p90 or 0) - exact_p90) <= histogram.ERROR * exact_p90 + 1
+
+
+def test_the_percentiles_of_many_groups_at_once_are_each_group_s_own() -> None:
+    rng = random.Random(7)
+    groups = [[rng.choice([0, 0, 1, 3, 40]) for _ in range(60)] for _ in range(25)]
+    groups[3] = [0] * 60  # a group with no durations has no median
+    groups[4] = [5] + [0] * 59  # all under one second
+    groups[5] = [0] * 59 + [1]  # one duration, in the last bucket
+    shares = (0.0, 0.5, 0.9, 1.0)
+    together = histogram.row_percentiles(np.array(groups, dtype=np.int64), shares)
+    for mine, counts in zip(together, groups, strict=True):  # the same values, to the last bits of a float
+        alone = histogram.percentiles([0, *counts], shares)
+        assert [None if v is None else pytest.approx(v, rel=1e-12) for v in alone] == mine
+    assert together[3] == [None] * 4 and together[4] == [0.0] * 4 and together[5][0] == histogram.value(59)
