@@ -66,7 +66,7 @@ def day_sums(session: Session, kinds: Sequence[str], cuts: Sequence[str], first:
     """The day rows' counts from `first` to `last` (inclusive) summed per (kind, cut, "YYYY-MM", dim_id)."""
     h = DurationHistogram
     month = _month(session)
-    rows = session.execute(
+    rows = session.connection().execute(
         select(col(h.kind), col(h.cut), month, col(h.dim_id), func.sum(col(h.count)))
         .where(col(h.kind).in_(list(kinds)), col(h.cut).in_(list(cuts)), col(h.day) >= first, col(h.day) <= last)
         .group_by(col(h.kind), col(h.cut), month, col(h.dim_id)))

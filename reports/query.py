@@ -210,11 +210,12 @@ def _tally_rollups(session: Session, q: Range, kinds: Sequence[str], bys: Sequen
         columns = [keys[name] for name in names]
         query = (select(col(r.kind), *columns, *sums, func.grouping(col(r.kind), *columns)).where(*where)
                  .group_by(func.grouping_sets(*[tuple_(col(r.kind), *[keys[name] for name in by]) for by in bys])))
-        return _split_sets(session.execute(query).all(), names, bys, q.time_group)
+        return _split_sets(session.connection().execute(query).all(), names, bys, q.time_group)
     found: list[dict[Key, list[int]]] = []
     for by in bys:
         columns = [keys[name] for name in by]
-        rows = session.execute(select(col(r.kind), *columns, *sums).where(*where).group_by(col(r.kind), *columns))
+        rows = session.connection().execute(
+            select(col(r.kind), *columns, *sums).where(*where).group_by(col(r.kind), *columns))
         into: dict[Key, list[int]] = {}
         for kind, *values in rows:
             _add_sums(into, (kind, *[named(value, q.time_group) for value in values[:-2]]), values[-2], values[-1])
@@ -272,7 +273,7 @@ def _tally_events(session: Session, q: Range, kinds: Sequence[str], bys: Sequenc
     query = (select(col(e.at), col(e.day), col(e.kind), col(e.conversation_id), col(e.amount_minor),
                     *[getattr(e, name) for name in _columns(bys, q)])
              .where(col(e.kind).in_(kinds), col(e.at) >= start, col(e.at) < end, *filters(q, e)))
-    rows = session.execute(query).all()
+    rows = session.connection().execute(query).all()
     tags = tags_of(session, (r.conversation_id for r in rows if r.conversation_id)) if _tagged(q, bys) else {}
     day_of = _local_day(q)
     found: list[dict[Key, list[int]]] = [{} for _ in bys]
@@ -308,7 +309,7 @@ def durations_each(session: Session, q: Range, kind: str, bys: Sequence[Sequence
     """`durations` for several groupings from one read."""
     e = ReportEvent
     start, end = q.bounds
-    rows = session.execute(
+    rows = session.connection().execute(
         select(col(e.at), col(e.day), col(e.conversation_id), col(e.seconds), col(e.business_seconds),
                col(e.value), *[getattr(e, name) for name in _columns(bys, q)])
         .where(col(e.kind) == kind, col(e.at) >= start, col(e.at) < end, *filters(q, e))).all()
@@ -379,7 +380,7 @@ def ratings_each(session: Session, q: Range, kind: str, bys: Sequence[Sequence[s
     if dialect == "postgresql" and len(bys) > 1:  # every grouping in one scan
         columns = [keys[name] for name in names]
         masks = set_masks(names, bys, after=1)
-        for *values, rating, count, mask in session.execute(
+        for *values, rating, count, mask in session.connection().execute(
                 select(*columns, col(e.value), func.count(), func.grouping(*columns, col(e.value))).where(*where)
                 .group_by(func.grouping_sets(*[tuple_(*[keys[name] for name in by], col(e.value)) for by in bys]))):
             by_name = dict(zip(names, values, strict=True))
@@ -388,7 +389,7 @@ def ratings_each(session: Session, q: Range, kind: str, bys: Sequence[Sequence[s
         return results
     for by, into in zip(bys, results, strict=True):
         columns = [keys[name] for name in by]
-        for *values, rating, count in session.execute(select(*columns, col(e.value), func.count()).where(*where)
-                                                      .group_by(*columns, col(e.value))):
+        for *values, rating, count in session.connection().execute(
+                select(*columns, col(e.value), func.count()).where(*where).group_by(*columns, col(e.value))):
             add(into, values, rating, count)
     return results

@@ -92,7 +92,7 @@ def _summed(session: Session, q: Range, kind: str, bys: Sequence[Sequence[str]])
         query = query.add_columns(func.grouping(*keys)).group_by(
             func.grouping_sets(*[tuple_(*[keys[names.index(name)] for name in by]) for by in bys]))
     found: list[dict[Key, Spread]] = [{} for _ in bys]
-    for row in session.execute(query):
+    for row in session.connection().execute(query):
         mask = int(row[-1]) if keys else 0
         count, wall, business, flagged, *counts = row[len(keys):len(keys) + 4 + len(BUCKETS)]
         if not count:
@@ -146,7 +146,7 @@ def _histogram_rows(session: Session, q: Range, kinds: Sequence[str], cuts: Sequ
         for cut in cuts:
             if cut != "all" and getattr(q, cut) is not None:
                 query = query.where(col(h.dim_id) == getattr(q, cut))
-        return session.execute(query)
+        return session.connection().execute(query)
 
     whole = [cut for cut in cuts if cut not in folded]
     in_range = [col(h.day) >= q.start, col(h.day) <= q.end]
