@@ -13,7 +13,7 @@ from hub.agents import service as agents
 from hub.agents import tokens
 from hub.agents.models import Role, User
 from hub.agents.sessions import CSRF_CHECKED, UNSAFE_METHODS
-from hub.runtime.db import get_engine, read_scope
+from hub.runtime.db import for_reports, get_engine, read_scope
 from hub.runtime.settings import get_settings
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -29,11 +29,13 @@ DbSession = Annotated[Session, Depends(session_dependency)]
 
 def read_session_dependency(primary: DbSession) -> Iterator[Session]:
     """The read-only copy's session, or, with none, the request's own (a second SQLite transaction in the same
-    request would wait for the first one's lock)."""
+    request would wait for the first one's lock), with PostgreSQL's JIT off for its transaction (`for_reports`)."""
     if not get_settings().database_read_url:
+        for_reports(primary)
         yield primary
         return
     with read_scope() as session:
+        for_reports(session)
         yield session
 
 

@@ -109,6 +109,16 @@ def session_scope() -> Iterator[Session]:
             raise
 
 
+def for_reports(session: Session) -> None:
+    """Ready a transaction for a report's aggregate queries: on PostgreSQL, no JIT compilation. A query whose
+    estimated cost passes `jit_above_cost` (a lifecycle matrix over some 600,000 orders, or any report right after
+    a bulk import, before ANALYZE) is compiled with LLVM first: 0.8 s of a 1.2 s lifecycle report at 200,000
+    orders with stale statistics, where the query alone took 0.4 s. `SET LOCAL` ends with the transaction, so it
+    holds behind PgBouncer in transaction mode too."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sql_text("SET LOCAL jit = off"))
+
+
 @contextmanager
 def read_scope() -> Iterator[Session]:
     """A session on the read-only copy (or the primary when there is none) for reads that may lag a moment

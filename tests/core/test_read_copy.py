@@ -45,3 +45,28 @@ def test_read_scope_reads_the_copy_and_writes_nothing_there(monkeypatch, tmp_pat
     finally:
         db.reset_engines()
         get_settings.cache_clear()
+
+
+def test_a_report_s_transaction_compiles_no_query_with_jit_and_leaves_the_connection_as_it_was(pg_backend):
+    """PostgreSQL compiles a query whose estimate passes jit_above_cost with LLVM first (most of a lifecycle
+    report's time with stale statistics). Reports turn it off for their transaction only: behind PgBouncer in
+    transaction mode the server connection goes on to another client."""
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from hub.api.deps import read_session_dependency
+
+    def explained(session: Session) -> str:
+        session.execute(text("SET LOCAL jit_above_cost = 0"))  # every query would be compiled, were JIT on
+        plan = session.execute(text("EXPLAIN (ANALYZE) SELECT sum(id) FROM contact")).scalars().all()
+        return "\n".join(plan)
+
+    with Session(db.get_engine()) as primary:
+        dependency = read_session_dependency(primary)
+        reading = next(dependency)
+        assert reading.execute(text("SHOW jit")).scalar_one() == "off"
+        assert "JIT" not in explained(reading)
+        dependency.close()
+        primary.rollback()
+        server_default = primary.execute(text("SELECT reset_val FROM pg_settings WHERE name = 'jit'")).scalar_one()
+        assert primary.execute(text("SHOW jit")).scalar_one() == server_default  # the next transaction's own
