@@ -56,6 +56,16 @@ def test_sales_per_currency_with_refunds_on_their_own_day(world: tuple[TestClien
                         headers=marketer).json()["series"]
     assert sum(p["orders"] for p in weekly if p["currency"] == "JPY") == money(history.sales, FIRST, LAST)["JPY"][
         "orders"]
+    for group_by, key_of in (("week", lambda day: str(day - timedelta(days=day.weekday()))),  # its Monday
+                             ("month", lambda day: day.strftime("%Y-%m"))):
+        series = client.get("/api/v1/reports/sales", params={"from": str(FIRST), "to": str(LAST),
+                                                             "group_by": group_by}, headers=marketer).json()["series"]
+        orders: dict[tuple[str, str], int] = {}
+        for sale in history.sales:
+            day = sale.paid.astimezone(HK).date()
+            if FIRST <= day <= LAST:
+                orders[(key_of(day), sale.currency)] = orders.get((key_of(day), sale.currency), 0) + 1
+        assert {(p["key"], p["currency"]): p["orders"] for p in series if p["orders"]} == orders, group_by
 
 
 def test_agents_see_only_their_sales(world: tuple[TestClient, History]) -> None:
