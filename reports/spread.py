@@ -153,17 +153,21 @@ def _histogram_rows(session: Session, q: Range, kinds: Sequence[str], cuts: Sequ
     parts = [and_(col(h.cut).in_(whole), *in_range)] if whole else []
     if span:
         parts.append(and_(col(h.cut).in_(folded), *in_range, or_(col(h.day) < span[0], col(h.day) > span[1])))
+        parts.append(and_(col(h.cut).in_([months_of.month_cut(c) for c in folded]), col(h.day).in_(months)))
     found: dict[tuple[str, str], Rows] = {}
-    for kind, cut, *row in rows_of(or_(*parts)):
-        found.setdefault((kind, cut), []).append(tuple(row))
+    month_rows: list[tuple[Any, ...]] = []
+    for kind, cut, *row in rows_of(or_(*parts)):  # the days and the month rows in one read
+        if cut.startswith(months_of.PREFIX):
+            month_rows.append((kind, cut, *row))
+        else:
+            found.setdefault((kind, cut), []).append(tuple(row))
     if not span:
         return found
     days = months_of.day_sums(session, kinds, folded, *span)
     days = {key: n for key, n in days.items()  # the range's filter on a cut's dimension, as on its rows
             if key[1] == "all" or getattr(q, key[1]) is None or key[3] == getattr(q, key[1])}
     good: set[tuple[str, str, str, int]] = set()
-    for kind, cut, day, *row in rows_of(col(h.cut).in_([months_of.month_cut(c) for c in folded]),
-                                        col(h.day).in_(months)):
+    for kind, cut, day, *row in month_rows:
         key = (kind, cut.removeprefix(months_of.PREFIX), day.strftime("%Y-%m"), int(row[0]))
         if days.get(key) == row[1]:
             good.add(key)
@@ -177,16 +181,21 @@ def _histogram_rows(session: Session, q: Range, kinds: Sequence[str], cuts: Sequ
 
 
 def _group_keys(q: Range, rows: Rows, by: Sequence[str]) -> tuple[list[Key], np.ndarray]:
-    """Each row's group under `by`: the groups' keys, and each row's index into them."""
-    buckets: dict[Any, str] = {}
-    index: dict[Key, int] = {}
-    groups = np.empty(len(rows), dtype=np.int64)
-    for n, (day, dim_id, *_) in enumerate(rows):
-        key = tuple((buckets.get(day) or buckets.setdefault(day, bucket(day, q.time_group)))
-                    if name == "time" or (name == "group" and q.group_by in TIME_GROUPS) else (dim_id or None)
-                    for name in by)
-        groups[n] = index.setdefault(key, len(index))
-    return list(index), groups
+    """Each row's group under `by`: the groups' keys (in the order they first appear), and each row's index into
+    them. A column of values per name, then one dictionary pass: no key tuple per row unless `by` names two."""
+    if not by:
+        return [()], np.zeros(len(rows), dtype=np.int64)
+    columns: list[list[Any]] = []
+    for name in by:
+        if name == "time" or (name == "group" and q.group_by in TIME_GROUPS):
+            names = {day: bucket(day, q.time_group) for day in {row[0] for row in rows}}
+            columns.append([names[row[0]] for row in rows])
+        else:
+            columns.append([row[1] or None for row in rows])
+    values: Sequence[Any] = columns[0] if len(columns) == 1 else list(zip(*columns, strict=True))
+    index: dict[Any, int] = {}
+    groups = np.fromiter((index.setdefault(value, len(index)) for value in values), dtype=np.int64, count=len(rows))
+    return ([(value,) for value in index] if len(columns) == 1 else list(index)), groups
 
 
 def _from_histograms(q: Range, rows: Rows, bys: Sequence[Sequence[str]]) -> list[dict[Key, Spread]]:
