@@ -18,10 +18,8 @@ import binascii
 import math
 import sys
 from array import array
-from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
 
 import numpy as np
 
@@ -91,24 +89,9 @@ def loads(text: str | None) -> Sequence[int]:
     return packed
 
 
-def percentiles(histogram: Sequence[int], shares: Iterable[float]) -> list[float | None]:
-    """Each share's percentile, interpolating between ranks like `reports.query.ranked`."""
-    cumulative = list(accumulate(histogram[1:]))
-    total = cumulative[-1] if cumulative else 0
-    if not total:
-        return [None for _ in shares]
-
-    def at(rank: int) -> float:  # the value of the rank-th smallest (0-based): the first bucket past it
-        return value(histogram[0] + bisect_right(cumulative, rank))
-
-    found: list[float | None] = []
-    for share in shares:
-        position = share * (total - 1)
-        low = int(position)
-        high = min(low + 1, total - 1)
-        a, b = at(low), at(high)
-        found.append(a + (b - a) * (position - low))
-    return found
+def percentiles(histogram: Sequence[int], shares: Sequence[float]) -> list[float | None]:
+    """Each share's percentile of one histogram (`row_percentiles` of it alone)."""
+    return row_percentiles(np.array([[0] * histogram[0] + list(histogram[1:])], dtype=np.int64), shares)[0]
 
 
 @dataclass(frozen=True)
@@ -156,9 +139,10 @@ def fixed(texts: Sequence[str | None], width: int) -> np.ndarray:
 
 
 def row_percentiles(counts: np.ndarray, shares: Sequence[float]) -> list[list[float | None]]:
-    """`percentiles` of every row of dense histograms (a groups x buckets array, column k is bucket k) at once,
-    in a few array operations instead of a Python pass per group: per row, each share's value (None for an
-    empty row)."""
+    """Each share's percentile of every row of dense histograms (a groups x buckets array, column k is bucket k)
+    at once, in a few array operations instead of a Python pass per group, interpolating between ranks like
+    `reports.query.ranked`, each rank read back from its bucket: per row, each share's value (None for an empty
+    row)."""
     cumulative = np.cumsum(counts, axis=1)
     total = cumulative[:, -1] if cumulative.shape[1] else np.zeros(len(counts), dtype=np.int64)
 

@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from reports import histogram, kinds, record, rollup
 from reports.models import CampaignTotal, DurationHistogram
+from reports.query import ranked
 from reports.settings import get_report_settings
 
 ORIGIN = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
@@ -74,7 +75,9 @@ def test_the_percentiles_of_many_groups_at_once_are_each_group_s_own() -> None:
     groups[5] = [0] * 59 + [1]  # one duration, in the last bucket
     shares = (0.0, 0.5, 0.9, 1.0)
     together = histogram.row_percentiles(np.array(groups, dtype=np.int64), shares)
-    for mine, counts in zip(together, groups, strict=True):  # the same values, to the last bits of a float
-        alone = histogram.percentiles([0, *counts], shares)
-        assert [None if v is None else pytest.approx(v, rel=1e-12) for v in alone] == mine
+    for mine, counts in zip(together, groups, strict=True):  # each group's durations as read back, ranked exactly
+        values = [histogram.value(bucket) for bucket, n in enumerate(counts) for _ in range(n)]
+        exact = [ranked(values, share) if values else None for share in shares]
+        assert [None if v is None else pytest.approx(v, rel=1e-12) for v in exact] == mine
+        assert histogram.percentiles([0, *counts], shares) == mine  # one histogram alone: the same
     assert together[3] == [None] * 4 and together[4] == [0.0] * 4 and together[5][0] == histogram.value(59)
