@@ -31,10 +31,23 @@ def next_reply(ws, world) -> dict:
         assert frame["data"].get("conversation_id") in (None, world.conversation_a), frame
 
 
+def settled(client, ws, world, headers) -> None:
+    """Every event published while the world was made has reached the socket: a tag put on now comes after them
+    on Redis, so once its event arrives the socket is level with the present. Each late one must be agent A's."""
+    client.post(f"/api/v1/conversations/{world.conversation_a}/tags/settled", headers=headers)
+    while True:
+        frame = next_event(ws)
+        assert frame["type"] == "event" and frame["data"].get("conversation_id") in (None, world.conversation_a)
+        assert frame["data"].get("contact_id") in (None, world.contact_a), frame
+        if frame["event"] == "conversation.updated" and frame["data"].get("tag") == "settled":
+            return
+
+
 def test_events_reach_only_agents_who_may_see_the_conversation(client, world):
     a_headers, b_headers = token_for(client, "a@shop.test"), token_for(client, "b@shop.test")
     with client.websocket_connect(f"/api/v1/ws?token={bearer(client, 'a@shop.test')}") as ws:
         assert ws.receive_json() == {"type": "hello", "user_id": world.agent_a}
+        settled(client, ws, world, a_headers)
         client.post(f"/api/v1/conversations/{world.conversation_b}/notes", json={"text": "秘密"}, headers=b_headers)
         client.post(f"/api/v1/conversations/{world.conversation_a}/tags/VIP", headers=a_headers)
         frame = next_event(ws)  # team B's note came first on Redis, but never reaches agent A
