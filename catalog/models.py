@@ -123,7 +123,7 @@ class Order(SQLModel, table=True):
         Index("ix_orders_contact_created", "contact_id", "created_at"),
         Index("ix_orders_status_expires", "status", "expires_at"),
         # Covering for the lifecycle report: every contact's orders read in contact order from the index alone.
-        Index("ix_orders_contact_paid", "contact_id", "paid_at", "status", "id"),
+        Index("ix_orders_contact_paid", "contact_id", "paid_at", "status", "refunded_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -146,6 +146,9 @@ class Order(SQLModel, table=True):
     payment_ref: str | None = Field(default=None, max_length=255, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     paid_at: datetime | None = None
+    refunded_at: datetime | None = None
+    """When a refunded order was refunded (None on any other; also on one refunded before this was kept, with no
+    "refunded" event to copy it from)."""
     expires_at: datetime | None = None
 
 

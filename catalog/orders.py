@@ -276,8 +276,9 @@ def refund(*, session: Session, order_id: int, reason: str = "") -> bool:
         raise OrderError(f"order {order.number} is {order.status}: only a paid order can be refunded")
     assert order.id is not None
     order.status = OrderStatus.refunded.value
+    order.refunded_at = utcnow()
     session.add(order)
-    _record(session, order.id, "refunded", reason=reason)
+    session.add(OrderEvent(order_id=order.id, kind="refunded", detail={"reason": reason}, created_at=order.refunded_at))
     session.flush()
     _announce(session, order, ORDER_REFUNDED, ORDER_CHANGED)
     return True

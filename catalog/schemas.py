@@ -111,6 +111,7 @@ class OrderOut(BaseModel):
     payment_ref: str | None
     created_at: datetime
     paid_at: datetime | None
+    refunded_at: datetime | None = Field(None, description="when a refunded order was refunded (null otherwise)")
     expires_at: datetime | None
     lines: list[OrderLineOut]
     timeline: list[OrderEventOut]
@@ -160,7 +161,7 @@ def order_out(session: Session, order: Order, locale: str) -> OrderOut:
         currency=order.currency, total_minor=order.total_minor,
         total_display=money.display(order.total_minor, order.currency, locale),
         payment_provider=order.payment_provider, payment_ref=order.payment_ref, created_at=order.created_at,
-        paid_at=order.paid_at, expires_at=order.expires_at,
+        paid_at=order.paid_at, refunded_at=order.refunded_at, expires_at=order.expires_at,
         lines=[OrderLineOut(sku=line.sku, title=line.title, quantity=line.quantity, unit_minor=line.unit_minor,
                             line_minor=line.unit_minor * line.quantity, currency=line.currency,
                             line_display=money.display(line.unit_minor * line.quantity, line.currency, locale))

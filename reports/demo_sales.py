@@ -226,7 +226,6 @@ class Placed:
     locale: str
     paid: datetime
     title: str
-    refunded_after_days: int | None
     recipient_id: int | None
     """The campaign recipient it converts (the first order credited to a recipient does)."""
 
@@ -248,9 +247,11 @@ def _order(session: Session, shop: Shop, contact: Contact, locale: str, currency
                   status="refunded" if refunded else "paid", payment_provider="sandbox",
                   payment_ref=f"demo-history-{contact.id}-{int(paid.timestamp())}", created_at=paid,
                   paid_at=paid)
+    title = rng.choice(ITEMS[locale])
+    if refunded:
+        order.refunded_at = paid + timedelta(days=rng.randint(1, 3))
     session.add(order)
-    return Placed(order=order, locale=locale, paid=paid, title=rng.choice(ITEMS[locale]),
-                  refunded_after_days=rng.randint(1, 3) if refunded else None,
+    return Placed(order=order, locale=locale, paid=paid, title=title,
                   recipient_id=campaign[2] if campaign is not None else None)
 
 
@@ -263,9 +264,9 @@ def _lines_and_events(session: Session, placed: list[Placed]) -> None:
         session.add(OrderLine(order_id=order.id or 0, sku=f"DEMO-{item.locale}", title=item.title, quantity=1,
                               unit_minor=order.total_minor, currency=order.currency))
         session.add(OrderEvent(order_id=order.id or 0, kind="paid", detail={"provider": "sandbox"}, created_at=paid))
-        if item.refunded_after_days is not None:
+        if order.refunded_at is not None:
             session.add(OrderEvent(order_id=order.id or 0, kind="refunded", detail={"reason": "changed mind"},
-                                   created_at=paid + timedelta(days=item.refunded_after_days)))
+                                   created_at=order.refunded_at))
     session.flush()
     converted = [{"recipient": item.recipient_id, "paid": item.paid, "order": item.order.id}
                  for item in placed if item.recipient_id is not None]

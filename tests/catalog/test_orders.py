@@ -6,8 +6,9 @@ import pytest
 
 from catalog import money, service
 from catalog.models import Cart, Order
+from catalog.schemas import order_out
 from hub.runtime import events
-from hub.runtime.db import session_scope, utcnow
+from hub.runtime.db import as_utc, session_scope, utcnow
 from tests.catalog.factories import make_customer, make_product, order_from_cart, stock_of
 
 
@@ -117,12 +118,19 @@ def test_refund_is_idempotent_and_only_for_paid_orders(backend):
     with session_scope() as session:
         service.mark_paid(session=session, order_id=order_id, provider="stripe", payment_ref="cs_r")
     with session_scope() as session:
+        assert session.get(Order, order_id).refunded_at is None
         assert service.refund(session=session, order_id=order_id, reason="wrong size") is True
     with session_scope() as session:
+        refunded_at = session.get(Order, order_id).refunded_at
+        [event] = [e for e in service.timeline(session=session, order_id=order_id) if e.kind == "refunded"]
+        assert refunded_at is not None and as_utc(event.created_at) == as_utc(refunded_at)
+        assert event.detail == {"reason": "wrong size"}
         assert service.refund(session=session, order_id=order_id) is False
         assert service.mark_paid(session=session, order_id=order_id, provider="stripe",
                                  payment_ref="cs_r").already_paid is True
         assert session.get(Order, order_id).status == "refunded"
+        assert session.get(Order, order_id).refunded_at == refunded_at  # the first refund's moment, kept
+        assert order_out(session, session.get(Order, order_id), "ja").refunded_at == refunded_at  # the API's order
 
 
 def test_recent_orders_answer_where_is_my_order(backend):

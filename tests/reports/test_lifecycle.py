@@ -10,12 +10,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
+from catalog.behaviour import BehaviourSettings
 from catalog.models import Order, OrderEvent
 from flows.segments import service as segments
 from hub.composition import create_app
 from hub.contacts.models import Contact
 from hub.runtime.db import session_scope, utcnow
+from reports import lifecycle
 from reports.settings import get_report_settings
 from tests.factories import make_user, token_for
 
@@ -49,7 +52,7 @@ def test_matrix_transitions_and_save_as_segment(backend: Any) -> None:
                 refunded = paid + timedelta(days=1) if rng.random() < 0.15 else None
                 order = Order(number=f"L{n:03d}-{k}", contact_id=contact.id or 0, currency=rng.choice(["HKD", "JPY"]),
                               total_minor=1000, status="refunded" if refunded else "paid", paid_at=paid,
-                              created_at=paid)
+                              created_at=paid, refunded_at=refunded)
                 session.add(order)
                 session.flush()
                 if refunded:
@@ -102,3 +105,78 @@ def test_matrix_transitions_and_save_as_segment(backend: Any) -> None:
                             json={"name": "沉睡的忠實客戶"})
         assert again.status_code == 409
         assert client.post("/api/v1/reports/lifecycle/cells/nobody/segment", headers=marketer).status_code == 422
+
+
+def test_the_contacts_counted_in_parts_give_the_same_matrices_as_counted_at_once(backend: Any) -> None:
+    """PostgreSQL counts ranges of contacts side by side, one per worker it may give a query: with none, two or
+    five, the combinations of cells at three moments are the same, and the test's own banding of the orders.
+    A refunded order without a refund moment counts at every past moment after its payment."""
+    rng = random.Random(7)
+    now = utcnow()
+    placed: dict[int, list[tuple[datetime, str, datetime | None]]] = {}
+    with session_scope() as session:
+        for n in range(60):
+            contact = Contact(name=["王小明", "佐藤健", "Ann"][n % 3])
+            session.add(contact)
+            session.flush()
+            mine = placed.setdefault(contact.id or 0, [])
+            for k in range(rng.choice([1, 2, 3, 5])):  # every contact a customer: none a gap between ranges
+                paid = now - timedelta(days=rng.choice([1.5, 20.5, 35.5, 60.5, 95.5, 150.5]))
+                status = rng.choice(["paid", "paid", "paid", "refunded", "expired"]) if k else "refunded"
+                refunded = paid + timedelta(days=rng.choice([2, 50])) if status == "refunded" and k % 2 else None
+                session.add(Order(number=f"P{n:03d}-{k}", contact_id=contact.id or 0, currency="HKD",
+                                  total_minor=500, status=status, paid_at=None if status == "expired" else paid,
+                                  created_at=paid, refunded_at=refunded))
+                mine.append((paid, status, refunded))
+    moments = [(now, True), (now - timedelta(days=30), False), (now - timedelta(days=70), False)]
+
+    def cell_at(orders: list[tuple[datetime, str, datetime | None]], at: datetime, live: bool) -> str | None:
+        kept = [paid for paid, status, refunded in orders if (status == "paid" if live else (
+            paid <= at and (status == "paid" or (status == "refunded" and (refunded is None or refunded > at)))))]
+        name = band(len(kept), (at - max(kept)).days) if kept else None
+        return name.replace("-", " ") if name else None
+
+    wanted = Counter(tuple(cell_at(orders, at, live) for at, live in moments) for orders in placed.values()
+                     if any(status != "expired" for _, status, _ in orders))  # a customer who ever paid
+    settings = BehaviourSettings()
+    for workers in (0, 2, 5):
+        with session_scope() as session:
+            if backend == "postgres":
+                session.execute(text(f"SET LOCAL max_parallel_workers_per_gather = {workers}"))
+                assert len(lifecycle._contact_ranges(session)) == max(workers, 1)
+            assert lifecycle.cells_at(session, moments, settings) == dict(wanted), workers
+
+
+def test_the_migration_gives_orders_refunded_before_it_their_first_refund_moment(tmp_path: Any) -> None:
+    """Orders from before 0036: a refunded order's refunded_at is its first "refunded" event's moment; a paid one,
+    or a refunded one without such an event, has none."""
+    from alembic import command
+    from hub import schema
+    from hub.runtime import db
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = db.make_engine(url)
+    config = schema.alembic_config(url)
+    made = "'2026-12-01 10:00:00'"
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0035_rollup_covering")
+        conn.execute(text(f"INSERT INTO contact (id, name, custom_fields, created_at, updated_at) "
+                          f"VALUES (1, '陳太', '{{}}', {made}, {made})"))
+        for order_id, status in ((1, "refunded"), (2, "paid"), (3, "refunded")):
+            conn.execute(text(f"INSERT INTO orders (id, number, contact_id, currency, total_minor, status, "
+                              f"created_at, paid_at) VALUES ({order_id}, 'N{order_id}', 1, 'HKD', 100, '{status}', "
+                              f"{made}, {made})"))
+        for order_id, kind, at in ((1, "paid", "2026-12-01 10:00:00"), (1, "refunded", "2026-12-03 09:30:00"),
+                                   (1, "refunded", "2026-12-04 11:00:00"), (2, "paid", "2026-12-01 10:00:00")):
+            conn.execute(text(f"INSERT INTO order_event (order_id, kind, detail, created_at) "
+                              f"VALUES ({order_id}, '{kind}', '{{}}', '{at}')"))
+        conn.commit()
+        command.upgrade(config, "head")
+        conn.commit()
+        found = conn.execute(text("SELECT id, refunded_at FROM orders ORDER BY id")).all()
+        assert [(order_id, str(at)[:19] if at else None) for order_id, at in found] == [
+            (1, "2026-12-03 09:30:00"), (2, None), (3, None)]
+        command.downgrade(config, "0035_rollup_covering")
+        conn.commit()
+    engine.dispose()
