@@ -4,9 +4,10 @@ A cell here is the segment's cell: `flows.segments.compile.lifecycle_cell_number
 bounds a `{"lifecycle": [cell]}` segment's predicate uses, and its thresholds (`BehaviourSettings`). The orders
 are read once per report: one pass groups them by contact with the purchase count and the last purchase at
 each moment the report needs (the end of the range, the start of the transitions, the start of the range),
-and one grouped query counts the combinations of cells. Today's matrix counts paid orders as the segment does;
-a past one (the start of the range, or of the transitions) counts the orders paid by then that were not
-refunded by then.
+and one grouped query counts the combinations of cells; on PostgreSQL that query counts ranges of contacts side
+by side (a worker each) and sums them. Today's matrix counts paid orders as the segment does; a past one (the
+start of the range, or of the transitions) counts the orders paid by then that were not refunded by then
+(`Order.refunded_at`, read from the covering index with the rest).
 """
 
 from __future__ import annotations
