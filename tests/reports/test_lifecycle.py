@@ -21,6 +21,7 @@ from hub.runtime.db import session_scope, utcnow
 from reports import lifecycle
 from reports.settings import get_report_settings
 from tests.factories import make_user, token_for
+from tests.migrations import sqlite_at
 
 HK = ZoneInfo("Asia/Hong_Kong")
 
@@ -150,17 +151,9 @@ def test_the_contacts_counted_in_parts_give_the_same_matrices_as_counted_at_once
 def test_the_migration_gives_orders_refunded_before_it_their_first_refund_moment(tmp_path: Any) -> None:
     """Orders from before 0036: a refunded order's refunded_at is its first "refunded" event's moment; a paid one,
     or a refunded one without such an event, has none."""
-    from alembic import command
-    from hub import schema
-    from hub.runtime import db
-
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = db.make_engine(url)
-    config = schema.alembic_config(url)
     made = "'2026-12-01 10:00:00'"
-    with engine.connect() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0035_rollup_covering")
+    with sqlite_at(tmp_path, "0035_rollup_covering") as old:
+        conn = old.conn
         conn.execute(text(f"INSERT INTO contact (id, name, custom_fields, created_at, updated_at) "
                           f"VALUES (1, '陳太', '{{}}', {made}, {made})"))
         for order_id, status in ((1, "refunded"), (2, "paid"), (3, "refunded")):
@@ -172,11 +165,8 @@ def test_the_migration_gives_orders_refunded_before_it_their_first_refund_moment
             conn.execute(text(f"INSERT INTO order_event (order_id, kind, detail, created_at) "
                               f"VALUES ({order_id}, '{kind}', '{{}}', '{at}')"))
         conn.commit()
-        command.upgrade(config, "head")
-        conn.commit()
+        old.upgrade()
         found = conn.execute(text("SELECT id, refunded_at FROM orders ORDER BY id")).all()
         assert [(order_id, str(at)[:19] if at else None) for order_id, at in found] == [
             (1, "2026-12-03 09:30:00"), (2, None), (3, None)]
-        command.downgrade(config, "0035_rollup_covering")
-        conn.commit()
-    engine.dispose()
+        old.downgrade("0035_rollup_covering")

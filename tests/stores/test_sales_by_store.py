@@ -22,6 +22,7 @@ from hub.composition import create_app
 from hub.runtime.db import session_scope
 from reports.backfill import backfill
 from tests.factories import PASSWORD, make_user, token_for
+from tests.migrations import sqlite_at
 from tests.stores.factories import make_contact, make_store
 from tests.stores.test_pos import client, till_key  # noqa: F401 (fixtures)
 
@@ -89,17 +90,9 @@ def test_the_migration_gives_pos_orders_recorded_before_it_their_store(tmp_path)
     (a pos_id may hold colons), other orders keep none."""
     from sqlalchemy import text
 
-    from alembic import command
-    from hub import schema
-    from hub.runtime import db
-
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = db.make_engine(url)
-    config = schema.alembic_config(url)
     made = "'2026-12-01 10:00:00'"
-    with engine.connect() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0033_monthly_partitions")
+    with sqlite_at(tmp_path, "0033_monthly_partitions") as old:
+        conn = old.conn
         conn.execute(text(f"INSERT INTO contact (id, name, custom_fields, created_at, updated_at) "
                           f"VALUES (1, 'Ann', '{{}}', {made}, {made})"))
         for order_id, provider, ref in ((1, "pos", "pos:7:till-3:0001"), (2, "shopify", "shopify:9"),
@@ -110,14 +103,11 @@ def test_the_migration_gives_pos_orders_recorded_before_it_their_store(tmp_path)
             conn.execute(text(f"INSERT INTO report_event (kind, source_key, at, day, order_id) VALUES "
                               f"('order.paid', 'order:{order_id}:paid', {made}, '2026-12-01', {order_id})"))
         conn.commit()
-        command.upgrade(config, "head")
-        conn.commit()
+        old.upgrade()
         assert conn.execute(text("SELECT id, store_id FROM orders ORDER BY id")).all() == [(1, 7), (2, None), (3, 12)]
         assert conn.execute(text("SELECT order_id, store_id FROM report_event ORDER BY order_id")).all() == [
             (1, 7), (2, None), (3, 12)]
-        command.downgrade(config, "0033_monthly_partitions")
-        conn.commit()
-    engine.dispose()
+        old.downgrade("0033_monthly_partitions")
 
 
 @pytest.mark.parametrize(("locale", "store", "online"), [
