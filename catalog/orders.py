@@ -110,8 +110,10 @@ def _announce(session: Session, order: Order, *names: str) -> None:
                     conversation_id=order.conversation_id, status=order.status)
 
 
-def _record(session: Session, order_id: int, kind: str, **detail: Any) -> None:
-    session.add(OrderEvent(order_id=order_id, kind=kind, detail=detail))
+def _record(session: Session, order_id: int, kind: str, **detail: Any) -> OrderEvent:
+    event = OrderEvent(order_id=order_id, kind=kind, detail=detail)
+    session.add(event)
+    return event
 
 
 def checkout(*, session: Session, cart: Cart, agent_id: int | None = None, campaign_id: int | None = None,
@@ -276,9 +278,8 @@ def refund(*, session: Session, order_id: int, reason: str = "") -> bool:
         raise OrderError(f"order {order.number} is {order.status}: only a paid order can be refunded")
     assert order.id is not None
     order.status = OrderStatus.refunded.value
-    order.refunded_at = utcnow()
+    order.refunded_at = _record(session, order.id, "refunded", reason=reason).created_at  # the event's moment
     session.add(order)
-    session.add(OrderEvent(order_id=order.id, kind="refunded", detail={"reason": reason}, created_at=order.refunded_at))
     session.flush()
     _announce(session, order, ORDER_REFUNDED, ORDER_CHANGED)
     return True

@@ -142,7 +142,7 @@ def test_the_contacts_counted_in_parts_give_the_same_matrices_as_counted_at_once
     settings = BehaviourSettings()
     for workers in (0, 2, 5):
         with session_scope() as session:
-            if backend == "postgres":
+            if backend.is_postgres:
                 session.execute(text(f"SET LOCAL max_parallel_workers_per_gather = {workers}"))
                 assert len(lifecycle._contact_ranges(session)) == max(workers, 1)
             assert lifecycle.cells_at(session, moments, settings) == dict(wanted), workers
