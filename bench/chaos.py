@@ -8,7 +8,7 @@ Set-up, all on 127.0.0.1 and in a temporary folder:
   /usr/lib/postgresql/N/bin, PATH, or BENCH_PG_BIN) the run says so and falls back to a database `chaos` on the
   shared server (BENCH_CHAOS_POSTGRES), whose restart it can only simulate (below);
 - Redis: a master (16379) and a replica (16380) watched by three Sentinels (26379-26381, quorum 2); Hub finds the
-  master through them (`HUB_REDIS_SENTINELS`, `HUB_REDIS_MASTER=chaos`);
+  master through them (`HUB_REDIS_SENTINELS`, `HUB_REDIS_SENTINEL_MASTER=chaos`);
 - two `hub serve` API processes behind HAProxy (18080, health checks on /healthz);
 - four `hub worker`s in two pools (`--queues inbound outbound` and `--queues campaigns flows webhooks-out reports
   bulk`, two each) and two sweepers: each periodic job is offered by the workers serving its queue, so a sweeper
@@ -371,8 +371,8 @@ def hub_env(work: Path) -> dict[str, str]:
     env.update(HUB_DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{PGBOUNCER_PORT}/{DATABASE}",
                HUB_DATABASE_POOLED="true", HUB_REDIS_URL="redis://sentinel-decides:6379/0",
                HUB_REDIS_SENTINELS=",".join(f"127.0.0.1:{port}" for port in SENTINEL_PORTS),
-               HUB_REDIS_MASTER=MASTER, HUB_PUBLIC_URL=f"http://127.0.0.1:{HAPROXY_PORT}", HUB_ENV="development",
-               HUB_SECRET_KEY=SECRET_KEY, HUB_VAR_DIR=str(work / "var"), HUB_LOG_LEVEL="WARNING",
+               HUB_REDIS_SENTINEL_MASTER=MASTER, HUB_PUBLIC_URL=f"http://127.0.0.1:{HAPROXY_PORT}",
+               HUB_ENV="development", HUB_SECRET_KEY=SECRET_KEY, HUB_VAR_DIR=str(work / "var"), HUB_LOG_LEVEL="WARNING",
                HUB_ALLOW_PRIVATE_URLS="true", PYTHONPATH=str(ROOT))
     return env
 

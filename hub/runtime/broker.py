@@ -103,8 +103,21 @@ def queue(name: str) -> Queue:
     return Queue(name, connection=connection(), default_timeout=300)
 
 
+def channel(*parts: object) -> str:
+    """A pub/sub channel of this installation. Channels, unlike keys, belong to no Redis database: a PUBLISH
+    reaches every subscriber of the server whatever database it selected. The database number is in the name,
+    so that installations sharing a server (each in its own database, with the default prefix) never hear each
+    other's events: ids are the same numbers in each, and an agent of one would be shown the other's messages."""
+    return key(f"db{database()}", *parts)
+
+
+def database() -> int:
+    """The Redis database number Hub uses (HUB_REDIS_URL's path, 0 by default)."""
+    return int(connection().connection_pool.connection_kwargs.get("db") or 0)
+
+
 def events_channel() -> str:
-    return key("events")
+    return channel("events")
 
 
 def publish(batch: list[events.Event]) -> None:

@@ -38,9 +38,11 @@ class Settings(BaseSettings):
     var_dir: Path = Field(VAR_DIR, validation_alias="HUB_VAR_DIR")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias="HUB_LOG_LEVEL")
     redis_sentinels: str = Field("", validation_alias="HUB_REDIS_SENTINELS")
-    """Comma-separated `host:port` of Redis Sentinels: Hub asks them for the master of HUB_REDIS_MASTER (and
-    follows a failover); HUB_REDIS_URL then gives only the database number and the password."""
-    redis_master: str = Field("hub", validation_alias="HUB_REDIS_MASTER", min_length=1)
+    """Comma-separated `host:port` of Redis Sentinels: Hub asks them for the master of HUB_REDIS_SENTINEL_MASTER
+    (and follows a failover); HUB_REDIS_URL then gives only the database number and the password."""
+    redis_master: str = Field("hub", validation_alias=AliasChoices("HUB_REDIS_SENTINEL_MASTER", "HUB_REDIS_MASTER"),
+                              min_length=1)
+    """The Sentinels' name for the master (HUB_REDIS_MASTER, its earlier name, is still read)."""
     redis_prefix: str = Field("hub", validation_alias="HUB_REDIS_PREFIX")
     media_max_bytes: int = Field(16 * 1024 * 1024, validation_alias="HUB_MEDIA_MAX_BYTES", gt=0)
     webhook_retention_days: int = Field(30, validation_alias="HUB_WEBHOOK_RETENTION_DAYS", ge=0)

@@ -34,7 +34,7 @@ Frame = dict[str, Any]
 
 def key_for(channel_id: int, identity: str) -> str:
     """The Redis pub/sub channel of one web chat session."""
-    return broker.key("webchat", channel_id, identity)
+    return broker.channel("webchat", channel_id, identity)
 
 
 def publish_now(channel_id: int, identity: str, frame: Frame) -> None:
@@ -76,7 +76,7 @@ class Fanout:
             if self._reader is None:
                 # Never let the subscription count reach zero: an idle pub/sub connection runs redis-py's
                 # health check, which would read replies concurrently with the reader task.
-                await self._pubsub.subscribe(broker.key("webchat", "anchor"))
+                await self._pubsub.subscribe(broker.channel("webchat", "anchor"))
             listeners = self._queues.setdefault(key, set())
             listeners.add(queue)
             if len(listeners) == 1:

@@ -1,6 +1,6 @@
-"""Hub on Redis behind Sentinel (HUB_REDIS_SENTINELS, HUB_REDIS_MASTER): a real master, a replica and a Sentinel
-(Debian's redis-server in sentinel mode) on loopback ports of their own; a failover moves the master and Hub's
-jobs, throttles and live events follow it without a restart."""
+"""Hub on Redis behind Sentinel (HUB_REDIS_SENTINELS, HUB_REDIS_SENTINEL_MASTER): a real master, a replica and a
+Sentinel (Debian's redis-server in sentinel mode) on loopback ports of their own; a failover moves the master and
+Hub's jobs, throttles and live events follow it without a restart."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def sentinel_redis(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     replica = redis.Redis(port=ports["replica"])
     wait_for(lambda: replica.info("replication").get("master_link_status") == "up", timeout=15)
     monkeypatch.setenv("HUB_REDIS_SENTINELS", f"127.0.0.1:{ports['sentinel']}")
-    monkeypatch.setenv("HUB_REDIS_MASTER", MASTER)
+    monkeypatch.setenv("HUB_REDIS_SENTINEL_MASTER", MASTER)
     monkeypatch.setenv("HUB_REDIS_URL", "redis://sentinel-decides:6379/0")  # only its database number counts
     monkeypatch.setenv("HUB_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
     monkeypatch.setenv("HUB_VAR_DIR", str(tmp_path / "var"))

@@ -69,3 +69,12 @@ def test_the_secret_key_is_generated_once_outside_production(tmp_path):
 
 def test_postgres_urls_get_the_psycopg_driver():
     assert Settings(HUB_DATABASE_URL="postgresql://u@h/db").database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_the_sentinels_master_is_named_as_the_contract_says_and_by_its_earlier_name(monkeypatch):
+    assert Settings().redis_master == "hub"
+    assert Settings(HUB_REDIS_SENTINEL_MASTER="shop-redis").redis_master == "shop-redis"
+    monkeypatch.setenv("HUB_REDIS_MASTER", "older-name")
+    assert Settings().redis_master == "older-name"
+    monkeypatch.setenv("HUB_REDIS_SENTINEL_MASTER", "shop-redis")
+    assert Settings().redis_master == "shop-redis"  # the contract's name wins

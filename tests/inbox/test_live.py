@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import redis
 from starlette.websockets import WebSocketDisconnect
 
 from hub.realtime.live import target_of
+from hub.runtime import broker, events
 from hub.runtime.db import utcnow
+from hub.runtime.settings import get_settings
 from tests.factories import token_for
 
 
@@ -101,3 +106,29 @@ def test_events_are_checked_on_their_conversation_or_else_their_contact():
     assert target_of({"conversation_id": 3, "contact_id": 9}) == {"conversation_id": 3}
     assert target_of({"contact_id": 9}) == {"contact_id": 9}
     assert target_of({"conversation_id": "3"}) == {} and target_of({}) == {}
+
+
+def test_installations_in_two_databases_of_one_redis_never_hear_each_others_events(pg_backend, monkeypatch):
+    """Redis's pub/sub ignores the database a client selected: the channel's name carries it."""
+    server, _, number = pg_backend.redis_url.rpartition("/")
+    other = f"{server}/{int(number) - 1}"  # this test process's other database (see tests/conftest.py)
+
+    def installation(url: str) -> None:
+        monkeypatch.setenv("HUB_REDIS_URL", url)
+        get_settings.cache_clear()
+        broker.reset()
+
+    listener = redis.Redis.from_url(other).pubsub()
+    try:
+        installation(other)
+        listener.subscribe(broker.events_channel())
+        assert listener.get_message(timeout=2)["type"] == "subscribe"
+        installation(pg_backend.redis_url)
+        broker.publish([events.Event("message.created", {"conversation_id": 1, "message_id": 1})])
+        assert listener.get_message(timeout=1) is None
+        installation(other)
+        broker.publish([events.Event("message.created", {"conversation_id": 1, "message_id": 2})])
+        heard = listener.get_message(timeout=2)
+        assert heard is not None and json.loads(heard["data"])["data"]["message_id"] == 2
+    finally:
+        listener.close()
