@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from catalog import orders
 from flows.campaigns import tracking
+from hub.outbound import Sender
 from hub.runtime import broker, events, queues
 from hub.runtime.db import session_scope
 
@@ -55,9 +56,11 @@ def on_coupon_redeemed(event: events.Event) -> None:
 
 
 def on_statuses(batch: list[events.Event]) -> None:
-    """One job per commit, not per receipt: a drained batch of 500 receipts is one set-based job."""
+    """One job per commit, not per receipt: a drained batch of 500 receipts is one set-based job, and none for
+    receipts of messages no broadcast sent (replies, bots', journeys'): their `sender` says so."""
     receipts = [(int(event.data["message_id"]), str(event.data["status"]), event.data.get("error_reason"))
                 for event in batch if event.data.get("message_id") is not None
+                and event.data.get("sender", Sender.broadcast.value) == Sender.broadcast.value
                 and event.data.get("status") in ("sent", "delivered", "read", "failed")]
     if receipts:
         broker.enqueue(QUEUE, track_statuses, receipts)

@@ -203,7 +203,7 @@ def retry(*, session: Session, message: Message) -> Message:
         raise ActionRefused("the message changed meanwhile; reload it", 409)
     session.refresh(message)
     events.emit(session, events.MESSAGE_STATUS, message_id=message.id, conversation_id=message.conversation_id,
-                status=message.status, error_code=None, error_reason=None)
+                status=message.status, error_code=None, error_reason=None, sender=message.sender)
     return message
 
 

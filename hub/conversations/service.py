@@ -77,7 +77,7 @@ def apply_receipts(*, session: Session, receipts: list[tuple[int, StatusUpdate]]
     current: dict[tuple[int, str], Any] = {
         (found.channel_id, found.provider_message_id): found for found in rows_by_pairs(
             session, Message.__table__, "channel_id", "provider_message_id", keys,  # type: ignore[attr-defined]
-            ("id", "channel_id", "provider_message_id", "conversation_id", "status"), lock=True)}
+            ("id", "channel_id", "provider_message_id", "conversation_id", "status", "sender"), lock=True)}
     adopted = _adopt(session, receipts, current)
     status: dict[int, str] = {found.id: found.status for found in current.values()}
     changes: dict[int, dict[str, Any]] = {}
@@ -105,7 +105,7 @@ def apply_receipts(*, session: Session, receipts: list[tuple[int, StatusUpdate]]
                 change.update(b_failed=True, b_code=receipt.error_code, b_reason=receipt.error_reason)
             events.emit(session, events.MESSAGE_STATUS, message_id=row.id, conversation_id=row.conversation_id,
                         status=receipt.status, error_code=receipt.error_code if failed else None,
-                        error_reason=receipt.error_reason if failed else None)
+                        error_reason=receipt.error_reason if failed else None, sender=row.sender)
         elif receipt.status in ("delivered", "read") and status[row.id] != MessageStatus.failed.value:
             change[f"b_{stamp}"] = change[f"b_{stamp}"] or at  # a late receipt: no move, its moment kept
     written = [change for change in changes.values()
@@ -158,6 +158,7 @@ class _Found:
     provider_message_id: str
     conversation_id: int
     status: str
+    sender: str
 
 
 def _adopt(session: Session, receipts: list[tuple[int, StatusUpdate]], current: dict[tuple[int, str], Any]
@@ -175,7 +176,7 @@ def _adopt(session: Session, receipts: list[tuple[int, StatusUpdate]], current: 
     if not wanted:
         return []
     now = utcnow()
-    query = (select(col(Message.id), col(Message.channel_id), col(Message.conversation_id))
+    query = (select(col(Message.id), col(Message.channel_id), col(Message.conversation_id), col(Message.sender))
              .where(col(Message.id).in_(sorted(wanted)), col(Message.provider_message_id).is_(None),
                     or_(col(Message.status) == MessageStatus.unknown.value,
                         and_(col(Message.status) == MessageStatus.sending.value, col(Message.lease_until) < now),
@@ -193,7 +194,7 @@ def _adopt(session: Session, receipts: list[tuple[int, StatusUpdate]], current: 
             provider_message_id=provider_id, status=MessageStatus.unknown.value, lease_until=None,
             error_code=None, error_reason=None, failed_at=None))
         current[(channel_id, provider_id)] = _Found(row.id, channel_id, provider_id, row.conversation_id,
-                                                    MessageStatus.unknown.value)
+                                                    MessageStatus.unknown.value, row.sender)
         adopted.append(row.id)
     return adopted
 
@@ -230,7 +231,8 @@ def _move_status(
         return False
     session.refresh(message)
     events.emit(session, events.MESSAGE_STATUS, message_id=message.id, conversation_id=message.conversation_id,
-                status=message.status, error_code=message.error_code, error_reason=message.error_reason)
+                status=message.status, error_code=message.error_code, error_reason=message.error_reason,
+                sender=message.sender)
     return True
 
 

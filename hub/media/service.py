@@ -98,7 +98,7 @@ def record(*, session: Session, message: Message, index: int, entry: dict[str, A
     message.payload = {**message.payload, "attachments": sorted(attachments, key=lambda a: a["index"])}
     session.add(message)
     events.emit(session, events.MESSAGE_STATUS, message_id=message.id, conversation_id=message.conversation_id,
-                status=message.status, attachments=len(attachments))
+                status=message.status, attachments=len(attachments), sender=message.sender)
 
 
 def stored_attachment(message: Message, index: int) -> dict[str, Any] | None:

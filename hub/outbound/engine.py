@@ -179,10 +179,10 @@ def _refuse_taken(session: Session, message_ids: Sequence[int], now: datetime) -
     refused = session.execute(update(MESSAGES).where(
         m.id.in_(list(message_ids)), m.status == MessageStatus.queued.value, taken)
         .values(status=MessageStatus.failed.value, failed_at=now, lease_until=None, error_code=HUMAN_MODE,
-                error_reason=TAKEN).returning(m.id, m.conversation_id)).all()
+                error_reason=TAKEN).returning(m.id, m.conversation_id, m.sender)).all()
     for row in refused:
         events.emit(session, events.MESSAGE_STATUS, message_id=row.id, conversation_id=row.conversation_id,
-                    status=MessageStatus.failed.value, error_code=HUMAN_MODE, error_reason=TAKEN)
+                    status=MessageStatus.failed.value, error_code=HUMAN_MODE, error_reason=TAKEN, sender=row.sender)
     return taken
 
 
@@ -263,7 +263,7 @@ def _announce(session: Session, judged: dict[int, Recorded], answers: dict[int, 
         failed = seen.status != "sent"
         events.emit(session, events.MESSAGE_STATUS, message_id=mid, conversation_id=conversation_id,
                     status=seen.status, error_code=answers[mid].error_code if failed else None,
-                    error_reason=seen.error_reason if failed else None)
+                    error_reason=seen.error_reason if failed else None, sender=sender)
 
 
 def _apply_early_receipts(session: Session, message_ids: list[int]) -> None:
@@ -291,10 +291,10 @@ def fail(session: Session, message_ids: Sequence[int], code: str, reason: str, n
         m.id.in_(list(message_ids)), m.status.in_((MessageStatus.queued.value, MessageStatus.sending.value)))
         .values(status=MessageStatus.failed.value, failed_at=now or utcnow(), lease_until=None,
                 error_code=code[:40], error_reason=reason[:500])
-        .returning(m.id, m.conversation_id)).all()
+        .returning(m.id, m.conversation_id, m.sender)).all()
     for row in moved if announce else ():
         events.emit(session, events.MESSAGE_STATUS, message_id=row.id, conversation_id=row.conversation_id,
-                    status=MessageStatus.failed.value, error_code=code, error_reason=reason)
+                    status=MessageStatus.failed.value, error_code=code, error_reason=reason, sender=row.sender)
     return [row.id for row in moved]
 
 
@@ -310,10 +310,10 @@ def mark_lapsed(session: Session, now: datetime | None = None, *, message_ids: S
     moved = session.execute(update(MESSAGES).where(m.status == MessageStatus.sending.value, which)
                             .values(status=MessageStatus.unknown.value, lease_until=None, error_code=INTERRUPTED,
                                     error_reason=DIED)
-                            .returning(m.id, m.conversation_id)).all()
+                            .returning(m.id, m.conversation_id, m.sender)).all()
     for row in moved:
         events.emit(session, events.MESSAGE_STATUS, message_id=row.id, conversation_id=row.conversation_id,
-                    status=MessageStatus.unknown.value, error_code=INTERRUPTED, error_reason=DIED)
+                    status=MessageStatus.unknown.value, error_code=INTERRUPTED, error_reason=DIED, sender=row.sender)
     return [row.id for row in moved]
 
 

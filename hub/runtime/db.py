@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -9,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, event, select, tuple_, update
+from sqlalchemy import bindparam, event, exc, select, tuple_, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
@@ -49,7 +50,35 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # Behind PgBouncer in transaction mode, consecutive transactions of one connection run on different
         # server connections: a statement psycopg prepared on one is unknown (or taken) on the next.
         connect_args.setdefault("prepare_threshold", None)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkin", _idle_from)
+    event.listen(engine, "checkout", _pinger(engine.dialect))
+    return engine
+
+
+IDLE_PING_SECONDS = 1.0
+"""A pooled connection that sat idle this long is pinged when checked out (a restarted or failed-over
+PostgreSQL, a connection a proxy closed): it is replaced if dead. One used again sooner is not (a round trip
+saved on each of a drain's or a busy API's transactions); if the server went away in between, the statement
+fails once and SQLAlchemy then replaces every connection the pool held from before."""
+
+
+def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info["idle_since"] = time.monotonic()
+
+
+def _pinger(dialect: Any) -> Any:
+    def ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool takes another connection (three tries)
+            raise exc.DisconnectionError(f"a pooled connection is dead: {error}") from error
+
+    return ping_if_idle
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

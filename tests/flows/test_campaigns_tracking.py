@@ -78,12 +78,13 @@ def send_all(campaign_id: int, channel_id: int) -> dict[int, tuple[int, str]]:
             conversation, _ = conversations.open_for(session=session, contact_id=contact.id or 0, channel_id=channel_id)
             kind, text, payload = message_for(session, campaign, recipient, contact, channel)
             message, _ = outbound.queue_reply(session=session, conversation=conversation, author_id=None, kind=kind,
-                                              text=text, payload=payload, client_key=f"broadcast:{recipient.id}")
+                                              text=text, payload=payload, client_key=f"broadcast:{recipient.id}",
+                                              sender=engine.Sender.broadcast.value)
             provider_id = f"tg-{recipient.id}"
             assert engine.claim(session, [message.id or 0], outbound.SEND_LEASE)
             engine.record(session, [engine.Outcome(message.id or 0,
                                                    SendResult(ok=True, provider_message_id=provider_id))])
-            recipient.message_id, recipient.state = message.id, "sent"
+            recipient.message_id, recipient.state, recipient.sent_at = message.id, "sent", datetime.now(UTC)
             session.add(recipient)
             link = payload["buttons"][0]["url"]
             sent[recipient.id or 0] = (conversation.id or 0, link.rsplit("/", 1)[1])
@@ -221,3 +222,35 @@ def test_receipts_committed_together_count_as_one_by_one(backend: object) -> Non
     truth = {"recipients": 30, "sent": 30, "delivered": len(delivered), "read": len(read), "failed": len(failed)}
     assert {k: numbers[k] for k in truth} == truth
     assert all(reasons[rid] == "blocked" for rid in failed)
+
+
+def test_receipts_of_messages_no_broadcast_sent_queue_no_tracking_job(backend: object) -> None:
+    """A shop's everyday receipts (replies, bots', journeys') have no recipient to move: no campaign job for them,
+    and a batch that mixes them with a broadcast's receipts tracks the broadcast's."""
+    composition.wire()
+    campaign_id, channel_id = launch(3)
+    sent = send_all(campaign_id, channel_id)
+    with session_scope() as session:
+        conversation_id = next(iter(sent.values()))[0]
+        conversation = conversations.get(session=session, conversation_id=conversation_id)
+        assert conversation is not None
+        reply, _ = outbound.queue_reply(session=session, conversation=conversation, author_id=None, text="好的")
+        assert engine.claim(session, [reply.id or 0], outbound.SEND_LEASE)
+        engine.record(session, [engine.Outcome(reply.id or 0, SendResult(ok=True, provider_message_id="tg-reply"))])
+    run_jobs()
+
+    def receipts(*provider_ids: str) -> None:
+        with session_scope() as session:
+            conversations.apply_receipts(session=session, receipts=[(channel_id, StatusUpdate(
+                provider_message_id=provider_id, status="delivered", at=datetime.now(UTC)))
+                for provider_id in provider_ids])
+
+    receipts("tg-reply")
+    assert broker.queue("campaigns").count == 0
+    first = min(sent)
+    receipts("tg-reply", f"tg-{first}")
+    assert broker.queue("campaigns").count == 1
+    run_jobs()
+    with session_scope() as session:
+        assert stats.counts(session, campaign_id)["delivered"] == 1
+        assert session.get(Message, reply.id).status == "delivered"
