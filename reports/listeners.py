@@ -6,10 +6,12 @@ A listener that fails loses nothing that `hub reports backfill` cannot rebuild f
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from hub.runtime import broker, queues
 from hub.runtime.db import session_scope
 from hub.runtime.events import Event
-from reports import record
+from reports import kinds, record
 from reports.settings import get_report_settings
 
 
@@ -18,12 +20,33 @@ def _ids(batch: list[Event], name: str) -> list[int]:
 
 
 def on_messages(batch: list[Event]) -> None:
-    """A customer's message, or receipts: the messages' own facts (received; delivered, read or failed). Neither
-    changes a reply time, and a conversation a customer opens or reopens has its own CONVERSATION_OPENED event."""
+    """A customer's message: its fact (received). It changes no reply time, and a conversation a customer opens
+    or reopens has its own CONVERSATION_OPENED event."""
     if not get_report_settings().record_live:
         return
     with session_scope() as session:
         record.sync(session, message_ids=_ids(batch, "message_id"))
+
+
+STATUS_FACTS: dict[str, tuple[str, ...]] = {
+    "sent": (kinds.MESSAGE_SENT,), "delivered": (kinds.MESSAGE_DELIVERED,), "failed": (kinds.MESSAGE_FAILED,),
+    "read": (kinds.MESSAGE_DELIVERED, kinds.MESSAGE_READ)}  # a message read before its delivery receipt came
+"""The facts a message's move to a status may show (queued, sending, unknown show none)."""
+
+
+def on_statuses(batch: list[Event]) -> None:
+    """Receipts: the facts of the statuses the messages moved to, not every fact of each message (a receipt
+    changes no other; reading fewer keys is a good part of a receipt's cost)."""
+    if not get_report_settings().record_live:
+        return
+    wanted: dict[int, set[str]] = defaultdict(set)
+    for event in batch:
+        shown = STATUS_FACTS.get(str(event.data.get("status")), ())
+        if shown and event.data.get("message_id") is not None:
+            wanted[int(event.data["message_id"])].update(shown)
+    if wanted:
+        with session_scope() as session:
+            record.record_facts(session, record.message_facts(session, sorted(wanted), only=wanted))
 
 
 def on_replies(batch: list[Event]) -> None:

@@ -9,7 +9,7 @@ ids, a chunk at a time. Facts no package emits yet (bot handoffs, journeys, coup
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -229,8 +229,10 @@ def _lifecycle(base: Fact, conversation: Conversation, lines: list[ConversationA
     return facts
 
 
-def message_facts(session: Session, ids: Sequence[int]) -> list[Fact]:
-    """Received, or sent / delivered / read / failed, for these messages (notes are not messages here)."""
+def message_facts(session: Session, ids: Sequence[int], only: Mapping[int, Collection[str]] | None = None
+                  ) -> list[Fact]:
+    """Received, or sent / delivered / read / failed, for these messages (notes are not messages here); with
+    `only`, just the kinds it names for each message."""
     if not ids:
         return []
     rows = session.execute(
@@ -257,6 +259,8 @@ def message_facts(session: Session, ids: Sequence[int]) -> list[Fact]:
             if moment is not None:
                 facts.append({**base, "kind": kind, "source_key": f"message:{row.id}:{kind.split('.')[1]}",
                               "at": moment})
+    if only is not None:
+        return [fact for fact in facts if fact["kind"] in only.get(fact["message_id"], ())]
     return facts
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from channels import InboundMessage, ParsedEvents, ProfileUpdate, StatusUpdate
+from channels import ChannelConfig, InboundMessage, ParsedEvents, ProfileUpdate, StatusUpdate
 from channels.types import ParseError
 from hub.channel_records.models import Channel
 from hub.channel_records.service import adapter_of, as_config
@@ -105,12 +105,18 @@ class ClaimedEvent:
     attempts: int
 
 
-def parse(*, session: Session, event: ClaimedEvent) -> tuple[Channel, ParsedEvents]:
-    channel = session.get(Channel, event.channel_id)
-    if channel is None:
-        raise ParseError(f"channel {event.channel_id} no longer exists")
+def parse(*, session: Session, event: ClaimedEvent, known: dict[int, tuple[Channel, ChannelConfig]] | None = None
+          ) -> tuple[Channel, ParsedEvents]:
+    """The event's channel and what its body says; `known` keeps each channel and its config for a batch."""
+    known = {} if known is None else known
+    if event.channel_id not in known:
+        channel = session.get(Channel, event.channel_id)
+        if channel is None:
+            raise ParseError(f"channel {event.channel_id} no longer exists")
+        known[event.channel_id] = (channel, as_config(channel))
+    channel, config = known[event.channel_id]
     adapter = adapter_of(channel.kind)
-    parsed = adapter.parse(as_config(channel), event.body, event.endpoint)
+    parsed = adapter.parse(config, event.body, event.endpoint)
     if parsed.foreign:  # signed with a shared app secret, but for another channel: never stored as this one's
         metrics.FOREIGN_ENTRIES.labels(adapter.provider).inc(parsed.foreign)
         log.warning("webhook event %s on channel %s: %d part(s) for another %s number or account ignored",
@@ -142,9 +148,10 @@ def process_claimed(*, session: Session, events: list[ClaimedEvent]) -> tuple[in
     Returns (done, failed).
     """
     work, parsed_ok, failed = Work(), [], 0
+    known: dict[int, tuple[Channel, ChannelConfig]] = {}
     for event in events:
         try:
-            channel, parsed = parse(session=session, event=event)
+            channel, parsed = parse(session=session, event=event, known=known)
         except Exception as error:  # a body this code cannot read: dead at once, kept for admins
             _failed(session, event, error, final=True)
             failed += 1

@@ -77,3 +77,42 @@ def test_listeners_record_each_fact_once_with_its_rollup(backend: Any) -> None:
     with session_scope() as session:
         paid = session.execute(select(DailyRollup).where(DailyRollup.kind == kinds.ORDER_PAID)).scalars().one()
         assert (paid.currency, paid.amount_minor, paid.agent_id) == ("HKD", 29600, agent.id)
+
+
+def test_receipts_record_the_facts_of_the_statuses_they_moved_to_and_nothing_is_left_for_a_sync(backend: Any
+                                                                                               ) -> None:
+    """Receipts record only the facts of their new statuses (a message read before its delivery receipt came was
+    delivered too); a later sync of every message, as the backfill does, then finds nothing missing."""
+    from datetime import UTC, datetime, timedelta
+
+    from channels import StatusUpdate
+    from hub.conversations import service as conversations
+
+    get_report_settings.cache_clear()
+    composition.wire()
+    channel = make_channel("sms_twilio")
+    with session_scope() as session:
+        store.store_inbound(session, [store.Arrival(channel.id or 0, "sms", inbound("SM1", "+85290000001"))])
+    ids = []
+    with session_scope() as session:
+        conversation = session.execute(select(Conversation)).scalars().one()
+        for n in range(4):
+            message, _ = outbound.queue_reply(session=session, conversation=conversation, author_id=None, text=f"{n}")
+            message.status, message.provider_message_id = "sent", f"SMout{n}"
+            ids.append(message.id or 0)
+    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    plan = [("SMout0", "delivered"), ("SMout1", "read"), ("SMout2", "failed"), ("SMout3", "delivered"),
+            ("SMout3", "read"), ("SMout0", "delivered")]
+    with session_scope() as session:
+        conversations.apply_receipts(session=session, receipts=[
+            (channel.id or 0, StatusUpdate(provider_message_id=pid, status=status, at=at + timedelta(minutes=n),  # type: ignore[arg-type]
+                                           error_code="30003" if status == "failed" else None))
+            for n, (pid, status) in enumerate(plan)])
+    facts = _facts()
+    assert (facts[kinds.MESSAGE_DELIVERED], facts[kinds.MESSAGE_READ], facts[kinds.MESSAGE_FAILED]) == (3, 2, 1)
+    with session_scope() as session:
+        assert record.sync(session, message_ids=[*ids, *range(1, 10)]) == 0
+        read = session.execute(select(ReportEvent).where(ReportEvent.kind == kinds.MESSAGE_READ,
+                                                         ReportEvent.message_id == ids[3])).scalars().one()
+        assert read.at == at + timedelta(minutes=4)
+    assert _rolled(kinds.MESSAGE_DELIVERED) == 3 and _rolled(kinds.MESSAGE_SENT) == 4
