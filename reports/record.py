@@ -23,7 +23,7 @@ from hub.assignment.models import TeamPolicy
 from hub.conversations.actions import NOTE_KIND
 from hub.conversations.models import ActivityKind, Conversation, ConversationActivity, Message
 from hub.csat.models import CsatSurvey
-from hub.runtime.db import as_utc
+from hub.runtime.db import among, as_utc
 from hub.runtime.upsert import from_arrays, upsert
 from reports import kinds, retention, rollup
 from reports.business_hours import seconds_between
@@ -242,7 +242,7 @@ def message_facts(session: Session, ids: Sequence[int], only: Mapping[int, Colle
                col(Recipient.campaign_id))
         .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
         .outerjoin(Recipient, col(Recipient.message_id) == col(Message.id))
-        .where(col(Message.id).in_(ids), col(Message.kind) != NOTE_KIND)).all()
+        .where(among(session, col(Message.id), ids), col(Message.kind) != NOTE_KIND)).all()
     facts: list[Fact] = []
     for row in rows:
         base = {"message_id": row.id, "conversation_id": row.conversation_id, "channel_id": row.channel_id,

@@ -20,7 +20,7 @@ from hub.conversations import store
 from hub.conversations.models import Conversation, Message
 from hub.ingest.clean import may_hold_nul, without_nul
 from hub.runtime import metrics
-from hub.runtime.db import utcnow
+from hub.runtime.db import among, utcnow
 from hub.webhooks.models import WebhookEvent
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ def process_claimed(*, session: Session, events: list[ClaimedEvent]) -> tuple[in
 
 def _done(session: Session, events: list[ClaimedEvent]) -> None:
     if events:
-        session.execute(update(WebhookEvent).where(col(WebhookEvent.id).in_([e.id for e in events]))
+        session.execute(update(WebhookEvent).where(among(session, col(WebhookEvent.id), [e.id for e in events]))
                         .values(processed_at=utcnow(), error=None))
 
 

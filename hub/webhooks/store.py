@@ -38,7 +38,7 @@ Writer = Callable[[list[Row]], Awaitable[list[int | None]]]
 
 INSERT_MANY = (
     "WITH batch AS (SELECT DISTINCT ON (provider, channel_id, event_id) * FROM unnest("
-    "%s::varchar[], %s::int[], %s::varchar[], %s::varchar[], %s::bytea[], %s::timestamptz[]) "
+    "%b::varchar[], %b::int[], %b::varchar[], %b::varchar[], %b::bytea[], %b::timestamptz[]) "
     "AS delivery (provider, channel_id, endpoint, event_id, body, received_at) "
     "ORDER BY provider, channel_id, event_id), "
     "fresh AS (INSERT INTO webhook_event_key (provider, channel_id, event_id, id, received_at) "
@@ -52,7 +52,7 @@ INSERT_MANY = (
 """PostgreSQL's webhook_event is partitioned by month and cannot be unique on the provider's id: each event's
 key goes into webhook_event_key in the same statement (one transaction), and the event only when its key was
 new. A batch's repeats of one event are reduced to one first (the first stored wins, the others are
-duplicates)."""
+duplicates). The arrays go in binary (`%b`): the bodies as they are, not hex-escaped into text."""
 
 
 class RawEventStore(Protocol):
