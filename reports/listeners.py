@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from hub.outbound import Sender
 from hub.runtime import broker, queues
 from hub.runtime.db import session_scope
 from hub.runtime.events import Event
@@ -36,12 +37,16 @@ STATUS_FACTS: dict[str, tuple[str, ...]] = {
 
 def on_statuses(batch: list[Event]) -> None:
     """Receipts: the facts of the statuses the messages moved to, not every fact of each message (a receipt
-    changes no other; reading fewer keys is a good part of a receipt's cost)."""
+    changes no other; reading fewer keys is a good part of a receipt's cost). A broadcast's message is queued
+    without MESSAGE_CREATED and its `sent` is not announced (its recipient row says it): any move of one also
+    records that it was sent."""
     if not get_report_settings().record_live:
         return
     wanted: dict[int, set[str]] = defaultdict(set)
     for event in batch:
         shown = STATUS_FACTS.get(str(event.data.get("status")), ())
+        if event.data.get("sender", Sender.broadcast.value) == Sender.broadcast.value:
+            shown = (*shown, kinds.MESSAGE_SENT)
         if shown and event.data.get("message_id") is not None:
             wanted[int(event.data["message_id"])].update(shown)
     if wanted:

@@ -69,9 +69,10 @@ def _binary_lists(dbapi_connection: Any, _record: Any) -> None:
 
 IDLE_PING_SECONDS = 1.0
 """A pooled connection that sat idle this long is pinged when checked out (a restarted or failed-over
-PostgreSQL, a connection a proxy closed): it is replaced if dead. One used again sooner is not (a round trip
-saved on each of a drain's or a busy API's transactions); if the server went away in between, the statement
-fails once and SQLAlchemy then replaces every connection the pool held from before."""
+PostgreSQL, a connection a proxy closed): if it is dead, the pool replaces it and every other it holds (they
+are as old). One used again sooner is not (a round trip saved on each of a drain's or a busy API's
+transactions); if the server went away in between, the statement fails once and SQLAlchemy then replaces every
+connection the pool held from before."""
 
 
 def _idle_from(_dbapi_connection: Any, record: Any) -> None:
@@ -86,8 +87,8 @@ def _pinger(dialect: Any) -> Any:
             return
         try:
             dialect.do_ping(dbapi_connection)
-        except Exception as error:  # the pool takes another connection (three tries)
-            raise exc.DisconnectionError(f"a pooled connection is dead: {error}") from error
+        except Exception as error:  # every connection of the pool is replaced (three tries for this checkout)
+            raise exc.InvalidatePoolError(f"a pooled connection is dead: {error}") from error
 
     return ping_if_idle
 

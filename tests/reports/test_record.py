@@ -3,14 +3,19 @@ then refunded order each leave their fact and their day's rollup, once, with no 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import select
 
 from catalog.models import Order
 from catalog.orders import ORDER_CHANGED
+from channels import StatusUpdate
 from hub import composition
+from hub import outbound as engine
 from hub.conversations import actions, outbound, store
+from hub.conversations import service as conversations
 from hub.conversations.models import Conversation, Message
 from hub.runtime import events
 from hub.runtime.db import session_scope, utcnow
@@ -82,12 +87,8 @@ def test_listeners_record_each_fact_once_with_its_rollup(backend: Any) -> None:
 def test_receipts_record_the_facts_of_the_statuses_they_moved_to_and_nothing_is_left_for_a_sync(backend: Any
                                                                                                ) -> None:
     """Receipts record only the facts of their new statuses (a message read before its delivery receipt came was
-    delivered too); a later sync of every message, as the backfill does, then finds nothing missing."""
-    from datetime import UTC, datetime, timedelta
-
-    from channels import StatusUpdate
-    from hub.conversations import service as conversations
-
+    delivered too; a broadcast's message, queued with no event, was sent); a later sync of every message, as the
+    backfill does, then finds nothing missing."""
     get_report_settings.cache_clear()
     composition.wire()
     channel = make_channel("sms_twilio")
@@ -100,19 +101,28 @@ def test_receipts_record_the_facts_of_the_statuses_they_moved_to_and_nothing_is_
             message, _ = outbound.queue_reply(session=session, conversation=conversation, author_id=None, text=f"{n}")
             message.status, message.provider_message_id = "sent", f"SMout{n}"
             ids.append(message.id or 0)
+        # a broadcast's message: queued as a campaign queues it (no MESSAGE_CREATED, its `sent` not announced)
+        [(broadcast, _)] = engine.enqueue(session, [engine.Draft(
+            conversation_id=conversation.id or 0, channel_id=channel.id or 0, text="冬季優惠",
+            sender=engine.Sender.broadcast.value, client_key="broadcast:1")])
+        session.execute(update(Message).where(Message.id == broadcast).values(  # type: ignore[arg-type]
+            status="sent", provider_message_id="SMout4"))
+        ids.append(broadcast)
+    assert _facts()[kinds.MESSAGE_SENT] == 4
     at = datetime(2026, 12, 1, 9, tzinfo=UTC)
     plan = [("SMout0", "delivered"), ("SMout1", "read"), ("SMout2", "failed"), ("SMout3", "delivered"),
-            ("SMout3", "read"), ("SMout0", "delivered")]
+            ("SMout3", "read"), ("SMout0", "delivered"), ("SMout4", "delivered")]
     with session_scope() as session:
         conversations.apply_receipts(session=session, receipts=[
             (channel.id or 0, StatusUpdate(provider_message_id=pid, status=status, at=at + timedelta(minutes=n),  # type: ignore[arg-type]
                                            error_code="30003" if status == "failed" else None))
             for n, (pid, status) in enumerate(plan)])
     facts = _facts()
-    assert (facts[kinds.MESSAGE_DELIVERED], facts[kinds.MESSAGE_READ], facts[kinds.MESSAGE_FAILED]) == (3, 2, 1)
+    assert (facts[kinds.MESSAGE_DELIVERED], facts[kinds.MESSAGE_READ], facts[kinds.MESSAGE_FAILED]) == (4, 2, 1)
+    assert facts[kinds.MESSAGE_SENT] == 5  # the broadcast's sending, recorded with its first receipt
     with session_scope() as session:
         assert record.sync(session, message_ids=[*ids, *range(1, 10)]) == 0
         read = session.execute(select(ReportEvent).where(ReportEvent.kind == kinds.MESSAGE_READ,
                                                          ReportEvent.message_id == ids[3])).scalars().one()
         assert read.at == at + timedelta(minutes=4)
-    assert _rolled(kinds.MESSAGE_DELIVERED) == 3 and _rolled(kinds.MESSAGE_SENT) == 4
+    assert _rolled(kinds.MESSAGE_DELIVERED) == 4 and _rolled(kinds.MESSAGE_SENT) == 5
