@@ -13,10 +13,10 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlmodel import Session, col
 
-from catalog.models import Order, OrderEvent
+from catalog.models import Order
 from flows.campaigns.models import Recipient
 from hub.assignment.hours import zone as tzinfo
 from hub.assignment.models import TeamPolicy
@@ -265,13 +265,10 @@ def message_facts(session: Session, ids: Sequence[int], only: Mapping[int, Colle
 
 
 def order_facts(session: Session, ids: Sequence[int]) -> list[Fact]:
-    """Paid (with amount, currency and the attribution catalog recorded) and refunded, for these orders."""
+    """Paid (with amount, currency and the attribution catalog recorded) and refunded, for these orders (a refund
+    at the order's `refunded_at`; now for one refunded before it was kept, with no event to copy it from)."""
     if not ids:
         return []
-    refunded_at = dict(session.execute(
-        select(col(OrderEvent.order_id), func.max(col(OrderEvent.created_at)))
-        .where(col(OrderEvent.order_id).in_(ids), col(OrderEvent.kind) == "refunded")
-        .group_by(col(OrderEvent.order_id))).tuples().all())
     rows = session.execute(
         select(Order, col(Conversation.team_id))
         .outerjoin(Conversation, col(Conversation.id) == col(Order.conversation_id))
@@ -285,7 +282,7 @@ def order_facts(session: Session, ids: Sequence[int]) -> list[Fact]:
         facts.append({**base, "kind": kinds.ORDER_PAID, "source_key": f"order:{order.id}:paid", "at": order.paid_at})
         if order.status == "refunded":
             facts.append({**base, "kind": kinds.ORDER_REFUNDED, "source_key": f"order:{order.id}:refunded",
-                          "at": refunded_at.get(order.id) or datetime.now(UTC)})
+                          "at": order.refunded_at or datetime.now(UTC)})
     return facts
 
 

@@ -105,10 +105,9 @@ class ClaimedEvent:
     attempts: int
 
 
-def parse(*, session: Session, event: ClaimedEvent, known: dict[int, tuple[Channel, ChannelConfig]] | None = None
+def parse(*, session: Session, event: ClaimedEvent, known: dict[int, tuple[Channel, ChannelConfig]]
           ) -> tuple[Channel, ParsedEvents]:
     """The event's channel and what its body says; `known` keeps each channel and its config for a batch."""
-    known = {} if known is None else known
     if event.channel_id not in known:
         channel = session.get(Channel, event.channel_id)
         if channel is None:

@@ -179,7 +179,7 @@ def generate(seed: int = 7, conversations: int = 60) -> History:
                 order = Order(number=f"T{n:04d}", contact_id=contact.id or 0, conversation_id=thread.id,
                               channel_id=channel, agent_id=agent, currency=currency,
                               total_minor=rng.randrange(1000, 90000), status="refunded" if refunded else "paid",
-                              created_at=paid, paid_at=paid)
+                              created_at=paid, paid_at=paid, refunded_at=refunded)
                 session.add(order)
                 session.flush()
                 if refunded:
